@@ -1,0 +1,47 @@
+//! The domain of `kpi`: tables of the data contract, the metric catalogue,
+//! schemes, and scoring. It touches no files: `kpi-io` reads datasets and
+//! scheme files into these types, `kpi-report` writes what they compute.
+//!
+//! ```
+//! use kpi_core::{Dataset, Table, compute_metrics};
+//! use polars::prelude::*;
+//!
+//! let mut data = Dataset::new();
+//! data.insert(Table::StoreDaily, df!(
+//!     "store_id" => ["S01", "S01"],
+//!     "period" => ["2025-01", "2025-01"],
+//!     "uv" => [100i64, 300],
+//!     "buyers" => [5i64, 15],
+//!     "gmv" => [50_000i64, 150_000], // cents
+//! ).unwrap());
+//! let metrics = compute_metrics(&data).unwrap();
+//! let conversion = metrics.store.column("conversion_rate").unwrap().f64().unwrap();
+//! assert_eq!(conversion.get(0), Some(0.05)); // 20 / 400: a ratio of sums
+//! ```
+#![warn(missing_docs)]
+
+mod dataset;
+mod error;
+mod metric;
+mod money;
+mod period;
+mod period_metrics;
+mod scheme;
+mod scoring;
+mod table;
+
+pub use dataset::Dataset;
+pub use error::{Error, Result};
+pub use metric::{
+    Direction, Formula, Level, Metric, Unit, aggregate_periods, available_metrics, catalogue,
+    column_scale, find_metric, metric, ratio_expr, with_ratio_metrics,
+};
+pub use money::{cents_text, cents_to_decimal};
+pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
+pub use period_metrics::{Metrics, compute_metrics};
+pub use scheme::{
+    Applied, Band, Eligibility, Grade, Item, MissingPolicy, Past, PeriodKind, Rule, Scheme,
+    SchemeInfo, SchemeIssue, UnitCount, fmt_num,
+};
+pub use scoring::{ItemScore, ScoreRow, Scores, check_data, round_half_up, score};
+pub use table::{ColumnKind, ColumnSpec, Role, Table};

@@ -1,0 +1,508 @@
+//! The metric catalogue (RULES.md section 1) and its polars expressions.
+//!
+//! Every rate is a ratio of period sums, computed after daily rows are summed
+//! to months; a zero denominator gives a missing value (null), never inf or NaN.
+//! Money is held as integer cents, so a ratio with money over a count divides
+//! by `count × 100` in one correctly rounded division.
+
+use polars::prelude::*;
+
+use crate::table::Table;
+
+/// What a metric's number means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A ratio, shown as a percentage.
+    Ratio,
+    /// Yuan.
+    Money,
+    /// A whole count.
+    Count,
+    /// Seconds.
+    Seconds,
+    /// Hours.
+    Hours,
+    /// A plain number (ROI, pages per visitor, turnover).
+    Number,
+}
+
+impl Unit {
+    /// The unit's name as written in documentation and dictionaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Ratio => "ratio",
+            Unit::Money => "money",
+            Unit::Count => "count",
+            Unit::Seconds => "seconds",
+            Unit::Hours => "hours",
+            Unit::Number => "number",
+        }
+    }
+}
+
+/// Whether more is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// More is better.
+    Higher,
+    /// Less is better.
+    Lower,
+}
+
+/// Which entity a metric is computed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Per store and period, from `store_daily`.
+    Store,
+    /// Per employee and period, from `employee_daily`.
+    Employee,
+}
+
+impl Level {
+    /// The entity key column.
+    pub fn key(self) -> &'static str {
+        match self {
+            Level::Store => "store_id",
+            Level::Employee => "employee_id",
+        }
+    }
+
+    /// The activity table the metrics come from.
+    pub fn table(self) -> Table {
+        match self {
+            Level::Store => Table::StoreDaily,
+            Level::Employee => Table::EmployeeDaily,
+        }
+    }
+}
+
+/// How a metric is computed from period sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formula {
+    /// The period sum of a column (the period mean for stock columns).
+    Sum(&'static str),
+    /// `sum(numerator) / sum(denominator)`.
+    Ratio {
+        /// Numerator column.
+        numerator: &'static str,
+        /// Denominator column.
+        denominator: &'static str,
+    },
+    /// `sum(column) / target`, the target from the `targets` table for this
+    /// entity, period and target metric.
+    TargetRatio {
+        /// Numerator column.
+        numerator: &'static str,
+        /// The `metric` value in the targets table.
+        target_metric: &'static str,
+    },
+    /// `(x − x_earlier) / x_earlier` of another metric.
+    Growth {
+        /// The metric whose growth this is.
+        of: &'static str,
+        /// How many months back the earlier value is (1 month-on-month, 12 year-on-year).
+        months_back: u32,
+    },
+}
+
+/// One metric of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metric {
+    /// Stable id, the column name in outputs.
+    pub id: &'static str,
+    /// Chinese label.
+    pub zh: &'static str,
+    /// English label.
+    pub en: &'static str,
+    /// Unit of the value.
+    pub unit: Unit,
+    /// Whether more is better.
+    pub direction: Direction,
+    /// Store or employee.
+    pub level: Level,
+    /// How it is computed.
+    pub formula: Formula,
+}
+
+impl Metric {
+    /// The input columns this metric reads.
+    pub fn inputs(&self) -> Vec<&'static str> {
+        match self.formula {
+            Formula::Sum(column) => vec![column],
+            Formula::Ratio {
+                numerator,
+                denominator,
+            } => vec![numerator, denominator],
+            Formula::TargetRatio { numerator, .. } => vec![numerator],
+            Formula::Growth { of, .. } => catalogue()
+                .iter()
+                .find(|m| m.id == of && m.level == self.level)
+                .map(|m| m.inputs())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A one-line formula in words, for dictionaries and explanations.
+    pub fn formula_text(&self) -> String {
+        match self.formula {
+            Formula::Sum(column) => {
+                let spec = self.level.table().column(column);
+                if spec.is_some_and(|s| s.stock) {
+                    format!("mean({column})")
+                } else {
+                    format!("sum({column})")
+                }
+            }
+            Formula::Ratio {
+                numerator,
+                denominator,
+            } => format!("sum({numerator}) / sum({denominator})"),
+            Formula::TargetRatio {
+                numerator,
+                target_metric,
+            } => format!("sum({numerator}) / target({target_metric})"),
+            Formula::Growth { of, months_back } => {
+                format!("{of} / {of}[{months_back} months earlier] − 1")
+            }
+        }
+    }
+}
+
+const fn sum(
+    level: Level,
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    unit: Unit,
+    direction: Direction,
+) -> Metric {
+    Metric {
+        id,
+        zh,
+        en,
+        unit,
+        direction,
+        level,
+        formula: Formula::Sum(id),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn ratio(
+    level: Level,
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    unit: Unit,
+    direction: Direction,
+    numerator: &'static str,
+    denominator: &'static str,
+) -> Metric {
+    Metric {
+        id,
+        zh,
+        en,
+        unit,
+        direction,
+        level,
+        formula: Formula::Ratio {
+            numerator,
+            denominator,
+        },
+    }
+}
+
+const fn growth(
+    level: Level,
+    id: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    of: &'static str,
+    months_back: u32,
+) -> Metric {
+    Metric {
+        id,
+        zh,
+        en,
+        unit: Unit::Ratio,
+        direction: Direction::Higher,
+        level,
+        formula: Formula::Growth { of, months_back },
+    }
+}
+
+use Direction::{Higher, Lower};
+use Level::{Employee, Store};
+use Unit::{Count, Hours, Money, Number, Ratio, Seconds};
+
+static CATALOGUE: &[Metric] = &[
+    // Store sums.
+    sum(Store, "pv", "浏览量", "Page views", Count, Higher),
+    sum(Store, "uv", "访客数", "Unique visitors", Count, Higher),
+    sum(Store, "new_uv", "新访客数", "New visitors", Count, Higher),
+    sum(Store, "bounces", "跳失人数", "Bounces", Count, Lower),
+    sum(Store, "stay_seconds", "停留总时长", "Total stay time", Seconds, Higher),
+    sum(Store, "buyers", "成交人数", "Buyers", Count, Higher),
+    sum(Store, "orders", "订单数", "Orders", Count, Higher),
+    sum(Store, "gmv", "成交额", "GMV", Money, Higher),
+    sum(Store, "refund_amount", "退款金额", "Refund amount", Money, Lower),
+    sum(Store, "ad_spend", "推广花费", "Ad spend", Money, Lower),
+    sum(Store, "impressions", "展现量", "Impressions", Count, Higher),
+    sum(Store, "clicks", "点击量", "Clicks", Count, Higher),
+    sum(Store, "arrivals", "到达数", "Arrivals", Count, Higher),
+    sum(Store, "campaign_uv", "活动访客数", "Campaign visitors", Count, Higher),
+    sum(Store, "campaign_clicks", "活动点击数", "Campaign clicks", Count, Higher),
+    sum(Store, "campaign_buyers", "活动成交人数", "Campaign buyers", Count, Higher),
+    sum(Store, "campaign_orders", "活动订单数", "Campaign orders", Count, Higher),
+    sum(Store, "campaign_gmv", "活动成交额", "Campaign GMV", Money, Higher),
+    sum(Store, "campaign_cost", "活动花费", "Campaign cost", Money, Lower),
+    sum(Store, "gross_profit", "毛利", "Gross profit", Money, Higher),
+    sum(Store, "collected", "回款", "Collected", Money, Higher),
+    sum(Store, "cogs", "销售成本", "Cost of goods sold", Money, Lower),
+    sum(Store, "inventory_value", "平均库存金额", "Average inventory value", Money, Lower),
+    // Store rates.
+    ratio(Store, "pv_per_uv", "人均浏览量", "Page views per visitor", Number, Higher, "pv", "uv"),
+    ratio(Store, "conversion_rate", "支付转化率", "Conversion rate", Ratio, Higher, "buyers", "uv"),
+    ratio(Store, "aov", "客单价", "Average order value", Money, Higher, "gmv", "buyers"),
+    ratio(Store, "avg_stay_seconds", "平均停留时长", "Average stay", Seconds, Higher, "stay_seconds", "uv"),
+    ratio(Store, "bounce_rate", "跳失率", "Bounce rate", Ratio, Lower, "bounces", "uv"),
+    ratio(Store, "arrival_rate", "到达率", "Arrival rate", Ratio, Higher, "arrivals", "impressions"),
+    ratio(Store, "ctr", "点击率", "Click-through rate", Ratio, Higher, "clicks", "impressions"),
+    ratio(Store, "cost_per_uv", "UV平均获取成本", "Cost per visitor", Money, Lower, "ad_spend", "uv"),
+    ratio(Store, "cost_per_order", "订单获取成本", "Cost per order", Money, Lower, "ad_spend", "orders"),
+    ratio(Store, "roi", "投入产出比", "Return on ad spend", Number, Higher, "gmv", "ad_spend"),
+    ratio(Store, "new_uv_ratio", "新增UV比例", "New visitor share", Ratio, Higher, "new_uv", "uv"),
+    ratio(Store, "campaign_click_rate", "活动平均点击率", "Campaign click rate", Ratio, Higher, "campaign_clicks", "campaign_uv"),
+    ratio(Store, "campaign_order_share", "活动订单比例", "Campaign order share", Ratio, Higher, "campaign_orders", "orders"),
+    ratio(Store, "campaign_gmv_share", "活动成交额比例", "Campaign GMV share", Ratio, Higher, "campaign_gmv", "gmv"),
+    ratio(Store, "campaign_conversion", "活动订单转换率", "Campaign conversion", Ratio, Higher, "campaign_buyers", "campaign_uv"),
+    ratio(Store, "campaign_roi", "活动ROI", "Campaign ROI", Number, Higher, "campaign_gmv", "campaign_cost"),
+    ratio(Store, "gross_margin", "毛利率", "Gross margin", Ratio, Higher, "gross_profit", "gmv"),
+    ratio(Store, "inventory_turnover", "库存周转率", "Inventory turnover", Number, Higher, "cogs", "inventory_value"),
+    growth(Store, "gmv_growth_mom", "成交额环比增长率", "GMV growth, month on month", "gmv", 1),
+    growth(Store, "gmv_growth_yoy", "成交额同比增长率", "GMV growth, year on year", "gmv", 12),
+    // Employee sums.
+    sum(Employee, "receptions", "接待人数", "Receptions", Count, Higher),
+    sum(Employee, "inquiries", "询单人数", "Inquiries", Count, Higher),
+    sum(Employee, "order_buyers", "下单人数", "Ordering buyers", Count, Higher),
+    sum(Employee, "paid_buyers", "付款人数", "Paying buyers", Count, Higher),
+    sum(Employee, "paid_orders", "付款订单数", "Paid orders", Count, Higher),
+    sum(Employee, "cs_sales", "客服销售额", "Customer-service sales", Money, Higher),
+    sum(Employee, "replies", "回复数", "Replies", Count, Higher),
+    sum(Employee, "buyer_messages", "买家消息数", "Buyer messages", Count, Higher),
+    sum(Employee, "responses", "响应次数", "Responses", Count, Higher),
+    sum(Employee, "response_seconds", "响应总时长", "Total response time", Seconds, Lower),
+    sum(Employee, "violations", "违规用语", "Violations", Count, Lower),
+    sum(Employee, "bad_reviews", "差评", "Bad reviews", Count, Lower),
+    sum(Employee, "complaints", "投诉", "Complaints", Count, Lower),
+    sum(Employee, "refunds", "退款数", "Refunds", Count, Lower),
+    sum(Employee, "returns", "退货数", "Returns", Count, Lower),
+    sum(Employee, "exchanges", "换货数", "Exchanges", Count, Lower),
+    sum(Employee, "assisted_sales", "协助销售额", "Assisted sales", Money, Higher),
+    sum(Employee, "collected", "回款", "Collected", Money, Higher),
+    sum(Employee, "shipped_orders", "发货订单数", "Shipped orders", Count, Higher),
+    sum(Employee, "packages", "包裹数", "Packages", Count, Higher),
+    sum(Employee, "ship_hours", "发货总时长", "Total shipping hours", Hours, Lower),
+    sum(Employee, "ship_errors", "发货出错数", "Shipping errors", Count, Lower),
+    sum(Employee, "damaged", "破损数", "Damaged packages", Count, Lower),
+    sum(Employee, "late_shipments", "超时发货数", "Late shipments", Count, Lower),
+    sum(Employee, "tasks", "任务数", "Tasks", Count, Higher),
+    sum(Employee, "tasks_on_time", "按时完成数", "Tasks on time", Count, Higher),
+    sum(Employee, "tasks_passed", "通过数", "Tasks passed", Count, Higher),
+    sum(Employee, "tasks_planned", "计划任务数", "Tasks planned", Count, Higher),
+    sum(Employee, "tasks_done", "完成任务数", "Tasks done", Count, Higher),
+    // Employee rates.
+    ratio(Employee, "inquiry_ratio", "询单人数比", "Inquiry ratio", Ratio, Higher, "inquiries", "receptions"),
+    ratio(Employee, "inquiry_conversion", "询单转化率", "Inquiry conversion", Ratio, Higher, "order_buyers", "inquiries"),
+    ratio(Employee, "payment_rate", "下单成功率", "Payment rate", Ratio, Higher, "paid_buyers", "order_buyers"),
+    ratio(Employee, "inquiry_to_paid", "询单→最终付款转化率", "Inquiry to payment", Ratio, Higher, "paid_buyers", "inquiries"),
+    ratio(Employee, "cs_aov", "客服客单价", "Customer-service order value", Money, Higher, "cs_sales", "paid_buyers"),
+    ratio(Employee, "reply_rate", "回复率", "Reply rate", Ratio, Higher, "replies", "buyer_messages"),
+    ratio(Employee, "avg_response_seconds", "平均响应时间", "Average response time", Seconds, Lower, "response_seconds", "responses"),
+    ratio(Employee, "refund_rate", "退款率", "Refund rate", Ratio, Lower, "refunds", "paid_orders"),
+    ratio(Employee, "return_rate", "退货率", "Return rate", Ratio, Lower, "returns", "paid_orders"),
+    ratio(Employee, "exchange_rate", "换货率", "Exchange rate", Ratio, Lower, "exchanges", "paid_orders"),
+    Metric {
+        id: "target_completion",
+        zh: "指标完成率",
+        en: "Target completion",
+        unit: Ratio,
+        direction: Higher,
+        level: Employee,
+        formula: Formula::TargetRatio {
+            numerator: "cs_sales",
+            target_metric: "cs_sales",
+        },
+    },
+    ratio(Employee, "on_time_rate", "设计及时率", "On-time rate", Ratio, Higher, "tasks_on_time", "tasks"),
+    ratio(Employee, "pass_rate", "通过率", "Pass rate", Ratio, Higher, "tasks_passed", "tasks"),
+    ratio(Employee, "plan_completion", "计划达成率", "Plan completion", Ratio, Higher, "tasks_done", "tasks_planned"),
+    ratio(Employee, "avg_ship_hours", "发货速度", "Average shipping time", Hours, Lower, "ship_hours", "shipped_orders"),
+    ratio(Employee, "ship_error_rate", "出错率", "Shipping error rate", Ratio, Lower, "ship_errors", "shipped_orders"),
+    ratio(Employee, "damage_rate", "破损率", "Damage rate", Ratio, Lower, "damaged", "packages"),
+    ratio(Employee, "late_ship_rate", "超时发货比率", "Late shipment rate", Ratio, Lower, "late_shipments", "shipped_orders"),
+    growth(Employee, "cs_sales_growth_mom", "客服销售额环比增长率", "Customer-service sales growth, month on month", "cs_sales", 1),
+    growth(Employee, "cs_sales_growth_yoy", "客服销售额同比增长率", "Customer-service sales growth, year on year", "cs_sales", 12),
+];
+
+/// Every metric, store metrics first.
+pub fn catalogue() -> &'static [Metric] {
+    CATALOGUE
+}
+
+/// Finds a metric by id at a level.
+pub fn metric(level: Level, id: &str) -> Option<&'static Metric> {
+    CATALOGUE.iter().find(|m| m.level == level && m.id == id)
+}
+
+/// Finds a metric by id at any level (employee first).
+pub fn find_metric(id: &str) -> Option<&'static Metric> {
+    metric(Level::Employee, id).or_else(|| metric(Level::Store, id))
+}
+
+/// The stored units per value unit of an input column (100 for money cents).
+pub fn column_scale(level: Level, column: &str) -> i64 {
+    level.table().column(column).map_or(1, |c| c.kind.scale())
+}
+
+/// `numerator / denominator` of two summed columns, null when the denominator
+/// is zero or missing. Columns held as integer cents or thousandths are
+/// brought to their unit inside one correctly rounded division:
+/// `num × den_scale / (den × num_scale)`, every product an exact integer.
+pub fn ratio_expr(level: Level, numerator: &str, denominator: &str) -> Expr {
+    let (num_scale, den_scale) = (column_scale(level, numerator), column_scale(level, denominator));
+    let common = gcd(num_scale, den_scale);
+    let (num_scale, den_scale) = (num_scale / common, den_scale / common);
+    let mut num = col(numerator).cast(DataType::Float64);
+    if den_scale != 1 {
+        num = num * lit(den_scale as f64);
+    }
+    let mut den = col(denominator).cast(DataType::Float64);
+    if num_scale != 1 {
+        den = den * lit(num_scale as f64);
+    }
+    when(col(denominator).neq(lit(0)).and(col(denominator).is_not_null()))
+        .then(num / den)
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Sums daily (or monthly) activity rows to one row per entity and period.
+///
+/// `columns` are the input columns present in `activity`; additive columns are
+/// summed, stock columns averaged. `_rows` counts the input rows of each group.
+pub fn aggregate_periods(activity: LazyFrame, level: Level, columns: &[String]) -> LazyFrame {
+    let table = level.table();
+    let mut aggs = vec![len().cast(DataType::Int64).alias("_rows")];
+    for spec in table.columns() {
+        if !spec.kind.is_additive() || !columns.iter().any(|c| c == spec.name) {
+            continue;
+        }
+        let agg = if spec.stock {
+            // A stock held as cents stays in whole cents: the mean is rounded half-up.
+            (col(spec.name).cast(DataType::Float64).mean() + lit(0.5)).cast(DataType::Int64)
+        } else {
+            col(spec.name).sum()
+        };
+        aggs.push(agg.alias(spec.name));
+    }
+    activity
+        .group_by([col(level.key()), col("period")])
+        .agg(aggs)
+}
+
+/// Adds every ratio metric whose input columns are present.
+pub fn with_ratio_metrics(sums: LazyFrame, level: Level, columns: &[String]) -> LazyFrame {
+    let have = |c: &str| columns.iter().any(|x| x == c);
+    let exprs: Vec<Expr> = CATALOGUE
+        .iter()
+        .filter(|m| m.level == level)
+        .filter_map(|m| match m.formula {
+            Formula::Ratio {
+                numerator,
+                denominator,
+            } if have(numerator) && have(denominator) => {
+                Some(ratio_expr(level, numerator, denominator).alias(m.id))
+            }
+            _ => None,
+        })
+        .collect();
+    if exprs.is_empty() {
+        sums
+    } else {
+        sums.with_columns(exprs)
+    }
+}
+
+/// The metrics of `level` that can be computed from `columns`, in catalogue order.
+pub fn available_metrics(level: Level, columns: &[String], has_targets: bool) -> Vec<&'static Metric> {
+    let have = |c: &str| columns.iter().any(|x| x == c);
+    CATALOGUE
+        .iter()
+        .filter(|m| m.level == level)
+        .filter(|m| match m.formula {
+            Formula::TargetRatio { numerator, .. } => has_targets && have(numerator),
+            _ => m.inputs().iter().all(|c| have(c)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_per_level() {
+        for (i, a) in CATALOGUE.iter().enumerate() {
+            for b in &CATALOGUE[i + 1..] {
+                assert!(!(a.id == b.id && a.level == b.level), "{}", a.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_input_is_a_column_of_the_level_table() {
+        for m in CATALOGUE {
+            for input in m.inputs() {
+                assert!(m.level.table().column(input).is_some(), "{} reads {input}", m.id);
+            }
+        }
+    }
+
+    #[test]
+    fn rates_are_ratios_of_sums_and_zero_denominators_are_missing() {
+        let daily = df!(
+            "employee_id" => ["E1", "E1", "E2"],
+            "period" => ["2025-01", "2025-01", "2025-01"],
+            "inquiries" => [10i64, 90, 0],
+            "order_buyers" => [9i64, 21, 0],
+            "paid_buyers" => [3i64, 7, 0],
+            "cs_sales" => [12_000i64, 100_001, 0],
+        )
+        .unwrap();
+        let columns: Vec<String> = daily
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let out = with_ratio_metrics(
+            aggregate_periods(daily.lazy(), Level::Employee, &columns),
+            Level::Employee,
+            &columns,
+        )
+        .sort(["employee_id"], Default::default())
+        .collect()
+        .unwrap();
+        let conversion = out.column("inquiry_conversion").unwrap().f64().unwrap();
+        // (9 + 21) / (10 + 90), not the mean of 0.9 and 0.233.
+        assert_eq!(conversion.get(0), Some(0.3));
+        assert_eq!(conversion.get(1), None);
+        let aov = out.column("cs_aov").unwrap().f64().unwrap();
+        assert_eq!(aov.get(0), Some(112_001.0 / 1000.0));
+        assert_eq!(aov.get(1), None);
+    }
+}

@@ -1,0 +1,559 @@
+//! The scheme model: what is scored, how, and which grade a total earns.
+//!
+//! The model is independent of its file format; `kpi-io` reads it from TOML.
+//! A new rule kind is a new [`Rule`] variant with its own scoring function.
+
+use serde::{Deserialize, Serialize};
+
+use crate::metric::{Direction, Level, find_metric};
+use crate::table::Role;
+
+/// A complete scoring scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scheme {
+    /// Identity and scope.
+    pub scheme: SchemeInfo,
+    /// Who is scored in a period.
+    #[serde(default)]
+    pub eligibility: Eligibility,
+    /// The scored items, in the order they are shown.
+    pub items: Vec<Item>,
+    /// The grade table, best grade first.
+    #[serde(default)]
+    pub grades: Vec<Grade>,
+}
+
+/// Identity and scope of a scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeInfo {
+    /// Stable id (used in file names and comparisons).
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Where the rules come from (seed document, policy name).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Scoring period.
+    #[serde(default)]
+    pub period: PeriodKind,
+    /// Roles scored by this scheme; employees of other roles get no scores row.
+    #[serde(with = "role_ids")]
+    pub roles: Vec<Role>,
+    /// How an item whose metric is missing (zero denominator, no data) scores.
+    #[serde(default)]
+    pub missing: MissingPolicy,
+}
+
+/// The scoring period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    /// Calendar months.
+    #[default]
+    Month,
+}
+
+/// How an item with a missing metric value scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPolicy {
+    /// The item scores 0 points and keeps its weight.
+    #[default]
+    Zero,
+    /// The item is not scored; its weight is redistributed over the scored items.
+    Skip,
+}
+
+/// Who is scored in a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    /// Employees absent more than this many days in the period are not scored.
+    #[serde(default)]
+    pub max_absent_days: Option<f64>,
+}
+
+/// One scored item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// Stable id, the `points.<id>` column of `scores`.
+    pub id: String,
+    /// Label shown to people; defaults to the metric's label.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The metric id this item scores (an employee metric of the catalogue).
+    pub metric: String,
+    /// Weight of the item in the total.
+    pub weight: f64,
+    /// Overrides the scheme's missing-value policy for this item.
+    #[serde(default)]
+    pub missing: Option<MissingPolicy>,
+    /// How the metric value becomes points.
+    pub rule: Rule,
+}
+
+/// How a metric value becomes points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// Points by the band the value falls in (阶梯).
+    Bands {
+        /// Which way is better; a value exactly on an edge belongs to the better band.
+        direction: Direction,
+        /// The bands, in any order.
+        bands: Vec<Band>,
+    },
+    /// `start + points_per_unit × units`, where units counts how far the value
+    /// is past `threshold` (above or below), kept within `floor..=cap`.
+    PerUnit {
+        /// Points before any unit is counted.
+        start: f64,
+        /// Units are counted past this value.
+        threshold: f64,
+        /// Points per unit (negative for a deduction).
+        points_per_unit: f64,
+        /// Size of one unit in the metric's unit (1 second, 0.01 for a percentage point).
+        #[serde(default = "one")]
+        unit: f64,
+        /// Count units above (`above`) or below (`below`) the threshold.
+        #[serde(default)]
+        past: Past,
+        /// Count partial units (`continuous`) or only whole ones (`whole`).
+        #[serde(default)]
+        count: UnitCount,
+        /// Lowest points; none means no lower limit.
+        #[serde(default)]
+        floor: Option<f64>,
+        /// Highest points; none means no upper limit.
+        #[serde(default)]
+        cap: Option<f64>,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Which side of a threshold counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Past {
+    /// Units above the threshold count.
+    #[default]
+    Above,
+    /// Units below the threshold count.
+    Below,
+}
+
+/// Whether partial units count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitCount {
+    /// 2.5 units past the threshold count as 2.5.
+    #[default]
+    Continuous,
+    /// Only whole units count: 2.5 counts as 2.
+    Whole,
+}
+
+/// One band of a [`Rule::Bands`] rule: `min ≤ value < max` for higher-is-better
+/// tables, `min < value ≤ max` for lower-is-better ones.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    /// Lower edge; none means unbounded below.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper edge; none means unbounded above.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Points for a value in this band.
+    pub points: f64,
+}
+
+impl Band {
+    /// Whether `value` is in this band, edges given to the better band.
+    pub fn contains(&self, value: f64, direction: Direction) -> bool {
+        let above_min = match (self.min, direction) {
+            (None, _) => true,
+            (Some(min), Direction::Higher) => value >= min,
+            (Some(min), Direction::Lower) => value > min,
+        };
+        let below_max = match (self.max, direction) {
+            (None, _) => true,
+            (Some(max), Direction::Higher) => value < max,
+            (Some(max), Direction::Lower) => value <= max,
+        };
+        above_min && below_max
+    }
+}
+
+/// One grade of the grade table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grade {
+    /// The label written in `scores.grade` (卓越, A+...).
+    pub label: String,
+    /// Lowest total that earns this grade; none for the catch-all last grade.
+    #[serde(default)]
+    pub min: Option<f64>,
+}
+
+/// How a rule turned a value into points, for explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The points.
+    pub points: f64,
+    /// The rule in words (`band ≥0.5 → 100`, `100 − 2 × (40 − 32) = 84`).
+    pub rule: String,
+}
+
+impl Rule {
+    /// Scores a present value.
+    pub fn apply(&self, value: f64) -> Applied {
+        match self {
+            Rule::Bands { direction, bands } => {
+                match bands.iter().find(|b| b.contains(value, *direction)) {
+                    Some(band) => Applied {
+                        points: band.points,
+                        rule: format!("band {} → {}", band_text(band, *direction), fmt_num(band.points)),
+                    },
+                    None => Applied {
+                        points: 0.0,
+                        rule: "no band covers the value → 0".to_string(),
+                    },
+                }
+            }
+            Rule::PerUnit {
+                start,
+                threshold,
+                points_per_unit,
+                unit,
+                past,
+                count,
+                floor,
+                cap,
+            } => {
+                let distance = match past {
+                    Past::Above => value - threshold,
+                    Past::Below => threshold - value,
+                };
+                let mut units = (distance / unit).max(0.0);
+                if *count == UnitCount::Whole {
+                    units = units.floor();
+                }
+                let raw = start + points_per_unit * units;
+                let mut points = raw;
+                if let Some(floor) = floor {
+                    points = points.max(*floor);
+                }
+                if let Some(cap) = cap {
+                    points = points.min(*cap);
+                }
+                let mut rule = format!(
+                    "{} {} {} × {} = {}",
+                    fmt_num(*start),
+                    if *points_per_unit < 0.0 { "−" } else { "+" },
+                    fmt_num(points_per_unit.abs()),
+                    fmt_num(units),
+                    fmt_num(raw)
+                );
+                if points != raw {
+                    rule.push_str(&format!(", kept within limits → {}", fmt_num(points)));
+                }
+                Applied { points, rule }
+            }
+        }
+    }
+}
+
+fn band_text(band: &Band, direction: Direction) -> String {
+    let (lo, hi) = match direction {
+        Direction::Higher => ("≥", "<"),
+        Direction::Lower => (">", "≤"),
+    };
+    match (band.min, band.max) {
+        (Some(min), Some(max)) => format!("{lo}{} and {hi}{}", fmt_num(min), fmt_num(max)),
+        (Some(min), None) => format!("{lo}{}", fmt_num(min)),
+        (None, Some(max)) => format!("{hi}{}", fmt_num(max)),
+        (None, None) => "any value".to_string(),
+    }
+}
+
+/// Formats a number without float noise: at most 6 decimals, trailing zeros dropped.
+pub fn fmt_num(x: f64) -> String {
+    let s = format!("{:.6}", x);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".to_string() } else { s.to_string() }
+}
+
+/// A problem found in a scheme, named by its key path (`items[2].rule.bands[1]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemeIssue {
+    /// Key path into the scheme document.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// Whether `kpi run` must refuse the scheme.
+    pub is_error: bool,
+}
+
+impl Scheme {
+    /// The grade a total earns (grades are read best first).
+    pub fn grade_for(&self, total: f64) -> Option<&Grade> {
+        self.grades
+            .iter()
+            .find(|g| g.min.is_none_or(|min| total >= min))
+    }
+
+    /// The missing policy of an item.
+    pub fn missing_policy(&self, item: &Item) -> MissingPolicy {
+        item.missing.unwrap_or(self.scheme.missing)
+    }
+
+    /// Checks what the engine needs to score: known metrics, positive weights,
+    /// unique ids, non-empty bands and a grade table read best first.
+    pub fn check(&self) -> Vec<SchemeIssue> {
+        let mut issues = Vec::new();
+        let mut error = |path: String, message: String| {
+            issues.push(SchemeIssue {
+                path,
+                message,
+                is_error: true,
+            })
+        };
+        if self.scheme.roles.is_empty() {
+            error("scheme.roles".into(), "no role is scored".into());
+        }
+        if self.items.is_empty() {
+            error("items".into(), "the scheme has no items".into());
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            let path = format!("items[{i}]");
+            if self.items[..i].iter().any(|other| other.id == item.id) {
+                error(format!("{path}.id"), format!("item id `{}` is used twice", item.id));
+            }
+            match find_metric(&item.metric) {
+                Some(m) if m.level == Level::Employee => {}
+                Some(_) => error(
+                    format!("{path}.metric"),
+                    format!("`{}` is a store metric; items score employee metrics", item.metric),
+                ),
+                None => error(
+                    format!("{path}.metric"),
+                    format!("unknown metric `{}`{}", item.metric, suggest(&item.metric)),
+                ),
+            }
+            if !(item.weight.is_finite() && item.weight > 0.0) {
+                error(format!("{path}.weight"), format!("weight must be positive, got {}", item.weight));
+            }
+            match &item.rule {
+                Rule::Bands { bands, .. } => {
+                    if bands.is_empty() {
+                        error(format!("{path}.rule.bands"), "no bands".into());
+                    }
+                    for (j, band) in bands.iter().enumerate() {
+                        if let (Some(min), Some(max)) = (band.min, band.max)
+                            && min >= max
+                        {
+                            error(
+                                format!("{path}.rule.bands[{j}]"),
+                                format!("min {} is not below max {}", fmt_num(min), fmt_num(max)),
+                            );
+                        }
+                    }
+                }
+                Rule::PerUnit {
+                    unit, floor, cap, ..
+                } => {
+                    if !(unit.is_finite() && *unit > 0.0) {
+                        error(format!("{path}.rule.unit"), "unit must be positive".into());
+                    }
+                    if let (Some(floor), Some(cap)) = (floor, cap)
+                        && floor > cap
+                    {
+                        error(format!("{path}.rule.floor"), "floor is above cap".into());
+                    }
+                }
+            }
+        }
+        for (i, grade) in self.grades.iter().enumerate() {
+            let later = &self.grades[i + 1..];
+            match grade.min {
+                None if !later.is_empty() => error(
+                    format!("grades[{i}].min"),
+                    "only the last grade may have no min".into(),
+                ),
+                Some(min) if later.iter().any(|g| g.min.is_some_and(|m| m >= min)) => error(
+                    format!("grades[{i}].min"),
+                    "grades must be listed best first, with falling min".into(),
+                ),
+                _ => {}
+            }
+        }
+        issues
+    }
+}
+
+fn suggest(unknown: &str) -> String {
+    let best = crate::metric::catalogue()
+        .iter()
+        .filter(|m| m.level == Level::Employee)
+        .map(|m| (edit_distance(unknown, m.id), m.id))
+        .min();
+    match best {
+        Some((d, id)) if d <= 3.max(unknown.len() / 3) => format!(" (did you mean `{id}`?)"),
+        _ => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+mod role_ids {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::table::Role;
+
+    pub fn serialize<S: Serializer>(roles: &[Role], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(roles.iter().map(|r| r.id()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Role>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        names
+            .iter()
+            .map(|n| {
+                Role::parse(n).ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "unknown role `{n}`; roles are customer_service, operations, promotion, campaign, design, warehouse, manager (or 客服, 运营, 推广, 活动策划, 美工, 仓库, 经理/店长)"
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn conversion_bands() -> Rule {
+        let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
+        Rule::Bands {
+            direction: Direction::Higher,
+            bands: vec![
+                band(Some(0.5), None, 100.0),
+                band(Some(0.3), Some(0.5), 90.0),
+                band(Some(0.2), Some(0.3), 80.0),
+                band(None, Some(0.2), 0.0),
+            ],
+        }
+    }
+
+    #[rstest]
+    #[case(0.5, 100.0)]
+    #[case(0.499_999, 90.0)]
+    #[case(0.3, 90.0)]
+    #[case(0.299_999, 80.0)]
+    #[case(0.2, 80.0)]
+    #[case(0.199_999, 0.0)]
+    #[case(0.0, 0.0)]
+    #[case(1.0, 100.0)]
+    fn higher_bands_give_edges_to_the_better_band(#[case] value: f64, #[case] points: f64) {
+        assert_eq!(conversion_bands().apply(value).points, points);
+    }
+
+    #[rstest]
+    #[case(250.0, -5.0)]
+    #[case(200.0, -3.0)]
+    #[case(100.0, -1.0)]
+    #[case(50.0, 0.0)]
+    #[case(1.0, 0.0)]
+    fn lower_bands_give_edges_to_the_better_band(#[case] value: f64, #[case] points: f64) {
+        let rule = Rule::Bands {
+            direction: Direction::Lower,
+            bands: vec![
+                Band { min: Some(200.0), max: None, points: -5.0 },
+                Band { min: Some(100.0), max: Some(200.0), points: -3.0 },
+                Band { min: Some(50.0), max: Some(100.0), points: -1.0 },
+                Band { min: None, max: Some(50.0), points: 0.0 },
+            ],
+        };
+        assert_eq!(rule.apply(value).points, points);
+    }
+
+    fn response_deduction(count: UnitCount) -> Rule {
+        Rule::PerUnit {
+            start: 100.0,
+            threshold: 32.0,
+            points_per_unit: -2.0,
+            unit: 1.0,
+            past: Past::Above,
+            count,
+            floor: Some(0.0),
+            cap: Some(100.0),
+        }
+    }
+
+    #[rstest]
+    #[case(10.0, 100.0)]
+    #[case(32.0, 100.0)]
+    #[case(33.0, 98.0)]
+    #[case(40.5, 83.0)]
+    #[case(82.0, 0.0)]
+    #[case(500.0, 0.0)]
+    fn per_unit_deduction_within_floor_and_cap(#[case] seconds: f64, #[case] points: f64) {
+        assert_eq!(response_deduction(UnitCount::Continuous).apply(seconds).points, points);
+    }
+
+    #[test]
+    fn whole_units_ignore_the_partial_unit() {
+        assert_eq!(response_deduction(UnitCount::Whole).apply(40.5).points, 84.0);
+    }
+
+    #[test]
+    fn no_floor_means_no_lower_limit() {
+        let rule = Rule::PerUnit {
+            start: 100.0,
+            threshold: 32.0,
+            points_per_unit: -2.0,
+            unit: 1.0,
+            past: Past::Above,
+            count: UnitCount::Continuous,
+            floor: None,
+            cap: None,
+        };
+        assert_eq!(rule.apply(132.0).points, -100.0);
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("inquiry_convresion", "inquiry_conversion"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert!(suggest("inquiry_convresion").contains("inquiry_conversion"));
+    }
+
+    #[test]
+    fn fmt_num_drops_float_noise() {
+        assert_eq!(fmt_num(0.30000000000000004), "0.3");
+        assert_eq!(fmt_num(100.0), "100");
+        assert_eq!(fmt_num(-0.0), "0");
+    }
+}

@@ -1,0 +1,537 @@
+//! Scoring employees with a scheme: items, totals, grades and eligibility.
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::*;
+use rust_decimal::prelude::*;
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::metric::{Formula, Level, Metric, metric};
+use crate::period_metrics::Metrics;
+use crate::scheme::{MissingPolicy, Scheme, fmt_num};
+use crate::table::Table;
+
+/// One item of one employee-period, with everything needed to explain it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemScore {
+    /// Item id.
+    pub item: String,
+    /// Metric id.
+    pub metric: String,
+    /// Metric value; none when missing.
+    pub value: Option<f64>,
+    /// Numerator (or the summed value) behind the metric, in the metric's input unit.
+    pub numerator: Option<f64>,
+    /// Denominator behind a ratio metric.
+    pub denominator: Option<f64>,
+    /// Points; none when the item is skipped.
+    pub points: Option<f64>,
+    /// The item's weight.
+    pub weight: f64,
+    /// Points × weight ÷ total weight considered: what the item adds to the total.
+    pub contribution: Option<f64>,
+    /// The rule applied, in words.
+    pub rule: String,
+    /// Why the value is missing, when it is.
+    pub missing_reason: Option<String>,
+}
+
+/// The score of one employee in one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRow {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Employee id.
+    pub employee_id: String,
+    /// Store id from the roster.
+    pub store_id: Option<String>,
+    /// Team id from the roster.
+    pub team_id: Option<String>,
+    /// Role id.
+    pub role: String,
+    /// Whether the employee is scored this period.
+    pub eligible: bool,
+    /// One entry per scheme item, in scheme order (empty when not eligible).
+    pub items: Vec<ItemScore>,
+    /// Bonus points added on top of the weighted total.
+    pub bonus: Option<f64>,
+    /// Weighted total, rounded half-up to 2 decimals; none when not eligible.
+    pub total_score: Option<f64>,
+    /// Grade label; none when not eligible.
+    pub grade: Option<String>,
+    /// Notes: why not eligible, which items were missing.
+    pub flags: Vec<String>,
+}
+
+/// All scores of a run.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// Item ids, in scheme order.
+    pub item_ids: Vec<String>,
+    /// Rows sorted by period and employee.
+    pub rows: Vec<ScoreRow>,
+}
+
+/// Checks that the data can feed every item of the scheme.
+pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<()> {
+    for (i, item) in scheme.items.iter().enumerate() {
+        let path = format!("items[{i}].metric");
+        let Some(m) = metric(Level::Employee, &item.metric) else {
+            return Err(Error::Scheme {
+                path,
+                message: format!("unknown employee metric `{}`", item.metric),
+            });
+        };
+        if metrics.employee_metrics.iter().any(|x| x.id == m.id) {
+            continue;
+        }
+        if let Formula::TargetRatio { .. } = m.formula
+            && data.get(Table::Targets).is_none()
+        {
+            return Err(Error::MissingColumn {
+                path,
+                table: Table::Targets.name().into(),
+                column: "target".into(),
+            });
+        }
+        let missing = m
+            .inputs()
+            .into_iter()
+            .find(|c| !data.has_column(Table::EmployeeDaily, c))
+            .unwrap_or(m.id);
+        return Err(Error::MissingColumn {
+            path,
+            table: Table::EmployeeDaily.name().into(),
+            column: missing.into(),
+        });
+    }
+    if scheme.eligibility.max_absent_days.is_some()
+        && data.get(Table::Attendance).is_some()
+        && !data.has_column(Table::Attendance, "absent_days")
+    {
+        return Err(Error::MissingColumn {
+            path: "eligibility.max_absent_days".into(),
+            table: Table::Attendance.name().into(),
+            column: "absent_days".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Scores every employee-period of a covered role.
+///
+/// The population is every employee-period with activity, plus every
+/// employee-period in `attendance` inside the activity's periods (someone
+/// absent all month is still listed, as not eligible).
+pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Scores> {
+    check_data(scheme, metrics, data)?;
+    let frame = &metrics.employee;
+    let absent = absent_days(data)?;
+    let roster = roster(data)?;
+    let roles: BTreeSet<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
+
+    let periods = str_values(frame, "period")?;
+    let employees = str_values(frame, "employee_id")?;
+    let row_roles = str_values(frame, "role")?;
+    let mut row_of: HashMap<(String, String), usize> = HashMap::new();
+    for (i, (p, e)) in periods.iter().zip(&employees).enumerate() {
+        if let (Some(p), Some(e)) = (p, e) {
+            row_of.insert((p.clone(), e.clone()), i);
+        }
+    }
+    let mut population: BTreeSet<(String, String)> = BTreeSet::new();
+    for (i, key) in periods.iter().zip(&employees).enumerate() {
+        if let ((Some(p), Some(e)), Some(role)) = (key, &row_roles[i])
+            && roles.contains(role.as_str())
+        {
+            population.insert((p.clone(), e.clone()));
+        }
+    }
+    let active_periods: BTreeSet<&String> = periods.iter().flatten().collect();
+    for (p, e) in absent.keys() {
+        let covered = roster
+            .get(e)
+            .and_then(|r| r.role.as_deref())
+            .is_some_and(|role| roles.contains(role));
+        if covered && active_periods.contains(p) {
+            population.insert((p.clone(), e.clone()));
+        }
+    }
+
+    let columns = ItemColumns::new(scheme, frame)?;
+    let mut rows = Vec::with_capacity(population.len());
+    for (period, employee_id) in population {
+        let r = roster.get(&employee_id);
+        let row = row_of.get(&(period.clone(), employee_id.clone())).copied();
+        let absent_days = absent.get(&(period.clone(), employee_id.clone())).copied();
+        rows.push(score_one(
+            scheme,
+            &columns,
+            row,
+            period,
+            employee_id,
+            r,
+            absent_days,
+        ));
+    }
+    Ok(Scores {
+        item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),
+        rows,
+    })
+}
+
+struct RosterEntry {
+    store_id: Option<String>,
+    team_id: Option<String>,
+    role: Option<String>,
+}
+
+fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
+    let mut out = HashMap::new();
+    let Some(employees) = data.get(Table::Employees) else {
+        return Ok(out);
+    };
+    let ids = str_values(employees, "employee_id")?;
+    let get = |c: &str| -> Result<Vec<Option<String>>> {
+        if data.has_column(Table::Employees, c) {
+            str_values(employees, c)
+        } else {
+            Ok(vec![None; employees.height()])
+        }
+    };
+    let (stores, teams, roles) = (get("store_id")?, get("team_id")?, get("role")?);
+    for (i, id) in ids.into_iter().enumerate() {
+        if let Some(id) = id {
+            out.insert(
+                id,
+                RosterEntry {
+                    store_id: stores[i].clone(),
+                    team_id: teams[i].clone(),
+                    role: roles[i].clone(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn absent_days(data: &Dataset) -> Result<HashMap<(String, String), f64>> {
+    let mut out = HashMap::new();
+    let Some(attendance) = data.get(Table::Attendance) else {
+        return Ok(out);
+    };
+    if !data.has_column(Table::Attendance, "absent_days") {
+        return Ok(out);
+    }
+    let sums = attendance
+        .clone()
+        .lazy()
+        .group_by([col("period"), col("employee_id")])
+        .agg([col("absent_days").sum()])
+        .collect()?;
+    let periods = str_values(&sums, "period")?;
+    let employees = str_values(&sums, "employee_id")?;
+    let days = sums.column("absent_days")?.f64()?;
+    for ((p, e), d) in periods.into_iter().zip(employees).zip(days.iter()) {
+        if let (Some(p), Some(e)) = (p, e) {
+            out.insert((p, e), d.unwrap_or(0.0));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    Ok(frame
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let column = frame.column(name)?.cast(&DataType::Float64)?;
+    Ok(column.f64()?.iter().collect())
+}
+
+/// The value, numerator and denominator columns of every item, as f64.
+struct ItemColumns {
+    value: Vec<Vec<Option<f64>>>,
+    numerator: Vec<Option<Vec<Option<f64>>>>,
+    denominator: Vec<Option<Vec<Option<f64>>>>,
+    metrics: Vec<&'static Metric>,
+}
+
+impl ItemColumns {
+    fn new(scheme: &Scheme, frame: &DataFrame) -> Result<Self> {
+        let mut out = ItemColumns {
+            value: Vec::new(),
+            numerator: Vec::new(),
+            denominator: Vec::new(),
+            metrics: Vec::new(),
+        };
+        let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
+        for item in &scheme.items {
+            let m = metric(Level::Employee, &item.metric).expect("checked by check_data");
+            out.value.push(f64_values(frame, m.id)?);
+            let (num, den) = match m.formula {
+                Formula::Ratio {
+                    numerator,
+                    denominator,
+                } => (Some(numerator), Some(denominator)),
+                Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
+                _ => (None, None),
+            };
+            let column = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
+                match c {
+                    Some(c) if has(c) => Ok(Some(input_values(frame, c)?)),
+                    _ => Ok(None),
+                }
+            };
+            out.numerator.push(column(num)?);
+            out.denominator.push(column(den)?);
+            out.metrics.push(m);
+        }
+        Ok(out)
+    }
+}
+
+/// An input column in its display unit: money cents become yuan.
+fn input_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let money = Table::EmployeeDaily
+        .column(name)
+        .is_some_and(|c| c.kind == crate::table::ColumnKind::Money);
+    let values = f64_values(frame, name)?;
+    Ok(if money {
+        values.into_iter().map(|v| v.map(|c| c / 100.0)).collect()
+    } else {
+        values
+    })
+}
+
+fn missing_reason(m: &Metric, numerator: Option<f64>, denominator: Option<f64>, has_row: bool) -> String {
+    if !has_row {
+        return "no activity in the period".into();
+    }
+    match m.formula {
+        Formula::Ratio { denominator: d, .. } => match denominator {
+            Some(v) if v == 0.0 => format!("{d} = 0"),
+            _ => format!("{d} missing"),
+        },
+        Formula::TargetRatio { target_metric, .. } => {
+            let _ = numerator;
+            format!("no positive {target_metric} target")
+        }
+        _ => "no data".into(),
+    }
+}
+
+fn score_one(
+    scheme: &Scheme,
+    columns: &ItemColumns,
+    row: Option<usize>,
+    period: String,
+    employee_id: String,
+    roster: Option<&RosterEntry>,
+    absent_days: Option<f64>,
+) -> ScoreRow {
+    let mut out = ScoreRow {
+        period,
+        employee_id,
+        store_id: roster.and_then(|r| r.store_id.clone()),
+        team_id: roster.and_then(|r| r.team_id.clone()),
+        role: roster.and_then(|r| r.role.clone()).unwrap_or_default(),
+        eligible: true,
+        items: Vec::new(),
+        bonus: None,
+        total_score: None,
+        grade: None,
+        flags: Vec::new(),
+    };
+    if let (Some(max), Some(days)) = (scheme.eligibility.max_absent_days, absent_days)
+        && days > max
+    {
+        out.eligible = false;
+        out.flags.push(format!(
+            "not_eligible: absent_days {} > {}",
+            fmt_num(days),
+            fmt_num(max)
+        ));
+        return out;
+    }
+    let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
+    let mut weighted = 0.0;
+    let mut weight_considered = 0.0;
+    for (i, item) in scheme.items.iter().enumerate() {
+        let m = columns.metrics[i];
+        let value = at(&columns.value[i]);
+        let numerator = columns.numerator[i].as_ref().and_then(at);
+        let denominator = columns.denominator[i].as_ref().and_then(at);
+        let (points, rule, missing_reason) = match value {
+            Some(v) => {
+                let applied = item.rule.apply(v);
+                (Some(applied.points), applied.rule, None)
+            }
+            None => {
+                let reason = missing_reason(m, numerator, denominator, row.is_some());
+                out.flags.push(format!("missing: {} ({reason})", item.id));
+                match scheme.missing_policy(item) {
+                    MissingPolicy::Zero => (Some(0.0), "missing → 0".to_string(), Some(reason)),
+                    MissingPolicy::Skip => (
+                        None,
+                        "missing → not scored, weight redistributed".to_string(),
+                        Some(reason),
+                    ),
+                }
+            }
+        };
+        if let Some(p) = points {
+            weighted += p * item.weight;
+            weight_considered += item.weight;
+        }
+        out.items.push(ItemScore {
+            item: item.id.clone(),
+            metric: m.id.to_string(),
+            value,
+            numerator,
+            denominator,
+            points,
+            weight: item.weight,
+            contribution: None,
+            rule,
+            missing_reason,
+        });
+    }
+    for item in &mut out.items {
+        item.contribution = item
+            .points
+            .filter(|_| weight_considered > 0.0)
+            .map(|p| p * item.weight / weight_considered);
+    }
+    if weight_considered > 0.0 {
+        let total = round_half_up(weighted / weight_considered, 2);
+        out.total_score = Some(total);
+        out.grade = scheme.grade_for(total).map(|g| g.label.clone());
+    } else {
+        out.flags.push("no item could be scored".into());
+    }
+    out
+}
+
+/// Rounds half away from zero (四舍五入) at `places` decimals, reading the
+/// value at its shortest decimal representation so 84.995 rounds to 85.00.
+pub fn round_half_up(value: f64, places: u32) -> f64 {
+    match Decimal::from_str(&value.to_string()) {
+        Ok(d) => d
+            .round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
+            .to_f64()
+            .unwrap_or(value),
+        Err(_) => value,
+    }
+}
+
+impl Scores {
+    /// The `scores` table of the output contract.
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let n = self.rows.len();
+        let text = |f: &dyn Fn(&ScoreRow) -> Option<String>| -> Vec<Option<String>> {
+            self.rows.iter().map(f).collect()
+        };
+        let mut columns = vec![
+            Column::new("period".into(), text(&|r| Some(r.period.clone()))),
+            Column::new("employee_id".into(), text(&|r| Some(r.employee_id.clone()))),
+            Column::new("store_id".into(), text(&|r| r.store_id.clone())),
+            Column::new("team_id".into(), text(&|r| r.team_id.clone())),
+            Column::new("role".into(), text(&|r| Some(r.role.clone()))),
+            Column::new(
+                "eligible".into(),
+                self.rows.iter().map(|r| r.eligible).collect::<Vec<bool>>(),
+            ),
+        ];
+        for (i, id) in self.item_ids.iter().enumerate() {
+            let points: Vec<Option<f64>> = self
+                .rows
+                .iter()
+                .map(|r| r.items.get(i).and_then(|s| s.points).map(|p| round_half_up(p, 4)))
+                .collect();
+            columns.push(Column::new(format!("points.{id}").into(), points));
+        }
+        columns.push(Column::new(
+            "bonus".into(),
+            self.rows.iter().map(|r| r.bonus).collect::<Vec<Option<f64>>>(),
+        ));
+        columns.push(Column::new(
+            "total_score".into(),
+            self.rows.iter().map(|r| r.total_score).collect::<Vec<Option<f64>>>(),
+        ));
+        columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
+        columns.push(Column::new(
+            "flags".into(),
+            text(&|r| (!r.flags.is_empty()).then(|| r.flags.join("; "))),
+        ));
+        Ok(DataFrame::new(n, columns)?)
+    }
+
+    /// The long `score_details` table: one row per employee, period and item.
+    pub fn details_frame(&self) -> Result<DataFrame> {
+        let details: Vec<(&ScoreRow, &ItemScore)> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.items.iter().map(move |i| (r, i)))
+            .collect();
+        let text = |f: &dyn Fn(&ScoreRow, &ItemScore) -> Option<String>| -> Vec<Option<String>> {
+            details.iter().map(|(r, i)| f(r, i)).collect()
+        };
+        let num = |f: &dyn Fn(&ItemScore) -> Option<f64>| -> Vec<Option<f64>> {
+            details.iter().map(|(_, i)| f(i)).collect()
+        };
+        let columns = vec![
+            Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
+            Column::new("employee_id".into(), text(&|r, _| Some(r.employee_id.clone()))),
+            Column::new("item".into(), text(&|_, i| Some(i.item.clone()))),
+            Column::new("metric".into(), text(&|_, i| Some(i.metric.clone()))),
+            Column::new("value".into(), num(&|i| i.value)),
+            Column::new("numerator".into(), num(&|i| i.numerator)),
+            Column::new("denominator".into(), num(&|i| i.denominator)),
+            Column::new("rule".into(), text(&|_, i| Some(i.rule.clone()))),
+            Column::new("points".into(), num(&|i| i.points.map(|p| round_half_up(p, 4)))),
+            Column::new("weight".into(), num(&|i| Some(i.weight))),
+            Column::new(
+                "contribution".into(),
+                num(&|i| i.contribution.map(|c| round_half_up(c, 4))),
+            ),
+            Column::new("missing_reason".into(), text(&|_, i| i.missing_reason.clone())),
+        ];
+        Ok(DataFrame::new(details.len(), columns)?)
+    }
+
+    /// Count of rows per grade label, best grade first as the scheme lists them.
+    pub fn grade_counts(&self, scheme: &Scheme) -> Vec<(String, usize)> {
+        scheme
+            .grades
+            .iter()
+            .map(|g| {
+                let n = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.grade.as_deref() == Some(g.label.as_str()))
+                    .count();
+                (g.label.clone(), n)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_half_up_reads_the_shortest_decimal() {
+        assert_eq!(round_half_up(84.995, 2), 85.0);
+        assert_eq!(round_half_up(84.994999, 2), 84.99);
+        assert_eq!(round_half_up(0.125, 2), 0.13);
+        assert_eq!(round_half_up(2.5, 0), 3.0);
+    }
+}

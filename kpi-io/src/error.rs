@@ -1,0 +1,141 @@
+//! Errors of the input layer, each naming where it happened.
+
+use std::path::PathBuf;
+
+/// A place in an input file: file, sheet, row (1-based, as a spreadsheet
+/// shows it) and column header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Position {
+    /// The file.
+    pub file: PathBuf,
+    /// The sheet, for workbooks.
+    pub sheet: Option<String>,
+    /// The row, 1-based.
+    pub row: Option<usize>,
+    /// The column header as written in the file.
+    pub column: Option<String>,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet {sheet}")?;
+        }
+        if let Some(row) = self.row {
+            write!(f, ", row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column {column}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An error of `kpi-io`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A spreadsheet could not be opened or read.
+    #[error("{path}: cannot read the workbook")]
+    Workbook {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: calamine::Error,
+    },
+    /// A workbook could not be written.
+    #[error("{path}: cannot write the workbook")]
+    WorkbookWrite {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: rust_xlsxwriter::XlsxError,
+    },
+    /// A polars operation failed.
+    #[error("{context}")]
+    Polars {
+        /// What was being done, and where.
+        context: String,
+        /// The cause.
+        source: polars::prelude::PolarsError,
+    },
+    /// A cell could not be read as the column requires.
+    #[error("{at}: {message}")]
+    Cell {
+        /// Where.
+        at: Position,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file's layout is unusable (no header row, missing key column).
+    #[error("{at}: {message}")]
+    Layout {
+        /// Where.
+        at: Position,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two rows share a key but differ.
+    #[error("{table}: rows {first} and {second} have the same key ({key}) but different values")]
+    DuplicateKey {
+        /// Table name.
+        table: String,
+        /// Key values.
+        key: String,
+        /// First row.
+        first: Position,
+        /// Second row.
+        second: Position,
+    },
+    /// The dataset directory is unusable.
+    #[error("{path}: {message}")]
+    Dataset {
+        /// The directory or file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A scheme file is invalid.
+    #[error("{path}:{line}: {key}: {message}")]
+    Scheme {
+        /// The scheme file.
+        path: PathBuf,
+        /// 1-based line of the key (0 when unknown).
+        line: usize,
+        /// Key path (`items[2].rule.bands[1]`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A domain operation failed.
+    #[error(transparent)]
+    Core(#[from] kpi_core::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn polars(context: impl Into<String>, source: polars::prelude::PolarsError) -> Self {
+        Error::Polars {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// Result of `kpi-io`.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,259 @@
+//! Raw cell grids from CSV, workbook sheets and Parquet, before typing.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+use calamine::{Data, Range, Reader};
+use polars::prelude::*;
+
+use crate::error::{Error, Position, Result};
+use crate::parse::Cell;
+
+/// A rectangle of raw cells. Row numbers are what a spreadsheet shows.
+pub(crate) enum Grid {
+    /// CSV: the header line, then the data rows as string columns.
+    Csv {
+        /// Header fields.
+        header: Vec<String>,
+        /// Data columns, one per header field.
+        columns: Vec<StringChunked>,
+        /// 1-based line number of the first data row.
+        first_row: usize,
+    },
+    /// A workbook sheet.
+    Sheet {
+        /// Sheet name.
+        name: String,
+        /// Cells.
+        range: Range<Data>,
+    },
+}
+
+impl Grid {
+    pub(crate) fn sheet(&self) -> Option<&str> {
+        match self {
+            Grid::Csv { .. } => None,
+            Grid::Sheet { name, .. } => Some(name),
+        }
+    }
+}
+
+/// Rows of a grid from the header on: a header row index and cell access.
+pub(crate) struct Table<'g> {
+    grid: &'g Grid,
+    /// Header row, relative to the grid (sheets) or 0 (CSV).
+    header_row: usize,
+}
+
+impl<'g> Table<'g> {
+    pub(crate) fn new(grid: &'g Grid, header_row: usize) -> Self {
+        Table { grid, header_row }
+    }
+
+    pub(crate) fn headers(&self) -> Vec<String> {
+        match self.grid {
+            Grid::Csv { header, .. } => header.clone(),
+            Grid::Sheet { range, .. } => (0..range.width())
+                .map(|c| match range.get((self.header_row, c)) {
+                    Some(Data::String(s)) => s.trim().to_string(),
+                    Some(Data::Empty) | None => String::new(),
+                    Some(other) => other.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Number of data rows below the header.
+    pub(crate) fn height(&self) -> usize {
+        match self.grid {
+            Grid::Csv { columns, .. } => columns.first().map_or(0, |c| c.len()),
+            Grid::Sheet { range, .. } => range.height().saturating_sub(self.header_row + 1),
+        }
+    }
+
+    /// The cell of data row `row` (0-based below the header) and column `col`.
+    pub(crate) fn cell(&self, row: usize, col: usize) -> Cell<'_> {
+        match self.grid {
+            Grid::Csv { columns, .. } => match columns.get(col).and_then(|c| c.get(row)) {
+                Some(s) if !s.trim().is_empty() => Cell::Text(s),
+                _ => Cell::Empty,
+            },
+            Grid::Sheet { range, .. } => match range.get((self.header_row + 1 + row, col)) {
+                None | Some(Data::Empty) => Cell::Empty,
+                Some(Data::String(s)) if s.trim().is_empty() => Cell::Empty,
+                Some(Data::String(s)) | Some(Data::DateTimeIso(s)) | Some(Data::DurationIso(s)) => {
+                    Cell::Text(s)
+                }
+                Some(Data::Int(i)) => Cell::Number(*i as f64),
+                Some(Data::Float(f)) => Cell::Number(*f),
+                Some(Data::Bool(b)) => Cell::Number(f64::from(u8::from(*b))),
+                Some(Data::DateTime(dt)) => Cell::ExcelDate(dt.as_f64()),
+                Some(Data::Error(_)) => Cell::Error,
+            },
+        }
+    }
+
+    /// The 1-based row number a person sees for data row `row`.
+    pub(crate) fn row_number(&self, row: usize) -> usize {
+        match self.grid {
+            Grid::Csv { first_row, .. } => first_row + row,
+            Grid::Sheet { range, .. } => {
+                range.start().map_or(0, |(r, _)| r as usize) + self.header_row + 2 + row
+            }
+        }
+    }
+}
+
+/// Reads a CSV file (UTF-8 with or without BOM, else GB18030) into a grid,
+/// the header being the first line of the first `max_scan` lines that
+/// `is_header` accepts.
+pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Result<Grid> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text: String = match std::str::from_utf8(&bytes) {
+        Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
+        Err(_) => {
+            let (decoded, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
+            if had_errors {
+                return Err(Error::Layout {
+                    at: Position {
+                        file: path.into(),
+                        ..Default::default()
+                    },
+                    message: "the file is neither UTF-8 nor GBK/GB18030 text".into(),
+                });
+            }
+            decoded.into_owned()
+        }
+    };
+    let mut offset = 0;
+    let mut header: Option<(usize, Vec<String>)> = None;
+    for (line_index, line) in text.split_inclusive('\n').take(30).enumerate() {
+        let fields = split_csv_line(line.trim_end_matches(['\n', '\r']));
+        if is_header(&fields) {
+            header = Some((line_index, fields));
+            offset += line.len();
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((header_line, header)) = header else {
+        return Err(Error::Layout {
+            at: Position {
+                file: path.into(),
+                ..Default::default()
+            },
+            message: "no header row with known column names in the first 30 lines".into(),
+        });
+    };
+    let body = text[offset..].as_bytes().to_vec();
+    let schema: Schema = (0..header.len())
+        .map(|i| Field::new(format!("c{i}").into(), DataType::String))
+        .collect();
+    let frame = if body.iter().all(|b| b.is_ascii_whitespace()) {
+        DataFrame::empty_with_schema(&schema)
+    } else {
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(Arc::new(schema)))
+            .with_raise_if_empty(false)
+            .map_parse_options(|o| o.with_truncate_ragged_lines(true).with_missing_is_null(true))
+            .into_reader_with_file_handle(Cursor::new(body))
+            .finish()
+            .map_err(|e| Error::polars(format!("{}: cannot parse CSV", path.display()), e))?
+    };
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| c.str().cloned())
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(|e| Error::polars(path.display().to_string(), e))?;
+    Ok(Grid::Csv {
+        header,
+        columns,
+        first_row: header_line + 2,
+    })
+}
+
+/// Splits one CSV line into fields, honouring double quotes.
+pub(crate) fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field).trim().to_string()),
+            c => field.push(c),
+        }
+    }
+    fields.push(field.trim().to_string());
+    fields
+}
+
+/// Reads every sheet of a workbook (xlsx, xlsm, xls, ods).
+pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|source| Error::Workbook {
+        path: path.into(),
+        source,
+    })?;
+    let mut grids = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|source| Error::Workbook {
+                path: path.into(),
+                source,
+            })?;
+        grids.push(Grid::Sheet { name, range });
+    }
+    Ok(grids)
+}
+
+/// Reads a Parquet file and turns it into a CSV-like grid of text cells,
+/// so that one typing path serves every format.
+pub(crate) fn read_parquet(path: &Path) -> Result<Grid> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::polars(format!("{}: cannot read Parquet", path.display()), e))?;
+    let header = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let text = match c.dtype() {
+                // Dates become ISO text; numbers their shortest decimal form.
+                DataType::String => c.clone(),
+                _ => c.cast(&DataType::String)?,
+            };
+            text.str().cloned()
+        })
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(|e| Error::polars(path.display().to_string(), e))?;
+    Ok(Grid::Csv {
+        header,
+        columns,
+        first_row: 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_lines_split_with_quotes() {
+        assert_eq!(split_csv_line(r#"a, "b,c" ,"d""e""#), vec!["a", "b,c", "d\"e"]);
+        assert_eq!(split_csv_line(""), vec![""]);
+    }
+}

@@ -1,0 +1,30 @@
+//! Reading `kpi` inputs: dataset directories of CSV, workbook and Parquet
+//! files into typed polars frames (with header aliases, messy-cell coercion
+//! and a data-quality record), scheme files, and the synthetic datasets of
+//! `kpi gen`.
+//!
+//! ```
+//! use kpi_io::parse::{Cell, parse_decimal};
+//! use rust_decimal::Decimal;
+//!
+//! assert_eq!(parse_decimal(Cell::Text("1.2万")).unwrap(), Some(Decimal::from(12_000)));
+//! ```
+#![warn(missing_docs)]
+
+mod alias;
+mod error;
+mod grid;
+pub mod parse;
+mod quality;
+mod reader;
+mod scheme_file;
+mod synthetic;
+mod writer;
+
+pub use alias::{ALIASES, aliases, canonical_column, chinese_header, fold_header};
+pub use error::{Error, Position, Result};
+pub use quality::{QualityNote, quality_frame};
+pub use reader::{EXTENSIONS, Loaded, read_dataset};
+pub use scheme_file::{line_of_key, parse_scheme, read_scheme, scheme_error};
+pub use synthetic::{GenOptions, generate};
+pub use writer::{DataFormat, HeaderLanguage, WriteOptions, write_dataset};

@@ -1,0 +1,150 @@
+//! Reading scheme files (TOML) into the scheme model, with errors that name
+//! the key path and line.
+
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+use kpi_core::{Scheme, SchemeIssue};
+
+use crate::error::{Error, Result};
+
+/// Reads and checks a scheme file; any error-level issue is an error.
+pub fn read_scheme(path: impl AsRef<Path>) -> Result<Scheme> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_scheme(&text, path)
+}
+
+/// Parses and checks scheme text; `path` is only used in messages.
+pub fn parse_scheme(text: &str, path: &Path) -> Result<Scheme> {
+    let scheme: Scheme = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| line_of(text, s.start));
+        Error::Scheme {
+            path: path.into(),
+            line,
+            key: key_at(text, e.span().map(|s| s.start)).unwrap_or_else(|| "-".into()),
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    if let Some(issue) = scheme.check().into_iter().find(|i| i.is_error) {
+        return Err(scheme_error(text, path, &issue));
+    }
+    Ok(scheme)
+}
+
+/// The error for a scheme issue, with the line of its key path.
+pub fn scheme_error(text: &str, path: &Path, issue: &SchemeIssue) -> Error {
+    Error::Scheme {
+        path: path.into(),
+        line: line_of_key(text, &issue.path).unwrap_or(0),
+        key: issue.path.clone(),
+        message: issue.message.clone(),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn steps(path: &str) -> Vec<Step<'_>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, rest) = part.split_once('[').unwrap_or((part, ""));
+        if !key.is_empty() {
+            out.push(Step::Key(key));
+        }
+        for index in rest.split('[') {
+            if let Ok(i) = index.trim_end_matches(']').parse() {
+                out.push(Step::Index(i));
+            }
+        }
+    }
+    out
+}
+
+/// The 1-based line of a key path (`items[2].rule.bands[1]`): the deepest
+/// part of the path that exists in the document.
+pub fn line_of_key(text: &str, path: &str) -> Option<usize> {
+    let root = DeTable::parse(text).ok()?;
+    let mut span = root.span();
+    let mut table: Option<&DeTable<'_>> = Some(root.get_ref());
+    let mut value: Option<&DeValue<'_>> = None;
+    for step in steps(path) {
+        let next = match (step, table, value) {
+            (Step::Key(k), Some(t), _) => t.get(k),
+            (Step::Index(i), _, Some(DeValue::Array(a))) => a.get(i),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        span = next.span();
+        value = Some(next.get_ref());
+        table = match next.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        };
+    }
+    Some(line_of(text, span.start))
+}
+
+fn key_at(text: &str, offset: Option<usize>) -> Option<String> {
+    let offset = offset?;
+    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next()?;
+    let key = line.split('=').next()?.trim().trim_matches(['[', ']']);
+    (!key.is_empty()).then(|| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHEME: &str = r#"
+[scheme]
+id = "t"
+name = "t"
+roles = ["客服"]
+
+[[items]]
+id = "a"
+metric = "inquiry_conversion"
+weight = 50
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 100 }] }
+
+[[items]]
+id = "b"
+metric = "inquiry_convresion"
+weight = 50
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 100 }] }
+"#;
+
+    #[test]
+    fn unknown_metric_names_key_line_and_suggestion() {
+        let err = parse_scheme(SCHEME, Path::new("s.toml")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.toml:15: items[1].metric: unknown metric `inquiry_convresion` (did you mean `inquiry_conversion`?)"
+        );
+    }
+
+    #[test]
+    fn serde_errors_name_the_line() {
+        let bad = SCHEME.replace("weight = 50\nrule = { kind = \"bands\", direction = \"higher\"", "weight = \"x\"\nrule = { kind = \"bands\", direction = \"higher\"");
+        let err = parse_scheme(&bad, Path::new("s.toml")).unwrap_err();
+        let Error::Scheme { line, .. } = err else { panic!("{err}") };
+        assert_eq!(line, 10);
+    }
+
+    #[test]
+    fn unknown_roles_are_refused() {
+        let bad = SCHEME.replace("客服", "厨师");
+        let err = parse_scheme(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(err.contains("unknown role `厨师`"), "{err}");
+        assert!(err.starts_with("s.toml:5:"), "{err}");
+    }
+}

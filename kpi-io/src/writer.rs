@@ -1,0 +1,338 @@
+//! Writing a dataset in the data contract as CSV, xlsx or Parquet files, with
+//! English or Chinese headers, one file per table or per table and month.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Format, Workbook};
+
+use kpi_core::{ColumnKind, Dataset, Role, Table, cents_text, civil_from_days};
+
+use crate::alias::chinese_header;
+use crate::error::{Error, Result};
+
+/// File format of written tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataFormat {
+    /// Comma-separated text, UTF-8.
+    #[default]
+    Csv,
+    /// Excel workbooks, one sheet each.
+    Xlsx,
+    /// Parquet.
+    Parquet,
+}
+
+impl DataFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            DataFormat::Csv => "csv",
+            DataFormat::Xlsx => "xlsx",
+            DataFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// Language of written headers and role names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderLanguage {
+    /// Canonical English column names and role ids.
+    #[default]
+    English,
+    /// The usual Chinese headers (员工编号, 日期…), Chinese roles (客服…) and,
+    /// in CSV, dates as `2025/1/5` with a UTF-8 BOM, as Chinese exports do.
+    Chinese,
+}
+
+/// How to write a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// File format.
+    pub format: DataFormat,
+    /// One file per month for daily tables (`store_daily/2025-01.csv`).
+    pub monthly_files: bool,
+    /// Header language.
+    pub headers: HeaderLanguage,
+}
+
+impl WriteOptions {
+    /// Sets the format.
+    pub fn with_format(mut self, format: DataFormat) -> Self {
+        self.format = format;
+        self
+    }
+    /// Splits daily tables into monthly files.
+    pub fn with_monthly_files(mut self, monthly: bool) -> Self {
+        self.monthly_files = monthly;
+        self
+    }
+    /// Sets the header language.
+    pub fn with_headers(mut self, headers: HeaderLanguage) -> Self {
+        self.headers = headers;
+        self
+    }
+}
+
+/// Writes every table of `data` under `dir`, each file through a temporary
+/// file renamed into place. Returns the files written, sorted.
+pub fn write_dataset(data: &Dataset, dir: impl AsRef<Path>, options: &WriteOptions) -> Result<Vec<PathBuf>> {
+    let dir = dir.as_ref();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut written = Vec::new();
+    for (table, frame) in data.tables() {
+        let ext = options.format.extension();
+        if options.monthly_files && table.is_dated() {
+            let folder = dir.join(table.name());
+            std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+            let periods = frame
+                .column("period")
+                .and_then(|c| c.str().cloned())
+                .map_err(|e| Error::polars(format!("{table}.period"), e))?;
+            let mut distinct: Vec<&str> = periods.iter().flatten().collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            for period in distinct {
+                let mask = periods.equal(period);
+                let part = frame
+                    .filter(&mask)
+                    .map_err(|e| Error::polars(format!("{table} {period}"), e))?;
+                let path = folder.join(format!("{period}.{ext}"));
+                write_table(table, &part, &path, options)?;
+                written.push(path);
+            }
+        } else {
+            let path = dir.join(format!("{}.{ext}", table.name()));
+            write_table(table, frame, &path, options)?;
+            written.push(path);
+        }
+    }
+    written.sort();
+    Ok(written)
+}
+
+fn kind_of(table: Table, name: &str) -> Option<ColumnKind> {
+    table.column(name).map(|c| c.kind)
+}
+
+fn header(name: &str, options: &WriteOptions) -> String {
+    match options.headers {
+        HeaderLanguage::English => name.to_string(),
+        HeaderLanguage::Chinese => chinese_header(name).to_string(),
+    }
+}
+
+fn role_text(role: &str, options: &WriteOptions) -> String {
+    match (options.headers, Role::parse(role)) {
+        (HeaderLanguage::Chinese, Some(r)) => r.chinese()[0].to_string(),
+        _ => role.to_string(),
+    }
+}
+
+/// Writes to `path` through `path.tmp`, so a failure leaves no half file.
+pub(crate) fn atomic_write(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    match write(&tmp) {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn write_table(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
+    let frame = frame.drop_many(["_file", "_row"]);
+    match options.format {
+        DataFormat::Csv => atomic_write(path, |tmp| write_csv(table, &frame, tmp, options)),
+        DataFormat::Parquet => atomic_write(path, |tmp| write_parquet(table, &frame, tmp, options)),
+        DataFormat::Xlsx => atomic_write(path, |tmp| write_xlsx(table, &frame, tmp, options)),
+    }
+}
+
+/// `1234.5` text of integer thousandths, without trailing zeros.
+fn thousandths_text(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let (whole, frac) = ((v / 1000).abs(), (v % 1000).abs());
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{}", format!("{frac:03}").trim_end_matches('0'))
+    }
+}
+
+fn write_csv(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
+    let mut columns = Vec::with_capacity(frame.width());
+    for c in frame.columns() {
+        let name = c.name().as_str();
+        let text: StringChunked = match kind_of(table, name) {
+            Some(ColumnKind::Money) => c
+                .i64()
+                .map_err(|e| Error::polars(name, e))?
+                .iter()
+                .map(|v| v.map(cents_text))
+                .collect(),
+            Some(ColumnKind::Seconds | ColumnKind::Hours) => c
+                .i64()
+                .map_err(|e| Error::polars(name, e))?
+                .iter()
+                .map(|v| v.map(thousandths_text))
+                .collect(),
+            Some(ColumnKind::Date) => c
+                .date()
+                .map_err(|e| Error::polars(name, e))?
+                .physical()
+                .iter()
+                .map(|v| {
+                    v.map(|d| {
+                        let (y, m, day) = civil_from_days(d);
+                        match options.headers {
+                            HeaderLanguage::English => format!("{y:04}-{m:02}-{day:02}"),
+                            HeaderLanguage::Chinese => format!("{y}/{m}/{day}"),
+                        }
+                    })
+                })
+                .collect(),
+            Some(ColumnKind::Role) => c
+                .str()
+                .map_err(|e| Error::polars(name, e))?
+                .iter()
+                .map(|v| v.map(|r| role_text(r, options)))
+                .collect(),
+            _ => c
+                .cast(&DataType::String)
+                .map_err(|e| Error::polars(name, e))?
+                .str()
+                .map_err(|e| Error::polars(name, e))?
+                .clone(),
+        };
+        columns.push(text.with_name(header(name, options).into()).into_column());
+    }
+    let mut out = DataFrame::new(frame.height(), columns).map_err(|e| Error::polars(table.name(), e))?;
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    if options.headers == HeaderLanguage::Chinese {
+        use std::io::Write;
+        file.write_all("\u{feff}".as_bytes()).map_err(|e| Error::io(path, e))?;
+    }
+    CsvWriter::new(&mut file)
+        .finish(&mut out)
+        .map_err(|e| Error::polars(format!("{}: writing CSV", path.display()), e))
+}
+
+fn write_parquet(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
+    let mut columns = Vec::with_capacity(frame.width());
+    for c in frame.columns() {
+        let name = c.name().as_str();
+        let column = match kind_of(table, name) {
+            // Parquet users expect yuan and seconds; the reader turns them back
+            // into exact cents and thousandths.
+            Some(kind @ (ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours)) => c
+                .i64()
+                .map_err(|e| Error::polars(name, e))?
+                .iter()
+                .map(|v| v.map(|c| c as f64 / kind.scale() as f64))
+                .collect::<Float64Chunked>()
+                .into_column(),
+            Some(ColumnKind::Role) => c
+                .str()
+                .map_err(|e| Error::polars(name, e))?
+                .iter()
+                .map(|v| v.map(|r| role_text(r, options)))
+                .collect::<StringChunked>()
+                .into_column(),
+            _ => c.clone(),
+        };
+        columns.push(column.with_name(header(name, options).into()));
+    }
+    let mut out = DataFrame::new(frame.height(), columns).map_err(|e| Error::polars(table.name(), e))?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Snappy)
+        .finish(&mut out)
+        .map_err(|e| Error::polars(format!("{}: writing Parquet", path.display()), e))?;
+    Ok(())
+}
+
+fn write_xlsx(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
+    let xerr = |source| Error::WorkbookWrite {
+        path: path.into(),
+        source,
+    };
+    let mut workbook = Workbook::new();
+    workbook.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?),
+    );
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(table.name()).map_err(xerr)?;
+    let bold = Format::new().set_bold();
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    let money_format = Format::new().set_num_format("0.00");
+    for (j, c) in frame.columns().iter().enumerate() {
+        let col = j as u16;
+        let name = c.name().as_str();
+        sheet
+            .write_string_with_format(0, col, header(name, options), &bold)
+            .map_err(xerr)?;
+        let kind = kind_of(table, name);
+        match (kind, c.dtype()) {
+            (Some(ColumnKind::Date), _) => {
+                for (i, v) in c.date().map_err(|e| Error::polars(name, e))?.physical().iter().enumerate() {
+                    if let Some(d) = v {
+                        // Excel serial: days since 1899-12-30.
+                        sheet
+                            .write_number_with_format(i as u32 + 1, col, f64::from(d) + 25_569.0, &date_format)
+                            .map_err(xerr)?;
+                    }
+                }
+            }
+            (Some(kind @ (ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours)), _) => {
+                let format = if kind == ColumnKind::Money { &money_format } else { &Format::new() };
+                for (i, v) in c.i64().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                    if let Some(units) = v {
+                        sheet
+                            .write_number_with_format(i as u32 + 1, col, units as f64 / kind.scale() as f64, format)
+                            .map_err(xerr)?;
+                    }
+                }
+            }
+            (_, DataType::Int64) => {
+                for (i, v) in c.i64().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                    if let Some(v) = v {
+                        sheet.write_number(i as u32 + 1, col, v as f64).map_err(xerr)?;
+                    }
+                }
+            }
+            (_, DataType::Float64) => {
+                for (i, v) in c.f64().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                    if let Some(v) = v {
+                        sheet.write_number(i as u32 + 1, col, v).map_err(xerr)?;
+                    }
+                }
+            }
+            _ => {
+                let text = c.cast(&DataType::String).map_err(|e| Error::polars(name, e))?;
+                for (i, v) in text.str().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                    if let Some(v) = v {
+                        let v = if kind == Some(ColumnKind::Role) { role_text(v, options) } else { v.to_string() };
+                        sheet.write_string(i as u32 + 1, col, v).map_err(xerr)?;
+                    }
+                }
+            }
+        }
+    }
+    workbook.save(path).map_err(xerr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousandths_print_without_float_noise() {
+        assert_eq!(thousandths_text(109_956_700), "109956.7");
+        assert_eq!(thousandths_text(32_000), "32");
+        assert_eq!(thousandths_text(-1_005), "-1.005");
+    }
+}

@@ -1,0 +1,282 @@
+//! Writing `kpi` results as workbooks that open in Excel and LibreOffice:
+//! a summary sheet, store and employee metrics, scores with coloured grades,
+//! the score breakdown and the data-quality record. Every sheet has a bold
+//! frozen header, an autofilter, fitted column widths and number formats by
+//! unit (percent, money, counts). Workbook metadata carries a fixed
+//! timestamp, so the same results give the same bytes.
+//!
+//! ```no_run
+//! # fn main() -> kpi_report::Result<()> {
+//! use kpi_report::{Report, write_workbook};
+//! # let metrics: kpi_core::Metrics = unimplemented!();
+//! let report = Report::new("店铺绩效", &metrics);
+//! write_workbook(&report, "out.xlsx")?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod sheet;
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+
+use kpi_core::{Level, Metrics, Scheme, Scores, Unit, fmt_num};
+
+use sheet::{CellStyle, write_frame};
+
+/// An error of `kpi-report`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workbook could not be built or saved.
+    #[error("{path}: cannot write the workbook")]
+    Xlsx {
+        /// Output file.
+        path: PathBuf,
+        /// The cause.
+        source: rust_xlsxwriter::XlsxError,
+    },
+    /// A result table could not be read.
+    #[error("sheet `{sheet}`: {source}")]
+    Polars {
+        /// Sheet being written.
+        sheet: String,
+        /// The cause.
+        source: PolarsError,
+    },
+    /// The file could not be moved into place.
+    #[error("{path}: {source}")]
+    Io {
+        /// Output file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A domain operation failed.
+    #[error(transparent)]
+    Core(#[from] kpi_core::Error),
+}
+
+/// Result of `kpi-report`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// What goes into a workbook.
+pub struct Report<'a> {
+    title: String,
+    metrics: &'a Metrics,
+    scheme: Option<&'a Scheme>,
+    scores: Option<&'a Scores>,
+    quality: Option<&'a DataFrame>,
+    facts: Vec<(String, String)>,
+}
+
+impl<'a> Report<'a> {
+    /// A report of metrics only.
+    pub fn new(title: impl Into<String>, metrics: &'a Metrics) -> Self {
+        Report {
+            title: title.into(),
+            metrics,
+            scheme: None,
+            scores: None,
+            quality: None,
+            facts: Vec::new(),
+        }
+    }
+
+    /// Adds the scores of a scheme.
+    pub fn with_scores(mut self, scheme: &'a Scheme, scores: &'a Scores) -> Self {
+        self.scheme = Some(scheme);
+        self.scores = Some(scores);
+        self
+    }
+
+    /// Adds the data-quality table.
+    pub fn with_quality(mut self, quality: &'a DataFrame) -> Self {
+        self.quality = Some(quality);
+        self
+    }
+
+    /// Adds a line to the summary sheet (`data`, `files read`...).
+    pub fn with_fact(mut self, label: impl Into<String>, value: impl Into<String>) -> Self {
+        self.facts.push((label.into(), value.into()));
+        self
+    }
+}
+
+/// Sheet names, in workbook order.
+pub const SHEETS: [&str; 6] = [
+    "summary",
+    "metrics_store",
+    "metrics_employee",
+    "scores",
+    "score_details",
+    "data_quality",
+];
+
+/// Writes the workbook through a temporary file renamed into place.
+pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let xerr = |source| Error::Xlsx {
+        path: path.into(),
+        source,
+    };
+    let mut workbook = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(&report.title)
+            .set_author("kpi")
+            .set_creation_datetime(&fixed),
+    );
+
+    write_summary(&mut workbook, report).map_err(xerr)?;
+    for level in [Level::Store, Level::Employee] {
+        let name = match level {
+            Level::Store => "metrics_store",
+            Level::Employee => "metrics_employee",
+        };
+        let frame = report.metrics.frame(level);
+        let style = |column: &str| metric_style(report.metrics, level, column);
+        write_frame(&mut workbook, name, frame, &style, None).map_err(|e| lift(e, path, name))?;
+    }
+    if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
+        let frame = scores.to_frame()?;
+        let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
+        let style = |column: &str| match column {
+            "total_score" | "bonus" => CellStyle::Decimal,
+            c if c.starts_with("points.") || c.starts_with("section.") => CellStyle::Decimal,
+            _ => CellStyle::Text,
+        };
+        write_frame(&mut workbook, "scores", &frame, &style, Some(&grades)).map_err(|e| lift(e, path, "scores"))?;
+        let details = scores.details_frame()?;
+        let style = |column: &str| match column {
+            "points" | "weight" | "contribution" | "numerator" | "denominator" => CellStyle::Decimal,
+            "value" => CellStyle::Value,
+            _ => CellStyle::Text,
+        };
+        write_frame(&mut workbook, "score_details", &details, &style, None)
+            .map_err(|e| lift(e, path, "score_details"))?;
+    }
+    if let Some(quality) = report.quality {
+        let style = |column: &str| match column {
+            "row" | "rows" => CellStyle::Count,
+            _ => CellStyle::Text,
+        };
+        write_frame(&mut workbook, "data_quality", quality, &style, None)
+            .map_err(|e| lift(e, path, "data_quality"))?;
+    }
+
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    if let Err(source) = workbook.save(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(xerr(source));
+    }
+    std::fs::rename(&tmp, path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })
+}
+
+fn lift(e: sheet::SheetError, path: &Path, sheet: &str) -> Error {
+    match e {
+        sheet::SheetError::Xlsx(source) => Error::Xlsx {
+            path: path.into(),
+            source,
+        },
+        sheet::SheetError::Polars(source) => Error::Polars {
+            sheet: sheet.into(),
+            source,
+        },
+    }
+}
+
+/// How a metrics column is shown: money sums are cents, shown as yuan.
+fn metric_style(metrics: &Metrics, level: Level, column: &str) -> CellStyle {
+    let Some(m) = metrics.metrics(level).iter().find(|m| m.id == column) else {
+        return CellStyle::Text;
+    };
+    match (m.unit, m.formula) {
+        (Unit::Money, kpi_core::Formula::Sum(_)) => CellStyle::Cents,
+        (Unit::Money, _) => CellStyle::Money,
+        (Unit::Ratio, _) => CellStyle::Percent,
+        (Unit::Count, _) => CellStyle::Count,
+        (Unit::Seconds | Unit::Hours | Unit::Number, _) => CellStyle::Decimal,
+    }
+}
+
+fn write_summary(workbook: &mut Workbook, report: &Report<'_>) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("summary")?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let bold = Format::new().set_bold();
+    sheet.write_string_with_format(0, 0, &report.title, &title)?;
+    let mut row = 2;
+    let mut facts = report.facts.clone();
+    if let Some(scheme) = report.scheme {
+        facts.insert(0, ("scheme".into(), format!("{} ({})", scheme.scheme.name, scheme.scheme.id)));
+    }
+    for (label, value) in &facts {
+        sheet.write_string_with_format(row, 0, label, &bold)?;
+        sheet.write_string(row, 1, value)?;
+        row += 1;
+    }
+    if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
+        row += 1;
+        sheet.write_string_with_format(row, 0, "grade", &bold)?;
+        sheet.write_string_with_format(row, 1, "employee-months", &bold)?;
+        sheet.write_string_with_format(row, 2, "from total", &bold)?;
+        row += 1;
+        for (grade, (label, count)) in scheme.grades.iter().zip(scores.grade_counts(scheme)) {
+            let format = sheet::grade_format(&scheme.grades.iter().map(|g| g.label.clone()).collect::<Vec<_>>(), &label)
+                .unwrap_or_default();
+            sheet.write_string_with_format(row, 0, &label, &format)?;
+            sheet.write_number(row, 1, count as f64)?;
+            sheet.write_string(row, 2, grade.min.map_or("below".to_string(), |m| format!("≥ {}", fmt_num(m))))?;
+            row += 1;
+        }
+        let not_eligible = scores.rows.iter().filter(|r| !r.eligible).count();
+        sheet.write_string(row, 0, "not eligible")?;
+        sheet.write_number(row, 1, not_eligible as f64)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(row, 0, "metric dictionary", &title)?;
+    row += 1;
+    for (j, h) in ["level", "id", "中文", "English", "unit", "better", "formula"].iter().enumerate() {
+        sheet.write_string_with_format(row, j as u16, *h, &bold)?;
+    }
+    row += 1;
+    for level in [Level::Store, Level::Employee] {
+        for m in report.metrics.metrics(level) {
+            let cells = [
+                match level {
+                    Level::Store => "store",
+                    Level::Employee => "employee",
+                }
+                .to_string(),
+                m.id.to_string(),
+                m.zh.to_string(),
+                m.en.to_string(),
+                m.unit.name().to_string(),
+                match m.direction {
+                    kpi_core::Direction::Higher => "higher",
+                    kpi_core::Direction::Lower => "lower",
+                }
+                .to_string(),
+                m.formula_text(),
+            ];
+            for (j, c) in cells.iter().enumerate() {
+                sheet.write_string(row, j as u16, c)?;
+            }
+            row += 1;
+        }
+    }
+    for (j, width) in [12.0, 24.0, 22.0, 34.0, 10.0, 8.0, 44.0].iter().enumerate() {
+        sheet.set_column_width(j as u16, *width)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! One result table as one worksheet.
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Color, Format, Workbook, XlsxError};
+
+/// How the cells of a column are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CellStyle {
+    /// Text as it is (numbers of a text column are written as numbers).
+    Text,
+    /// Integer cents shown as yuan with 2 decimals.
+    Cents,
+    /// Yuan with 2 decimals.
+    Money,
+    /// A ratio shown as a percentage.
+    Percent,
+    /// A whole count with thousands separators.
+    Count,
+    /// A number with up to 2 decimals.
+    Decimal,
+    /// A number shown as it is.
+    Value,
+}
+
+pub(crate) enum SheetError {
+    Xlsx(XlsxError),
+    Polars(PolarsError),
+}
+
+impl From<XlsxError> for SheetError {
+    fn from(e: XlsxError) -> Self {
+        SheetError::Xlsx(e)
+    }
+}
+
+impl From<PolarsError> for SheetError {
+    fn from(e: PolarsError) -> Self {
+        SheetError::Polars(e)
+    }
+}
+
+const GRADE_COLOURS: [u32; 5] = [0x63BE7B, 0xC6EFCE, 0xFFEB9C, 0xFFC99C, 0xFFC7CE];
+
+/// The fill of a grade cell: the best grade green, the worst red.
+pub(crate) fn grade_format(grades: &[String], label: &str) -> Option<Format> {
+    let index = grades.iter().position(|g| g == label)?;
+    let last = grades.len().saturating_sub(1).max(1);
+    let colour = GRADE_COLOURS[(index * (GRADE_COLOURS.len() - 1) + last / 2) / last];
+    Some(Format::new().set_background_color(Color::RGB(colour)))
+}
+
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// Writes `frame` as a sheet named `name`: bold frozen header, autofilter,
+/// fitted widths, formats by `style`, and grade fills on a `grade` column
+/// when `grades` (best first) is given.
+pub(crate) fn write_frame(
+    workbook: &mut Workbook,
+    name: &str,
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+    grades: Option<&[String]>,
+) -> Result<(), SheetError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name)?;
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+    let cents = Format::new().set_num_format("#,##0.00");
+    let percent = Format::new().set_num_format("0.00%");
+    let count = Format::new().set_num_format("#,##0");
+    let decimal = Format::new().set_num_format("0.00");
+    let plain = Format::new();
+    let grade_formats: Vec<(String, Format)> = grades
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|g| grade_format(grades.unwrap_or(&[]), g).map(|f| (g.clone(), f)))
+        .collect();
+    for (j, column) in frame.columns().iter().enumerate() {
+        let col = u16::try_from(j).map_err(|_| XlsxError::ParameterError(format!("{name}: too many columns")))?;
+        let title = column.name().as_str();
+        sheet.write_string_with_format(0, col, title, &header)?;
+        let mut width = display_width(title) + 3;
+        let kind = style(title);
+        let format = match kind {
+            CellStyle::Cents | CellStyle::Money => &cents,
+            CellStyle::Percent => &percent,
+            CellStyle::Count => &count,
+            CellStyle::Decimal => &decimal,
+            CellStyle::Text | CellStyle::Value => &plain,
+        };
+        match column.dtype() {
+            DataType::String => {
+                let values = column.str()?;
+                for (i, v) in values.iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let row = i as u32 + 1;
+                    if i < 500 {
+                        width = width.max(display_width(v) + 1);
+                    }
+                    match grade_formats.iter().find(|(g, _)| title == "grade" && g == v) {
+                        Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
+                        None => sheet.write_string(row, col, v)?,
+                    };
+                }
+            }
+            DataType::Boolean => {
+                for (i, v) in column.bool()?.iter().enumerate() {
+                    if let Some(v) = v {
+                        sheet.write_boolean(i as u32 + 1, col, v)?;
+                    }
+                }
+                width = width.max(7);
+            }
+            dtype if dtype.is_primitive_numeric() => {
+                let values = column.cast(&DataType::Float64)?;
+                let scale = if kind == CellStyle::Cents { 100.0 } else { 1.0 };
+                for (i, v) in values.f64()?.iter().enumerate() {
+                    if let Some(v) = v {
+                        sheet.write_number_with_format(i as u32 + 1, col, v / scale, format)?;
+                    }
+                }
+                width = width.max(12);
+            }
+            _ => {
+                let values = column.cast(&DataType::String)?;
+                for (i, v) in values.str()?.iter().enumerate() {
+                    if let Some(v) = v {
+                        sheet.write_string(i as u32 + 1, col, v)?;
+                    }
+                }
+                width = width.max(12);
+            }
+        }
+        sheet.set_column_width(col, width.min(48) as f64)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    if frame.width() > 0 {
+        sheet.autofilter(0, 0, frame.height() as u32, frame.width() as u16 - 1)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grade_colours_run_from_best_to_worst() {
+        let grades: Vec<String> = ["卓越", "优秀", "良好", "一般", "不及格"].map(String::from).into();
+        let colour = |g: &str| grade_format(&grades, g).unwrap();
+        assert_eq!(colour("卓越"), Format::new().set_background_color(Color::RGB(0x63BE7B)));
+        assert_eq!(colour("不及格"), Format::new().set_background_color(Color::RGB(0xFFC7CE)));
+        assert!(grade_format(&grades, "A").is_none());
+    }
+
+    #[test]
+    fn cjk_counts_double() {
+        assert_eq!(display_width("ab"), 2);
+        assert_eq!(display_width("卓越"), 4);
+    }
+}

@@ -1,0 +1,143 @@
+//! The `kpi` pipeline: read a dataset (`kpi-io`), compute metrics and scores
+//! (`kpi-core`), write the workbook (`kpi-report`) and the CSV/Parquet exports.
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! let scheme = kpi::builtin_scheme()?;
+//! let data = kpi_io::generate(&kpi_io::GenOptions::default());
+//! let result = kpi::score_dataset(&data, &scheme)?;
+//! println!("{} employee-months scored", result.scores.rows.len());
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use kpi_core::{
+    Dataset, Formula, Level, Metrics, Scheme, Scores, Unit, cents_text, compute_metrics, score,
+};
+
+/// The customer-service scheme shipped as `fixtures/schemes/customer_service.toml`.
+pub const BUILTIN_SCHEME: &str = include_str!("../fixtures/schemes/customer_service.toml");
+
+/// The built-in customer-service scheme, parsed.
+pub fn builtin_scheme() -> Result<Scheme> {
+    Ok(kpi_io::parse_scheme(
+        BUILTIN_SCHEME,
+        Path::new("fixtures/schemes/customer_service.toml"),
+    )?)
+}
+
+/// Metrics and scores of one scheme on one dataset.
+pub struct Scored {
+    /// `metrics_store` and `metrics_employee`.
+    pub metrics: Metrics,
+    /// `scores`.
+    pub scores: Scores,
+}
+
+/// Computes metrics and scores.
+pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
+    let metrics = compute_metrics(data).context("computing metrics")?;
+    let scores = score(scheme, &metrics, data).context("scoring")?;
+    Ok(Scored { metrics, scores })
+}
+
+/// Export file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// CSV, money as exact decimals with 2 places.
+    #[default]
+    Csv,
+    /// Parquet, money as 2-place decimal text (exact).
+    Parquet,
+}
+
+/// Writes one file per result table into `dir`; returns the files written.
+pub fn export_tables(
+    dir: &Path,
+    format: ExportFormat,
+    scored: &Scored,
+    quality: Option<&DataFrame>,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut tables = vec![
+        ("metrics_store", money_as_text(&scored.metrics, Level::Store)?),
+        ("metrics_employee", money_as_text(&scored.metrics, Level::Employee)?),
+        ("scores", scored.scores.to_frame()?),
+        ("score_details", scored.scores.details_frame()?),
+    ];
+    if let Some(q) = quality {
+        tables.push(("data_quality", q.clone()));
+    }
+    let mut written = Vec::new();
+    for (name, mut frame) in tables {
+        let ext = match format {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+        };
+        let path = dir.join(format!("{name}.{ext}"));
+        let tmp = dir.join(format!(".{name}.{ext}.tmp"));
+        let result = (|| -> Result<()> {
+            let file = std::fs::File::create(&tmp)?;
+            match format {
+                ExportFormat::Csv => CsvWriter::new(file).finish(&mut frame)?,
+                ExportFormat::Parquet => {
+                    ParquetWriter::new(file)
+                        .with_compression(ParquetCompression::Snappy)
+                        .finish(&mut frame)?;
+                }
+            }
+            std::fs::rename(&tmp, &path)?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.context(format!("writing {}", path.display())));
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A metrics table with money columns as exact 2-place text: sums from
+/// integer cents, averages (AOV, cost per visitor) rounded half-up.
+pub fn money_as_text(metrics: &Metrics, level: Level) -> Result<DataFrame> {
+    let mut frame = metrics.frame(level).clone();
+    for m in metrics.metrics(level) {
+        if m.unit != Unit::Money {
+            continue;
+        }
+        let column = frame.column(m.id)?;
+        let text: StringChunked = match m.formula {
+            Formula::Sum(_) => column.i64()?.iter().map(|v| v.map(cents_text)).collect(),
+            _ => column
+                .f64()?
+                .iter()
+                .map(|v| {
+                    v.map(|yuan| {
+                        let cents = kpi_core::round_half_up(yuan * 100.0, 0);
+                        cents_text(cents as i64)
+                    })
+                })
+                .collect(),
+        };
+        frame.with_column(text.with_name(m.id.into()).into_column())?;
+    }
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_scheme_parses() {
+        let scheme = builtin_scheme().unwrap();
+        assert_eq!(scheme.items.len(), 4);
+        assert_eq!(scheme.items.iter().map(|i| i.weight).sum::<f64>(), 100.0);
+    }
+}

@@ -1,0 +1,348 @@
+//! The `kpi` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use kpi::{ExportFormat, Scored, builtin_scheme, export_tables, score_dataset};
+use kpi_core::{Month, Scheme, Table};
+use kpi_io::{DataFormat, GenOptions, HeaderLanguage, WriteOptions};
+use kpi_report::{Report, write_workbook};
+
+#[derive(Parser)]
+#[command(name = "kpi", version, about = "KPI scores, grades and metrics from e-commerce store and employee data")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a demo dataset, score it with the built-in customer-service scheme, write a workbook.
+    Demo {
+        /// Workbook to write.
+        #[arg(long, default_value = "kpi-demo.xlsx")]
+        out: PathBuf,
+        /// Also export each result table into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Write a deterministic synthetic dataset in the data contract.
+    Gen {
+        /// Directory to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of stores.
+        #[arg(long, default_value_t = 3)]
+        stores: usize,
+        /// Staff per store.
+        #[arg(long, default_value_t = 12)]
+        employees_per_store: usize,
+        /// Months of daily rows.
+        #[arg(long, default_value_t = 14)]
+        months: usize,
+        /// First month, YYYY-MM.
+        #[arg(long, default_value = "2024-11")]
+        start: String,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// File format.
+        #[arg(long, value_enum, default_value_t = GenFormat::Csv)]
+        format: GenFormat,
+        /// One file per month for daily tables.
+        #[arg(long)]
+        monthly_files: bool,
+        /// Header language.
+        #[arg(long, value_enum, default_value_t = Headers::En)]
+        headers: Headers,
+    },
+    /// Score a dataset with a scheme and write the workbook (and exports).
+    Run {
+        /// Dataset directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Scheme file (TOML).
+        #[arg(long)]
+        scheme: PathBuf,
+        /// Workbook to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Export each result table into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Export format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        export_format: ExportFormat,
+    },
+    /// Check a scheme file (and, with --data, that the dataset can feed it).
+    Validate {
+        /// Scheme file (TOML).
+        #[arg(long)]
+        scheme: PathBuf,
+        /// Dataset directory.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Print the data contract: tables, columns, kinds and header aliases.
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GenFormat {
+    Csv,
+    Xlsx,
+    Parquet,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Headers {
+    En,
+    Zh,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Demo { out, export } => demo(&out, export.as_deref()),
+        Command::Gen {
+            out,
+            stores,
+            employees_per_store,
+            months,
+            start,
+            seed,
+            format,
+            monthly_files,
+            headers,
+        } => {
+            let Some(start) = Month::parse(&start) else {
+                bail!("--start `{start}` is not a month (expected YYYY-MM)");
+            };
+            if stores == 0 || employees_per_store == 0 || months == 0 {
+                bail!("--stores, --employees-per-store and --months must be at least 1");
+            }
+            let options = GenOptions::default()
+                .with_stores(stores)
+                .with_employees_per_store(employees_per_store)
+                .with_months(months)
+                .with_start(start)
+                .with_seed(seed);
+            let data = kpi_io::generate(&options);
+            let write = WriteOptions::default()
+                .with_format(match format {
+                    GenFormat::Csv => DataFormat::Csv,
+                    GenFormat::Xlsx => DataFormat::Xlsx,
+                    GenFormat::Parquet => DataFormat::Parquet,
+                })
+                .with_monthly_files(monthly_files)
+                .with_headers(match headers {
+                    Headers::En => HeaderLanguage::English,
+                    Headers::Zh => HeaderLanguage::Chinese,
+                });
+            let files = kpi_io::write_dataset(&data, &out, &write)?;
+            println!(
+                "wrote {} files ({} rows) to {}",
+                files.len(),
+                data.total_rows(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            data,
+            scheme,
+            out,
+            export,
+            export_format,
+        } => {
+            if out.is_none() && export.is_none() {
+                bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
+            }
+            let started = Instant::now();
+            let scheme = kpi_io::read_scheme(&scheme)?;
+            let loaded = load(&data)?;
+            let spinner = spinner("scoring");
+            let scored = score_dataset(&loaded.dataset, &scheme)?;
+            spinner.finish_and_clear();
+            let quality = kpi_io::quality_frame(&loaded.quality)?;
+            if let Some(out) = &out {
+                let report = report(&scheme, &scored, &quality, &data, &loaded);
+                write_workbook(&report, out)?;
+            }
+            if let Some(dir) = &export {
+                export_tables(dir, export_format, &scored, Some(&quality))?;
+            }
+            print_summary(&scheme, &scored, &loaded.quality, started);
+            if let Some(out) = &out {
+                println!("workbook: {}", out.display());
+            }
+            if let Some(dir) = &export {
+                println!("exports: {}", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { scheme, data } => {
+            let parsed = kpi_io::read_scheme(&scheme)?;
+            if let Some(dir) = data {
+                let loaded = load(&dir)?;
+                let metrics = kpi_core::compute_metrics(&loaded.dataset)?;
+                kpi_core::check_data(&parsed, &metrics, &loaded.dataset)
+                    .with_context(|| format!("{} against {}", scheme.display(), dir.display()))?;
+            }
+            println!(
+                "{}: valid ({} items, {} grades)",
+                scheme.display(),
+                parsed.items.len(),
+                parsed.grades.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema => {
+            print_schema();
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
+    let started = Instant::now();
+    let options = GenOptions::default();
+    let spinner = spinner("generating the demo dataset");
+    let data = kpi_io::generate(&options);
+    spinner.set_message("scoring");
+    let scheme = builtin_scheme()?;
+    let scored = score_dataset(&data, &scheme)?;
+    spinner.set_message("writing the workbook");
+    let report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
+        .with_scores(&scheme, &scored.scores)
+        .with_fact(
+            "data",
+            format!(
+                "demo: {} stores × {} staff × {} months from {} (seed {})",
+                options.stores, options.employees_per_store, options.months, options.start, options.seed
+            ),
+        );
+    write_workbook(&report, out)?;
+    if let Some(dir) = export {
+        export_tables(dir, ExportFormat::Csv, &scored, None)?;
+    }
+    spinner.finish_and_clear();
+    print_summary(&scheme, &scored, &[], started);
+    println!("workbook: {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spinner(message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+fn load(dir: &Path) -> Result<kpi_io::Loaded> {
+    let bar = ProgressBar::new(0);
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("reading {bar:30} {pos}/{len} files {wide_msg}")
+            .expect("valid template"),
+    );
+    let progress = |path: &Path, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.inc(1);
+    };
+    let loaded = kpi_io::read_dataset(dir, &progress)
+        .with_context(|| format!("reading the dataset in {}", dir.display()))?;
+    bar.finish_and_clear();
+    for note in loaded.quality.iter().take(20) {
+        eprintln!("warning: {note}");
+    }
+    if loaded.quality.len() > 20 {
+        eprintln!(
+            "warning: … and {} more data-quality notes (see the data_quality sheet)",
+            loaded.quality.len() - 20
+        );
+    }
+    Ok(loaded)
+}
+
+fn report<'a>(
+    scheme: &'a Scheme,
+    scored: &'a Scored,
+    quality: &'a polars::prelude::DataFrame,
+    data: &Path,
+    loaded: &kpi_io::Loaded,
+) -> Report<'a> {
+    Report::new(format!("kpi — {}", scheme.scheme.name), &scored.metrics)
+        .with_scores(scheme, &scored.scores)
+        .with_quality(quality)
+        .with_fact("data", data.display().to_string())
+        .with_fact(
+            "files read",
+            format!("{} files, {} rows", loaded.files.len(), loaded.rows_read),
+        )
+        .with_fact("data-quality notes", loaded.quality.len().to_string())
+}
+
+fn print_summary(scheme: &Scheme, scored: &Scored, quality: &[kpi_io::QualityNote], started: Instant) {
+    let rows = &scored.scores.rows;
+    let employees: std::collections::BTreeSet<&str> =
+        rows.iter().filter(|r| r.eligible).map(|r| r.employee_id.as_str()).collect();
+    let periods: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+    println!(
+        "{}: {} employees scored over {} months ({} employee-months, {} not eligible)",
+        scheme.scheme.name,
+        employees.len(),
+        periods.len(),
+        rows.len(),
+        rows.iter().filter(|r| !r.eligible).count()
+    );
+    let counts: Vec<String> = scored
+        .scores
+        .grade_counts(scheme)
+        .into_iter()
+        .map(|(g, n)| format!("{g} {n}"))
+        .collect();
+    println!("grades: {}", counts.join(", "));
+    if !quality.is_empty() {
+        println!("data-quality notes: {}", quality.len());
+    }
+    println!("elapsed: {:.2} s", started.elapsed().as_secs_f64());
+}
+
+fn print_schema() {
+    println!("# Tables of the data contract (a file or a folder of files each: csv, xlsx, xlsm, xls, ods, parquet)");
+    for table in Table::ALL {
+        println!("\n{} (key: {})", table.name(), table.key().join(", "));
+        for spec in table.columns() {
+            let kind = format!("{:?}", spec.kind).to_lowercase();
+            let aliases = kpi_io::aliases(spec.name).join(", ");
+            println!("  {:<20} {:<8} {}", spec.name, kind, aliases);
+        }
+    }
+    println!("\nroles: customer_service 客服, operations 运营, promotion 推广, campaign 活动策划, design 美工, warehouse 仓库, manager 经理/店长");
+}
