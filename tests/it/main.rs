@@ -1,1 +1,4 @@
-//! tests
+//! End-to-end tests of the `kpi` binary and golden scores of the shipped schemes.
+
+mod cli;
+mod golden;

@@ -1,0 +1,192 @@
+//! The `kpi` binary, run as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use calamine::{Data, Reader, open_workbook_auto};
+
+const SCHEME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/schemes/customer_service.toml");
+
+fn kpi(args: &[&str], dir: &Path) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("kpi runs");
+    out
+}
+
+fn ok(args: &[&str], dir: &Path) -> String {
+    let out = kpi(args, dir);
+    assert!(
+        out.status.success(),
+        "kpi {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn demo_writes_a_workbook_that_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = ok(&["demo", "--out", "demo.xlsx", "--export", "out"], dir.path());
+    assert!(stdout.contains("employees scored"), "{stdout}");
+    assert!(stdout.contains("grades: 卓越"), "{stdout}");
+
+    let mut workbook = open_workbook_auto(dir.path().join("demo.xlsx")).unwrap();
+    assert_eq!(
+        workbook.sheet_names(),
+        ["summary", "metrics_store", "metrics_employee", "scores", "score_details"]
+    );
+    let scores = workbook.worksheet_range("scores").unwrap();
+    let header: Vec<String> = scores.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        header,
+        [
+            "period", "employee_id", "store_id", "team_id", "role", "eligible",
+            "points.inquiry_conversion", "points.payment_rate", "points.cs_aov",
+            "points.avg_response_seconds", "bonus", "total_score", "grade", "flags"
+        ]
+    );
+    // The workbook holds the same scores as the export, row by row.
+    let csv = read(&dir.path().join("out/scores.csv"));
+    let csv_rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(scores.height() - 1, csv_rows.len());
+    for (sheet_row, csv_row) in scores.rows().skip(1).zip(&csv_rows) {
+        assert_eq!(sheet_row[1].to_string(), csv_row[1]);
+        let total = match &sheet_row[11] {
+            Data::Float(f) => Some(*f),
+            Data::Empty => None,
+            other => panic!("total_score cell {other:?}"),
+        };
+        assert_eq!(total, csv_row[11].parse::<f64>().ok());
+        assert_eq!(sheet_row[12].to_string(), csv_row[12]);
+    }
+    // Grades follow the totals.
+    for r in scores.rows().skip(1) {
+        if let Data::Float(total) = r[11] {
+            let expected = match total {
+                t if t >= 95.0 => "卓越",
+                t if t >= 85.0 => "优秀",
+                t if t >= 75.0 => "良好",
+                t if t >= 65.0 => "一般",
+                _ => "不及格",
+            };
+            assert_eq!(r[12].to_string(), expected);
+        }
+    }
+    // Store money is written as yuan numbers, the CSV as exact 2-place text.
+    let stores = workbook.worksheet_range("metrics_store").unwrap();
+    let gmv_col = stores.rows().next().unwrap().iter().position(|c| c.to_string() == "gmv").unwrap();
+    let store_csv = read(&dir.path().join("out/metrics_store.csv"));
+    let first: Vec<&str> = store_csv.lines().nth(1).unwrap().split(',').collect();
+    assert!(first[gmv_col].split_once('.').unwrap().1.len() == 2, "{}", first[gmv_col]);
+    let sheet_gmv = match &stores.rows().nth(1).unwrap()[gmv_col] {
+        Data::Float(f) => *f,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(format!("{sheet_gmv:.2}"), first[gmv_col]);
+}
+
+#[test]
+fn chinese_xlsx_monthly_files_score_like_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = ["gen", "--stores", "2", "--employees-per-store", "8", "--months", "3", "--start", "2025-10"];
+    ok(&[&generate[..], &["--out", "csv"]].concat(), dir.path());
+    ok(
+        &[&generate[..], &["--out", "zh", "--format", "xlsx", "--monthly-files", "--headers", "zh"]].concat(),
+        dir.path(),
+    );
+    assert!(dir.path().join("zh/employee_daily/2025-11.xlsx").exists());
+    let mut sheet = open_workbook_auto(dir.path().join("zh/employees.xlsx")).unwrap();
+    let roster = sheet.worksheet_range("employees").unwrap();
+    assert_eq!(roster.rows().next().unwrap()[0].to_string(), "员工编号");
+    assert!(roster.rows().any(|r| r.iter().any(|c| c.to_string() == "客服")));
+    for data in ["csv", "zh"] {
+        ok(&["run", "--data", data, "--scheme", SCHEME, "--export", &format!("{data}-out")], dir.path());
+    }
+    for table in ["scores.csv", "metrics_employee.csv", "metrics_store.csv", "score_details.csv"] {
+        assert_eq!(
+            read(&dir.path().join("csv-out").join(table)),
+            read(&dir.path().join("zh-out").join(table)),
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn gen_is_byte_identical_for_the_same_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        ok(&["gen", "--out", out, "--stores", "2", "--months", "2", "--format", "xlsx", "--seed", "7"], dir.path());
+    }
+    let files = ["employees.xlsx", "store_daily.xlsx", "employee_daily.xlsx", "attendance.xlsx"];
+    for f in files {
+        assert_eq!(
+            std::fs::read(dir.path().join("a").join(f)).unwrap(),
+            std::fs::read(dir.path().join("b").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    ok(&["gen", "--out", "c", "--stores", "2", "--months", "2", "--seed", "8"], dir.path());
+    ok(&["gen", "--out", "d", "--stores", "2", "--months", "2", "--seed", "7"], dir.path());
+    assert_ne!(read(&dir.path().join("c/employee_daily.csv")), read(&dir.path().join("d/employee_daily.csv")));
+}
+
+#[test]
+fn run_refuses_a_broken_scheme_and_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&["gen", "--out", "data", "--stores", "1", "--months", "1"], dir.path());
+    let broken = read(Path::new(SCHEME)).replace("metric = \"cs_aov\"", "metric = \"cs_aovv\"");
+    std::fs::write(dir.path().join("broken.toml"), &broken).unwrap();
+    let out = kpi(&["run", "--data", "data", "--scheme", "broken.toml", "--out", "r.xlsx"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let line = broken.lines().position(|l| l.contains("cs_aovv")).unwrap() + 1;
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr.trim(),
+        format!("error: broken.toml:{line}: items[2].metric: unknown metric `cs_aovv` (did you mean `cs_aov`?)")
+    );
+    assert!(!dir.path().join("r.xlsx").exists());
+}
+
+#[test]
+fn bad_cells_are_errors_naming_file_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&["gen", "--out", "data", "--stores", "1", "--months", "1"], dir.path());
+    let path = dir.path().join("data/employee_daily.csv");
+    let text = read(&path);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header.iter().position(|h| *h == "inquiries").unwrap();
+    let cs_line = 1 + lines[1..].iter().position(|l| l.split(',').nth(col).is_some_and(|v| !v.is_empty())).unwrap();
+    let mut fields: Vec<String> = lines[cs_line].split(',').map(str::to_string).collect();
+    fields[col] = "lots".into();
+    lines[cs_line] = fields.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let out = kpi(&["run", "--data", "data", "--scheme", SCHEME, "--out", "r.xlsx"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("employee_daily.csv, row {}, column inquiries: `lots` is not a number", cs_line + 1)),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("r.xlsx").exists());
+}
+
+#[test]
+fn schema_prints_the_alias_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = ok(&["schema"], dir.path());
+    for needle in ["employee_daily (key: employee_id, date)", "员工编号", "询单人数", "缺勤天数"] {
+        assert!(stdout.contains(needle), "{needle}");
+    }
+}
