@@ -1,1 +1,123 @@
-//! tests
+//! Workbooks read back with calamine: values, units and determinism.
+
+use calamine::{Data, Reader, open_workbook_auto};
+use kpi_core::{
+    Band, Dataset, Direction, Eligibility, Grade, Item, MissingPolicy, PeriodKind, Role, Rule, Scheme,
+    SchemeInfo, Table, compute_metrics, score,
+};
+use kpi_report::{Report, SHEETS, write_workbook};
+use polars::prelude::*;
+
+fn scheme() -> Scheme {
+    Scheme {
+        scheme: SchemeInfo {
+            id: "t".into(),
+            name: "测试".into(),
+            source: None,
+            period: PeriodKind::Month,
+            roles: vec![Role::CustomerService],
+            missing: MissingPolicy::Zero,
+        },
+        eligibility: Eligibility::default(),
+        items: vec![Item {
+            id: "conv".into(),
+            label: None,
+            metric: "inquiry_conversion".into(),
+            weight: 100.0,
+            missing: None,
+            rule: Rule::Bands {
+                direction: Direction::Higher,
+                bands: vec![
+                    Band { min: Some(0.5), max: None, points: 100.0 },
+                    Band { min: None, max: Some(0.5), points: 60.0 },
+                ],
+            },
+        }],
+        grades: vec![
+            Grade { label: "A".into(), min: Some(90.0) },
+            Grade { label: "C".into(), min: None },
+        ],
+    }
+}
+
+fn data() -> Dataset {
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!("employee_id" => ["E1", "E2"], "store_id" => ["S1", "S1"], "role" => ["customer_service", "customer_service"]).unwrap(),
+    );
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => ["E1", "E2"],
+            "period" => ["2025-01", "2025-01"],
+            "inquiries" => [10i64, 10],
+            "order_buyers" => [6i64, 2],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::StoreDaily,
+        df!(
+            "store_id" => ["S1"],
+            "period" => ["2025-01"],
+            "uv" => [400i64],
+            "buyers" => [10i64],
+            "gmv" => [123_456i64],
+        )
+        .unwrap(),
+    );
+    data
+}
+
+fn cell(range: &calamine::Range<Data>, column: &str, row: usize) -> Data {
+    let j = range.rows().next().unwrap().iter().position(|c| c.to_string() == column).unwrap();
+    range.get((row, j)).unwrap().clone()
+}
+
+#[test]
+fn workbook_reads_back_with_values_in_their_units() {
+    let (scheme, data) = (scheme(), data());
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    let quality = df!("table" => ["store_daily"], "issue" => ["blank rows"], "rows" => [2u64]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    let report = Report::new("t", &metrics).with_scores(&scheme, &scores).with_quality(&quality);
+    write_workbook(&report, &path).unwrap();
+
+    let mut wb = open_workbook_auto(&path).unwrap();
+    assert_eq!(wb.sheet_names(), SHEETS);
+    let store = wb.worksheet_range("metrics_store").unwrap();
+    assert_eq!(cell(&store, "gmv", 1), Data::Float(1234.56));
+    assert_eq!(cell(&store, "conversion_rate", 1), Data::Float(0.025));
+    assert_eq!(cell(&store, "aov", 1), Data::Float(123.456));
+    let scores_sheet = wb.worksheet_range("scores").unwrap();
+    assert_eq!(cell(&scores_sheet, "employee_id", 1), Data::String("E1".into()));
+    assert_eq!(cell(&scores_sheet, "total_score", 1), Data::Float(100.0));
+    assert_eq!(cell(&scores_sheet, "grade", 1), Data::String("A".into()));
+    assert_eq!(cell(&scores_sheet, "grade", 2), Data::String("C".into()));
+    assert_eq!(cell(&scores_sheet, "eligible", 2), Data::Bool(true));
+    let details = wb.worksheet_range("score_details").unwrap();
+    assert_eq!(cell(&details, "rule", 2), Data::String("band <0.5 → 60".into()));
+    let summary = wb.worksheet_range("summary").unwrap();
+    assert!(summary.rows().any(|r| r[0] == Data::String("inquiry_conversion".into()) || r.get(1) == Some(&Data::String("inquiry_conversion".into()))));
+    let dq = wb.worksheet_range("data_quality").unwrap();
+    assert_eq!(cell(&dq, "rows", 1), Data::Float(2.0));
+    assert!(!dir.path().join("r.xlsx.tmp").exists());
+}
+
+#[test]
+fn same_results_give_the_same_bytes() {
+    let (scheme, data) = (scheme(), data());
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    for name in ["a.xlsx", "b.xlsx"] {
+        let path = dir.path().join(name);
+        write_workbook(&Report::new("t", &metrics).with_scores(&scheme, &scores), &path).unwrap();
+        bytes.push(std::fs::read(path).unwrap());
+    }
+    assert_eq!(bytes[0], bytes[1]);
+}
