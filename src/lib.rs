@@ -65,8 +65,14 @@ pub fn export_tables(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tables = vec![
-        ("metrics_store", money_as_text(&scored.metrics, Level::Store)?),
-        ("metrics_employee", money_as_text(&scored.metrics, Level::Employee)?),
+        (
+            "metrics_store",
+            money_as_text(&scored.metrics, Level::Store)?,
+        ),
+        (
+            "metrics_employee",
+            money_as_text(&scored.metrics, Level::Employee)?,
+        ),
         ("scores", scored.scores.to_frame()?),
         ("score_details", scored.scores.details_frame()?),
     ];

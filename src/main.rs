@@ -15,7 +15,11 @@ use kpi_io::{DataFormat, GenOptions, HeaderLanguage, WriteOptions};
 use kpi_report::{Report, write_workbook};
 
 #[derive(Parser)]
-#[command(name = "kpi", version, about = "KPI scores, grades and metrics from e-commerce store and employee data")]
+#[command(
+    name = "kpi",
+    version,
+    about = "KPI scores, grades and metrics from e-commerce store and employee data"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -238,7 +242,11 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
             "data",
             format!(
                 "demo: {} stores × {} staff × {} months from {} (seed {})",
-                options.stores, options.employees_per_store, options.months, options.start, options.seed
+                options.stores,
+                options.employees_per_store,
+                options.months,
+                options.start,
+                options.seed
             ),
         );
     write_workbook(&report, out)?;
@@ -272,7 +280,11 @@ fn load(dir: &Path) -> Result<kpi_io::Loaded> {
     );
     let progress = |path: &Path, total: usize| {
         bar.set_length(total as u64);
-        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         bar.inc(1);
     };
     let loaded = kpi_io::read_dataset(dir, &progress)
@@ -308,11 +320,20 @@ fn report<'a>(
         .with_fact("data-quality notes", loaded.quality.len().to_string())
 }
 
-fn print_summary(scheme: &Scheme, scored: &Scored, quality: &[kpi_io::QualityNote], started: Instant) {
+fn print_summary(
+    scheme: &Scheme,
+    scored: &Scored,
+    quality: &[kpi_io::QualityNote],
+    started: Instant,
+) {
     let rows = &scored.scores.rows;
-    let employees: std::collections::BTreeSet<&str> =
-        rows.iter().filter(|r| r.eligible).map(|r| r.employee_id.as_str()).collect();
-    let periods: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+    let employees: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.eligible)
+        .map(|r| r.employee_id.as_str())
+        .collect();
+    let periods: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.period.as_str()).collect();
     println!(
         "{}: {} employees scored over {} months ({} employee-months, {} not eligible)",
         scheme.scheme.name,
@@ -335,7 +356,9 @@ fn print_summary(scheme: &Scheme, scored: &Scored, quality: &[kpi_io::QualityNot
 }
 
 fn print_schema() {
-    println!("# Tables of the data contract (a file or a folder of files each: csv, xlsx, xlsm, xls, ods, parquet)");
+    println!(
+        "# Tables of the data contract (a file or a folder of files each: csv, xlsx, xlsm, xls, ods, parquet)"
+    );
     for table in Table::ALL {
         println!("\n{} (key: {})", table.name(), table.key().join(", "));
         for spec in table.columns() {
@@ -344,5 +367,7 @@ fn print_schema() {
             println!("  {:<20} {:<8} {}", spec.name, kind, aliases);
         }
     }
-    println!("\nroles: customer_service 客服, operations 运营, promotion 推广, campaign 活动策划, design 美工, warehouse 仓库, manager 经理/店长");
+    println!(
+        "\nroles: customer_service 客服, operations 运营, promotion 推广, campaign 活动策划, design 美工, warehouse 仓库, manager 经理/店长"
+    );
 }

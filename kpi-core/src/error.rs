@@ -16,7 +16,9 @@ pub enum Error {
         message: String,
     },
     /// A scheme needs data the dataset does not have.
-    #[error("scheme key `{path}` needs column `{column}` of table `{table}`, which the dataset lacks")]
+    #[error(
+        "scheme key `{path}` needs column `{column}` of table `{table}`, which the dataset lacks"
+    )]
     MissingColumn {
         /// Key path into the scheme document.
         path: String,

@@ -105,6 +105,13 @@ mod tests {
             assert_eq!(days_from_civil(y, m, dd), d);
         }
         assert_eq!(weekday(days_from_civil(2025, 1, 6)), 0);
-        assert_eq!(Month { year: 2024, month: 2 }.days(), 29);
+        assert_eq!(
+            Month {
+                year: 2024,
+                month: 2
+            }
+            .days(),
+            29
+        );
     }
 }

@@ -118,7 +118,12 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
             .map(|m| match m.formula {
                 // Durations are summed as exact thousandths and shown in their unit;
                 // money stays in exact cents.
-                Formula::Sum(c) if matches!(column_kind(level, c), Some(ColumnKind::Seconds | ColumnKind::Hours)) => {
+                Formula::Sum(c)
+                    if matches!(
+                        column_kind(level, c),
+                        Some(ColumnKind::Seconds | ColumnKind::Hours)
+                    ) =>
+                {
                     (col(m.id).cast(DataType::Float64) / lit(1000.0)).alias(m.id)
                 }
                 _ => col(m.id),
@@ -224,7 +229,11 @@ fn join_roster(lf: LazyFrame, data: &Dataset) -> LazyFrame {
 }
 
 /// Adds growth metrics (month on month, year on year) from the collected table.
-fn add_growth_metrics(frame: &mut DataFrame, level: Level, metrics: &[&'static Metric]) -> Result<()> {
+fn add_growth_metrics(
+    frame: &mut DataFrame,
+    level: Level,
+    metrics: &[&'static Metric],
+) -> Result<()> {
     let keys: Vec<String> = frame
         .column(level.key())?
         .str()?
@@ -254,8 +263,13 @@ fn add_growth_metrics(frame: &mut DataFrame, level: Level, metrics: &[&'static M
             .zip(&periods)
             .zip(values.iter())
             .map(|((k, p), v)| {
-                let earlier = by_key.get(&(k.as_str(), p.as_ref()?.shift(-(months_back as i32))))?;
-                if *earlier == 0.0 { None } else { Some(v? / earlier - 1.0) }
+                let earlier =
+                    by_key.get(&(k.as_str(), p.as_ref()?.shift(-(months_back as i32))))?;
+                if *earlier == 0.0 {
+                    None
+                } else {
+                    Some(v? / earlier - 1.0)
+                }
             })
             .collect();
         frame.with_column(growth.with_name(metric.id.into()).into_column())?;

@@ -219,7 +219,11 @@ impl Rule {
                 match bands.iter().find(|b| b.contains(value, *direction)) {
                     Some(band) => Applied {
                         points: band.points,
-                        rule: format!("band {} → {}", band_text(band, *direction), fmt_num(band.points)),
+                        rule: format!(
+                            "band {} → {}",
+                            band_text(band, *direction),
+                            fmt_num(band.points)
+                        ),
                     },
                     None => Applied {
                         points: 0.0,
@@ -287,7 +291,11 @@ fn band_text(band: &Band, direction: Direction) -> String {
 pub fn fmt_num(x: f64) -> String {
     let s = format!("{:.6}", x);
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_string() } else { s.to_string() }
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// A problem found in a scheme, named by its key path (`items[2].rule.bands[1]`).
@@ -334,13 +342,19 @@ impl Scheme {
         for (i, item) in self.items.iter().enumerate() {
             let path = format!("items[{i}]");
             if self.items[..i].iter().any(|other| other.id == item.id) {
-                error(format!("{path}.id"), format!("item id `{}` is used twice", item.id));
+                error(
+                    format!("{path}.id"),
+                    format!("item id `{}` is used twice", item.id),
+                );
             }
             match find_metric(&item.metric) {
                 Some(m) if m.level == Level::Employee => {}
                 Some(_) => error(
                     format!("{path}.metric"),
-                    format!("`{}` is a store metric; items score employee metrics", item.metric),
+                    format!(
+                        "`{}` is a store metric; items score employee metrics",
+                        item.metric
+                    ),
                 ),
                 None => error(
                     format!("{path}.metric"),
@@ -348,7 +362,10 @@ impl Scheme {
                 ),
             }
             if !(item.weight.is_finite() && item.weight > 0.0) {
-                error(format!("{path}.weight"), format!("weight must be positive, got {}", item.weight));
+                error(
+                    format!("{path}.weight"),
+                    format!("weight must be positive, got {}", item.weight),
+                );
             }
             match &item.rule {
                 Rule::Bands { bands, .. } => {
@@ -490,10 +507,26 @@ mod tests {
         let rule = Rule::Bands {
             direction: Direction::Lower,
             bands: vec![
-                Band { min: Some(200.0), max: None, points: -5.0 },
-                Band { min: Some(100.0), max: Some(200.0), points: -3.0 },
-                Band { min: Some(50.0), max: Some(100.0), points: -1.0 },
-                Band { min: None, max: Some(50.0), points: 0.0 },
+                Band {
+                    min: Some(200.0),
+                    max: None,
+                    points: -5.0,
+                },
+                Band {
+                    min: Some(100.0),
+                    max: Some(200.0),
+                    points: -3.0,
+                },
+                Band {
+                    min: Some(50.0),
+                    max: Some(100.0),
+                    points: -1.0,
+                },
+                Band {
+                    min: None,
+                    max: Some(50.0),
+                    points: 0.0,
+                },
             ],
         };
         assert_eq!(rule.apply(value).points, points);
@@ -520,12 +553,20 @@ mod tests {
     #[case(82.0, 0.0)]
     #[case(500.0, 0.0)]
     fn per_unit_deduction_within_floor_and_cap(#[case] seconds: f64, #[case] points: f64) {
-        assert_eq!(response_deduction(UnitCount::Continuous).apply(seconds).points, points);
+        assert_eq!(
+            response_deduction(UnitCount::Continuous)
+                .apply(seconds)
+                .points,
+            points
+        );
     }
 
     #[test]
     fn whole_units_ignore_the_partial_unit() {
-        assert_eq!(response_deduction(UnitCount::Whole).apply(40.5).points, 84.0);
+        assert_eq!(
+            response_deduction(UnitCount::Whole).apply(40.5).points,
+            84.0
+        );
     }
 
     #[test]

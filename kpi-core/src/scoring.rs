@@ -310,7 +310,12 @@ fn input_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     })
 }
 
-fn missing_reason(m: &Metric, numerator: Option<f64>, denominator: Option<f64>, has_row: bool) -> String {
+fn missing_reason(
+    m: &Metric,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    has_row: bool,
+) -> String {
     if !has_row {
         return "no activity in the period".into();
     }
@@ -453,17 +458,28 @@ impl Scores {
             let points: Vec<Option<f64>> = self
                 .rows
                 .iter()
-                .map(|r| r.items.get(i).and_then(|s| s.points).map(|p| round_half_up(p, 4)))
+                .map(|r| {
+                    r.items
+                        .get(i)
+                        .and_then(|s| s.points)
+                        .map(|p| round_half_up(p, 4))
+                })
                 .collect();
             columns.push(Column::new(format!("points.{id}").into(), points));
         }
         columns.push(Column::new(
             "bonus".into(),
-            self.rows.iter().map(|r| r.bonus).collect::<Vec<Option<f64>>>(),
+            self.rows
+                .iter()
+                .map(|r| r.bonus)
+                .collect::<Vec<Option<f64>>>(),
         ));
         columns.push(Column::new(
             "total_score".into(),
-            self.rows.iter().map(|r| r.total_score).collect::<Vec<Option<f64>>>(),
+            self.rows
+                .iter()
+                .map(|r| r.total_score)
+                .collect::<Vec<Option<f64>>>(),
         ));
         columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
         columns.push(Column::new(
@@ -488,20 +504,29 @@ impl Scores {
         };
         let columns = vec![
             Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
-            Column::new("employee_id".into(), text(&|r, _| Some(r.employee_id.clone()))),
+            Column::new(
+                "employee_id".into(),
+                text(&|r, _| Some(r.employee_id.clone())),
+            ),
             Column::new("item".into(), text(&|_, i| Some(i.item.clone()))),
             Column::new("metric".into(), text(&|_, i| Some(i.metric.clone()))),
             Column::new("value".into(), num(&|i| i.value)),
             Column::new("numerator".into(), num(&|i| i.numerator)),
             Column::new("denominator".into(), num(&|i| i.denominator)),
             Column::new("rule".into(), text(&|_, i| Some(i.rule.clone()))),
-            Column::new("points".into(), num(&|i| i.points.map(|p| round_half_up(p, 4)))),
+            Column::new(
+                "points".into(),
+                num(&|i| i.points.map(|p| round_half_up(p, 4))),
+            ),
             Column::new("weight".into(), num(&|i| Some(i.weight))),
             Column::new(
                 "contribution".into(),
                 num(&|i| i.contribution.map(|c| round_half_up(c, 4))),
             ),
-            Column::new("missing_reason".into(), text(&|_, i| i.missing_reason.clone())),
+            Column::new(
+                "missing_reason".into(),
+                text(&|_, i| i.missing_reason.clone()),
+            ),
         ];
         Ok(DataFrame::new(details.len(), columns)?)
     }

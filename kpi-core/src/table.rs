@@ -371,9 +371,9 @@ impl Role {
     /// Parses a canonical id or a Chinese name (surrounding spaces ignored).
     pub fn parse(text: &str) -> Option<Role> {
         let text = text.trim();
-        Role::ALL.into_iter().find(|r| {
-            r.id().eq_ignore_ascii_case(text) || r.chinese().iter().any(|zh| *zh == text)
-        })
+        Role::ALL
+            .into_iter()
+            .find(|r| r.id().eq_ignore_ascii_case(text) || r.chinese().iter().any(|zh| *zh == text))
     }
 }
 

@@ -9,7 +9,10 @@ use kpi_core::Table;
 /// Canonical column → other names it is known by. The first Chinese name is
 /// the one `kpi gen --headers zh` writes.
 pub const ALIASES: &[(&str, &[&str])] = &[
-    ("employee_id", &["员工编号", "工号", "员工ID", "员工id", "编号"]),
+    (
+        "employee_id",
+        &["员工编号", "工号", "员工ID", "员工id", "编号"],
+    ),
     ("name", &["姓名", "名称", "员工姓名", "店铺名称"]),
     ("store_id", &["店铺编号", "店铺ID", "店铺id", "店铺"]),
     ("team_id", &["小组", "组别", "团队"]),
@@ -179,7 +182,10 @@ mod tests {
 
     #[test]
     fn headers_fold_width_and_spaces() {
-        assert_eq!(canonical_column(Table::StoreDaily, " 访客数（UV） "), Some("uv"));
+        assert_eq!(
+            canonical_column(Table::StoreDaily, " 访客数（UV） "),
+            Some("uv")
+        );
         assert_eq!(canonical_column(Table::StoreDaily, "GMV"), Some("gmv"));
         assert_eq!(canonical_column(Table::StoreDaily, "客服昵称"), None);
     }

@@ -157,7 +157,10 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
             .with_has_header(false)
             .with_schema(Some(Arc::new(schema)))
             .with_raise_if_empty(false)
-            .map_parse_options(|o| o.with_truncate_ragged_lines(true).with_missing_is_null(true))
+            .map_parse_options(|o| {
+                o.with_truncate_ragged_lines(true)
+                    .with_missing_is_null(true)
+            })
             .into_reader_with_file_handle(Cursor::new(body))
             .finish()
             .map_err(|e| Error::polars(format!("{}: cannot parse CSV", path.display()), e))?
@@ -165,7 +168,8 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
     let columns = frame
         .columns()
         .iter()
-        .map(|c| c.str().cloned())
+        // One chunk per column: cells are read by row index.
+        .map(|c| c.str().map(|s| s.rechunk().into_owned()))
         .collect::<PolarsResult<Vec<_>>>()
         .map_err(|e| Error::polars(path.display().to_string(), e))?;
     Ok(Grid::Csv {
@@ -253,7 +257,10 @@ mod tests {
 
     #[test]
     fn csv_lines_split_with_quotes() {
-        assert_eq!(split_csv_line(r#"a, "b,c" ,"d""e""#), vec!["a", "b,c", "d\"e"]);
+        assert_eq!(
+            split_csv_line(r#"a, "b,c" ,"d""e""#),
+            vec!["a", "b,c", "d\"e"]
+        );
         assert_eq!(split_csv_line(""), vec![""]);
     }
 }

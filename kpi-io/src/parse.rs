@@ -76,7 +76,11 @@ fn number_as_date(n: f64) -> Option<i32> {
     }
     if (19_000_101.0..=29_991_231.0).contains(&n) {
         let v = n as i64;
-        return civil((v / 10_000) as i32, (v / 100 % 100) as u32, (v % 100) as u32);
+        return civil(
+            (v / 10_000) as i32,
+            (v / 100 % 100) as u32,
+            (v % 100) as u32,
+        );
     }
     (20_000.0..80_000.0)
         .contains(&n)
@@ -93,12 +97,23 @@ fn civil(year: i32, month: u32, day: u32) -> Option<i32> {
 
 fn parse_date_text(text: &str) -> Option<i32> {
     let text = text.trim();
+    // Fast path for ISO dates, the common case.
+    let b = text.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Ok(y), Ok(m), Ok(d)) = (text[..4].parse(), text[5..7].parse(), text[8..].parse()) {
+            return civil(y, m, d);
+        }
+    }
     // Drop a time part: "2025-01-05 00:00:00", "2025-01-05T08:00".
     let date = text.split([' ', 'T']).next().unwrap_or(text);
     let date = date.trim_end_matches('日');
     if date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) {
         let v: i64 = date.parse().ok()?;
-        return civil((v / 10_000) as i32, (v / 100 % 100) as u32, (v % 100) as u32);
+        return civil(
+            (v / 10_000) as i32,
+            (v / 100 % 100) as u32,
+            (v % 100) as u32,
+        );
     }
     let parts: Vec<&str> = date.split(['-', '/', '.', '年', '月']).collect();
     if parts.len() != 3 {
@@ -125,7 +140,9 @@ pub fn parse_period(cell: Cell<'_>) -> Result<Option<String>, String> {
             if n.fract() == 0.0 && (190_001.0..=299_912.0).contains(&n) {
                 let v = n as i64;
                 let m = kpi_core::Month::parse(&format!("{:04}-{:02}", v / 100, v % 100));
-                return m.map(|m| Some(m.to_string())).ok_or_else(|| fail(&n.to_string()));
+                return m
+                    .map(|m| Some(m.to_string()))
+                    .ok_or_else(|| fail(&n.to_string()));
             }
             number_as_date(n)
                 .map(|d| Some(period_of_days(d)))
@@ -149,9 +166,8 @@ pub fn parse_period(cell: Cell<'_>) -> Result<Option<String>, String> {
                 [ym] if ym.len() == 6 && ym.bytes().all(|b| b.is_ascii_digit()) => {
                     kpi_core::Month::parse(&format!("{}-{}", &ym[..4], &ym[4..]))
                 }
-                _ => parse_date_text(t).map(|d| {
-                    kpi_core::Month::parse(&period_of_days(d)).expect("formatted month")
-                }),
+                _ => parse_date_text(t)
+                    .map(|d| kpi_core::Month::parse(&period_of_days(d)).expect("formatted month")),
             };
             month.map(|m| Some(m.to_string())).ok_or_else(|| fail(t))
         }
@@ -227,9 +243,9 @@ pub fn parse_seconds(cell: Cell<'_>) -> Result<Option<f64>, String> {
             if let Some(v) = parse_decimal_text(t) {
                 return Ok(v.to_f64());
             }
-            parse_duration_text(t)
-                .map(Some)
-                .ok_or_else(|| format!("`{t}` is not a duration (expected seconds, 32秒 or 8分48秒)"))
+            parse_duration_text(t).map(Some).ok_or_else(|| {
+                format!("`{t}` is not a duration (expected seconds, 32秒 or 8分48秒)")
+            })
         }
         other => parse_decimal(other).map(|d| d.and_then(|d| d.to_f64())),
     }
@@ -237,7 +253,10 @@ pub fn parse_seconds(cell: Cell<'_>) -> Result<Option<f64>, String> {
 
 fn parse_duration_text(text: &str) -> Option<f64> {
     if text.contains(':') {
-        let parts: Vec<f64> = text.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let parts: Vec<f64> = text
+            .split(':')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
         return Some(parts.iter().fold(0.0, |acc, p| acc * 60.0 + p));
     }
     let mut total = 0.0;
@@ -294,13 +313,22 @@ mod tests {
     #[case("2024/2/29", 2024, 2, 29)]
     #[case("45662", 2025, 1, 5)]
     fn dates_parse(#[case] text: &str, #[case] y: i32, #[case] m: u32, #[case] day: u32) {
-        assert_eq!(parse_date(Cell::Text(text)), Ok(Some(days_from_civil(y, m, day))));
+        assert_eq!(
+            parse_date(Cell::Text(text)),
+            Ok(Some(days_from_civil(y, m, day)))
+        );
     }
 
     #[test]
     fn excel_serials_and_bad_dates() {
-        assert_eq!(parse_date(Cell::ExcelDate(45_662.0)), Ok(Some(days_from_civil(2025, 1, 5))));
-        assert_eq!(parse_date(Cell::Number(20_250_105.0)), Ok(Some(days_from_civil(2025, 1, 5))));
+        assert_eq!(
+            parse_date(Cell::ExcelDate(45_662.0)),
+            Ok(Some(days_from_civil(2025, 1, 5)))
+        );
+        assert_eq!(
+            parse_date(Cell::Number(20_250_105.0)),
+            Ok(Some(days_from_civil(2025, 1, 5)))
+        );
         assert!(parse_date(Cell::Text("2025-02-30")).is_err());
         assert!(parse_date(Cell::Text("yesterday")).is_err());
         assert_eq!(parse_date(Cell::Text("--")), Ok(None));
@@ -337,7 +365,10 @@ mod tests {
             assert_eq!(parse_decimal(Cell::Text(p)), Ok(None));
         }
         assert!(parse_decimal(Cell::Text("12abc")).is_err());
-        assert_eq!(parse_decimal(Cell::Number(0.1 + 0.2)), Ok(Some(d("0.30000000000000004"))));
+        assert_eq!(
+            parse_decimal(Cell::Number(0.1 + 0.2)),
+            Ok(Some(d("0.30000000000000004")))
+        );
         assert_eq!(parse_decimal(Cell::Number(1234.5)), Ok(Some(d("1234.5"))));
     }
 

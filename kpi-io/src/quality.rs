@@ -68,7 +68,10 @@ pub fn quality_frame(notes: &[QualityNote]) -> PolarsResult<DataFrame> {
             Column::new("sheet".into(), text(&|n| n.sheet.clone())),
             Column::new(
                 "row".into(),
-                notes.iter().map(|n| n.row.map(|r| r as u64)).collect::<Vec<_>>(),
+                notes
+                    .iter()
+                    .map(|n| n.row.map(|r| r as u64))
+                    .collect::<Vec<_>>(),
             ),
             Column::new("column".into(), text(&|n| n.column.clone())),
             Column::new("issue".into(), text(&|n| Some(n.issue.clone()))),

@@ -22,7 +22,16 @@ pub const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "ods", "parquet"
 
 /// Labels of summary rows that exports append and the reader drops.
 const SUMMARY_LABELS: &[&str] = &[
-    "汇总", "合计", "总计", "均值", "平均值", "平均", "汇总值", "total", "sum", "average",
+    "汇总",
+    "合计",
+    "总计",
+    "均值",
+    "平均值",
+    "平均",
+    "汇总值",
+    "total",
+    "sum",
+    "average",
 ];
 
 /// A dataset read from disk.
@@ -135,7 +144,12 @@ fn discover(dir: &Path) -> Result<(Vec<InputFile>, Vec<QualityNote>)> {
             continue;
         };
         if !is_dir && !has_table_extension(&path) {
-            notes.push(QualityNote::file(table.name(), &path, "unsupported file type", "ignored"));
+            notes.push(QualityNote::file(
+                table.name(),
+                &path,
+                "unsupported file type",
+                "ignored",
+            ));
             continue;
         }
         if let Some(previous) = seen.insert(table, path.clone()) {
@@ -161,7 +175,12 @@ fn discover(dir: &Path) -> Result<(Vec<InputFile>, Vec<QualityNote>)> {
                 if has_table_extension(&file) {
                     inputs.push(InputFile { table, path: file });
                 } else {
-                    notes.push(QualityNote::file(table.name(), &file, "unsupported file type", "ignored"));
+                    notes.push(QualityNote::file(
+                        table.name(),
+                        &file,
+                        "unsupported file type",
+                        "ignored",
+                    ));
                 }
             }
         } else {
@@ -202,7 +221,11 @@ fn header_matches(table: Table, fields: &[String]) -> usize {
 
 fn is_header_row(table: Table, fields: &[String]) -> bool {
     let keys_present = table.key().iter().all(|k| {
-        let alternatives: &[&str] = if *k == "date" { &["date", "period"] } else { &[k] };
+        let alternatives: &[&str] = if *k == "date" {
+            &["date", "period"]
+        } else {
+            &[k]
+        };
         fields
             .iter()
             .any(|f| canonical_column(table, f).is_some_and(|c| alternatives.contains(&c)))
@@ -219,7 +242,9 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
         .unwrap_or("")
         .to_ascii_lowercase();
     let grids = match ext.as_str() {
-        "csv" => vec![grid::read_csv(&input.path, &|fields| is_header_row(table, fields))?],
+        "csv" => vec![grid::read_csv(&input.path, &|fields| {
+            is_header_row(table, fields)
+        })?],
         "parquet" => vec![grid::read_parquet(&input.path)?],
         _ => grid::read_workbook(&input.path)?,
     };
@@ -270,7 +295,14 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
             }
         };
         let view = grid::Table::new(grid, header_row);
-        let typed = type_rows(table, &input.path, grid.sheet(), &view, file_index, &mut notes)?;
+        let typed = type_rows(
+            table,
+            &input.path,
+            grid.sheet(),
+            &view,
+            file_index,
+            &mut notes,
+        )?;
         rows_read += view.height();
         frames.push(typed);
     }
@@ -312,7 +344,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn note(&self, row: Option<usize>, column: Option<&str>, issue: String, action: &str) -> QualityNote {
+    fn note(
+        &self,
+        row: Option<usize>,
+        column: Option<&str>,
+        issue: String,
+        action: &str,
+    ) -> QualityNote {
         QualityNote {
             table: self.table.name().into(),
             file: self.path.display().to_string(),
@@ -373,8 +411,10 @@ fn type_rows(
     let mut rows = Vec::with_capacity(view.height());
     let mut blank = 0;
     for r in 0..view.height() {
-        let cells: Vec<Cell<'_>> = mapped.iter().map(|(j, _)| view.cell(r, *j)).collect();
-        if cells.iter().all(|c| matches!(c, Cell::Empty)) {
+        if mapped
+            .iter()
+            .all(|(j, _)| matches!(view.cell(r, *j), Cell::Empty))
+        {
             blank += 1;
             continue;
         }
@@ -400,7 +440,15 @@ fn type_rows(
 
     let mut columns = Vec::new();
     for (j, spec) in &mapped {
-        columns.push(type_column(&ctx, view, *j, &headers[*j], spec, &rows, notes)?);
+        columns.push(type_column(
+            &ctx,
+            view,
+            *j,
+            &headers[*j],
+            spec,
+            &rows,
+            notes,
+        )?);
     }
     for (j, name) in &extras {
         if table.column(name).is_some() || columns.iter().any(|c: &Column| c.name() == name) {
@@ -426,7 +474,9 @@ fn type_rows(
     columns.push(Column::new("_file".into(), vec![file_index; rows.len()]));
     columns.push(Column::new(
         "_row".into(),
-        rows.iter().map(|r| view.row_number(*r) as u32).collect::<Vec<u32>>(),
+        rows.iter()
+            .map(|r| view.row_number(*r) as u32)
+            .collect::<Vec<u32>>(),
     ));
     let frame = DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::polars(format!("{}: building `{table}`", path.display()), e))?;
@@ -435,7 +485,11 @@ fn type_rows(
 
 /// Rows missing a key value are an error naming the first such row.
 fn require_keys(ctx: &Ctx<'_>, frame: DataFrame) -> Result<DataFrame> {
-    let names: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     for key in ctx.table.key() {
         let key = if *key == "date" && !names.iter().any(|n| n == "date") {
             "period"
@@ -454,7 +508,12 @@ fn require_keys(ctx: &Ctx<'_>, frame: DataFrame) -> Result<DataFrame> {
             });
         };
         if column.null_count() > 0 {
-            let rows = frame.column("_row").expect("_row").u32().expect("u32").clone();
+            let rows = frame
+                .column("_row")
+                .expect("_row")
+                .u32()
+                .expect("u32")
+                .clone();
             let first = column
                 .is_null()
                 .iter()
@@ -472,8 +531,8 @@ fn require_keys(ctx: &Ctx<'_>, frame: DataFrame) -> Result<DataFrame> {
 }
 
 fn is_summary_label(text: &str) -> bool {
-    let t = text.trim().to_ascii_lowercase();
-    SUMMARY_LABELS.iter().any(|l| t == *l)
+    let t = text.trim();
+    SUMMARY_LABELS.iter().any(|l| t.eq_ignore_ascii_case(l))
         || t.starts_with("全店")
         || t.starts_with("同行同层")
         || t.starts_with("合计")
@@ -495,18 +554,17 @@ fn type_column(
     };
     let column = match spec.kind {
         ColumnKind::Id | ColumnKind::Text => {
-            let values: Vec<Option<String>> = rows
-                .iter()
-                .map(|&r| match view.cell(r, j) {
-                    Cell::Empty => None,
-                    Cell::Text(s) if crate::parse::is_placeholder(s) && spec.kind == ColumnKind::Id => None,
-                    Cell::Text(s) => Some(s.trim().to_string()),
-                    Cell::Number(n) => Some(kpi_core::fmt_num(n)),
-                    Cell::ExcelDate(n) => Some(kpi_core::fmt_num(n)),
-                    Cell::Error => None,
-                })
-                .collect();
-            Column::new(name, values)
+            let values = rows.iter().map(|&r| match view.cell(r, j) {
+                Cell::Empty | Cell::Error => None,
+                Cell::Text(s) if crate::parse::is_placeholder(s) && spec.kind == ColumnKind::Id => {
+                    None
+                }
+                Cell::Text(s) => Some(std::borrow::Cow::Borrowed(s.trim())),
+                Cell::Number(n) | Cell::ExcelDate(n) => {
+                    Some(std::borrow::Cow::Owned(kpi_core::fmt_num(n)))
+                }
+            });
+            StringChunked::from_iter_options(name, values).into_column()
         }
         ColumnKind::Role => {
             let mut values = Vec::with_capacity(rows.len());
@@ -683,9 +741,13 @@ fn extra_column(view: &grid::Table<'_>, j: usize, name: &str, rows: &[usize]) ->
 
 fn canonical_dtype(table: Table, name: &str) -> Option<DataType> {
     table.column(name).map(|spec| match spec.kind {
-        ColumnKind::Id | ColumnKind::Text | ColumnKind::Period | ColumnKind::Role => DataType::String,
+        ColumnKind::Id | ColumnKind::Text | ColumnKind::Period | ColumnKind::Role => {
+            DataType::String
+        }
         ColumnKind::Date => DataType::Date,
-        ColumnKind::Count | ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours => DataType::Int64,
+        ColumnKind::Count | ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours => {
+            DataType::Int64
+        }
         ColumnKind::Number => DataType::Float64,
     })
 }
@@ -725,7 +787,9 @@ fn stack(table: Table, frames: Vec<DataFrame>) -> Result<DataFrame> {
                 .or_else(|| extra_dtype.get(name).cloned())
                 .unwrap_or(DataType::UInt32);
             let column = match f.column(name) {
-                Ok(c) => c.cast(&dtype).map_err(|e| Error::polars(format!("{table}.{name}"), e))?,
+                Ok(c) => c
+                    .cast(&dtype)
+                    .map_err(|e| Error::polars(format!("{table}.{name}"), e))?,
                 Err(_) => Column::full_null(name.as_str().into(), height, &dtype),
             };
             columns.push(column);
@@ -774,7 +838,11 @@ fn key_columns(table: Table, frame: &DataFrame) -> Vec<&'static str> {
         .key()
         .iter()
         .map(|k| {
-            if *k == "date" && frame.column("date").map_or(true, |c| c.null_count() == c.len()) {
+            if *k == "date"
+                && frame
+                    .column("date")
+                    .map_or(true, |c| c.null_count() == c.len())
+            {
                 "period"
             } else {
                 *k
@@ -859,7 +927,11 @@ fn drop_duplicates(
 }
 
 /// Employees and stores named in activity tables must be in the roster.
-fn check_references(data: &Dataset, files: &[PathBuf], quality: &mut Vec<QualityNote>) -> Result<()> {
+fn check_references(
+    data: &Dataset,
+    files: &[PathBuf],
+    quality: &mut Vec<QualityNote>,
+) -> Result<()> {
     let ids_of = |table: Table, column: &str| -> Option<BTreeSet<String>> {
         let frame = data.get(table)?;
         let c = frame.column(column).ok()?.str().ok()?.clone();
@@ -869,7 +941,10 @@ fn check_references(data: &Dataset, files: &[PathBuf], quality: &mut Vec<Quality
         .into_iter()
         .filter(|t| t.refers_to_employees())
         .map(|t| (t, "employee_id", Table::Employees))
-        .chain([(Table::StoreDaily, "store_id", Table::Stores), (Table::Employees, "store_id", Table::Stores)])
+        .chain([
+            (Table::StoreDaily, "store_id", Table::Stores),
+            (Table::Employees, "store_id", Table::Stores),
+        ])
         .collect();
     for (table, column, roster_table) in checks {
         let (Some(frame), Some(known)) = (data.get(table), ids_of(roster_table, column)) else {
@@ -906,7 +981,9 @@ fn check_references(data: &Dataset, files: &[PathBuf], quality: &mut Vec<Quality
 /// Months with no rows between an activity table's first and last month.
 fn check_period_gaps(data: &Dataset, quality: &mut Vec<QualityNote>) -> Result<()> {
     for table in [Table::StoreDaily, Table::EmployeeDaily] {
-        let Some(frame) = data.get(table) else { continue };
+        let Some(frame) = data.get(table) else {
+            continue;
+        };
         let periods: BTreeSet<Month> = frame
             .column("period")
             .and_then(|c| c.str().cloned())
@@ -954,9 +1031,21 @@ mod tests {
     #[test]
     fn header_rows_need_the_key_columns() {
         let row = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert!(is_header_row(Table::EmployeeDaily, &row(&["员工编号", "日期", "询单人数"])));
-        assert!(is_header_row(Table::EmployeeDaily, &row(&["employee_id", "period"])));
-        assert!(!is_header_row(Table::EmployeeDaily, &row(&["日期", "询单人数"])));
-        assert!(!is_header_row(Table::EmployeeDaily, &row(&["店铺日报", "", ""])));
+        assert!(is_header_row(
+            Table::EmployeeDaily,
+            &row(&["员工编号", "日期", "询单人数"])
+        ));
+        assert!(is_header_row(
+            Table::EmployeeDaily,
+            &row(&["employee_id", "period"])
+        ));
+        assert!(!is_header_row(
+            Table::EmployeeDaily,
+            &row(&["日期", "询单人数"])
+        ));
+        assert!(!is_header_row(
+            Table::EmployeeDaily,
+            &row(&["店铺日报", "", ""])
+        ));
     }
 }

@@ -94,7 +94,9 @@ pub fn line_of_key(text: &str, path: &str) -> Option<usize> {
 
 fn key_at(text: &str, offset: Option<usize>) -> Option<String> {
     let offset = offset?;
-    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next()?;
     let key = line.split('=').next()?.trim().trim_matches(['[', ']']);
     (!key.is_empty()).then(|| key.to_string())
@@ -125,7 +127,9 @@ rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 10
 
     #[test]
     fn unknown_metric_names_key_line_and_suggestion() {
-        let err = parse_scheme(SCHEME, Path::new("s.toml")).unwrap_err().to_string();
+        let err = parse_scheme(SCHEME, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "s.toml:15: items[1].metric: unknown metric `inquiry_convresion` (did you mean `inquiry_conversion`?)"
@@ -134,16 +138,23 @@ rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 10
 
     #[test]
     fn serde_errors_name_the_line() {
-        let bad = SCHEME.replace("weight = 50\nrule = { kind = \"bands\", direction = \"higher\"", "weight = \"x\"\nrule = { kind = \"bands\", direction = \"higher\"");
+        let bad = SCHEME.replace(
+            "weight = 50\nrule = { kind = \"bands\", direction = \"higher\"",
+            "weight = \"x\"\nrule = { kind = \"bands\", direction = \"higher\"",
+        );
         let err = parse_scheme(&bad, Path::new("s.toml")).unwrap_err();
-        let Error::Scheme { line, .. } = err else { panic!("{err}") };
+        let Error::Scheme { line, .. } = err else {
+            panic!("{err}")
+        };
         assert_eq!(line, 10);
     }
 
     #[test]
     fn unknown_roles_are_refused() {
         let bad = SCHEME.replace("客服", "厨师");
-        let err = parse_scheme(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        let err = parse_scheme(&bad, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown role `厨师`"), "{err}");
         assert!(err.starts_with("s.toml:5:"), "{err}");
     }

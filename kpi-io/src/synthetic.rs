@@ -92,10 +92,12 @@ const ROLE_SLOTS: [Role; 20] = [
 ];
 
 const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高",
 ];
 const GIVEN: [&str; 20] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "霞", "平", "刚",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
+    "超", "霞", "平", "刚",
 ];
 
 /// A deterministic uniform draw in [0, 1) for `(seed, parts...)`.
@@ -138,7 +140,10 @@ struct Staff {
 
 /// Staff in a store by role, for splitting store activity.
 fn count_role(staff: &[Staff], store: usize, role: Role) -> usize {
-    staff.iter().filter(|s| s.store == store && s.role == role).count()
+    staff
+        .iter()
+        .filter(|s| s.store == store && s.role == role)
+        .count()
 }
 
 /// Multiplier for the weekday and the shopping festivals (618, 双11, 双12).
@@ -208,7 +213,9 @@ pub fn generate(options: &GenOptions) -> Dataset {
                 first_day - between(u(3), 30.0, 2_000.0) as i32
             };
             let leave = (u(4) < 0.08 && slot > 0)
-                .then(|| hire.max(first_day) + between(u(5), 60.0, (end_day - first_day) as f64) as i32)
+                .then(|| {
+                    hire.max(first_day) + between(u(5), 60.0, (end_day - first_day) as f64) as i32
+                })
                 .filter(|&d| d < end_day);
             let (base, coefficient) = match role {
                 Role::CustomerService => (3_500.0, 1.0),
@@ -225,7 +232,11 @@ pub fn generate(options: &GenOptions) -> Dataset {
                 "{}{}{}",
                 SURNAMES[(u(6) * 20.0) as usize],
                 GIVEN[(u(7) * 20.0) as usize],
-                if u(8) < 0.5 { GIVEN[(u(9) * 20.0) as usize] } else { "" }
+                if u(8) < 0.5 {
+                    GIVEN[(u(9) * 20.0) as usize]
+                } else {
+                    ""
+                }
             );
             employees.row(vec![
                 V::S(id.clone()),
@@ -258,7 +269,9 @@ pub fn generate(options: &GenOptions) -> Dataset {
     }
 
     // Absences per employee-month: (absent days, late, early, leave days).
-    let months: Vec<Month> = (0..options.months).map(|k| options.start.shift(k as i32)).collect();
+    let months: Vec<Month> = (0..options.months)
+        .map(|k| options.start.shift(k as i32))
+        .collect();
     let absence = |e: &Staff, k: usize| -> (u32, u32, u32, u32) {
         let u = |field: u64| draw(seed, &[tag::MONTH, e.index, k as u64, field]);
         let days = months[k].days();
@@ -268,7 +281,12 @@ pub fn generate(options: &GenOptions) -> Dataset {
             x if x < 0.15 => 1 + (u(3) * 2.0) as u32,
             _ => 0,
         };
-        (absent, (u(4) * 4.0) as u32, (u(5) * 2.5) as u32, (u(6) * 2.5) as u32)
+        (
+            absent,
+            (u(4) * 4.0) as u32,
+            (u(5) * 2.5) as u32,
+            (u(6) * 2.5) as u32,
+        )
     };
     let employed = |e: &Staff, day: i32| day >= e.hire && e.leave.is_none_or(|l| day < l);
 
@@ -303,7 +321,13 @@ pub fn generate(options: &GenOptions) -> Dataset {
             let gmv = cents(buyers * aov);
             let gmv_yuan = gmv as f64 / 100.0;
             month_gmv[k] += gmv_yuan;
-            let campaign_share = if festival { 0.45 } else if du(5) < 0.1 { 0.15 } else { 0.0 };
+            let campaign_share = if festival {
+                0.45
+            } else if du(5) < 0.1 {
+                0.15
+            } else {
+                0.0
+            };
             let campaign_uv = (uv * campaign_share).round();
             let campaign_buyers = (buyers * campaign_share * 1.2).round().min(buyers);
             let gross_profit = gmv_yuan * between(du(6), 0.25, 0.4);
@@ -335,7 +359,9 @@ pub fn generate(options: &GenOptions) -> Dataset {
                 V::I(cents(gross_profit)),
                 V::I(cents(gmv_yuan * between(du(18), 0.9, 1.0))),
                 V::I(cents(gmv_yuan - gross_profit)),
-                V::I(cents(base_uv * base_cr * base_aov * 30.0 * between(du(19), 0.9, 1.1))),
+                V::I(cents(
+                    base_uv * base_cr * base_aov * 30.0 * between(du(19), 0.9, 1.1),
+                )),
             ]);
 
             for e in staff.iter().filter(|e| e.store == s && employed(e, day)) {
@@ -348,7 +374,8 @@ pub fn generate(options: &GenOptions) -> Dataset {
                 let mut row = employee_row(e, day);
                 match e.role {
                     Role::CustomerService => {
-                        let receptions = (uv * 0.12 / n_cs as f64 * between(eu(1), 0.7, 1.3)).round();
+                        let receptions =
+                            (uv * 0.12 / n_cs as f64 * between(eu(1), 0.7, 1.3)).round();
                         let inquiries = (receptions * between(eu(2), 0.55, 0.8)).round();
                         let conversion = (0.15 + 0.45 * e.skill) * between(eu(3), 0.75, 1.25);
                         let order_buyers = (inquiries * conversion).round().min(inquiries);
@@ -365,35 +392,98 @@ pub fn generate(options: &GenOptions) -> Dataset {
                         set(&mut row, "paid_buyers", V::I(paid_buyers as i64));
                         set(&mut row, "paid_orders", V::I(paid_orders as i64));
                         set(&mut row, "cs_sales", V::I(cents(paid_buyers * cs_aov)));
-                        set(&mut row, "replies", V::I((messages * between(eu(9), 0.97, 1.0)).round() as i64));
+                        set(
+                            &mut row,
+                            "replies",
+                            V::I((messages * between(eu(9), 0.97, 1.0)).round() as i64),
+                        );
                         set(&mut row, "buyer_messages", V::I(messages as i64));
                         set(&mut row, "responses", V::I(responses as i64));
-                        set(&mut row, "response_seconds", V::F((responses * response_time).round()));
+                        set(
+                            &mut row,
+                            "response_seconds",
+                            V::F((responses * response_time).round()),
+                        );
                         set(&mut row, "violations", V::I(i64::from(eu(10) < 0.02)));
                         set(&mut row, "bad_reviews", V::I(i64::from(eu(11) < 0.015)));
                         set(&mut row, "complaints", V::I(i64::from(eu(12) < 0.01)));
-                        set(&mut row, "refunds", V::I((paid_orders * between(eu(13), 0.0, 0.08)).round() as i64));
-                        set(&mut row, "returns", V::I((paid_orders * between(eu(14), 0.0, 0.05)).round() as i64));
-                        set(&mut row, "exchanges", V::I((paid_orders * between(eu(15), 0.0, 0.02)).round() as i64));
-                        set(&mut row, "assisted_sales", V::I(cents(paid_buyers * cs_aov * between(eu(16), 0.0, 0.1))));
+                        set(
+                            &mut row,
+                            "refunds",
+                            V::I((paid_orders * between(eu(13), 0.0, 0.08)).round() as i64),
+                        );
+                        set(
+                            &mut row,
+                            "returns",
+                            V::I((paid_orders * between(eu(14), 0.0, 0.05)).round() as i64),
+                        );
+                        set(
+                            &mut row,
+                            "exchanges",
+                            V::I((paid_orders * between(eu(15), 0.0, 0.02)).round() as i64),
+                        );
+                        set(
+                            &mut row,
+                            "assisted_sales",
+                            V::I(cents(paid_buyers * cs_aov * between(eu(16), 0.0, 0.1))),
+                        );
                     }
                     Role::Warehouse => {
                         let shipped = (orders / n_wh as f64 * between(eu(1), 0.85, 1.15)).round();
                         set(&mut row, "shipped_orders", V::I(shipped as i64));
-                        set(&mut row, "packages", V::I((shipped * between(eu(2), 1.0, 1.1)).round() as i64));
-                        set(&mut row, "ship_hours", V::F((shipped * (30.0 - 24.0 * e.skill) * between(eu(3), 0.8, 1.2) * 10.0).round() / 10.0));
-                        set(&mut row, "ship_errors", V::I((shipped * 0.004 * between(eu(4), 0.0, 2.0)).round() as i64));
-                        set(&mut row, "damaged", V::I((shipped * 0.003 * between(eu(5), 0.0, 2.0)).round() as i64));
-                        set(&mut row, "late_shipments", V::I((shipped * 0.03 * between(eu(6), 0.0, 2.0)).round() as i64));
+                        set(
+                            &mut row,
+                            "packages",
+                            V::I((shipped * between(eu(2), 1.0, 1.1)).round() as i64),
+                        );
+                        set(
+                            &mut row,
+                            "ship_hours",
+                            V::F(
+                                (shipped
+                                    * (30.0 - 24.0 * e.skill)
+                                    * between(eu(3), 0.8, 1.2)
+                                    * 10.0)
+                                    .round()
+                                    / 10.0,
+                            ),
+                        );
+                        set(
+                            &mut row,
+                            "ship_errors",
+                            V::I((shipped * 0.004 * between(eu(4), 0.0, 2.0)).round() as i64),
+                        );
+                        set(
+                            &mut row,
+                            "damaged",
+                            V::I((shipped * 0.003 * between(eu(5), 0.0, 2.0)).round() as i64),
+                        );
+                        set(
+                            &mut row,
+                            "late_shipments",
+                            V::I((shipped * 0.03 * between(eu(6), 0.0, 2.0)).round() as i64),
+                        );
                     }
                     Role::Manager => {
-                        set(&mut row, "collected", V::I(cents(gmv_yuan * between(eu(1), 0.9, 1.0))));
+                        set(
+                            &mut row,
+                            "collected",
+                            V::I(cents(gmv_yuan * between(eu(1), 0.9, 1.0))),
+                        );
                     }
                     _ => {
                         let weekday_work = weekday(day) < 5;
-                        let tasks = if weekday_work { (between(eu(1), 0.0, 3.99)) as i64 } else { 0 };
-                        let on_time = ((tasks as f64) * (0.6 + 0.4 * e.skill) + eu(2) - 0.5).round().clamp(0.0, tasks as f64) as i64;
-                        let passed = ((tasks as f64) * (0.7 + 0.3 * e.skill) + eu(3) - 0.5).round().clamp(0.0, tasks as f64) as i64;
+                        let tasks = if weekday_work {
+                            (between(eu(1), 0.0, 3.99)) as i64
+                        } else {
+                            0
+                        };
+                        let on_time = ((tasks as f64) * (0.6 + 0.4 * e.skill) + eu(2) - 0.5)
+                            .round()
+                            .clamp(0.0, tasks as f64) as i64;
+                        let passed = ((tasks as f64) * (0.7 + 0.3 * e.skill) + eu(3) - 0.5)
+                            .round()
+                            .clamp(0.0, tasks as f64) as i64;
                         let planned = if weekday_work { 2 } else { 0 };
                         set(&mut row, "tasks", V::I(tasks));
                         set(&mut row, "tasks_on_time", V::I(on_time));
@@ -406,8 +496,15 @@ pub fn generate(options: &GenOptions) -> Dataset {
             }
         }
         for (k, m) in months.iter().enumerate() {
-            let target = (month_gmv[k] * between(su(100 + k as u64), 0.9, 1.2) / 100.0).round() * 100.0;
-            targets.row(vec![V::S(m.to_string()), V::S("store".into()), V::S(store_id(s)), V::S("gmv".into()), V::F(target)]);
+            let target =
+                (month_gmv[k] * between(su(100 + k as u64), 0.9, 1.2) / 100.0).round() * 100.0;
+            targets.row(vec![
+                V::S(m.to_string()),
+                V::S("store".into()),
+                V::S(store_id(s)),
+                V::S("gmv".into()),
+                V::F(target),
+            ]);
         }
     }
 
@@ -422,7 +519,9 @@ pub fn generate(options: &GenOptions) -> Dataset {
                 continue;
             }
             let (absent, late, early, leave) = absence(e, k);
-            let work_days = (month_first..=month_last).filter(|d| weekday(*d) < 5).count();
+            let work_days = (month_first..=month_last)
+                .filter(|d| weekday(*d) < 5)
+                .count();
             attendance.row(vec![
                 V::S(e.id.clone()),
                 V::N,
@@ -435,15 +534,36 @@ pub fn generate(options: &GenOptions) -> Dataset {
             ]);
             let u = |field: u64| draw(seed, &[tag::MONTH, 10_000 + e.index, k as u64, field]);
             if e.role == Role::CustomerService {
-                let expected = 0.12 * 0.68 * (0.15 + 0.45 * e.skill) * (0.6 + 0.38 * e.skill) * (40.0 + 140.0 * e.skill);
-                let store_uv = between(draw(seed, &[tag::STORE, e.store as u64, 1]), 600.0, 3_000.0);
+                let expected = 0.12
+                    * 0.68
+                    * (0.15 + 0.45 * e.skill)
+                    * (0.6 + 0.38 * e.skill)
+                    * (40.0 + 140.0 * e.skill);
+                let store_uv =
+                    between(draw(seed, &[tag::STORE, e.store as u64, 1]), 600.0, 3_000.0);
                 let n_cs = count_role(&staff, e.store, Role::CustomerService).max(1) as f64;
-                let target = (store_uv * expected * m.days() as f64 / n_cs * between(u(1), 0.9, 1.3) / 100.0).round() * 100.0;
-                targets.row(vec![V::S(m.to_string()), V::S("employee".into()), V::S(e.id.clone()), V::S("cs_sales".into()), V::F(target)]);
+                let target = (store_uv * expected * m.days() as f64 / n_cs
+                    * between(u(1), 0.9, 1.3)
+                    / 100.0)
+                    .round()
+                    * 100.0;
+                targets.row(vec![
+                    V::S(m.to_string()),
+                    V::S("employee".into()),
+                    V::S(e.id.clone()),
+                    V::S("cs_sales".into()),
+                    V::F(target),
+                ]);
                 for (item, field) in [("attitude", 2), ("teamwork", 3)] {
                     for (rater, offset) in [("self", 0.5), ("supervisor", 0.0)] {
                         let score = (1.0 + (u(field) * 6.0 + offset).min(6.0)).round();
-                        manual.row(vec![V::S(m.to_string()), V::S(e.id.clone()), V::S(item.into()), V::S(rater.into()), V::F(score)]);
+                        manual.row(vec![
+                            V::S(m.to_string()),
+                            V::S(e.id.clone()),
+                            V::S(item.into()),
+                            V::S(rater.into()),
+                            V::F(score),
+                        ]);
                     }
                 }
             }
@@ -453,7 +573,13 @@ pub fn generate(options: &GenOptions) -> Dataset {
                 } else {
                     ("award", between(u(7), 100.0, 300.0).round(), "月度服务之星")
                 };
-                adjustments.row(vec![V::S(m.to_string()), V::S(e.id.clone()), V::S(kind.into()), V::I(cents(amount)), V::S(reason.into())]);
+                adjustments.row(vec![
+                    V::S(m.to_string()),
+                    V::S(e.id.clone()),
+                    V::S(kind.into()),
+                    V::I(cents(amount)),
+                    V::S(reason.into()),
+                ]);
             }
         }
     }
@@ -464,7 +590,10 @@ pub fn generate(options: &GenOptions) -> Dataset {
     data.insert(Table::StoreDaily, store_daily.finish());
     data.insert(Table::EmployeeDaily, employee_daily.finish());
     data.insert(Table::Targets, targets.finish());
-    data.insert(Table::Attendance, attendance.finish().drop("date").expect("date column"));
+    data.insert(
+        Table::Attendance,
+        attendance.finish().drop("date").expect("date column"),
+    );
     data.insert(Table::ManualScores, manual.finish());
     data.insert(Table::Adjustments, adjustments.finish());
     data
@@ -548,9 +677,14 @@ impl Builder {
                             V::D(d) => Some(d),
                             _ => None,
                         });
-                        Int32Chunked::from_iter_options(name, v).into_date().into_column()
+                        Int32Chunked::from_iter_options(name, v)
+                            .into_date()
+                            .into_column()
                     }
-                    ColumnKind::Count | ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours => {
+                    ColumnKind::Count
+                    | ColumnKind::Money
+                    | ColumnKind::Seconds
+                    | ColumnKind::Hours => {
                         let scale = spec.kind.scale();
                         let v: Vec<Option<i64>> = values
                             .into_iter()

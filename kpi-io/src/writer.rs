@@ -75,7 +75,11 @@ impl WriteOptions {
 
 /// Writes every table of `data` under `dir`, each file through a temporary
 /// file renamed into place. Returns the files written, sorted.
-pub fn write_dataset(data: &Dataset, dir: impl AsRef<Path>, options: &WriteOptions) -> Result<Vec<PathBuf>> {
+pub fn write_dataset(
+    data: &Dataset,
+    dir: impl AsRef<Path>,
+    options: &WriteOptions,
+) -> Result<Vec<PathBuf>> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::new();
@@ -158,7 +162,10 @@ fn thousandths_text(v: i64) -> String {
     if frac == 0 {
         format!("{sign}{whole}")
     } else {
-        format!("{sign}{whole}.{}", format!("{frac:03}").trim_end_matches('0'))
+        format!(
+            "{sign}{whole}.{}",
+            format!("{frac:03}").trim_end_matches('0')
+        )
     }
 }
 
@@ -209,18 +216,25 @@ fn write_csv(table: Table, frame: &DataFrame, path: &Path, options: &WriteOption
         };
         columns.push(text.with_name(header(name, options).into()).into_column());
     }
-    let mut out = DataFrame::new(frame.height(), columns).map_err(|e| Error::polars(table.name(), e))?;
+    let mut out =
+        DataFrame::new(frame.height(), columns).map_err(|e| Error::polars(table.name(), e))?;
     let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     if options.headers == HeaderLanguage::Chinese {
         use std::io::Write;
-        file.write_all("\u{feff}".as_bytes()).map_err(|e| Error::io(path, e))?;
+        file.write_all("\u{feff}".as_bytes())
+            .map_err(|e| Error::io(path, e))?;
     }
     CsvWriter::new(&mut file)
         .finish(&mut out)
         .map_err(|e| Error::polars(format!("{}: writing CSV", path.display()), e))
 }
 
-fn write_parquet(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
+fn write_parquet(
+    table: Table,
+    frame: &DataFrame,
+    path: &Path,
+    options: &WriteOptions,
+) -> Result<()> {
     let mut columns = Vec::with_capacity(frame.width());
     for c in frame.columns() {
         let name = c.name().as_str();
@@ -245,7 +259,8 @@ fn write_parquet(table: Table, frame: &DataFrame, path: &Path, options: &WriteOp
         };
         columns.push(column.with_name(header(name, options).into()));
     }
-    let mut out = DataFrame::new(frame.height(), columns).map_err(|e| Error::polars(table.name(), e))?;
+    let mut out =
+        DataFrame::new(frame.height(), columns).map_err(|e| Error::polars(table.name(), e))?;
     let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Snappy)
@@ -261,8 +276,9 @@ fn write_xlsx(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptio
     };
     let mut workbook = Workbook::new();
     workbook.set_properties(
-        &rust_xlsxwriter::DocProperties::new()
-            .set_creation_datetime(&rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?),
+        &rust_xlsxwriter::DocProperties::new().set_creation_datetime(
+            &rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?,
+        ),
     );
     let sheet = workbook.add_worksheet();
     sheet.set_name(table.name()).map_err(xerr)?;
@@ -278,44 +294,92 @@ fn write_xlsx(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptio
         let kind = kind_of(table, name);
         match (kind, c.dtype()) {
             (Some(ColumnKind::Date), _) => {
-                for (i, v) in c.date().map_err(|e| Error::polars(name, e))?.physical().iter().enumerate() {
+                for (i, v) in c
+                    .date()
+                    .map_err(|e| Error::polars(name, e))?
+                    .physical()
+                    .iter()
+                    .enumerate()
+                {
                     if let Some(d) = v {
                         // Excel serial: days since 1899-12-30.
                         sheet
-                            .write_number_with_format(i as u32 + 1, col, f64::from(d) + 25_569.0, &date_format)
+                            .write_number_with_format(
+                                i as u32 + 1,
+                                col,
+                                f64::from(d) + 25_569.0,
+                                &date_format,
+                            )
                             .map_err(xerr)?;
                     }
                 }
             }
             (Some(kind @ (ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours)), _) => {
-                let format = if kind == ColumnKind::Money { &money_format } else { &Format::new() };
-                for (i, v) in c.i64().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                let format = if kind == ColumnKind::Money {
+                    &money_format
+                } else {
+                    &Format::new()
+                };
+                for (i, v) in c
+                    .i64()
+                    .map_err(|e| Error::polars(name, e))?
+                    .iter()
+                    .enumerate()
+                {
                     if let Some(units) = v {
                         sheet
-                            .write_number_with_format(i as u32 + 1, col, units as f64 / kind.scale() as f64, format)
+                            .write_number_with_format(
+                                i as u32 + 1,
+                                col,
+                                units as f64 / kind.scale() as f64,
+                                format,
+                            )
                             .map_err(xerr)?;
                     }
                 }
             }
             (_, DataType::Int64) => {
-                for (i, v) in c.i64().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                for (i, v) in c
+                    .i64()
+                    .map_err(|e| Error::polars(name, e))?
+                    .iter()
+                    .enumerate()
+                {
                     if let Some(v) = v {
-                        sheet.write_number(i as u32 + 1, col, v as f64).map_err(xerr)?;
+                        sheet
+                            .write_number(i as u32 + 1, col, v as f64)
+                            .map_err(xerr)?;
                     }
                 }
             }
             (_, DataType::Float64) => {
-                for (i, v) in c.f64().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                for (i, v) in c
+                    .f64()
+                    .map_err(|e| Error::polars(name, e))?
+                    .iter()
+                    .enumerate()
+                {
                     if let Some(v) = v {
                         sheet.write_number(i as u32 + 1, col, v).map_err(xerr)?;
                     }
                 }
             }
             _ => {
-                let text = c.cast(&DataType::String).map_err(|e| Error::polars(name, e))?;
-                for (i, v) in text.str().map_err(|e| Error::polars(name, e))?.iter().enumerate() {
+                let text = c
+                    .cast(&DataType::String)
+                    .map_err(|e| Error::polars(name, e))?;
+                for (i, v) in text
+                    .str()
+                    .map_err(|e| Error::polars(name, e))?
+                    .iter()
+                    .enumerate()
+                {
                     if let Some(v) = v {
-                        let v = if kind == Some(ColumnKind::Role) { role_text(v, options) } else { v.to_string() };
+                        let v = if kind == Some(ColumnKind::Role) {
+                            role_text(v, options)
+                        } else {
+                            v.to_string()
+                        };
                         sheet.write_string(i as u32 + 1, col, v).map_err(xerr)?;
                     }
                 }

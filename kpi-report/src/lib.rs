@@ -149,10 +149,13 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             c if c.starts_with("points.") || c.starts_with("section.") => CellStyle::Decimal,
             _ => CellStyle::Text,
         };
-        write_frame(&mut workbook, "scores", &frame, &style, Some(&grades)).map_err(|e| lift(e, path, "scores"))?;
+        write_frame(&mut workbook, "scores", &frame, &style, Some(&grades))
+            .map_err(|e| lift(e, path, "scores"))?;
         let details = scores.details_frame()?;
         let style = |column: &str| match column {
-            "points" | "weight" | "contribution" | "numerator" | "denominator" => CellStyle::Decimal,
+            "points" | "weight" | "contribution" | "numerator" | "denominator" => {
+                CellStyle::Decimal
+            }
             "value" => CellStyle::Value,
             _ => CellStyle::Text,
         };
@@ -208,7 +211,10 @@ fn metric_style(metrics: &Metrics, level: Level, column: &str) -> CellStyle {
     }
 }
 
-fn write_summary(workbook: &mut Workbook, report: &Report<'_>) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+fn write_summary(
+    workbook: &mut Workbook,
+    report: &Report<'_>,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name("summary")?;
     let title = Format::new().set_bold().set_font_size(14);
@@ -217,7 +223,13 @@ fn write_summary(workbook: &mut Workbook, report: &Report<'_>) -> std::result::R
     let mut row = 2;
     let mut facts = report.facts.clone();
     if let Some(scheme) = report.scheme {
-        facts.insert(0, ("scheme".into(), format!("{} ({})", scheme.scheme.name, scheme.scheme.id)));
+        facts.insert(
+            0,
+            (
+                "scheme".into(),
+                format!("{} ({})", scheme.scheme.name, scheme.scheme.id),
+            ),
+        );
     }
     for (label, value) in &facts {
         sheet.write_string_with_format(row, 0, label, &bold)?;
@@ -231,11 +243,24 @@ fn write_summary(workbook: &mut Workbook, report: &Report<'_>) -> std::result::R
         sheet.write_string_with_format(row, 2, "from total", &bold)?;
         row += 1;
         for (grade, (label, count)) in scheme.grades.iter().zip(scores.grade_counts(scheme)) {
-            let format = sheet::grade_format(&scheme.grades.iter().map(|g| g.label.clone()).collect::<Vec<_>>(), &label)
-                .unwrap_or_default();
+            let format = sheet::grade_format(
+                &scheme
+                    .grades
+                    .iter()
+                    .map(|g| g.label.clone())
+                    .collect::<Vec<_>>(),
+                &label,
+            )
+            .unwrap_or_default();
             sheet.write_string_with_format(row, 0, &label, &format)?;
             sheet.write_number(row, 1, count as f64)?;
-            sheet.write_string(row, 2, grade.min.map_or("below".to_string(), |m| format!("≥ {}", fmt_num(m))))?;
+            sheet.write_string(
+                row,
+                2,
+                grade
+                    .min
+                    .map_or("below".to_string(), |m| format!("≥ {}", fmt_num(m))),
+            )?;
             row += 1;
         }
         let not_eligible = scores.rows.iter().filter(|r| !r.eligible).count();
@@ -246,7 +271,12 @@ fn write_summary(workbook: &mut Workbook, report: &Report<'_>) -> std::result::R
     row += 1;
     sheet.write_string_with_format(row, 0, "metric dictionary", &title)?;
     row += 1;
-    for (j, h) in ["level", "id", "中文", "English", "unit", "better", "formula"].iter().enumerate() {
+    for (j, h) in [
+        "level", "id", "中文", "English", "unit", "better", "formula",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string_with_format(row, j as u16, *h, &bold)?;
     }
     row += 1;

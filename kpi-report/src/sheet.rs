@@ -80,7 +80,8 @@ pub(crate) fn write_frame(
         .filter_map(|g| grade_format(grades.unwrap_or(&[]), g).map(|f| (g.clone(), f)))
         .collect();
     for (j, column) in frame.columns().iter().enumerate() {
-        let col = u16::try_from(j).map_err(|_| XlsxError::ParameterError(format!("{name}: too many columns")))?;
+        let col = u16::try_from(j)
+            .map_err(|_| XlsxError::ParameterError(format!("{name}: too many columns")))?;
         let title = column.name().as_str();
         sheet.write_string_with_format(0, col, title, &header)?;
         let mut width = display_width(title) + 3;
@@ -101,7 +102,10 @@ pub(crate) fn write_frame(
                     if i < 500 {
                         width = width.max(display_width(v) + 1);
                     }
-                    match grade_formats.iter().find(|(g, _)| title == "grade" && g == v) {
+                    match grade_formats
+                        .iter()
+                        .find(|(g, _)| title == "grade" && g == v)
+                    {
                         Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
                         None => sheet.write_string(row, col, v)?,
                     };
@@ -150,10 +154,18 @@ mod tests {
 
     #[test]
     fn grade_colours_run_from_best_to_worst() {
-        let grades: Vec<String> = ["卓越", "优秀", "良好", "一般", "不及格"].map(String::from).into();
+        let grades: Vec<String> = ["卓越", "优秀", "良好", "一般", "不及格"]
+            .map(String::from)
+            .into();
         let colour = |g: &str| grade_format(&grades, g).unwrap();
-        assert_eq!(colour("卓越"), Format::new().set_background_color(Color::RGB(0x63BE7B)));
-        assert_eq!(colour("不及格"), Format::new().set_background_color(Color::RGB(0xFFC7CE)));
+        assert_eq!(
+            colour("卓越"),
+            Format::new().set_background_color(Color::RGB(0x63BE7B))
+        );
+        assert_eq!(
+            colour("不及格"),
+            Format::new().set_background_color(Color::RGB(0xFFC7CE))
+        );
         assert!(grade_format(&grades, "A").is_none());
     }
 

@@ -5,7 +5,10 @@ use std::process::{Command, Output};
 
 use calamine::{Data, Reader, open_workbook_auto};
 
-const SCHEME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/schemes/customer_service.toml");
+const SCHEME: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/schemes/customer_service.toml"
+);
 
 fn kpi(args: &[&str], dir: &Path) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
@@ -33,23 +36,49 @@ fn read(path: &Path) -> String {
 #[test]
 fn demo_writes_a_workbook_that_reads_back() {
     let dir = tempfile::tempdir().unwrap();
-    let stdout = ok(&["demo", "--out", "demo.xlsx", "--export", "out"], dir.path());
+    let stdout = ok(
+        &["demo", "--out", "demo.xlsx", "--export", "out"],
+        dir.path(),
+    );
     assert!(stdout.contains("employees scored"), "{stdout}");
     assert!(stdout.contains("grades: 卓越"), "{stdout}");
 
     let mut workbook = open_workbook_auto(dir.path().join("demo.xlsx")).unwrap();
     assert_eq!(
         workbook.sheet_names(),
-        ["summary", "metrics_store", "metrics_employee", "scores", "score_details"]
+        [
+            "summary",
+            "metrics_store",
+            "metrics_employee",
+            "scores",
+            "score_details"
+        ]
     );
     let scores = workbook.worksheet_range("scores").unwrap();
-    let header: Vec<String> = scores.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = scores
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(
         header,
         [
-            "period", "employee_id", "store_id", "team_id", "role", "eligible",
-            "points.inquiry_conversion", "points.payment_rate", "points.cs_aov",
-            "points.avg_response_seconds", "bonus", "total_score", "grade", "flags"
+            "period",
+            "employee_id",
+            "store_id",
+            "team_id",
+            "role",
+            "eligible",
+            "points.inquiry_conversion",
+            "points.payment_rate",
+            "points.cs_aov",
+            "points.avg_response_seconds",
+            "bonus",
+            "total_score",
+            "grade",
+            "flags"
         ]
     );
     // The workbook holds the same scores as the export, row by row.
@@ -85,10 +114,20 @@ fn demo_writes_a_workbook_that_reads_back() {
     }
     // Store money is written as yuan numbers, the CSV as exact 2-place text.
     let stores = workbook.worksheet_range("metrics_store").unwrap();
-    let gmv_col = stores.rows().next().unwrap().iter().position(|c| c.to_string() == "gmv").unwrap();
+    let gmv_col = stores
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .position(|c| c.to_string() == "gmv")
+        .unwrap();
     let store_csv = read(&dir.path().join("out/metrics_store.csv"));
     let first: Vec<&str> = store_csv.lines().nth(1).unwrap().split(',').collect();
-    assert!(first[gmv_col].split_once('.').unwrap().1.len() == 2, "{}", first[gmv_col]);
+    assert!(
+        first[gmv_col].split_once('.').unwrap().1.len() == 2,
+        "{}",
+        first[gmv_col]
+    );
     let sheet_gmv = match &stores.rows().nth(1).unwrap()[gmv_col] {
         Data::Float(f) => *f,
         other => panic!("{other:?}"),
@@ -99,21 +138,63 @@ fn demo_writes_a_workbook_that_reads_back() {
 #[test]
 fn chinese_xlsx_monthly_files_score_like_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let generate = ["gen", "--stores", "2", "--employees-per-store", "8", "--months", "3", "--start", "2025-10"];
+    let generate = [
+        "gen",
+        "--stores",
+        "2",
+        "--employees-per-store",
+        "8",
+        "--months",
+        "3",
+        "--start",
+        "2025-10",
+    ];
     ok(&[&generate[..], &["--out", "csv"]].concat(), dir.path());
     ok(
-        &[&generate[..], &["--out", "zh", "--format", "xlsx", "--monthly-files", "--headers", "zh"]].concat(),
+        &[
+            &generate[..],
+            &[
+                "--out",
+                "zh",
+                "--format",
+                "xlsx",
+                "--monthly-files",
+                "--headers",
+                "zh",
+            ],
+        ]
+        .concat(),
         dir.path(),
     );
     assert!(dir.path().join("zh/employee_daily/2025-11.xlsx").exists());
     let mut sheet = open_workbook_auto(dir.path().join("zh/employees.xlsx")).unwrap();
     let roster = sheet.worksheet_range("employees").unwrap();
     assert_eq!(roster.rows().next().unwrap()[0].to_string(), "员工编号");
-    assert!(roster.rows().any(|r| r.iter().any(|c| c.to_string() == "客服")));
+    assert!(
+        roster
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string() == "客服"))
+    );
     for data in ["csv", "zh"] {
-        ok(&["run", "--data", data, "--scheme", SCHEME, "--export", &format!("{data}-out")], dir.path());
+        ok(
+            &[
+                "run",
+                "--data",
+                data,
+                "--scheme",
+                SCHEME,
+                "--export",
+                &format!("{data}-out"),
+            ],
+            dir.path(),
+        );
     }
-    for table in ["scores.csv", "metrics_employee.csv", "metrics_store.csv", "score_details.csv"] {
+    for table in [
+        "scores.csv",
+        "metrics_employee.csv",
+        "metrics_store.csv",
+        "score_details.csv",
+    ] {
         assert_eq!(
             read(&dir.path().join("csv-out").join(table)),
             read(&dir.path().join("zh-out").join(table)),
@@ -126,9 +207,20 @@ fn chinese_xlsx_monthly_files_score_like_csv() {
 fn gen_is_byte_identical_for_the_same_arguments() {
     let dir = tempfile::tempdir().unwrap();
     for out in ["a", "b"] {
-        ok(&["gen", "--out", out, "--stores", "2", "--months", "2", "--format", "xlsx", "--seed", "7"], dir.path());
+        ok(
+            &[
+                "gen", "--out", out, "--stores", "2", "--months", "2", "--format", "xlsx",
+                "--seed", "7",
+            ],
+            dir.path(),
+        );
     }
-    let files = ["employees.xlsx", "store_daily.xlsx", "employee_daily.xlsx", "attendance.xlsx"];
+    let files = [
+        "employees.xlsx",
+        "store_daily.xlsx",
+        "employee_daily.xlsx",
+        "attendance.xlsx",
+    ];
     for f in files {
         assert_eq!(
             std::fs::read(dir.path().join("a").join(f)).unwrap(),
@@ -136,24 +228,53 @@ fn gen_is_byte_identical_for_the_same_arguments() {
             "{f}"
         );
     }
-    ok(&["gen", "--out", "c", "--stores", "2", "--months", "2", "--seed", "8"], dir.path());
-    ok(&["gen", "--out", "d", "--stores", "2", "--months", "2", "--seed", "7"], dir.path());
-    assert_ne!(read(&dir.path().join("c/employee_daily.csv")), read(&dir.path().join("d/employee_daily.csv")));
+    ok(
+        &[
+            "gen", "--out", "c", "--stores", "2", "--months", "2", "--seed", "8",
+        ],
+        dir.path(),
+    );
+    ok(
+        &[
+            "gen", "--out", "d", "--stores", "2", "--months", "2", "--seed", "7",
+        ],
+        dir.path(),
+    );
+    assert_ne!(
+        read(&dir.path().join("c/employee_daily.csv")),
+        read(&dir.path().join("d/employee_daily.csv"))
+    );
 }
 
 #[test]
 fn run_refuses_a_broken_scheme_and_names_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    ok(&["gen", "--out", "data", "--stores", "1", "--months", "1"], dir.path());
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
+        dir.path(),
+    );
     let broken = read(Path::new(SCHEME)).replace("metric = \"cs_aov\"", "metric = \"cs_aovv\"");
     std::fs::write(dir.path().join("broken.toml"), &broken).unwrap();
-    let out = kpi(&["run", "--data", "data", "--scheme", "broken.toml", "--out", "r.xlsx"], dir.path());
+    let out = kpi(
+        &[
+            "run",
+            "--data",
+            "data",
+            "--scheme",
+            "broken.toml",
+            "--out",
+            "r.xlsx",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
     let line = broken.lines().position(|l| l.contains("cs_aovv")).unwrap() + 1;
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr.trim(),
-        format!("error: broken.toml:{line}: items[2].metric: unknown metric `cs_aovv` (did you mean `cs_aov`?)")
+        format!(
+            "error: broken.toml:{line}: items[2].metric: unknown metric `cs_aovv` (did you mean `cs_aov`?)"
+        )
     );
     assert!(!dir.path().join("r.xlsx").exists());
 }
@@ -161,22 +282,36 @@ fn run_refuses_a_broken_scheme_and_names_the_line() {
 #[test]
 fn bad_cells_are_errors_naming_file_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    ok(&["gen", "--out", "data", "--stores", "1", "--months", "1"], dir.path());
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
+        dir.path(),
+    );
     let path = dir.path().join("data/employee_daily.csv");
     let text = read(&path);
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let header: Vec<&str> = lines[0].split(',').collect();
     let col = header.iter().position(|h| *h == "inquiries").unwrap();
-    let cs_line = 1 + lines[1..].iter().position(|l| l.split(',').nth(col).is_some_and(|v| !v.is_empty())).unwrap();
+    let cs_line = 1 + lines[1..]
+        .iter()
+        .position(|l| l.split(',').nth(col).is_some_and(|v| !v.is_empty()))
+        .unwrap();
     let mut fields: Vec<String> = lines[cs_line].split(',').map(str::to_string).collect();
     fields[col] = "lots".into();
     lines[cs_line] = fields.join(",");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let out = kpi(&["run", "--data", "data", "--scheme", SCHEME, "--out", "r.xlsx"], dir.path());
+    let out = kpi(
+        &[
+            "run", "--data", "data", "--scheme", SCHEME, "--out", "r.xlsx",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains(&format!("employee_daily.csv, row {}, column inquiries: `lots` is not a number", cs_line + 1)),
+        stderr.contains(&format!(
+            "employee_daily.csv, row {}, column inquiries: `lots` is not a number",
+            cs_line + 1
+        )),
         "{stderr}"
     );
     assert!(!dir.path().join("r.xlsx").exists());
@@ -186,7 +321,12 @@ fn bad_cells_are_errors_naming_file_row_and_column() {
 fn schema_prints_the_alias_table() {
     let dir = tempfile::tempdir().unwrap();
     let stdout = ok(&["schema"], dir.path());
-    for needle in ["employee_daily (key: employee_id, date)", "员工编号", "询单人数", "缺勤天数"] {
+    for needle in [
+        "employee_daily (key: employee_id, date)",
+        "员工编号",
+        "询单人数",
+        "缺勤天数",
+    ] {
         assert!(stdout.contains(needle), "{needle}");
     }
 }

@@ -7,27 +7,107 @@ use kpi_core::{Dataset, MissingPolicy, ScoreRow, Table, compute_metrics, score};
 use polars::prelude::*;
 
 /// (id, role, inquiries, order_buyers, paid_buyers, cs_sales cents, responses, response ms, absent days)
-type Case = (&'static str, &'static str, i64, i64, i64, i64, i64, i64, f64);
+type Case = (
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    f64,
+);
 
 const CASES: &[Case] = &[
     // 50/100 = 0.5 → 100; 45/50 = 0.9 → 100; 5400/45 = 120 → 100; 320/10 = 32 s → 100.
-    ("A", "customer_service", 100, 50, 45, 540_000, 10, 320_000, 0.0),
+    (
+        "A",
+        "customer_service",
+        100,
+        50,
+        45,
+        540_000,
+        10,
+        320_000,
+        0.0,
+    ),
     // 0.3 → 90; 24/30 = 0.8 → 90; 1920/24 = 80 → 90; 82 s → 100 − 2 × 50 = 0.
-    ("B", "customer_service", 100, 30, 24, 192_000, 10, 820_000, 0.0),
+    (
+        "B",
+        "customer_service",
+        100,
+        30,
+        24,
+        192_000,
+        10,
+        820_000,
+        0.0,
+    ),
     // 0.2 → 80; 12/20 = 0.6 → 80; 600/12 = 50 → 80; 40.5 s → 100 − 2 × 8.5 = 83.
-    ("C", "customer_service", 100, 20, 12, 60_000, 10, 405_000, 0.0),
+    (
+        "C",
+        "customer_service",
+        100,
+        20,
+        12,
+        60_000,
+        10,
+        405_000,
+        0.0,
+    ),
     // 95/500 = 0.19 → 0; 56/95 = 0.589 → 0; 2799.44/56 = 49.99 → 0; 33 s → 98.
-    ("D", "customer_service", 500, 95, 56, 279_944, 10, 330_000, 0.0),
+    (
+        "D",
+        "customer_service",
+        500,
+        95,
+        56,
+        279_944,
+        10,
+        330_000,
+        0.0,
+    ),
     // Every denominator zero: every item missing → 0.
     ("E", "customer_service", 0, 0, 0, 0, 0, 0, 0.0),
     // 20 absent days: still scored (the rule is "more than 20").
-    ("F", "customer_service", 100, 50, 45, 540_000, 10, 320_000, 20.0),
+    (
+        "F",
+        "customer_service",
+        100,
+        50,
+        45,
+        540_000,
+        10,
+        320_000,
+        20.0,
+    ),
     // 21 absent days: not eligible.
-    ("G", "customer_service", 100, 50, 45, 540_000, 10, 320_000, 21.0),
+    (
+        "G",
+        "customer_service",
+        100,
+        50,
+        45,
+        540_000,
+        10,
+        320_000,
+        21.0,
+    ),
     // Not a role of the scheme: no scores row.
     ("H", "operations", 100, 50, 45, 540_000, 10, 320_000, 0.0),
     // 4999/10000 just below 0.5 → 90; 4499/4999 = 0.89998 just below 0.9 → 90; 120 → 100; 32 s → 100.
-    ("I", "customer_service", 10_000, 4_999, 4_499, 53_988_000, 10, 320_000, 0.0),
+    (
+        "I",
+        "customer_service",
+        10_000,
+        4_999,
+        4_499,
+        53_988_000,
+        10,
+        320_000,
+        0.0,
+    ),
 ];
 
 fn dataset() -> Dataset {
@@ -80,7 +160,9 @@ fn dataset() -> Dataset {
 }
 
 fn row<'a>(rows: &'a [ScoreRow], id: &str) -> &'a ScoreRow {
-    rows.iter().find(|r| r.employee_id == id).unwrap_or_else(|| panic!("no row for {id}"))
+    rows.iter()
+        .find(|r| r.employee_id == id)
+        .unwrap_or_else(|| panic!("no row for {id}"))
 }
 
 fn points(r: &ScoreRow) -> Vec<f64> {
@@ -99,26 +181,46 @@ fn customer_service_scheme_matches_hand_computed_scores() {
 
     let a = row(rows, "A");
     assert_eq!(points(a), [100.0, 100.0, 100.0, 100.0]);
-    assert_eq!((a.total_score, a.grade.as_deref()), (Some(100.0), Some("卓越")));
+    assert_eq!(
+        (a.total_score, a.grade.as_deref()),
+        (Some(100.0), Some("卓越"))
+    );
 
     let b = row(rows, "B");
     assert_eq!(points(b), [90.0, 90.0, 90.0, 0.0]);
-    assert_eq!((b.total_score, b.grade.as_deref()), (Some(72.0), Some("一般")));
+    assert_eq!(
+        (b.total_score, b.grade.as_deref()),
+        (Some(72.0), Some("一般"))
+    );
 
     let c = row(rows, "C");
     assert_eq!(points(c), [80.0, 80.0, 80.0, 83.0]);
-    assert_eq!((c.total_score, c.grade.as_deref()), (Some(80.6), Some("良好")));
+    assert_eq!(
+        (c.total_score, c.grade.as_deref()),
+        (Some(80.6), Some("良好"))
+    );
 
     let d = row(rows, "D");
     assert_eq!(points(d), [0.0, 0.0, 0.0, 98.0]);
-    assert_eq!((d.total_score, d.grade.as_deref()), (Some(19.6), Some("不及格")));
+    assert_eq!(
+        (d.total_score, d.grade.as_deref()),
+        (Some(19.6), Some("不及格"))
+    );
 
     let e = row(rows, "E");
     assert_eq!(points(e), [0.0, 0.0, 0.0, 0.0]);
     assert_eq!(e.total_score, Some(0.0));
     assert_eq!(
-        e.items.iter().map(|i| i.missing_reason.clone().unwrap()).collect::<Vec<_>>(),
-        ["inquiries = 0", "order_buyers = 0", "paid_buyers = 0", "responses = 0"]
+        e.items
+            .iter()
+            .map(|i| i.missing_reason.clone().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "inquiries = 0",
+            "order_buyers = 0",
+            "paid_buyers = 0",
+            "responses = 0"
+        ]
     );
     assert_eq!(e.flags.len(), 4);
 
@@ -133,7 +235,10 @@ fn customer_service_scheme_matches_hand_computed_scores() {
 
     let i = row(rows, "I");
     assert_eq!(points(i), [90.0, 90.0, 100.0, 100.0]);
-    assert_eq!((i.total_score, i.grade.as_deref()), (Some(94.0), Some("优秀")));
+    assert_eq!(
+        (i.total_score, i.grade.as_deref()),
+        (Some(94.0), Some("优秀"))
+    );
 }
 
 #[test]
@@ -145,11 +250,17 @@ fn explanations_carry_numerator_denominator_and_rule() {
     let c = row(&scores.rows, "C");
     let response = &c.items[3];
     assert_eq!(response.value, Some(40.5));
-    assert_eq!((response.numerator, response.denominator), (Some(405.0), Some(10.0)));
+    assert_eq!(
+        (response.numerator, response.denominator),
+        (Some(405.0), Some(10.0))
+    );
     assert_eq!(response.rule, "100 − 2 × 8.5 = 83");
     assert_eq!(response.contribution, Some(83.0 * 20.0 / 100.0));
     let aov = &c.items[2];
-    assert_eq!((aov.value, aov.numerator, aov.denominator), (Some(50.0), Some(600.0), Some(12.0)));
+    assert_eq!(
+        (aov.value, aov.numerator, aov.denominator),
+        (Some(50.0), Some(600.0), Some(12.0))
+    );
     assert_eq!(aov.rule, "band ≥50 and <80 → 80");
 }
 
@@ -160,7 +271,12 @@ fn skip_policy_redistributes_the_weight_of_missing_items() {
     let mut data = dataset();
     // C without responses: the 20-point response item is skipped.
     let daily = data.get(Table::EmployeeDaily).unwrap().clone();
-    let is_c = daily.column("employee_id").unwrap().str().unwrap().equal("C");
+    let is_c = daily
+        .column("employee_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .equal("C");
     let responses = daily.column("responses").unwrap().i64().unwrap().clone();
     let zeroed: Int64Chunked = is_c
         .iter()
@@ -168,7 +284,9 @@ fn skip_policy_redistributes_the_weight_of_missing_items() {
         .map(|(c, r)| if c == Some(true) { Some(0) } else { r })
         .collect();
     let mut daily = daily;
-    daily.with_column(zeroed.with_name("responses".into()).into_column()).unwrap();
+    daily
+        .with_column(zeroed.with_name("responses".into()).into_column())
+        .unwrap();
     data.insert(Table::EmployeeDaily, daily);
     let metrics = compute_metrics(&data).unwrap();
     let scores = score(&scheme, &metrics, &data).unwrap();
@@ -185,7 +303,11 @@ fn skip_policy_redistributes_the_weight_of_missing_items() {
 fn a_scheme_needing_absent_columns_is_a_clear_error() {
     let scheme = kpi::builtin_scheme().unwrap();
     let mut data = dataset();
-    let daily = data.get(Table::EmployeeDaily).unwrap().drop("responses").unwrap();
+    let daily = data
+        .get(Table::EmployeeDaily)
+        .unwrap()
+        .drop("responses")
+        .unwrap();
     data.insert(Table::EmployeeDaily, daily);
     let metrics = compute_metrics(&data).unwrap();
     let err = score(&scheme, &metrics, &data).unwrap_err().to_string();

@@ -84,12 +84,25 @@ fn growth_crosses_year_boundaries_and_respects_gaps() {
         .unwrap(),
     );
     let store = compute_metrics(&data).unwrap().store;
-    let mom = store.column("gmv_growth_mom").unwrap().f64().unwrap().to_vec();
-    let yoy = store.column("gmv_growth_yoy").unwrap().f64().unwrap().to_vec();
+    let mom = store
+        .column("gmv_growth_mom")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .to_vec();
+    let yoy = store
+        .column("gmv_growth_yoy")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .to_vec();
     // 2024-12 has no 2024-11 to compare with; 2025-01 compares with 2024-12 across the year.
     assert_eq!(mom, [None, None, None, Some(120.0 / 80.0 - 1.0)]);
     assert_eq!(yoy, [None, None, None, Some(120.0 / 100.0 - 1.0)]);
-    assert_eq!(store.column("gmv").unwrap().i64().unwrap().get(3), Some(12_000));
+    assert_eq!(
+        store.column("gmv").unwrap().i64().unwrap().get(3),
+        Some(12_000)
+    );
 }
 
 #[test]
@@ -109,7 +122,12 @@ fn target_completion_uses_the_employee_target_and_a_zero_target_is_missing() {
     )
     .unwrap();
     let out = employee_metrics(daily, Some(targets));
-    let completion = out.column("target_completion").unwrap().f64().unwrap().to_vec();
+    let completion = out
+        .column("target_completion")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .to_vec();
     assert_eq!(completion, [Some(0.75), None]);
 }
 
@@ -125,7 +143,24 @@ fn money_over_counts_is_in_yuan_and_durations_in_seconds() {
     )
     .unwrap();
     let out = employee_metrics(daily, None);
-    assert_eq!(out.column("cs_aov").unwrap().f64().unwrap().get(0), Some(10_000.0 / 300.0));
-    assert_eq!(out.column("avg_response_seconds").unwrap().f64().unwrap().get(0), Some(32.625));
-    assert_eq!(out.column("response_seconds").unwrap().f64().unwrap().get(0), Some(130.5));
+    assert_eq!(
+        out.column("cs_aov").unwrap().f64().unwrap().get(0),
+        Some(10_000.0 / 300.0)
+    );
+    assert_eq!(
+        out.column("avg_response_seconds")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .get(0),
+        Some(32.625)
+    );
+    assert_eq!(
+        out.column("response_seconds")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .get(0),
+        Some(130.5)
+    );
 }

@@ -4,7 +4,10 @@
 use std::path::Path;
 
 use kpi_core::Table;
-use kpi_io::{DataFormat, GenOptions, HeaderLanguage, Loaded, WriteOptions, generate, read_dataset, write_dataset};
+use kpi_io::{
+    DataFormat, GenOptions, HeaderLanguage, Loaded, WriteOptions, generate, read_dataset,
+    write_dataset,
+};
 
 fn read(dir: &Path) -> kpi_io::Result<Loaded> {
     read_dataset(dir, &|_, _| {})
@@ -31,12 +34,35 @@ fn chinese_headers_and_messy_cells_are_coerced() {
     );
     let loaded = read(dir.path()).unwrap();
     let roster = loaded.dataset.get(Table::Employees).unwrap();
-    assert_eq!(roster.column("role").unwrap().str().unwrap().get(0), Some("customer_service"));
-    assert_eq!(roster.column("role").unwrap().str().unwrap().get(1), Some("manager"));
-    assert_eq!(roster.column("base_salary").unwrap().i64().unwrap().to_vec(), [Some(350_000), Some(800_000)]);
     assert_eq!(
-        roster.column("hire_date").unwrap().date().unwrap().physical().to_vec(),
-        [Some(kpi_core::days_from_civil(2024, 3, 1)), Some(kpi_core::days_from_civil(2023, 1, 5))]
+        roster.column("role").unwrap().str().unwrap().get(0),
+        Some("customer_service")
+    );
+    assert_eq!(
+        roster.column("role").unwrap().str().unwrap().get(1),
+        Some("manager")
+    );
+    assert_eq!(
+        roster
+            .column("base_salary")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .to_vec(),
+        [Some(350_000), Some(800_000)]
+    );
+    assert_eq!(
+        roster
+            .column("hire_date")
+            .unwrap()
+            .date()
+            .unwrap()
+            .physical()
+            .to_vec(),
+        [
+            Some(kpi_core::days_from_civil(2024, 3, 1)),
+            Some(kpi_core::days_from_civil(2023, 1, 5))
+        ]
     );
 
     let daily = loaded.dataset.get(Table::EmployeeDaily).unwrap();
@@ -47,13 +73,27 @@ fn chinese_headers_and_messy_cells_are_coerced() {
     assert_eq!(ints("paid_buyers"), [None, Some(2)]);
     assert_eq!(ints("response_seconds"), [Some(528_000), Some(32_000)]);
     assert_eq!(
-        daily.column("period").unwrap().str().unwrap().iter().collect::<Vec<_>>(),
+        daily
+            .column("period")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
         [Some("2025-01"), Some("2025-01")]
     );
     // Unknown columns are kept.
-    assert_eq!(daily.column("备注").unwrap().str().unwrap().get(0), Some("ok"));
+    assert_eq!(
+        daily.column("备注").unwrap().str().unwrap().get(0),
+        Some("ok")
+    );
     let notes: Vec<String> = loaded.quality.iter().map(|n| n.to_string()).collect();
-    assert!(notes.iter().any(|n| n.contains("summary row `汇总`") && n.contains("row 5")), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("summary row `汇总`") && n.contains("row 5")),
+        "{notes:?}"
+    );
     assert!(notes.iter().any(|n| n.contains("blank rows")), "{notes:?}");
 }
 
@@ -61,10 +101,20 @@ fn chinese_headers_and_messy_cells_are_coerced() {
 fn fractional_counts_are_errors_with_file_row_and_column() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "employees.csv", ROSTER);
-    write(dir.path(), "employee_daily.csv", "日期,员工编号,询单人数\n2025-01-05,E1,3\n2025-01-06,E1,35%\n");
+    write(
+        dir.path(),
+        "employee_daily.csv",
+        "日期,员工编号,询单人数\n2025-01-05,E1,3\n2025-01-06,E1,35%\n",
+    );
     let err = read(dir.path()).unwrap_err().to_string();
     let file = dir.path().join("employee_daily.csv");
-    assert_eq!(err, format!("{}, row 3, column 询单人数: 0.35 is not a whole count", file.display()));
+    assert_eq!(
+        err,
+        format!(
+            "{}, row 3, column 询单人数: 0.35 is not a whole count",
+            file.display()
+        )
+    );
 }
 
 #[test]
@@ -74,7 +124,10 @@ fn gbk_csv_is_read() {
     std::fs::write(dir.path().join("employee_daily.csv"), bytes).unwrap();
     let loaded = read(dir.path()).unwrap();
     let daily = loaded.dataset.get(Table::EmployeeDaily).unwrap();
-    assert_eq!(daily.column("inquiries").unwrap().i64().unwrap().get(0), Some(7));
+    assert_eq!(
+        daily.column("inquiries").unwrap().i64().unwrap().get(0),
+        Some(7)
+    );
 }
 
 #[test]
@@ -87,8 +140,14 @@ fn header_below_banner_lines_is_found() {
     );
     let loaded = read(dir.path()).unwrap();
     let store = loaded.dataset.get(Table::StoreDaily).unwrap();
-    assert_eq!(store.column("uv").unwrap().i64().unwrap().get(0), Some(1000));
-    assert_eq!(store.column("gmv").unwrap().i64().unwrap().get(0), Some(123_456));
+    assert_eq!(
+        store.column("uv").unwrap().i64().unwrap().get(0),
+        Some(1000)
+    );
+    assert_eq!(
+        store.column("gmv").unwrap().i64().unwrap().get(0),
+        Some(123_456)
+    );
     assert_eq!(store.column("_row").unwrap().u32().unwrap().get(0), Some(5));
 }
 
@@ -99,16 +158,30 @@ fn identical_duplicates_are_dropped_and_conflicting_ones_refused() {
     write(dir.path(), "employees.csv", ROSTER);
     let jan = "employee_id,date,inquiries\nE1,2025-01-05,3\nE1,2025-01-06,4\n";
     write(&dir.path().join("employee_daily"), "a.csv", jan);
-    write(&dir.path().join("employee_daily"), "b.csv", "employee_id,date,inquiries\nE1,2025-01-06,4\n");
+    write(
+        &dir.path().join("employee_daily"),
+        "b.csv",
+        "employee_id,date,inquiries\nE1,2025-01-06,4\n",
+    );
     let loaded = read(dir.path()).unwrap();
-    assert_eq!(loaded.dataset.get(Table::EmployeeDaily).unwrap().height(), 2);
+    assert_eq!(
+        loaded.dataset.get(Table::EmployeeDaily).unwrap().height(),
+        2
+    );
     assert!(
-        loaded.quality.iter().any(|n| n.action == "dropped (identical)" && n.row == Some(2)),
+        loaded
+            .quality
+            .iter()
+            .any(|n| n.action == "dropped (identical)" && n.row == Some(2)),
         "{:?}",
         loaded.quality
     );
 
-    write(&dir.path().join("employee_daily"), "b.csv", "employee_id,date,inquiries\nE1,2025-01-06,5\n");
+    write(
+        &dir.path().join("employee_daily"),
+        "b.csv",
+        "employee_id,date,inquiries\nE1,2025-01-06,5\n",
+    );
     let err = read(dir.path()).unwrap_err().to_string();
     let folder = dir.path().join("employee_daily");
     assert_eq!(
@@ -133,14 +206,30 @@ fn unknown_employees_and_negative_counts_are_reported_not_dropped() {
     let loaded = read(dir.path()).unwrap();
     let daily = loaded.dataset.get(Table::EmployeeDaily).unwrap();
     assert_eq!(daily.height(), 4);
-    assert_eq!(daily.column("inquiries").unwrap().i64().unwrap().get(0), None);
-    let notes: Vec<String> = loaded.quality.iter().map(|n| format!("{} | {} | {:?}", n.issue, n.action, n.row)).collect();
-    assert!(notes.contains(&"negative count -3 | treated as missing | Some(2)".to_string()), "{notes:?}");
+    assert_eq!(
+        daily.column("inquiries").unwrap().i64().unwrap().get(0),
+        None
+    );
+    let notes: Vec<String> = loaded
+        .quality
+        .iter()
+        .map(|n| format!("{} | {} | {:?}", n.issue, n.action, n.row))
+        .collect();
     assert!(
-        notes.contains(&"`E9` is not in `employees` (first of 2 rows) | kept; not scored | Some(3)".to_string()),
+        notes.contains(&"negative count -3 | treated as missing | Some(2)".to_string()),
         "{notes:?}"
     );
-    assert!(notes.iter().any(|n| n.starts_with("no rows for 2025-02")), "{notes:?}");
+    assert!(
+        notes.contains(
+            &"`E9` is not in `employees` (first of 2 rows) | kept; not scored | Some(3)"
+                .to_string()
+        ),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with("no rows for 2025-02")),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -158,37 +247,71 @@ fn workbooks_with_date_cells_and_several_sheets_are_read() {
         sheet.write_string(3, 0, "E1").unwrap();
         let m = if month == "1月" { 1 } else { 2 };
         sheet
-            .write_datetime_with_format(3, 1, rust_xlsxwriter::ExcelDateTime::from_ymd(2025, m, day).unwrap(), &date)
+            .write_datetime_with_format(
+                3,
+                1,
+                rust_xlsxwriter::ExcelDateTime::from_ymd(2025, m, day).unwrap(),
+                &date,
+            )
             .unwrap();
         sheet.write_number(3, 2, 12.0).unwrap();
         sheet.write_string(4, 0, "合计").unwrap();
         sheet.write_number(4, 2, 12.0).unwrap();
     }
-    workbook.save(dir.path().join("employee_daily.xlsx")).unwrap();
+    workbook
+        .save(dir.path().join("employee_daily.xlsx"))
+        .unwrap();
     let loaded = read(dir.path()).unwrap();
     let daily = loaded.dataset.get(Table::EmployeeDaily).unwrap();
     assert_eq!(daily.height(), 2);
     assert_eq!(
-        daily.column("period").unwrap().str().unwrap().iter().collect::<Vec<_>>(),
+        daily
+            .column("period")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
         [Some("2025-01"), Some("2025-02")]
     );
-    assert_eq!(daily.column("_row").unwrap().u32().unwrap().to_vec(), [Some(4), Some(4)]);
-    assert!(loaded.quality.iter().any(|n| n.issue == "summary row `合计`" && n.sheet.as_deref() == Some("2月")));
+    assert_eq!(
+        daily.column("_row").unwrap().u32().unwrap().to_vec(),
+        [Some(4), Some(4)]
+    );
+    assert!(
+        loaded
+            .quality
+            .iter()
+            .any(|n| n.issue == "summary row `合计`" && n.sheet.as_deref() == Some("2月"))
+    );
 }
 
 #[test]
 fn written_datasets_read_back_identically_in_every_format() {
-    let data = generate(&GenOptions::default().with_stores(1).with_employees_per_store(6).with_months(2));
+    let data = generate(
+        &GenOptions::default()
+            .with_stores(1)
+            .with_employees_per_store(6)
+            .with_months(2),
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut frames = Vec::new();
     for (name, format, headers, monthly) in [
         ("csv", DataFormat::Csv, HeaderLanguage::English, false),
         ("xlsx", DataFormat::Xlsx, HeaderLanguage::Chinese, true),
-        ("parquet", DataFormat::Parquet, HeaderLanguage::Chinese, false),
+        (
+            "parquet",
+            DataFormat::Parquet,
+            HeaderLanguage::Chinese,
+            false,
+        ),
         ("zhcsv", DataFormat::Csv, HeaderLanguage::Chinese, true),
     ] {
         let out = dir.path().join(name);
-        let options = WriteOptions::default().with_format(format).with_headers(headers).with_monthly_files(monthly);
+        let options = WriteOptions::default()
+            .with_format(format)
+            .with_headers(headers)
+            .with_monthly_files(monthly);
         write_dataset(&data, &out, &options).unwrap();
         let loaded = read(&out).unwrap();
         assert!(loaded.quality.is_empty(), "{name}: {:?}", loaded.quality);
@@ -200,9 +323,16 @@ fn written_datasets_read_back_identically_in_every_format() {
         let key: Vec<&str> = table
             .key()
             .iter()
-            .map(|k| if expected.column(k).is_ok() { *k } else { "period" })
+            .map(|k| {
+                if expected.column(k).is_ok() {
+                    *k
+                } else {
+                    "period"
+                }
+            })
             .collect();
-        let sort = |df: &polars::prelude::DataFrame| df.sort(key.clone(), Default::default()).unwrap();
+        let sort =
+            |df: &polars::prelude::DataFrame| df.sort(key.clone(), Default::default()).unwrap();
         let expected = &sort(expected);
         for (name, loaded) in &frames {
             let got = loaded.get(table).unwrap();
@@ -211,7 +341,9 @@ fn written_datasets_read_back_identically_in_every_format() {
             for column in expected.columns() {
                 let other = got.column(column.name()).unwrap();
                 assert!(
-                    other.as_materialized_series().equals_missing(column.as_materialized_series()),
+                    other
+                        .as_materialized_series()
+                        .equals_missing(column.as_materialized_series()),
                     "{name} {table}.{}: {:?} vs {:?}",
                     column.name(),
                     other.get(0),

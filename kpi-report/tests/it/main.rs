@@ -2,8 +2,8 @@
 
 use calamine::{Data, Reader, open_workbook_auto};
 use kpi_core::{
-    Band, Dataset, Direction, Eligibility, Grade, Item, MissingPolicy, PeriodKind, Role, Rule, Scheme,
-    SchemeInfo, Table, compute_metrics, score,
+    Band, Dataset, Direction, Eligibility, Grade, Item, MissingPolicy, PeriodKind, Role, Rule,
+    Scheme, SchemeInfo, Table, compute_metrics, score,
 };
 use kpi_report::{Report, SHEETS, write_workbook};
 use polars::prelude::*;
@@ -28,14 +28,28 @@ fn scheme() -> Scheme {
             rule: Rule::Bands {
                 direction: Direction::Higher,
                 bands: vec![
-                    Band { min: Some(0.5), max: None, points: 100.0 },
-                    Band { min: None, max: Some(0.5), points: 60.0 },
+                    Band {
+                        min: Some(0.5),
+                        max: None,
+                        points: 100.0,
+                    },
+                    Band {
+                        min: None,
+                        max: Some(0.5),
+                        points: 60.0,
+                    },
                 ],
             },
         }],
         grades: vec![
-            Grade { label: "A".into(), min: Some(90.0) },
-            Grade { label: "C".into(), min: None },
+            Grade {
+                label: "A".into(),
+                min: Some(90.0),
+            },
+            Grade {
+                label: "C".into(),
+                min: None,
+            },
         ],
     }
 }
@@ -71,7 +85,13 @@ fn data() -> Dataset {
 }
 
 fn cell(range: &calamine::Range<Data>, column: &str, row: usize) -> Data {
-    let j = range.rows().next().unwrap().iter().position(|c| c.to_string() == column).unwrap();
+    let j = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .position(|c| c.to_string() == column)
+        .unwrap();
     range.get((row, j)).unwrap().clone()
 }
 
@@ -80,10 +100,13 @@ fn workbook_reads_back_with_values_in_their_units() {
     let (scheme, data) = (scheme(), data());
     let metrics = compute_metrics(&data).unwrap();
     let scores = score(&scheme, &metrics, &data).unwrap();
-    let quality = df!("table" => ["store_daily"], "issue" => ["blank rows"], "rows" => [2u64]).unwrap();
+    let quality =
+        df!("table" => ["store_daily"], "issue" => ["blank rows"], "rows" => [2u64]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.xlsx");
-    let report = Report::new("t", &metrics).with_scores(&scheme, &scores).with_quality(&quality);
+    let report = Report::new("t", &metrics)
+        .with_scores(&scheme, &scores)
+        .with_quality(&quality);
     write_workbook(&report, &path).unwrap();
 
     let mut wb = open_workbook_auto(&path).unwrap();
@@ -93,15 +116,26 @@ fn workbook_reads_back_with_values_in_their_units() {
     assert_eq!(cell(&store, "conversion_rate", 1), Data::Float(0.025));
     assert_eq!(cell(&store, "aov", 1), Data::Float(123.456));
     let scores_sheet = wb.worksheet_range("scores").unwrap();
-    assert_eq!(cell(&scores_sheet, "employee_id", 1), Data::String("E1".into()));
+    assert_eq!(
+        cell(&scores_sheet, "employee_id", 1),
+        Data::String("E1".into())
+    );
     assert_eq!(cell(&scores_sheet, "total_score", 1), Data::Float(100.0));
     assert_eq!(cell(&scores_sheet, "grade", 1), Data::String("A".into()));
     assert_eq!(cell(&scores_sheet, "grade", 2), Data::String("C".into()));
     assert_eq!(cell(&scores_sheet, "eligible", 2), Data::Bool(true));
     let details = wb.worksheet_range("score_details").unwrap();
-    assert_eq!(cell(&details, "rule", 2), Data::String("band <0.5 → 60".into()));
+    assert_eq!(
+        cell(&details, "rule", 2),
+        Data::String("band <0.5 → 60".into())
+    );
     let summary = wb.worksheet_range("summary").unwrap();
-    assert!(summary.rows().any(|r| r[0] == Data::String("inquiry_conversion".into()) || r.get(1) == Some(&Data::String("inquiry_conversion".into()))));
+    assert!(
+        summary
+            .rows()
+            .any(|r| r[0] == Data::String("inquiry_conversion".into())
+                || r.get(1) == Some(&Data::String("inquiry_conversion".into())))
+    );
     let dq = wb.worksheet_range("data_quality").unwrap();
     assert_eq!(cell(&dq, "rows", 1), Data::Float(2.0));
     assert!(!dir.path().join("r.xlsx.tmp").exists());
@@ -116,7 +150,11 @@ fn same_results_give_the_same_bytes() {
     let mut bytes = Vec::new();
     for name in ["a.xlsx", "b.xlsx"] {
         let path = dir.path().join(name);
-        write_workbook(&Report::new("t", &metrics).with_scores(&scheme, &scores), &path).unwrap();
+        write_workbook(
+            &Report::new("t", &metrics).with_scores(&scheme, &scores),
+            &path,
+        )
+        .unwrap();
         bytes.push(std::fs::read(path).unwrap());
     }
     assert_eq!(bytes[0], bytes[1]);
