@@ -321,7 +321,7 @@ fn missing_reason(
     }
     match m.formula {
         Formula::Ratio { denominator: d, .. } => match denominator {
-            Some(v) if v == 0.0 => format!("{d} = 0"),
+            Some(0.0) => format!("{d} = 0"),
             _ => format!("{d} missing"),
         },
         Formula::TargetRatio { target_metric, .. } => {

@@ -373,7 +373,7 @@ impl Role {
         let text = text.trim();
         Role::ALL
             .into_iter()
-            .find(|r| r.id().eq_ignore_ascii_case(text) || r.chinese().iter().any(|zh| *zh == text))
+            .find(|r| r.id().eq_ignore_ascii_case(text) || r.chinese().contains(&text))
     }
 }
 

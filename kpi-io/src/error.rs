@@ -50,7 +50,7 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: calamine::Error,
+        source: Box<calamine::Error>,
     },
     /// A workbook could not be written.
     #[error("{path}: cannot write the workbook")]
@@ -58,7 +58,7 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: rust_xlsxwriter::XlsxError,
+        source: Box<rust_xlsxwriter::XlsxError>,
     },
     /// A polars operation failed.
     #[error("{context}")]
@@ -92,9 +92,9 @@ pub enum Error {
         /// Key values.
         key: String,
         /// First row.
-        first: Position,
+        first: Box<Position>,
         /// Second row.
-        second: Position,
+        second: Box<Position>,
     },
     /// The dataset directory is unusable.
     #[error("{path}: {message}")]

@@ -146,7 +146,7 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
             message: "no header row with known column names in the first 30 lines".into(),
         });
     };
-    let body = text[offset..].as_bytes().to_vec();
+    let body = text.as_bytes()[offset..].to_vec();
     let schema: Schema = (0..header.len())
         .map(|i| Field::new(format!("c{i}").into(), DataType::String))
         .collect();
@@ -204,7 +204,7 @@ pub(crate) fn split_csv_line(line: &str) -> Vec<String> {
 pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
     let mut workbook = calamine::open_workbook_auto(path).map_err(|source| Error::Workbook {
         path: path.into(),
-        source,
+        source: Box::new(source),
     })?;
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
@@ -212,7 +212,7 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
             .worksheet_range(&name)
             .map_err(|source| Error::Workbook {
                 path: path.into(),
-                source,
+                source: Box::new(source),
             })?;
         grids.push(Grid::Sheet { name, range });
     }

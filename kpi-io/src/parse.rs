@@ -99,10 +99,12 @@ fn parse_date_text(text: &str) -> Option<i32> {
     let text = text.trim();
     // Fast path for ISO dates, the common case.
     let b = text.as_bytes();
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if let (Ok(y), Ok(m), Ok(d)) = (text[..4].parse(), text[5..7].parse(), text[8..].parse()) {
-            return civil(y, m, d);
-        }
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Ok(y), Ok(m), Ok(d)) = (text[..4].parse(), text[5..7].parse(), text[8..].parse())
+    {
+        return civil(y, m, d);
     }
     // Drop a time part: "2025-01-05 00:00:00", "2025-01-05T08:00".
     let date = text.split([' ', 'T']).next().unwrap_or(text);

@@ -866,7 +866,7 @@ fn drop_duplicates(
         .map_err(|e| Error::polars(format!("{table} keys"), e))?;
     let key_text: Vec<&StringChunked> = key_text.iter().map(|c| c.str().expect("cast")).collect();
     let mut first_of: HashMap<Vec<&str>, usize> = HashMap::with_capacity(frame.height());
-    let mut drop = vec![false; frame.height()];
+    let mut keep: Vec<bool> = Vec::with_capacity(frame.height());
     let mut dropped = 0;
     let data_columns: Vec<&Column> = frame
         .columns()
@@ -888,11 +888,11 @@ fn drop_duplicates(
                         .map(|(k, v)| format!("{k}={v}"))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    first: position_of(&frame, files, first, None),
-                    second: position_of(&frame, files, i, None),
+                    first: Box::new(position_of(&frame, files, first, None)),
+                    second: Box::new(position_of(&frame, files, i, None)),
                 });
             }
-            drop[i] = true;
+            keep.push(false);
             dropped += 1;
             let at = position_of(&frame, files, i, None);
             quality.push(QualityNote {
@@ -914,13 +914,14 @@ fn drop_duplicates(
                 rows: 1,
             });
         } else {
+            keep.push(true);
             first_of.insert(key, i);
         }
     }
     if dropped == 0 {
         return Ok(frame);
     }
-    let keep: BooleanChunked = drop.iter().map(|d| !d).collect();
+    let keep: BooleanChunked = keep.into_iter().collect();
     frame
         .filter(&keep)
         .map_err(|e| Error::polars(format!("{table}: dropping duplicates"), e))

@@ -272,7 +272,7 @@ fn write_parquet(
 fn write_xlsx(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
     let xerr = |source| Error::WorkbookWrite {
         path: path.into(),
-        source,
+        source: Box::new(source),
     };
     let mut workbook = Workbook::new();
     workbook.set_properties(

@@ -11,12 +11,11 @@ const SCHEME: &str = concat!(
 );
 
 fn kpi(args: &[&str], dir: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+    Command::new(env!("CARGO_BIN_EXE_kpi"))
         .args(args)
         .current_dir(dir)
         .output()
-        .expect("kpi runs");
-    out
+        .expect("kpi runs")
 }
 
 fn ok(args: &[&str], dir: &Path) -> String {
@@ -119,7 +118,7 @@ fn demo_writes_a_workbook_that_reads_back() {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == "gmv")
+        .position(|c| *c == "gmv")
         .unwrap();
     let store_csv = read(&dir.path().join("out/metrics_store.csv"));
     let first: Vec<&str> = store_csv.lines().nth(1).unwrap().split(',').collect();
@@ -170,11 +169,7 @@ fn chinese_xlsx_monthly_files_score_like_csv() {
     let mut sheet = open_workbook_auto(dir.path().join("zh/employees.xlsx")).unwrap();
     let roster = sheet.worksheet_range("employees").unwrap();
     assert_eq!(roster.rows().next().unwrap()[0].to_string(), "员工编号");
-    assert!(
-        roster
-            .rows()
-            .any(|r| r.iter().any(|c| c.to_string() == "客服"))
-    );
+    assert!(roster.rows().any(|r| r.iter().any(|c| *c == "客服")));
     for data in ["csv", "zh"] {
         ok(
             &[

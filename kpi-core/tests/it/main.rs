@@ -79,7 +79,7 @@ fn growth_crosses_year_boundaries_and_respects_gaps() {
         df!(
             "store_id" => ["S1", "S1", "S1", "S1"],
             "period" => ["2024-01", "2024-10", "2024-12", "2025-01"],
-            "gmv" => [100_00i64, 50_00, 80_00, 120_00],
+            "gmv" => [10_000_i64, 5_000, 8_000, 12_000],
         )
         .unwrap(),
     );
@@ -110,7 +110,7 @@ fn target_completion_uses_the_employee_target_and_a_zero_target_is_missing() {
     let daily = df!(
         "employee_id" => ["E1", "E1", "E2"],
         "period" => ["2025-01", "2025-01", "2025-01"],
-        "cs_sales" => [1_000_00i64, 500_00, 300_00],
+        "cs_sales" => [100_000_i64, 50_000, 30_000],
     )
     .unwrap();
     let targets = df!(
@@ -137,7 +137,7 @@ fn money_over_counts_is_in_yuan_and_durations_in_seconds() {
         "employee_id" => ["E1"],
         "period" => ["2025-01"],
         "paid_buyers" => [3i64],
-        "cs_sales" => [100_00i64],
+        "cs_sales" => [10_000_i64],
         "responses" => [4i64],
         "response_seconds" => [130_500i64],
     )

@@ -90,7 +90,7 @@ fn cell(range: &calamine::Range<Data>, column: &str, row: usize) -> Data {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == column)
+        .position(|c| *c == column)
         .unwrap();
     range.get((row, j)).unwrap().clone()
 }
