@@ -46,6 +46,20 @@ pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
     Ok(Scored { metrics, scores })
 }
 
+/// What a scheme asks of the data that the data cannot answer, but that does
+/// not stop a run (printed as warnings).
+pub fn scheme_warnings(scheme: &Scheme, data: &Dataset) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if scheme.eligibility.max_absent_days.is_some()
+        && data.get(kpi_core::Table::Attendance).is_none()
+    {
+        warnings.push(
+            "the scheme limits absent days (eligibility.max_absent_days) but the dataset has no attendance table: everyone is treated as eligible".to_string(),
+        );
+    }
+    warnings
+}
+
 /// Export file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ExportFormat {

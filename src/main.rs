@@ -184,6 +184,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let started = Instant::now();
             let scheme = kpi_io::read_scheme(&scheme)?;
             let loaded = load(&data)?;
+            for warning in kpi::scheme_warnings(&scheme, &loaded.dataset) {
+                eprintln!("warning: {warning}");
+            }
             let spinner = spinner("scoring");
             let scored = score_dataset(&loaded.dataset, &scheme)?;
             spinner.finish_and_clear();

@@ -39,7 +39,7 @@ pub enum Error {
         source: rust_xlsxwriter::XlsxError,
     },
     /// A result table could not be read.
-    #[error("sheet `{sheet}`: {source}")]
+    #[error("sheet `{sheet}`")]
     Polars {
         /// Sheet being written.
         sheet: String,
@@ -47,7 +47,7 @@ pub enum Error {
         source: PolarsError,
     },
     /// The file could not be moved into place.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// Output file.
         path: PathBuf,

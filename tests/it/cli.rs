@@ -325,3 +325,26 @@ fn schema_prints_the_alias_table() {
         assert!(stdout.contains(needle), "{needle}");
     }
 }
+
+#[test]
+fn a_missing_attendance_table_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
+        dir.path(),
+    );
+    std::fs::remove_file(dir.path().join("data/attendance.csv")).unwrap();
+    let out = kpi(
+        &[
+            "run", "--data", "data", "--scheme", SCHEME, "--export", "out",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("has no attendance table: everyone is treated as eligible"),
+        "{stderr}"
+    );
+    assert!(!read(&dir.path().join("out/scores.csv")).contains(",false,"));
+}
