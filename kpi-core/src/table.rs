@@ -288,6 +288,12 @@ impl Table {
         }
     }
 
+    /// Whether the key identifies one row. Adjustments are a log of events:
+    /// two equal fines in one month are two fines, not a duplicate.
+    pub fn has_unique_key(self) -> bool {
+        self != Table::Adjustments
+    }
+
     /// Whether rows carry a date or a period (activity tables).
     pub fn is_dated(self) -> bool {
         matches!(

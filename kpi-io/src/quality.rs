@@ -3,6 +3,8 @@
 
 use polars::prelude::*;
 
+use crate::error::Position;
+
 /// One data-quality finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QualityNote {
@@ -39,19 +41,21 @@ impl QualityNote {
     }
 }
 
+impl QualityNote {
+    /// Where the note points.
+    pub fn position(&self) -> Position {
+        Position {
+            file: self.file.clone().into(),
+            sheet: self.sheet.clone(),
+            row: self.row,
+            column: self.column.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for QualityNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(sheet) = &self.sheet {
-            write!(f, ", sheet {sheet}")?;
-        }
-        if let Some(row) = self.row {
-            write!(f, ", row {row}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ", column {column}")?;
-        }
-        write!(f, ": {} ({})", self.issue, self.action)
+        write!(f, "{}: {} ({})", self.position(), self.issue, self.action)
     }
 }
 

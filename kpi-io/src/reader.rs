@@ -86,7 +86,7 @@ pub fn read_dataset(
         let frame = concat_parts(table, parts)?;
         dataset.insert(table, frame);
     }
-    for table in Table::ALL {
+    for table in Table::ALL.into_iter().filter(|t| t.has_unique_key()) {
         if let Some(frame) = dataset.get(table).cloned() {
             let frame = drop_duplicates(table, frame, &files, &mut quality)?;
             dataset.insert(table, frame);

@@ -361,3 +361,31 @@ fn a_folder_without_activity_is_an_error() {
     let err = read(dir.path()).unwrap_err().to_string();
     assert!(err.ends_with("no activity table: expected store_daily or employee_daily (a file or a folder of files)"), "{err}");
 }
+
+#[test]
+fn adjustments_are_a_log_where_equal_rows_all_count() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "employees.csv", ROSTER);
+    write(
+        dir.path(),
+        "employee_daily.csv",
+        "employee_id,date,inquiries\nE1,2025-01-05,3\n",
+    );
+    write(
+        dir.path(),
+        "adjustments.csv",
+        "月份,员工编号,类型,金额,原因\n2025-01,E1,loss,-50,迟到罚款\n2025-01,E1,loss,-50,迟到罚款\n2025-01,E1,loss,-80.5,客户投诉\n",
+    );
+    let loaded = read(dir.path()).unwrap();
+    let adjustments = loaded.dataset.get(Table::Adjustments).unwrap();
+    assert_eq!(
+        adjustments
+            .column("amount")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .to_vec(),
+        [Some(-5_000), Some(-5_000), Some(-8_050)]
+    );
+    assert!(loaded.quality.is_empty(), "{:?}", loaded.quality);
+}
