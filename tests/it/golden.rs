@@ -179,33 +179,23 @@ fn customer_service_scheme_matches_hand_computed_scores() {
     assert_eq!(rows.len(), 8, "H (operations) has no row");
     assert!(rows.iter().all(|r| r.employee_id != "H"));
 
-    let a = row(rows, "A");
-    assert_eq!(points(a), [100.0, 100.0, 100.0, 100.0]);
-    assert_eq!(
-        (a.total_score, a.grade.as_deref()),
-        (Some(100.0), Some("卓越"))
-    );
-
-    let b = row(rows, "B");
-    assert_eq!(points(b), [90.0, 90.0, 90.0, 0.0]);
-    assert_eq!(
-        (b.total_score, b.grade.as_deref()),
-        (Some(72.0), Some("一般"))
-    );
-
-    let c = row(rows, "C");
-    assert_eq!(points(c), [80.0, 80.0, 80.0, 83.0]);
-    assert_eq!(
-        (c.total_score, c.grade.as_deref()),
-        (Some(80.6), Some("良好"))
-    );
-
-    let d = row(rows, "D");
-    assert_eq!(points(d), [0.0, 0.0, 0.0, 98.0]);
-    assert_eq!(
-        (d.total_score, d.grade.as_deref()),
-        (Some(19.6), Some("不及格"))
-    );
+    // (employee, points per item, total, grade)
+    let expected: [(&str, [f64; 4], f64, &str); 5] = [
+        ("A", [100.0, 100.0, 100.0, 100.0], 100.0, "卓越"),
+        ("B", [90.0, 90.0, 90.0, 0.0], 72.0, "一般"),
+        ("C", [80.0, 80.0, 80.0, 83.0], 80.6, "良好"),
+        ("D", [0.0, 0.0, 0.0, 98.0], 19.6, "不及格"),
+        ("I", [90.0, 90.0, 100.0, 100.0], 94.0, "优秀"),
+    ];
+    for (id, item_points, total, grade) in expected {
+        let r = row(rows, id);
+        assert_eq!(points(r), item_points, "{id}");
+        assert_eq!(
+            (r.total_score, r.grade.as_deref()),
+            (Some(total), Some(grade)),
+            "{id}"
+        );
+    }
 
     let e = row(rows, "E");
     assert_eq!(points(e), [0.0, 0.0, 0.0, 0.0]);
@@ -232,13 +222,6 @@ fn customer_service_scheme_matches_hand_computed_scores() {
     assert!(!g.eligible);
     assert_eq!((g.total_score, g.grade.as_deref()), (None, None));
     assert_eq!(g.flags, ["not_eligible: absent_days 21 > 20"]);
-
-    let i = row(rows, "I");
-    assert_eq!(points(i), [90.0, 90.0, 100.0, 100.0]);
-    assert_eq!(
-        (i.total_score, i.grade.as_deref()),
-        (Some(94.0), Some("优秀"))
-    );
 }
 
 #[test]
