@@ -182,7 +182,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
             }
             let started = Instant::now();
-            let scheme = kpi_io::read_scheme(&scheme)?;
+            let scheme = checked_scheme(&scheme)?;
             let loaded = load(&data)?;
             for warning in kpi::scheme_warnings(&scheme, &loaded.dataset) {
                 eprintln!("warning: {warning}");
@@ -208,7 +208,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { scheme, data } => {
-            let parsed = kpi_io::read_scheme(&scheme)?;
+            let (parsed, findings) = kpi_io::check_scheme_file(&scheme)?;
+            for finding in &findings {
+                println!("{}: {finding}", scheme.display());
+            }
+            let errors = findings.iter().filter(|f| f.issue.is_error).count();
+            if errors > 0 {
+                bail!(
+                    "{}: {errors} error(s); `kpi run` refuses this scheme",
+                    scheme.display()
+                );
+            }
             if let Some(dir) = data {
                 let loaded = load(&dir)?;
                 let metrics = kpi_core::compute_metrics(&loaded.dataset)?;
@@ -228,6 +238,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Reads a scheme, refusing it on its first error and printing its warnings.
+fn checked_scheme(path: &Path) -> Result<Scheme> {
+    let (scheme, findings) = kpi_io::check_scheme_file(path)?;
+    if let Some(first) = findings.iter().find(|f| f.issue.is_error) {
+        return Err(kpi_io::Error::Scheme {
+            path: path.into(),
+            line: first.line,
+            key: first.issue.path.clone(),
+            message: first.issue.message.clone(),
+        }
+        .into());
+    }
+    for finding in &findings {
+        eprintln!("{}: {finding}", path.display());
+    }
+    Ok(scheme)
 }
 
 fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {

@@ -322,9 +322,45 @@ impl Scheme {
         item.missing.unwrap_or(self.scheme.missing)
     }
 
-    /// Checks what the engine needs to score: known metrics, positive weights,
-    /// unique ids, non-empty bands and a grade table read best first.
+    /// Checks a scheme: errors for what the engine cannot score unambiguously
+    /// (unknown metrics, non-positive weights, duplicate ids, bands that
+    /// overlap or leave a gap, a grade table not read best first) and
+    /// warnings for what is legal but suspect (weights not adding up to 100,
+    /// bands not covering every value, more than 5 or 9 KPIs for a role).
     pub fn check(&self) -> Vec<SchemeIssue> {
+        let mut issues = self.check_structure();
+        for (i, item) in self.items.iter().enumerate() {
+            if let Rule::Bands { bands, .. } = &item.rule {
+                issues.extend(band_issues(&format!("items[{i}].rule.bands"), bands));
+            }
+        }
+        let warn = |path: &str, message: String| SchemeIssue {
+            path: path.into(),
+            message,
+            is_error: false,
+        };
+        let total: f64 = self.items.iter().map(|i| i.weight).sum();
+        if !self.items.is_empty() && (total - 100.0).abs() > 1e-9 {
+            issues.push(warn(
+                "items",
+                format!(
+                    "item weights add up to {}, not 100; the total is Σ weight × points / {}",
+                    fmt_num(total),
+                    fmt_num(total)
+                ),
+            ));
+        }
+        // Seed 000 特征二: at most 3 KPIs per person is the recommended design.
+        let n = self.items.len();
+        if n > 9 {
+            issues.push(warn("items", format!("{n} KPIs for one role; more than 9 dilutes every item (seed 000 recommends at most 3)")));
+        } else if n > 5 {
+            issues.push(warn("items", format!("{n} KPIs for one role; more than 5 is hard to steer by (seed 000 recommends at most 3)")));
+        }
+        issues
+    }
+
+    fn check_structure(&self) -> Vec<SchemeIssue> {
         let mut issues = Vec::new();
         let mut error = |path: String, message: String| {
             issues.push(SchemeIssue {
@@ -413,6 +449,69 @@ impl Scheme {
         }
         issues
     }
+}
+
+/// Overlaps and gaps between bands, read in order of their lower edge.
+fn band_issues(path: &str, bands: &[Band]) -> Vec<SchemeIssue> {
+    let mut issues = Vec::new();
+    let mut order: Vec<usize> = (0..bands.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| bands[i].min.unwrap_or(f64::NEG_INFINITY);
+        key(a).total_cmp(&key(b)).then(a.cmp(&b))
+    });
+    let range = |b: &Band| {
+        format!(
+            "{}–{}",
+            b.min.map_or("−∞".to_string(), fmt_num),
+            b.max.map_or("+∞".to_string(), fmt_num)
+        )
+    };
+    for pair in order.windows(2) {
+        let (i, j) = (pair[0], pair[1]);
+        let (lower, upper) = (&bands[i], &bands[j]);
+        let upper_min = upper.min.unwrap_or(f64::NEG_INFINITY);
+        let lower_max = lower.max.unwrap_or(f64::INFINITY);
+        if lower_max > upper_min {
+            issues.push(SchemeIssue {
+                path: format!("{path}[{j}]"),
+                message: format!(
+                    "bands[{i}] ({}) and bands[{j}] ({}) overlap: a value in both is ambiguous",
+                    range(lower),
+                    range(upper)
+                ),
+                is_error: true,
+            });
+        } else if lower_max < upper_min {
+            issues.push(SchemeIssue {
+                path: format!("{path}[{j}]"),
+                message: format!(
+                    "gap between bands[{i}] ({}) and bands[{j}] ({}): values from {} to {} are in no band",
+                    range(lower),
+                    range(upper),
+                    fmt_num(lower_max),
+                    fmt_num(upper_min)
+                ),
+                is_error: true,
+            });
+        }
+    }
+    if let (Some(&first), Some(&last)) = (order.first(), order.last()) {
+        if let Some(min) = bands[first].min {
+            issues.push(SchemeIssue {
+                path: format!("{path}[{first}]"),
+                message: format!("no band below {}: lower values score 0", fmt_num(min)),
+                is_error: false,
+            });
+        }
+        if let Some(max) = bands[last].max {
+            issues.push(SchemeIssue {
+                path: format!("{path}[{last}]"),
+                message: format!("no band above {}: higher values score 0", fmt_num(max)),
+                is_error: false,
+            });
+        }
+    }
+    issues
 }
 
 fn suggest(unknown: &str) -> String {
@@ -582,6 +681,66 @@ mod tests {
             cap: None,
         };
         assert_eq!(rule.apply(132.0).points, -100.0);
+    }
+
+    #[test]
+    fn the_seed_designer_table_is_an_overlap_naming_both_rows() {
+        // Seed 000 designer pay: 80+ full, 70–80 60%, 60–70 40%, and 60–70 listed again.
+        let band = |min: f64, max: Option<f64>, points: f64| Band {
+            min: Some(min),
+            max,
+            points,
+        };
+        let bands = [
+            band(80.0, None, 100.0),
+            band(70.0, Some(80.0), 60.0),
+            band(60.0, Some(70.0), 40.0),
+            band(60.0, Some(70.0), 0.0),
+        ];
+        let issues = band_issues("items[0].rule.bands", &bands);
+        let errors: Vec<String> = issues
+            .iter()
+            .filter(|i| i.is_error)
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "items[0].rule.bands[3]: bands[2] (60–70) and bands[3] (60–70) overlap: a value in both is ambiguous"
+            ]
+        );
+        assert!(
+            issues
+                .iter()
+                .any(|i| !i.is_error && i.message == "no band below 60: lower values score 0")
+        );
+    }
+
+    #[test]
+    fn gaps_between_bands_are_errors() {
+        let bands = [
+            Band {
+                min: Some(0.5),
+                max: None,
+                points: 100.0,
+            },
+            Band {
+                min: Some(0.2),
+                max: Some(0.3),
+                points: 80.0,
+            },
+            Band {
+                min: None,
+                max: Some(0.2),
+                points: 0.0,
+            },
+        ];
+        let issues = band_issues("b", &bands);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(
+            issues[0].message,
+            "gap between bands[1] (0.2–0.3) and bands[0] (0.5–+∞): values from 0.3 to 0.5 are in no band"
+        );
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub use alias::{ALIASES, aliases, canonical_column, chinese_header, fold_header}
 pub use error::{Error, Position, Result};
 pub use quality::{QualityNote, quality_frame};
 pub use reader::{EXTENSIONS, Loaded, read_dataset};
-pub use scheme_file::{line_of_key, parse_scheme, read_scheme, scheme_error};
+pub use scheme_file::{
+    Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,
+};
 pub use synthetic::{GenOptions, generate};
 pub use writer::{DataFormat, HeaderLanguage, WriteOptions, write_dataset};

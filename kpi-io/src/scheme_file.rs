@@ -9,6 +9,30 @@ use kpi_core::{Scheme, SchemeIssue};
 
 use crate::error::{Error, Result};
 
+/// A scheme issue with the line of its key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// 1-based line of the key path (0 when unknown).
+    pub line: usize,
+    /// The issue.
+    pub issue: SchemeIssue,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = if self.issue.is_error {
+            "error"
+        } else {
+            "warning"
+        };
+        write!(
+            f,
+            "{level}: line {}: {}: {}",
+            self.line, self.issue.path, self.issue.message
+        )
+    }
+}
+
 /// Reads and checks a scheme file; any error-level issue is an error.
 pub fn read_scheme(path: impl AsRef<Path>) -> Result<Scheme> {
     let path = path.as_ref();
@@ -16,8 +40,33 @@ pub fn read_scheme(path: impl AsRef<Path>) -> Result<Scheme> {
     parse_scheme(&text, path)
 }
 
+/// Reads a scheme file and returns every issue found, errors and warnings,
+/// each with its line; only a file that does not parse is an error.
+pub fn check_scheme_file(path: impl AsRef<Path>) -> Result<(Scheme, Vec<Finding>)> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let scheme = deserialize(&text, path)?;
+    let findings = scheme
+        .check()
+        .into_iter()
+        .map(|issue| Finding {
+            line: line_of_key(&text, &issue.path).unwrap_or(0),
+            issue,
+        })
+        .collect();
+    Ok((scheme, findings))
+}
+
 /// Parses and checks scheme text; `path` is only used in messages.
 pub fn parse_scheme(text: &str, path: &Path) -> Result<Scheme> {
+    let scheme = deserialize(text, path)?;
+    if let Some(issue) = scheme.check().into_iter().find(|i| i.is_error) {
+        return Err(scheme_error(text, path, &issue));
+    }
+    Ok(scheme)
+}
+
+fn deserialize(text: &str, path: &Path) -> Result<Scheme> {
     let scheme: Scheme = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(0, |s| line_of(text, s.start));
         Error::Scheme {
@@ -27,9 +76,6 @@ pub fn parse_scheme(text: &str, path: &Path) -> Result<Scheme> {
             message: e.message().trim().to_string(),
         }
     })?;
-    if let Some(issue) = scheme.check().into_iter().find(|i| i.is_error) {
-        return Err(scheme_error(text, path, &issue));
-    }
     Ok(scheme)
 }
 

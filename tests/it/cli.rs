@@ -348,3 +348,69 @@ fn a_missing_attendance_table_is_warned_about() {
     );
     assert!(!read(&dir.path().join("out/scores.csv")).contains(",false,"));
 }
+
+/// Seed 000's designer pay table lists 60–70 twice; the second item leaves 0.8–0.9 uncovered.
+const DESIGNER: &str = r#"[scheme]
+id = "designer"
+name = "美工绩效 (seed 000)"
+roles = ["美工"]
+
+[[items]]
+id = "on_time"
+metric = "on_time_rate"
+weight = 60
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.8, points = 100 }, { min = 0.7, max = 0.8, points = 60 }, { min = 0.6, max = 0.7, points = 40 }, { min = 0.6, max = 0.7, points = 0 }] }
+
+[[items]]
+id = "pass"
+metric = "pass_rate"
+weight = 30
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.9, points = 100 }, { max = 0.8, points = 50 }] }
+"#;
+
+#[test]
+fn validate_lists_every_issue_with_its_line_and_run_refuses_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("designer.toml"), DESIGNER).unwrap();
+    let out = kpi(&["validate", "--scheme", "designer.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "designer.toml: error: line 10: items[0].rule.bands[3]: bands[2] (0.6–0.7) and bands[3] (0.6–0.7) overlap: a value in both is ambiguous",
+            "designer.toml: warning: line 10: items[0].rule.bands[2]: no band below 0.6: lower values score 0",
+            "designer.toml: error: line 16: items[1].rule.bands[0]: gap between bands[1] (−∞–0.8) and bands[0] (0.9–+∞): values from 0.8 to 0.9 are in no band",
+            "designer.toml: warning: line 6: items: item weights add up to 90, not 100; the total is Σ weight × points / 90",
+        ]
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr.trim(),
+        "error: designer.toml: 2 error(s); `kpi run` refuses this scheme"
+    );
+
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
+        dir.path(),
+    );
+    let out = kpi(
+        &[
+            "run",
+            "--data",
+            "data",
+            "--scheme",
+            "designer.toml",
+            "--export",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("error: designer.toml:10: items[0].rule.bands[3]: bands[2]")
+    );
+    assert!(!dir.path().join("out").exists());
+}
