@@ -11,7 +11,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod explain;
+
 use std::path::{Path, PathBuf};
+
+pub use explain::{Lang, explain};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;

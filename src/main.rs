@@ -93,6 +93,24 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Explain one employee's score for one period, item by item.
+    Explain {
+        /// Dataset directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Scheme file (TOML).
+        #[arg(long)]
+        scheme: PathBuf,
+        /// Employee id.
+        #[arg(long)]
+        employee: String,
+        /// Period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// Language.
+        #[arg(long, value_enum, default_value_t = kpi::Lang::Zh)]
+        lang: kpi::Lang,
+    },
     /// Print the data contract: tables, columns, kinds and header aliases.
     Schema,
 }
@@ -230,6 +248,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 scheme.display(),
                 parsed.items.len(),
                 parsed.grades.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain {
+            data,
+            scheme,
+            employee,
+            period,
+            lang,
+        } => {
+            if Month::parse(&period).is_none() {
+                bail!("--period `{period}` is not a month (expected YYYY-MM)");
+            }
+            let scheme = checked_scheme(&scheme)?;
+            let loaded = load(&data)?;
+            let scored = score_dataset(&loaded.dataset, &scheme)?;
+            print!(
+                "{}",
+                kpi::explain(&scored, &scheme, &employee, &period, lang)?
             );
             Ok(ExitCode::SUCCESS)
         }

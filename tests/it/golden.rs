@@ -299,3 +299,44 @@ fn a_scheme_needing_absent_columns_is_a_clear_error() {
         "scheme key `items[3].metric` needs column `responses` of table `employee_daily`, which the dataset lacks"
     );
 }
+
+#[test]
+fn explain_shows_each_item_with_its_inputs_rule_and_contribution() {
+    let scheme = kpi::builtin_scheme().unwrap();
+    let data = dataset();
+    let scored = kpi::score_dataset(&data, &scheme).unwrap();
+    let text = kpi::explain(&scored, &scheme, "C", "2025-01", kpi::Lang::En).unwrap();
+    assert_eq!(
+        text,
+        "C · S01 · T1 · customer_service · 2025-01 — 客服月度绩效考核
+  咨询转化率 [inquiry_conversion]: 20.00% = 20 / 100 (order_buyers / inquiries)
+      rule: band ≥0.2 and <0.3 → 80; points 80 × weight 35 → adds 28.00
+  下单成功率 [payment_rate]: 60.00% = 12 / 20 (paid_buyers / order_buyers)
+      rule: band ≥0.6 and <0.8 → 80; points 80 × weight 25 → adds 20.00
+  客单价 [cs_aov]: ¥50.00 = 600 / 12 (cs_sales / paid_buyers)
+      rule: band ≥50 and <80 → 80; points 80 × weight 20 → adds 16.00
+  平均响应时间 [avg_response_seconds]: 40.5 s = 405 / 10 (response_seconds / responses)
+      rule: 100 − 2 × 8.5 = 83; points 83 × weight 20 → adds 16.60
+total 80.60 → grade 良好
+"
+    );
+    let g = kpi::explain(&scored, &scheme, "G", "2025-01", kpi::Lang::Zh).unwrap();
+    assert!(
+        g.ends_with("本期不参与考核: not_eligible: absent_days 21 > 20\n"),
+        "{g}"
+    );
+    let h = kpi::explain(&scored, &scheme, "H", "2025-01", kpi::Lang::Zh)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        h,
+        "employee `H` is `operations`; scheme `customer_service` scores customer_service"
+    );
+    let late = kpi::explain(&scored, &scheme, "C", "2025-02", kpi::Lang::Zh)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        late,
+        "employee `C` has no score for 2025-02; months with activity: 2025-01"
+    );
+}

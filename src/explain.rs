@@ -1,0 +1,210 @@
+//! `kpi explain`: one employee's score for one period, item by item, in
+//! words an employee can check.
+
+use anyhow::Result;
+
+use kpi_core::{Level, Scheme, ScoreRow, Unit, fmt_num, metric};
+
+use crate::Scored;
+
+/// Language of an explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// 中文.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+struct Words {
+    rule: &'static str,
+    points: &'static str,
+    weight: &'static str,
+    contribution: &'static str,
+    total: &'static str,
+    grade: &'static str,
+    not_eligible: &'static str,
+    missing: &'static str,
+    notes: &'static str,
+}
+
+const ZH: Words = Words {
+    rule: "规则",
+    points: "得分",
+    weight: "权重",
+    contribution: "计入总分",
+    total: "总分",
+    grade: "等级",
+    not_eligible: "本期不参与考核",
+    missing: "缺失",
+    notes: "备注",
+};
+
+const EN: Words = Words {
+    rule: "rule",
+    points: "points",
+    weight: "weight",
+    contribution: "adds",
+    total: "total",
+    grade: "grade",
+    not_eligible: "not scored this period",
+    missing: "missing",
+    notes: "notes",
+};
+
+fn value_text(unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Ratio => format!("{:.2}%", value * 100.0),
+        Unit::Money => format!("¥{value:.2}"),
+        Unit::Seconds => format!("{} s", fmt_num(value)),
+        Unit::Hours => format!("{} h", fmt_num(value)),
+        Unit::Count | Unit::Number => fmt_num(value),
+    }
+}
+
+/// The explanation of `employee` in `period`, or an error saying why there is none.
+pub fn explain(
+    scored: &Scored,
+    scheme: &Scheme,
+    employee: &str,
+    period: &str,
+    lang: Lang,
+) -> Result<String> {
+    let Some(row) = scored
+        .scores
+        .rows
+        .iter()
+        .find(|r| r.employee_id == employee && r.period == period)
+    else {
+        return Err(not_found(scored, scheme, employee, period));
+    };
+    Ok(render(row, scheme, lang))
+}
+
+fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> anyhow::Error {
+    let frame = &scored.metrics.employee;
+    let column = |name: &str| -> Vec<Option<String>> {
+        frame
+            .column(name)
+            .ok()
+            .and_then(|c| c.str().ok().cloned())
+            .map(|c| c.iter().map(|v| v.map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let (ids, roles, periods) = (column("employee_id"), column("role"), column("period"));
+    let rows: Vec<usize> = (0..ids.len())
+        .filter(|&i| ids[i].as_deref() == Some(employee))
+        .collect();
+    if rows.is_empty() {
+        return anyhow::anyhow!("employee `{employee}` has no activity in the dataset");
+    }
+    let role = rows
+        .iter()
+        .find_map(|&i| roles[i].clone())
+        .unwrap_or_default();
+    if !scheme.scheme.roles.iter().any(|r| r.id() == role) {
+        let scored: Vec<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
+        return anyhow::anyhow!(
+            "employee `{employee}` is `{role}`; scheme `{}` scores {}",
+            scheme.scheme.id,
+            scored.join(", ")
+        );
+    }
+    let mut months: Vec<String> = rows.iter().filter_map(|&i| periods[i].clone()).collect();
+    months.sort();
+    months.dedup();
+    anyhow::anyhow!(
+        "employee `{employee}` has no score for {period}; months with activity: {}",
+        months.join(", ")
+    )
+}
+
+fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
+    let w = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    let mut out = format!(
+        "{} · {} · {} · {} · {} — {}\n",
+        row.employee_id,
+        row.store_id.as_deref().unwrap_or("-"),
+        row.team_id.as_deref().unwrap_or("-"),
+        row.role,
+        row.period,
+        scheme.scheme.name
+    );
+    if !row.eligible {
+        out.push_str(&format!("{}: {}\n", w.not_eligible, row.flags.join("; ")));
+        return out;
+    }
+    for (item, score) in scheme.items.iter().zip(&row.items) {
+        let m = metric(Level::Employee, &item.metric).expect("scored metrics are known");
+        let label = item.label.clone().unwrap_or_else(|| match lang {
+            Lang::Zh => m.zh.to_string(),
+            Lang::En => m.en.to_string(),
+        });
+        let inputs = m.inputs();
+        let value = match (score.value, score.numerator, score.denominator) {
+            (Some(v), Some(n), Some(d)) => format!(
+                "{} = {} / {} ({})",
+                value_text(m.unit, v),
+                fmt_num(n),
+                fmt_num(d),
+                inputs.join(" / ")
+            ),
+            (Some(v), Some(n), None) => format!(
+                "{} ({} {})",
+                value_text(m.unit, v),
+                inputs.join(""),
+                fmt_num(n)
+            ),
+            (Some(v), _, _) => value_text(m.unit, v),
+            (None, ..) => format!(
+                "{} ({})",
+                w.missing,
+                score.missing_reason.as_deref().unwrap_or("-")
+            ),
+        };
+        out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
+        let points = score.points.map_or("-".to_string(), fmt_num);
+        let contribution = score
+            .contribution
+            .map_or("-".to_string(), |c| format!("{c:.2}"));
+        out.push_str(&format!(
+            "      {}: {}; {} {points} × {} {} → {} {contribution}\n",
+            w.rule,
+            score.rule,
+            w.points,
+            w.weight,
+            fmt_num(score.weight),
+            w.contribution,
+        ));
+    }
+    let total = row
+        .total_score
+        .map_or("-".to_string(), |t| format!("{t:.2}"));
+    out.push_str(&format!(
+        "{} {total} → {} {}\n",
+        w.total,
+        w.grade,
+        row.grade.as_deref().unwrap_or("-")
+    ));
+    let notes: Vec<&String> = row
+        .flags
+        .iter()
+        .filter(|f| !f.starts_with("missing:"))
+        .collect();
+    if !notes.is_empty() {
+        out.push_str(&format!(
+            "{}: {}\n",
+            w.notes,
+            notes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    out
+}
