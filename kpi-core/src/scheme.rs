@@ -106,6 +106,28 @@ pub enum Rule {
         /// The bands, in any order.
         bands: Vec<Band>,
     },
+    /// `base + points_per_unit × (value − pivot) / unit`, kept within
+    /// `floor..=cap`: points rise above the pivot and fall below it (seed 002:
+    /// 咨询转化率 +5 per percentage point above 34%, −5 below). With `pivot = 0`,
+    /// `base = 0`, `points_per_unit = 100` it scores a target ratio as a
+    /// percentage, floored at 50 and capped at 150 (seed 000 第11条).
+    Linear {
+        /// The value at which the item scores `base`.
+        pivot: f64,
+        /// Points at the pivot.
+        base: f64,
+        /// Points per unit above the pivot (and minus per unit below).
+        points_per_unit: f64,
+        /// Size of one unit in the metric's unit (0.01 for a percentage point).
+        #[serde(default = "one")]
+        unit: f64,
+        /// Lowest points; none means no lower limit.
+        #[serde(default)]
+        floor: Option<f64>,
+        /// Highest points; none means no upper limit.
+        #[serde(default)]
+        cap: Option<f64>,
+    },
     /// `start + points_per_unit × units`, where units counts how far the value
     /// is past `threshold` (above or below), kept within `floor..=cap`.
     PerUnit {
@@ -250,14 +272,7 @@ impl Rule {
                     units = units.floor();
                 }
                 let raw = start + points_per_unit * units;
-                let mut points = raw;
-                if let Some(floor) = floor {
-                    points = points.max(*floor);
-                }
-                if let Some(cap) = cap {
-                    points = points.min(*cap);
-                }
-                let mut rule = format!(
+                let rule = format!(
                     "{} {} {} × {} = {}",
                     fmt_num(*start),
                     if *points_per_unit < 0.0 { "−" } else { "+" },
@@ -265,13 +280,45 @@ impl Rule {
                     fmt_num(units),
                     fmt_num(raw)
                 );
-                if points != raw {
-                    rule.push_str(&format!(", kept within limits → {}", fmt_num(points)));
-                }
-                Applied { points, rule }
+                within_limits(raw, *floor, *cap, rule)
+            }
+            Rule::Linear {
+                pivot,
+                base,
+                points_per_unit,
+                unit,
+                floor,
+                cap,
+            } => {
+                let units = (value - pivot) / unit;
+                let raw = base + points_per_unit * units;
+                let rule = format!(
+                    "{} {} {} × {} = {}",
+                    fmt_num(*base),
+                    if units < 0.0 { "−" } else { "+" },
+                    fmt_num(*points_per_unit),
+                    fmt_num(units.abs()),
+                    fmt_num(raw)
+                );
+                within_limits(raw, *floor, *cap, rule)
             }
         }
     }
+}
+
+/// Keeps raw points within the limits and says so in the rule text.
+fn within_limits(raw: f64, floor: Option<f64>, cap: Option<f64>, mut rule: String) -> Applied {
+    let mut points = raw;
+    if let Some(floor) = floor {
+        points = points.max(floor);
+    }
+    if let Some(cap) = cap {
+        points = points.min(cap);
+    }
+    if points != raw {
+        rule.push_str(&format!(", kept within limits → {}", fmt_num(points)));
+    }
+    Applied { points, rule }
 }
 
 fn band_text(band: &Band, direction: Direction) -> String {
@@ -420,6 +467,9 @@ impl Scheme {
                     }
                 }
                 Rule::PerUnit {
+                    unit, floor, cap, ..
+                }
+                | Rule::Linear {
                     unit, floor, cap, ..
                 } => {
                     if !(unit.is_finite() && *unit > 0.0) {
@@ -658,6 +708,47 @@ mod tests {
                 .points,
             points
         );
+    }
+
+    fn linear(floor: Option<f64>, cap: Option<f64>) -> Rule {
+        // Seed 002: 咨询转化率 34% is the baseline, ±5 points per percentage point.
+        Rule::Linear {
+            pivot: 0.34,
+            base: 100.0,
+            points_per_unit: 5.0,
+            unit: 0.01,
+            floor,
+            cap,
+        }
+    }
+
+    #[rstest]
+    #[case(0.34, 100.0)]
+    #[case(0.36, 110.0)]
+    #[case(0.30, 80.0)]
+    #[case(0.0, -70.0)]
+    fn linear_around_a_baseline(#[case] value: f64, #[case] points: f64) {
+        let got = linear(None, None).apply(value).points;
+        assert!((got - points).abs() < 1e-9, "{value}: {got}");
+    }
+
+    #[test]
+    fn linear_within_floor_and_cap_and_as_target_ratio() {
+        assert_eq!(linear(Some(90.0), Some(105.0)).apply(0.40).points, 105.0);
+        assert_eq!(linear(Some(90.0), Some(105.0)).apply(0.20).points, 90.0);
+        // Seed 000 第11条: actual / target, floored at 50% and capped at 150%.
+        let ratio = Rule::Linear {
+            pivot: 0.0,
+            base: 0.0,
+            points_per_unit: 100.0,
+            unit: 1.0,
+            floor: Some(50.0),
+            cap: Some(150.0),
+        };
+        assert_eq!(ratio.apply(0.3).points, 50.0);
+        assert_eq!(ratio.apply(0.8).points, 80.0);
+        assert_eq!(ratio.apply(2.0).points, 150.0);
+        assert_eq!(ratio.apply(2.0).rule, "0 + 100 × 2 = 200, kept within limits → 150");
     }
 
     #[test]
