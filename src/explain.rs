@@ -27,6 +27,7 @@ struct Words {
     not_eligible: &'static str,
     missing: &'static str,
     notes: &'static str,
+    bonus: &'static str,
 }
 
 const ZH: Words = Words {
@@ -39,6 +40,7 @@ const ZH: Words = Words {
     not_eligible: "本期不参与考核",
     missing: "缺失",
     notes: "备注",
+    bonus: "加分",
 };
 
 const EN: Words = Words {
@@ -51,6 +53,7 @@ const EN: Words = Words {
     not_eligible: "not scored this period",
     missing: "missing",
     notes: "notes",
+    bonus: "bonus",
 };
 
 fn value_text(unit: Unit, value: f64) -> String {
@@ -179,6 +182,38 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
             w.weight,
             fmt_num(score.weight),
             w.contribution,
+        ));
+    }
+    for (section, score) in scheme.sections.iter().zip(&row.sections) {
+        let score = score.map_or("-".to_string(), |s| format!("{s:.2}"));
+        out.push_str(&format!(
+            "  {} [{}]: {score} × {} {}\n",
+            section.label.as_deref().unwrap_or(&section.id),
+            section.id,
+            w.weight,
+            fmt_num(section.weight)
+        ));
+    }
+    for (bonus, score) in scheme.bonus.iter().zip(&row.bonus_items) {
+        let m = metric(Level::Employee, &bonus.metric).expect("scored metrics are known");
+        let value = score.value.map_or_else(
+            || {
+                format!(
+                    "{} ({})",
+                    w.missing,
+                    score.missing_reason.as_deref().unwrap_or("-")
+                )
+            },
+            |v| value_text(m.unit, v),
+        );
+        out.push_str(&format!(
+            "  {} [{}]: {value}\n      {}: {}; {} +{}\n",
+            bonus.label.as_deref().unwrap_or(m.zh),
+            bonus.id,
+            w.rule,
+            score.rule,
+            w.bonus,
+            fmt_num(score.points.unwrap_or(0.0))
         ));
     }
     let total = row

@@ -17,8 +17,16 @@ pub struct Scheme {
     /// Who is scored in a period.
     #[serde(default)]
     pub eligibility: Eligibility,
+    /// Sections that items belong to, each weighted into the total
+    /// (KPI 60 / KO 30 / attitude 5 / attendance 5). Without sections the
+    /// items are weighted into the total directly.
+    #[serde(default)]
+    pub sections: Vec<Section>,
     /// The scored items, in the order they are shown.
     pub items: Vec<Item>,
+    /// Bonus items: points added on top of the weighted total, each capped.
+    #[serde(default)]
+    pub bonus: Vec<Bonus>,
     /// The grade table, best grade first.
     #[serde(default)]
     pub grades: Vec<Grade>,
@@ -86,13 +94,61 @@ pub struct Item {
     pub label: Option<String>,
     /// The metric id this item scores (an employee metric of the catalogue).
     pub metric: String,
-    /// Weight of the item in the total.
+    /// Weight of the item in its section (or in the total without sections).
     pub weight: f64,
+    /// The section id, required when the scheme has sections.
+    #[serde(default)]
+    pub section: Option<String>,
     /// Overrides the scheme's missing-value policy for this item.
     #[serde(default)]
     pub missing: Option<MissingPolicy>,
     /// How the metric value becomes points.
     pub rule: Rule,
+}
+
+/// A section of items, weighted into the total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    /// Stable id, the `section.<id>` column of `scores`.
+    pub id: String,
+    /// Label shown to people.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Weight of the section in the total.
+    pub weight: f64,
+    /// How the section's items make its score.
+    #[serde(default)]
+    pub combine: Combine,
+}
+
+/// How a section's items make the section score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// `Σ weight × points / Σ weight`.
+    #[default]
+    Weighted,
+    /// The plain average of the items' points.
+    Average,
+}
+
+/// A bonus item: its points are added on top of the total, at most `cap`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bonus {
+    /// Stable id, a `points.<id>` column of `scores`.
+    pub id: String,
+    /// Label shown to people.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The metric id (an employee metric).
+    pub metric: String,
+    /// How the metric value becomes bonus points (a missing value gives 0).
+    pub rule: Rule,
+    /// Most points this bonus adds (seed 002: each bonus item at most 5).
+    #[serde(default)]
+    pub cap: Option<f64>,
 }
 
 /// How a metric value becomes points.
@@ -376,9 +432,20 @@ impl Scheme {
     /// bands not covering every value, more than 5 or 9 KPIs for a role).
     pub fn check(&self) -> Vec<SchemeIssue> {
         let mut issues = self.check_structure();
-        for (i, item) in self.items.iter().enumerate() {
-            if let Rule::Bands { bands, .. } = &item.rule {
-                issues.extend(band_issues(&format!("items[{i}].rule.bands"), bands));
+        let rules = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("items[{i}]"), &item.rule))
+            .chain(
+                self.bonus
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (format!("bonus[{i}]"), &b.rule)),
+            );
+        for (path, rule) in rules {
+            if let Rule::Bands { bands, .. } = rule {
+                issues.extend(band_issues(&format!("{path}.rule.bands"), bands));
             }
         }
         let warn = |path: &str, message: String| SchemeIssue {
@@ -386,16 +453,23 @@ impl Scheme {
             message,
             is_error: false,
         };
-        let total: f64 = self.items.iter().map(|i| i.weight).sum();
-        if !self.items.is_empty() && (total - 100.0).abs() > 1e-9 {
-            issues.push(warn(
-                "items",
-                format!(
-                    "item weights add up to {}, not 100; the total is Σ weight × points / {}",
-                    fmt_num(total),
-                    fmt_num(total)
-                ),
-            ));
+        let sum_warning = |what: &str, total: f64| {
+            format!(
+                "{what} weights add up to {}, not 100; scores are Σ weight × points / {}",
+                fmt_num(total),
+                fmt_num(total)
+            )
+        };
+        if self.sections.is_empty() {
+            let total: f64 = self.items.iter().map(|i| i.weight).sum();
+            if !self.items.is_empty() && (total - 100.0).abs() > 1e-9 {
+                issues.push(warn("items", sum_warning("item", total)));
+            }
+        } else {
+            let total: f64 = self.sections.iter().map(|s| s.weight).sum();
+            if (total - 100.0).abs() > 1e-9 {
+                issues.push(warn("sections", sum_warning("section", total)));
+            }
         }
         // Seed 000 特征二: at most 3 KPIs per person is the recommended design.
         let n = self.items.len();
@@ -481,6 +555,73 @@ impl Scheme {
                         error(format!("{path}.rule.floor"), "floor is above cap".into());
                     }
                 }
+            }
+        }
+        for (i, section) in self.sections.iter().enumerate() {
+            if self.sections[..i].iter().any(|s| s.id == section.id) {
+                error(
+                    format!("sections[{i}].id"),
+                    format!("section id `{}` is used twice", section.id),
+                );
+            }
+            if !(section.weight.is_finite() && section.weight > 0.0) {
+                error(
+                    format!("sections[{i}].weight"),
+                    format!("weight must be positive, got {}", section.weight),
+                );
+            }
+            if !self
+                .items
+                .iter()
+                .any(|item| item.section.as_deref() == Some(&section.id))
+            {
+                error(
+                    format!("sections[{i}]"),
+                    format!("section `{}` has no items", section.id),
+                );
+            }
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            match (&item.section, self.sections.is_empty()) {
+                (None, false) => error(
+                    format!("items[{i}]"),
+                    format!(
+                        "item `{}` names no section; the scheme has sections",
+                        item.id
+                    ),
+                ),
+                (Some(s), true) => error(
+                    format!("items[{i}].section"),
+                    format!("section `{s}` is not defined: the scheme has no [[sections]]"),
+                ),
+                (Some(s), false) if !self.sections.iter().any(|x| &x.id == s) => {
+                    let known: Vec<&str> = self.sections.iter().map(|x| x.id.as_str()).collect();
+                    error(
+                        format!("items[{i}].section"),
+                        format!("unknown section `{s}`; sections are {}", known.join(", ")),
+                    )
+                }
+                _ => {}
+            }
+        }
+        for (i, bonus) in self.bonus.iter().enumerate() {
+            if self.items.iter().any(|x| x.id == bonus.id)
+                || self.bonus[..i].iter().any(|x| x.id == bonus.id)
+            {
+                error(
+                    format!("bonus[{i}].id"),
+                    format!("id `{}` is used twice", bonus.id),
+                );
+            }
+            if find_metric(&bonus.metric).is_none_or(|m| m.level != Level::Employee) {
+                error(
+                    format!("bonus[{i}].metric"),
+                    format!(
+                        "unknown employee metric `{}`{}",
+                        bonus.metric,
+                        suggest(&bonus.metric)
+                    ),
+                );
             }
         }
         for (i, grade) in self.grades.iter().enumerate() {
@@ -748,7 +889,10 @@ mod tests {
         assert_eq!(ratio.apply(0.3).points, 50.0);
         assert_eq!(ratio.apply(0.8).points, 80.0);
         assert_eq!(ratio.apply(2.0).points, 150.0);
-        assert_eq!(ratio.apply(2.0).rule, "0 + 100 × 2 = 200, kept within limits → 150");
+        assert_eq!(
+            ratio.apply(2.0).rule,
+            "0 + 100 × 2 = 200, kept within limits → 150"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
-use crate::scheme::{MissingPolicy, Scheme, fmt_num};
+use crate::scheme::{Combine, MissingPolicy, Scheme, fmt_num};
 use crate::table::Table;
 
 /// One item of one employee-period, with everything needed to explain it.
@@ -54,6 +54,10 @@ pub struct ScoreRow {
     pub eligible: bool,
     /// One entry per scheme item, in scheme order (empty when not eligible).
     pub items: Vec<ItemScore>,
+    /// One score per scheme section, in scheme order (none when nothing in it was scored).
+    pub sections: Vec<Option<f64>>,
+    /// One entry per bonus item, points already capped.
+    pub bonus_items: Vec<ItemScore>,
     /// Bonus points added on top of the weighted total.
     pub bonus: Option<f64>,
     /// Weighted total, rounded half-up to 2 decimals; none when not eligible.
@@ -69,18 +73,21 @@ pub struct ScoreRow {
 pub struct Scores {
     /// Item ids, in scheme order.
     pub item_ids: Vec<String>,
+    /// Section ids, in scheme order.
+    pub section_ids: Vec<String>,
+    /// Bonus item ids, in scheme order.
+    pub bonus_ids: Vec<String>,
     /// Rows sorted by period and employee.
     pub rows: Vec<ScoreRow>,
 }
 
 /// Checks that the data can feed every item of the scheme.
 pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<()> {
-    for (i, item) in scheme.items.iter().enumerate() {
-        let path = format!("items[{i}].metric");
-        let Some(m) = metric(Level::Employee, &item.metric) else {
+    for (path, metric_id) in scored_metrics(scheme) {
+        let Some(m) = metric(Level::Employee, metric_id) else {
             return Err(Error::Scheme {
                 path,
-                message: format!("unknown employee metric `{}`", item.metric),
+                message: format!("unknown employee metric `{metric_id}`"),
             });
         };
         if metrics.employee_metrics.iter().any(|x| x.id == m.id) {
@@ -117,6 +124,21 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
         });
     }
     Ok(())
+}
+
+/// The metric of every item, then of every bonus item, with its key path.
+fn scored_metrics(scheme: &Scheme) -> impl Iterator<Item = (String, &str)> {
+    let items = scheme
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (format!("items[{i}].metric"), item.metric.as_str()));
+    let bonus = scheme
+        .bonus
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (format!("bonus[{i}].metric"), b.metric.as_str()));
+    items.chain(bonus)
 }
 
 /// Scores every employee-period of a covered role.
@@ -177,6 +199,8 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     }
     Ok(Scores {
         item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),
+        section_ids: scheme.sections.iter().map(|s| s.id.clone()).collect(),
+        bonus_ids: scheme.bonus.iter().map(|b| b.id.clone()).collect(),
         rows,
     })
 }
@@ -272,8 +296,8 @@ impl ItemColumns {
             metrics: Vec::new(),
         };
         let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
-        for item in &scheme.items {
-            let m = metric(Level::Employee, &item.metric).expect("checked by check_data");
+        for (_, metric_id) in scored_metrics(scheme) {
+            let m = metric(Level::Employee, metric_id).expect("checked by check_data");
             out.value.push(f64_values(frame, m.id)?);
             let (num, den) = match m.formula {
                 Formula::Ratio {
@@ -349,6 +373,8 @@ fn score_one(
         role: roster.and_then(|r| r.role.clone()).unwrap_or_default(),
         eligible: true,
         items: Vec::new(),
+        sections: Vec::new(),
+        bonus_items: Vec::new(),
         bonus: None,
         total_score: None,
         grade: None,
@@ -366,8 +392,6 @@ fn score_one(
         return out;
     }
     let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
-    let mut weighted = 0.0;
-    let mut weight_considered = 0.0;
     for (i, item) in scheme.items.iter().enumerate() {
         let m = columns.metrics[i];
         let value = at(&columns.value[i]);
@@ -391,10 +415,6 @@ fn score_one(
                 }
             }
         };
-        if let Some(p) = points {
-            weighted += p * item.weight;
-            weight_considered += item.weight;
-        }
         out.items.push(ItemScore {
             item: item.id.clone(),
             metric: m.id.to_string(),
@@ -408,20 +428,127 @@ fn score_one(
             missing_reason,
         });
     }
-    for item in &mut out.items {
-        item.contribution = item
-            .points
-            .filter(|_| weight_considered > 0.0)
-            .map(|p| p * item.weight / weight_considered);
+    let base = combine_items(scheme, &mut out);
+    let mut bonus_total = 0.0;
+    for (k, bonus) in scheme.bonus.iter().enumerate() {
+        let i = scheme.items.len() + k;
+        let m = columns.metrics[i];
+        let value = at(&columns.value[i]);
+        let numerator = columns.numerator[i].as_ref().and_then(at);
+        let denominator = columns.denominator[i].as_ref().and_then(at);
+        let (points, rule, missing_reason) = match value {
+            Some(v) => {
+                let applied = bonus.rule.apply(v);
+                match bonus.cap {
+                    Some(cap) if applied.points > cap => (
+                        cap,
+                        format!("{}, capped at {}", applied.rule, fmt_num(cap)),
+                        None,
+                    ),
+                    _ => (applied.points, applied.rule, None),
+                }
+            }
+            None => {
+                let reason = missing_reason(m, numerator, denominator, row.is_some());
+                (0.0, "missing → no bonus".to_string(), Some(reason))
+            }
+        };
+        bonus_total += points;
+        out.bonus_items.push(ItemScore {
+            item: bonus.id.clone(),
+            metric: m.id.to_string(),
+            value,
+            numerator,
+            denominator,
+            points: Some(points),
+            weight: 0.0,
+            contribution: Some(points),
+            rule,
+            missing_reason,
+        });
     }
-    if weight_considered > 0.0 {
-        let total = round_half_up(weighted / weight_considered, 2);
-        out.total_score = Some(total);
-        out.grade = scheme.grade_for(total).map(|g| g.label.clone());
-    } else {
-        out.flags.push("no item could be scored".into());
+    if !scheme.bonus.is_empty() {
+        out.bonus = Some(bonus_total);
+    }
+    match base {
+        Some(base) => {
+            let total = round_half_up(base + bonus_total, 2);
+            out.total_score = Some(total);
+            out.grade = scheme.grade_for(total).map(|g| g.label.clone());
+        }
+        None => out.flags.push("no item could be scored".into()),
     }
     out
+}
+
+/// Weighs the scored items into section scores and the base total (before
+/// bonus), and sets every item's contribution to it. Without sections the
+/// items form one group weighted into the total directly.
+fn combine_items(scheme: &Scheme, out: &mut ScoreRow) -> Option<f64> {
+    // (section index, section weight, combine) per group.
+    let groups: Vec<(Option<usize>, f64, Combine)> = if scheme.sections.is_empty() {
+        vec![(None, 1.0, Combine::Weighted)]
+    } else {
+        scheme
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (Some(i), s.weight, s.combine))
+            .collect()
+    };
+    let in_group = |item: usize, group: Option<usize>| match group {
+        None => true,
+        Some(g) => scheme.items[item].section.as_deref() == Some(scheme.sections[g].id.as_str()),
+    };
+    let item_weight = |item: usize, combine: Combine| match combine {
+        Combine::Weighted => scheme.items[item].weight,
+        Combine::Average => 1.0,
+    };
+    let mut group_scores = Vec::with_capacity(groups.len());
+    for &(group, _, combine) in &groups {
+        let scored: Vec<usize> = (0..scheme.items.len())
+            .filter(|&i| in_group(i, group) && out.items[i].points.is_some())
+            .collect();
+        let weight: f64 = scored.iter().map(|&i| item_weight(i, combine)).sum();
+        let score = (weight > 0.0).then(|| {
+            scored
+                .iter()
+                .map(|&i| out.items[i].points.unwrap_or(0.0) * item_weight(i, combine))
+                .sum::<f64>()
+                / weight
+        });
+        group_scores.push((score, weight));
+    }
+    let total_weight: f64 = groups
+        .iter()
+        .zip(&group_scores)
+        .filter(|(_, (score, _))| score.is_some())
+        .map(|((_, w, _), _)| w)
+        .sum();
+    if total_weight <= 0.0 {
+        return None;
+    }
+    for (&(group, group_weight, combine), &(score, weight)) in groups.iter().zip(&group_scores) {
+        if score.is_none() {
+            continue;
+        }
+        for i in (0..scheme.items.len()).filter(|&i| in_group(i, group)) {
+            out.items[i].contribution = out.items[i]
+                .points
+                .map(|p| p * item_weight(i, combine) / weight * group_weight / total_weight);
+        }
+    }
+    if !scheme.sections.is_empty() {
+        out.sections = group_scores.iter().map(|(score, _)| *score).collect();
+    }
+    Some(
+        groups
+            .iter()
+            .zip(&group_scores)
+            .filter_map(|((_, w, _), (score, _))| score.map(|s| s * w))
+            .sum::<f64>()
+            / total_weight,
+    )
 }
 
 /// Rounds half away from zero (四舍五入) at `places` decimals, reading the
@@ -467,6 +594,33 @@ impl Scores {
                 .collect();
             columns.push(Column::new(format!("points.{id}").into(), points));
         }
+        for (i, id) in self.bonus_ids.iter().enumerate() {
+            let points: Vec<Option<f64>> = self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.bonus_items
+                        .get(i)
+                        .and_then(|s| s.points)
+                        .map(|p| round_half_up(p, 4))
+                })
+                .collect();
+            columns.push(Column::new(format!("points.{id}").into(), points));
+        }
+        for (i, id) in self.section_ids.iter().enumerate() {
+            let score: Vec<Option<f64>> = self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.sections
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map(|p| round_half_up(p, 4))
+                })
+                .collect();
+            columns.push(Column::new(format!("section.{id}").into(), score));
+        }
         columns.push(Column::new(
             "bonus".into(),
             self.rows
@@ -494,7 +648,7 @@ impl Scores {
         let details: Vec<(&ScoreRow, &ItemScore)> = self
             .rows
             .iter()
-            .flat_map(|r| r.items.iter().map(move |i| (r, i)))
+            .flat_map(|r| r.items.iter().chain(&r.bonus_items).map(move |i| (r, i)))
             .collect();
         let text = |f: &dyn Fn(&ScoreRow, &ItemScore) -> Option<String>| -> Vec<Option<String>> {
             details.iter().map(|(r, i)| f(r, i)).collect()

@@ -381,7 +381,7 @@ fn validate_lists_every_issue_with_its_line_and_run_refuses_errors() {
             "designer.toml: error: line 10: items[0].rule.bands[3]: bands[2] (0.6–0.7) and bands[3] (0.6–0.7) overlap: a value in both is ambiguous",
             "designer.toml: warning: line 10: items[0].rule.bands[2]: no band below 0.6: lower values score 0",
             "designer.toml: error: line 16: items[1].rule.bands[0]: gap between bands[1] (−∞–0.8) and bands[0] (0.9–+∞): values from 0.8 to 0.9 are in no band",
-            "designer.toml: warning: line 6: items: item weights add up to 90, not 100; the total is Σ weight × points / 90",
+            "designer.toml: warning: line 6: items: item weights add up to 90, not 100; scores are Σ weight × points / 90",
         ]
     );
     let stderr = String::from_utf8(out.stderr).unwrap();

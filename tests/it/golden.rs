@@ -340,3 +340,171 @@ total 80.60 → grade 良好
         "employee `C` has no score for 2025-02; months with activity: 2025-01"
     );
 }
+
+/// Sections (KPI 60 weighted, service 40 averaged) and a bonus capped at 5.
+const SECTIONED: &str = r#"
+[scheme]
+id = "sectioned"
+name = "分区考核"
+roles = ["客服"]
+
+[eligibility]
+max_absent_days = 20
+
+[[sections]]
+id = "kpi"
+label = "关键业绩指标"
+weight = 60
+
+[[sections]]
+id = "service"
+weight = 40
+combine = "average"
+
+[[items]]
+id = "conv"
+section = "kpi"
+metric = "inquiry_conversion"
+weight = 35
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 100 }, { min = 0.3, max = 0.5, points = 90 }, { min = 0.2, max = 0.3, points = 80 }, { max = 0.2, points = 0 }] }
+
+[[items]]
+id = "pay"
+section = "kpi"
+metric = "payment_rate"
+weight = 25
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.9, points = 100 }, { min = 0.8, max = 0.9, points = 90 }, { min = 0.6, max = 0.8, points = 80 }, { max = 0.6, points = 0 }] }
+
+[[items]]
+id = "aov"
+section = "service"
+metric = "cs_aov"
+weight = 1
+rule = { kind = "bands", direction = "higher", bands = [{ min = 120, points = 100 }, { min = 80, max = 120, points = 90 }, { min = 50, max = 80, points = 80 }, { max = 50, points = 0 }] }
+
+[[items]]
+id = "resp"
+section = "service"
+metric = "avg_response_seconds"
+weight = 1
+rule = { kind = "per_unit", start = 100, threshold = 32, points_per_unit = -2, floor = 0, cap = 100 }
+
+# +1 per percentage point of inquiry conversion above 34%, at most 5.
+[[bonus]]
+id = "conv_bonus"
+metric = "inquiry_conversion"
+cap = 5
+rule = { kind = "linear", pivot = 0.34, base = 0, points_per_unit = 1, unit = 0.01, floor = 0 }
+
+[[grades]]
+label = "A"
+min = 95
+
+[[grades]]
+label = "B"
+min = 75
+
+[[grades]]
+label = "C"
+"#;
+
+#[test]
+fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
+    let scheme = kpi_io::parse_scheme(SECTIONED, std::path::Path::new("sectioned.toml")).unwrap();
+    let data = dataset();
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    // (employee, [kpi, service], bonus, total, grade), computed by hand:
+    // A: kpi 100, service 100, bonus 16 points capped at 5 → 105.
+    // B: kpi (35×90 + 25×90)/60 = 90, service (90 + 0)/2 = 45, base 0.6×90 + 0.4×45 = 72, bonus 0.
+    // C: kpi 80, service (80 + 83)/2 = 81.5, base 48 + 32.6 = 80.6, bonus floored at 0.
+    // E: every metric missing → 0 points, and no bonus.
+    let expected: [(&str, [f64; 2], f64, f64, &str); 4] = [
+        ("A", [100.0, 100.0], 5.0, 105.0, "A"),
+        ("B", [90.0, 45.0], 0.0, 72.0, "C"),
+        ("C", [80.0, 81.5], 0.0, 80.6, "B"),
+        ("E", [0.0, 0.0], 0.0, 0.0, "C"),
+    ];
+    for (id, sections, bonus, total, grade) in expected {
+        let r = row(&scores.rows, id);
+        assert_eq!(r.sections, sections.map(Some), "{id}");
+        assert_eq!(r.bonus, Some(bonus), "{id}");
+        assert_eq!(
+            (r.total_score, r.grade.as_deref()),
+            (Some(total), Some(grade)),
+            "{id}"
+        );
+    }
+    let c = row(&scores.rows, "C");
+    let contributions: Vec<f64> = c
+        .items
+        .iter()
+        .map(|i| (i.contribution.unwrap() * 1e9).round() / 1e9)
+        .collect();
+    assert_eq!(contributions, [28.0, 20.0, 16.0, 16.6]);
+    let a = row(&scores.rows, "A");
+    assert_eq!(a.bonus_items[0].rule, "0 + 1 × 16 = 16, capped at 5");
+
+    let frame = scores.to_frame().unwrap();
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "period",
+            "employee_id",
+            "store_id",
+            "team_id",
+            "role",
+            "eligible",
+            "points.conv",
+            "points.pay",
+            "points.aov",
+            "points.resp",
+            "points.conv_bonus",
+            "section.kpi",
+            "section.service",
+            "bonus",
+            "total_score",
+            "grade",
+            "flags"
+        ]
+    );
+    let scored = kpi::Scored { metrics, scores };
+    let text = kpi::explain(&scored, &scheme, "A", "2025-01", kpi::Lang::Zh).unwrap();
+    assert!(
+        text.contains("  关键业绩指标 [kpi]: 100.00 × 权重 60\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      规则: 0 + 1 × 16 = 16, capped at 5; 加分 +5\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("总分 105.00 → 等级 A\n"), "{text}");
+}
+
+#[test]
+fn items_outside_the_sections_are_refused() {
+    let broken = SECTIONED.replacen(
+        "section = \"service\"\nmetric = \"cs_aov\"",
+        "section = \"extra\"\nmetric = \"cs_aov\"",
+        1,
+    );
+    let err = kpi_io::parse_scheme(&broken, std::path::Path::new("s.toml"))
+        .unwrap_err()
+        .to_string();
+    let line = broken
+        .lines()
+        .position(|l| l.contains("\"extra\""))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        err,
+        format!(
+            "s.toml:{line}: items[2].section: unknown section `extra`; sections are kpi, service"
+        )
+    );
+}

@@ -19,11 +19,14 @@ fn scheme() -> Scheme {
             missing: MissingPolicy::Zero,
         },
         eligibility: Eligibility::default(),
+        sections: vec![],
+        bonus: vec![],
         items: vec![Item {
             id: "conv".into(),
             label: None,
             metric: "inquiry_conversion".into(),
             weight: 100.0,
+            section: None,
             missing: None,
             rule: Rule::Bands {
                 direction: Direction::Higher,
