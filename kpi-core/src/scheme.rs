@@ -184,6 +184,18 @@ pub enum Rule {
         #[serde(default)]
         cap: Option<f64>,
     },
+    /// Points by place within a group (store, team or role) for the period:
+    /// seed 000 "top 3 get +3/+2/+1" is `points = [3, 2, 1]`. Only eligible
+    /// employees with a value are ranked; ties share the better place.
+    Rank {
+        /// The group ranked within.
+        #[serde(default)]
+        within: RankGroup,
+        /// Which way is better.
+        direction: Direction,
+        /// Points for the 1st, 2nd, … place; later places score 0.
+        points: Vec<f64>,
+    },
     /// `start + points_per_unit × units`, where units counts how far the value
     /// is past `threshold` (above or below), kept within `floor..=cap`.
     PerUnit {
@@ -213,6 +225,29 @@ pub enum Rule {
 
 fn one() -> f64 {
     1.0
+}
+
+/// The group within which a rank rule ranks employees.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankGroup {
+    /// Employees of the same store.
+    #[default]
+    Store,
+    /// Employees of the same team.
+    Team,
+    /// Employees of the same role, across stores.
+    Role,
+}
+
+/// An employee's place in its group: 1 is best; ties share the better place
+/// and the next place is skipped (1, 1, 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rank {
+    /// The place.
+    pub place: usize,
+    /// How many were ranked.
+    pub of: usize,
 }
 
 /// Which side of a threshold counts.
@@ -290,9 +325,37 @@ pub struct Applied {
 }
 
 impl Rule {
-    /// Scores a present value.
+    /// Scores a present value; a rank rule also needs the employee's place.
+    pub fn apply_ranked(&self, value: f64, rank: Option<Rank>) -> Applied {
+        match (self, rank) {
+            (Rule::Rank { within, points, .. }, Some(rank)) => {
+                let p = points.get(rank.place - 1).copied().unwrap_or(0.0);
+                Applied {
+                    points: p,
+                    rule: format!(
+                        "place {} of {} in the {} → {}",
+                        rank.place,
+                        rank.of,
+                        match within {
+                            RankGroup::Store => "store",
+                            RankGroup::Team => "team",
+                            RankGroup::Role => "role",
+                        },
+                        fmt_num(p)
+                    ),
+                }
+            }
+            _ => self.apply(value),
+        }
+    }
+
+    /// Scores a present value (a rank rule without a place scores 0).
     pub fn apply(&self, value: f64) -> Applied {
         match self {
+            Rule::Rank { .. } => Applied {
+                points: 0.0,
+                rule: "not ranked → 0".to_string(),
+            },
             Rule::Bands { direction, bands } => {
                 match bands.iter().find(|b| b.contains(value, *direction)) {
                     Some(band) => Applied {
@@ -553,6 +616,14 @@ impl Scheme {
                         && floor > cap
                     {
                         error(format!("{path}.rule.floor"), "floor is above cap".into());
+                    }
+                }
+                Rule::Rank { points, .. } => {
+                    if points.is_empty() {
+                        error(
+                            format!("{path}.rule.points"),
+                            "no points for any place".into(),
+                        );
                     }
                 }
             }

@@ -7,9 +7,10 @@ use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
-use crate::scheme::{Combine, MissingPolicy, Scheme, fmt_num};
+use crate::scheme::{Combine, MissingPolicy, Rank, RankGroup, Rule, Scheme, fmt_num};
 use crate::table::Table;
 
 /// One item of one employee-period, with everything needed to explain it.
@@ -182,20 +183,23 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     }
 
     let columns = ItemColumns::new(scheme, frame)?;
-    let mut rows = Vec::with_capacity(population.len());
-    for (period, employee_id) in population {
-        let r = roster.get(&employee_id);
-        let row = row_of.get(&(period.clone(), employee_id.clone())).copied();
-        let absent_days = absent.get(&(period.clone(), employee_id.clone())).copied();
-        rows.push(score_one(
-            scheme,
-            &columns,
-            row,
-            period,
-            employee_id,
-            r,
-            absent_days,
-        ));
+    let entries: Vec<Entry<'_>> = population
+        .into_iter()
+        .map(|(period, employee_id)| {
+            let key = (period.clone(), employee_id.clone());
+            Entry {
+                roster: roster.get(&employee_id),
+                row: row_of.get(&key).copied(),
+                absent_days: absent.get(&key).copied(),
+                period,
+                employee_id,
+            }
+        })
+        .collect();
+    let ranks = rank_places(scheme, &columns, &entries);
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        rows.push(score_one(scheme, &columns, &ranks, entry));
     }
     Ok(Scores {
         item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),
@@ -203,6 +207,82 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         bonus_ids: scheme.bonus.iter().map(|b| b.id.clone()).collect(),
         rows,
     })
+}
+
+/// One employee-period to score.
+struct Entry<'a> {
+    period: String,
+    employee_id: String,
+    roster: Option<&'a RosterEntry>,
+    row: Option<usize>,
+    absent_days: Option<f64>,
+}
+
+/// Places of every employee-period in every rank rule, keyed by the rule's
+/// index over items then bonus items.
+type Ranks = HashMap<(usize, String, String), Rank>;
+
+fn is_eligible(scheme: &Scheme, absent_days: Option<f64>) -> bool {
+    !matches!((scheme.eligibility.max_absent_days, absent_days), (Some(max), Some(days)) if days > max)
+}
+
+fn scored_rules(scheme: &Scheme) -> impl Iterator<Item = &Rule> {
+    scheme
+        .items
+        .iter()
+        .map(|i| &i.rule)
+        .chain(scheme.bonus.iter().map(|b| &b.rule))
+}
+
+/// Ranks eligible employees with a value within their group and period;
+/// ties share the better place (competition ranking: 1, 1, 3).
+fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) -> Ranks {
+    let mut ranks = Ranks::new();
+    for (k, rule) in scored_rules(scheme).enumerate() {
+        let Rule::Rank {
+            within, direction, ..
+        } = rule
+        else {
+            continue;
+        };
+        let mut groups: HashMap<(&str, Option<&str>), Vec<(&Entry<'_>, f64)>> = HashMap::new();
+        for e in entries
+            .iter()
+            .filter(|e| is_eligible(scheme, e.absent_days))
+        {
+            let Some(value) = e.row.and_then(|r| columns.value[k][r]) else {
+                continue;
+            };
+            let group = e.roster.and_then(|r| match within {
+                RankGroup::Store => r.store_id.as_deref(),
+                RankGroup::Team => r.team_id.as_deref(),
+                RankGroup::Role => r.role.as_deref(),
+            });
+            groups
+                .entry((e.period.as_str(), group))
+                .or_default()
+                .push((e, value));
+        }
+        for members in groups.values() {
+            for (e, value) in members {
+                let better = members
+                    .iter()
+                    .filter(|(_, other)| match direction {
+                        Direction::Higher => other > value,
+                        Direction::Lower => other < value,
+                    })
+                    .count();
+                ranks.insert(
+                    (k, e.period.clone(), e.employee_id.clone()),
+                    Rank {
+                        place: better + 1,
+                        of: members.len(),
+                    },
+                );
+            }
+        }
+    }
+    ranks
 }
 
 struct RosterEntry {
@@ -356,15 +436,14 @@ fn missing_reason(
     }
 }
 
-fn score_one(
-    scheme: &Scheme,
-    columns: &ItemColumns,
-    row: Option<usize>,
-    period: String,
-    employee_id: String,
-    roster: Option<&RosterEntry>,
-    absent_days: Option<f64>,
-) -> ScoreRow {
+fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry<'_>) -> ScoreRow {
+    let Entry {
+        period,
+        employee_id,
+        roster,
+        row,
+        absent_days,
+    } = entry;
     let mut out = ScoreRow {
         period,
         employee_id,
@@ -399,7 +478,10 @@ fn score_one(
         let denominator = columns.denominator[i].as_ref().and_then(at);
         let (points, rule, missing_reason) = match value {
             Some(v) => {
-                let applied = item.rule.apply(v);
+                let rank = ranks
+                    .get(&(i, out.period.clone(), out.employee_id.clone()))
+                    .copied();
+                let applied = item.rule.apply_ranked(v, rank);
                 (Some(applied.points), applied.rule, None)
             }
             None => {
@@ -438,7 +520,10 @@ fn score_one(
         let denominator = columns.denominator[i].as_ref().and_then(at);
         let (points, rule, missing_reason) = match value {
             Some(v) => {
-                let applied = bonus.rule.apply(v);
+                let rank = ranks
+                    .get(&(i, out.period.clone(), out.employee_id.clone()))
+                    .copied();
+                let applied = bonus.rule.apply_ranked(v, rank);
                 match bonus.cap {
                     Some(cap) if applied.points > cap => (
                         cap,

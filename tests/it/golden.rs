@@ -508,3 +508,34 @@ fn items_outside_the_sections_are_refused() {
         )
     );
 }
+
+#[test]
+fn rank_bonus_gives_top_three_places_with_ties_sharing_the_better_place() {
+    // Seed 000 电子商务部绩效考核方法: the top 3 get +3 / +2 / +1.
+    let text = format!(
+        "{}\n[[bonus]]\nid = \"conv_rank\"\nmetric = \"inquiry_conversion\"\nrule = {{ kind = \"rank\", within = \"store\", direction = \"higher\", points = [3, 2, 1] }}\n",
+        kpi::BUILTIN_SCHEME
+    );
+    let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("rank.toml")).unwrap();
+    let data = dataset();
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    // Eligible with a value: A 0.5, F 0.5, I 0.4999, B 0.3, C 0.2, D 0.19.
+    // E has no value (not ranked), G is not eligible, H is not scored.
+    let expected = [
+        ("A", 3.0, "place 1 of 6 in the store → 3", 103.0),
+        ("F", 3.0, "place 1 of 6 in the store → 3", 103.0),
+        ("I", 1.0, "place 3 of 6 in the store → 1", 95.0),
+        ("B", 0.0, "place 4 of 6 in the store → 0", 72.0),
+        ("E", 0.0, "missing → no bonus", 0.0),
+    ];
+    for (id, bonus, rule, total) in expected {
+        let r = row(&scores.rows, id);
+        assert_eq!(r.bonus, Some(bonus), "{id}");
+        assert_eq!(r.bonus_items[0].rule, rule, "{id}");
+        assert_eq!(r.total_score, Some(total), "{id}");
+    }
+    // The bonus lifts I from 94 (优秀) to 95 (卓越).
+    assert_eq!(row(&scores.rows, "I").grade.as_deref(), Some("卓越"));
+    assert_eq!(row(&scores.rows, "G").bonus_items.len(), 0);
+}
