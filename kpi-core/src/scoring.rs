@@ -245,11 +245,12 @@ fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) ->
         else {
             continue;
         };
-        let mut groups: HashMap<(&str, Option<&str>), Vec<(&Entry<'_>, f64)>> = HashMap::new();
-        for e in entries
-            .iter()
-            .filter(|e| is_eligible(scheme, e.absent_days))
-        {
+        // (period, group) → the values of its members, by entry index.
+        let mut groups: HashMap<(&str, Option<&str>), Vec<(usize, f64)>> = HashMap::new();
+        for (index, e) in entries.iter().enumerate() {
+            if !is_eligible(scheme, e.absent_days) {
+                continue;
+            }
             let Some(value) = e.row.and_then(|r| columns.value[k][r]) else {
                 continue;
             };
@@ -261,17 +262,18 @@ fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) ->
             groups
                 .entry((e.period.as_str(), group))
                 .or_default()
-                .push((e, value));
+                .push((index, value));
         }
         for members in groups.values() {
-            for (e, value) in members {
+            for &(index, value) in members {
                 let better = members
                     .iter()
-                    .filter(|(_, other)| match direction {
+                    .filter(|&&(_, other)| match direction {
                         Direction::Higher => other > value,
                         Direction::Lower => other < value,
                     })
                     .count();
+                let e = &entries[index];
                 ranks.insert(
                     (k, e.period.clone(), e.employee_id.clone()),
                     Rank {
