@@ -234,6 +234,9 @@ fn scored_rules(scheme: &Scheme) -> impl Iterator<Item = &Rule> {
         .chain(scheme.bonus.iter().map(|b| &b.rule))
 }
 
+/// A period and a group (store, team or role id).
+type GroupKey<'a> = (&'a str, Option<&'a str>);
+
 /// Ranks eligible employees with a value within their group and period;
 /// ties share the better place (competition ranking: 1, 1, 3).
 fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) -> Ranks {
@@ -246,7 +249,7 @@ fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) ->
             continue;
         };
         // (period, group) → the values of its members, by entry index.
-        let mut groups: HashMap<(&str, Option<&str>), Vec<(usize, f64)>> = HashMap::new();
+        let mut groups: HashMap<GroupKey<'_>, Vec<(usize, f64)>> = HashMap::new();
         for (index, e) in entries.iter().enumerate() {
             if !is_eligible(scheme, e.absent_days) {
                 continue;
