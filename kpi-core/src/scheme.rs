@@ -81,6 +81,14 @@ pub struct Eligibility {
     /// Employees absent more than this many days in the period are not scored.
     #[serde(default)]
     pub max_absent_days: Option<f64>,
+    /// Employees employed fewer days than this by the end of the period
+    /// (from `employees.hire_date`) are not scored.
+    #[serde(default)]
+    pub min_days_employed: Option<u32>,
+    /// Employees employed fewer days than this by the end of the period are
+    /// scored but flagged `probation` (seed 002: scored, not paid by the scheme).
+    #[serde(default)]
+    pub probation_days: Option<u32>,
 }
 
 /// One scored item.

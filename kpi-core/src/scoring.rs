@@ -114,6 +114,21 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
             column: missing.into(),
         });
     }
+    let tenure = &scheme.eligibility;
+    if (tenure.min_days_employed.is_some() || tenure.probation_days.is_some())
+        && !data.has_column(Table::Employees, "hire_date")
+    {
+        let key = if tenure.min_days_employed.is_some() {
+            "min_days_employed"
+        } else {
+            "probation_days"
+        };
+        return Err(Error::MissingColumn {
+            path: format!("eligibility.{key}"),
+            table: Table::Employees.name().into(),
+            column: "hire_date".into(),
+        });
+    }
     if scheme.eligibility.max_absent_days.is_some()
         && data.get(Table::Attendance).is_some()
         && !data.has_column(Table::Attendance, "absent_days")
@@ -222,8 +237,38 @@ struct Entry<'a> {
 /// index over items then bonus items.
 type Ranks = HashMap<(usize, String, String), Rank>;
 
-fn is_eligible(scheme: &Scheme, absent_days: Option<f64>) -> bool {
-    !matches!((scheme.eligibility.max_absent_days, absent_days), (Some(max), Some(days)) if days > max)
+/// Days employed by the last day of `period`, counting the hire day.
+fn days_employed(period: &str, roster: Option<&RosterEntry>) -> Option<i64> {
+    let hire = roster?.hire_date?;
+    let month = crate::period::Month::parse(period)?;
+    let last = crate::period::days_from_civil(month.year, month.month, month.days());
+    Some(i64::from(last) - i64::from(hire) + 1)
+}
+
+/// Why an employee-period is not scored, if it is not.
+fn ineligibility(scheme: &Scheme, entry: &Entry<'_>) -> Option<String> {
+    let rules = &scheme.eligibility;
+    if let (Some(max), Some(days)) = (rules.max_absent_days, entry.absent_days)
+        && days > max
+    {
+        return Some(format!(
+            "not_eligible: absent_days {} > {}",
+            fmt_num(days),
+            fmt_num(max)
+        ));
+    }
+    if let (Some(min), Some(days)) = (
+        rules.min_days_employed,
+        days_employed(&entry.period, entry.roster),
+    ) && days < i64::from(min)
+    {
+        return Some(format!("not_eligible: employed {days} days < {min}"));
+    }
+    None
+}
+
+fn is_eligible(scheme: &Scheme, entry: &Entry<'_>) -> bool {
+    ineligibility(scheme, entry).is_none()
 }
 
 fn scored_rules(scheme: &Scheme) -> impl Iterator<Item = &Rule> {
@@ -251,7 +296,7 @@ fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) ->
         // (period, group) → the values of its members, by entry index.
         let mut groups: HashMap<GroupKey<'_>, Vec<(usize, f64)>> = HashMap::new();
         for (index, e) in entries.iter().enumerate() {
-            if !is_eligible(scheme, e.absent_days) {
+            if !is_eligible(scheme, e) {
                 continue;
             }
             let Some(value) = e.row.and_then(|r| columns.value[k][r]) else {
@@ -294,6 +339,8 @@ struct RosterEntry {
     store_id: Option<String>,
     team_id: Option<String>,
     role: Option<String>,
+    /// Days since 1970-01-01.
+    hire_date: Option<i32>,
 }
 
 fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
@@ -310,6 +357,16 @@ fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
         }
     };
     let (stores, teams, roles) = (get("store_id")?, get("team_id")?, get("role")?);
+    let hires: Vec<Option<i32>> = if data.has_column(Table::Employees, "hire_date") {
+        employees
+            .column("hire_date")?
+            .date()?
+            .physical()
+            .iter()
+            .collect()
+    } else {
+        vec![None; employees.height()]
+    };
     for (i, id) in ids.into_iter().enumerate() {
         if let Some(id) = id {
             out.insert(
@@ -318,6 +375,7 @@ fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
                     store_id: stores[i].clone(),
                     team_id: teams[i].clone(),
                     role: roles[i].clone(),
+                    hire_date: hires[i],
                 },
             );
         }
@@ -442,12 +500,18 @@ fn missing_reason(
 }
 
 fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry<'_>) -> ScoreRow {
+    let not_eligible = ineligibility(scheme, &entry);
+    let on_probation = scheme
+        .eligibility
+        .probation_days
+        .zip(days_employed(&entry.period, entry.roster))
+        .filter(|&(probation, days)| days < i64::from(probation));
     let Entry {
         period,
         employee_id,
         roster,
         row,
-        absent_days,
+        ..
     } = entry;
     let mut out = ScoreRow {
         period,
@@ -464,16 +528,14 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         grade: None,
         flags: Vec::new(),
     };
-    if let (Some(max), Some(days)) = (scheme.eligibility.max_absent_days, absent_days)
-        && days > max
-    {
+    if let Some(reason) = not_eligible {
         out.eligible = false;
-        out.flags.push(format!(
-            "not_eligible: absent_days {} > {}",
-            fmt_num(days),
-            fmt_num(max)
-        ));
+        out.flags.push(reason);
         return out;
+    }
+    if let Some((probation, days)) = on_probation {
+        out.flags
+            .push(format!("probation: employed {days} days < {probation}"));
     }
     let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
     for (i, item) in scheme.items.iter().enumerate() {

@@ -539,3 +539,59 @@ fn rank_bonus_gives_top_three_places_with_ties_sharing_the_better_place() {
     assert_eq!(row(&scores.rows, "I").grade.as_deref(), Some("卓越"));
     assert_eq!(row(&scores.rows, "G").bonus_items.len(), 0);
 }
+
+#[test]
+fn new_staff_are_not_scored_and_probation_is_flagged() {
+    let text = kpi::BUILTIN_SCHEME.replace(
+        "max_absent_days = 20",
+        "max_absent_days = 20\nmin_days_employed = 30\nprobation_days = 90",
+    );
+    let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("tenure.toml")).unwrap();
+    let mut data = dataset();
+    let metrics = compute_metrics(&data).unwrap();
+    let err = score(&scheme, &metrics, &data).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "scheme key `eligibility.min_days_employed` needs column `hire_date` of table `employees`, which the dataset lacks"
+    );
+
+    let roster = data.get(Table::Employees).unwrap().clone();
+    let ids: Vec<String> = roster
+        .column("employee_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    // A joined 2025-01-20 (12 days by 2025-01-31), B 2024-12-15 (48 days), the rest in 2020.
+    let hires: Int32Chunked = ids
+        .iter()
+        .map(|id| {
+            Some(match id.as_str() {
+                "A" => kpi_core::days_from_civil(2025, 1, 20),
+                "B" => kpi_core::days_from_civil(2024, 12, 15),
+                _ => kpi_core::days_from_civil(2020, 1, 1),
+            })
+        })
+        .collect();
+    let mut roster = roster;
+    roster
+        .with_column(
+            hires
+                .with_name("hire_date".into())
+                .into_date()
+                .into_column(),
+        )
+        .unwrap();
+    data.insert(Table::Employees, roster);
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    let a = row(&scores.rows, "A");
+    assert!(!a.eligible);
+    assert_eq!(a.flags, ["not_eligible: employed 12 days < 30"]);
+    let b = row(&scores.rows, "B");
+    assert!(b.eligible);
+    assert_eq!(b.flags, ["probation: employed 48 days < 90"]);
+    assert_eq!(b.total_score, Some(72.0));
+    assert!(row(&scores.rows, "C").flags.is_empty());
+}
