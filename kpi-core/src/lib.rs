@@ -40,8 +40,9 @@ pub use money::{cents_text, cents_to_decimal};
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
 pub use scheme::{
-    Applied, Band, Bonus, Combine, Eligibility, Grade, Item, MissingPolicy, Past, PeriodKind, Rank,
-    RankGroup, Rule, Scheme, SchemeInfo, SchemeIssue, Section, UnitCount, fmt_num,
+    Applied, Band, Bonus, Combine, Eligibility, Grade, Item, MissingPolicy, Override, Past,
+    PeriodKind, Rank, RankGroup, Rule, Scheme, SchemeInfo, SchemeIssue, Section, UnitCount,
+    fmt_num,
 };
 pub use scoring::{ItemScore, ScoreRow, Scores, check_data, round_half_up, score};
 pub use table::{ColumnKind, ColumnSpec, Role, Table};

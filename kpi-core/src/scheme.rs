@@ -27,6 +27,9 @@ pub struct Scheme {
     /// Bonus items: points added on top of the weighted total, each capped.
     #[serde(default)]
     pub bonus: Vec<Bonus>,
+    /// Weights that change in named months (大促: November weighs sales more).
+    #[serde(default)]
+    pub overrides: Vec<Override>,
     /// The grade table, best grade first.
     #[serde(default)]
     pub grades: Vec<Grade>,
@@ -112,6 +115,16 @@ pub struct Item {
     pub missing: Option<MissingPolicy>,
     /// How the metric value becomes points.
     pub rule: Rule,
+}
+
+/// New weights for items or sections in some calendar months.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Calendar months (1–12) the weights apply to, every year.
+    pub months: Vec<u32>,
+    /// Item or section id → weight in those months.
+    pub weights: std::collections::BTreeMap<String, f64>,
 }
 
 /// A section of items, weighted into the total.
@@ -491,6 +504,31 @@ impl Scheme {
             .find(|g| g.min.is_none_or(|min| total >= min))
     }
 
+    /// The scheme with the weights of `period` (`YYYY-MM`) after overrides.
+    pub fn for_period(&self, period: &str) -> std::borrow::Cow<'_, Scheme> {
+        let month = crate::period::Month::parse(period).map(|m| m.month);
+        let active: Vec<&Override> = self
+            .overrides
+            .iter()
+            .filter(|o| month.is_some_and(|m| o.months.contains(&m)))
+            .collect();
+        if active.is_empty() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut scheme = self.clone();
+        for o in active {
+            for (id, weight) in &o.weights {
+                for item in scheme.items.iter_mut().filter(|i| &i.id == id) {
+                    item.weight = *weight;
+                }
+                for section in scheme.sections.iter_mut().filter(|s| &s.id == id) {
+                    section.weight = *weight;
+                }
+            }
+        }
+        std::borrow::Cow::Owned(scheme)
+    }
+
     /// The missing policy of an item.
     pub fn missing_policy(&self, item: &Item) -> MissingPolicy {
         item.missing.unwrap_or(self.scheme.missing)
@@ -681,6 +719,30 @@ impl Scheme {
                     )
                 }
                 _ => {}
+            }
+        }
+        for (i, o) in self.overrides.iter().enumerate() {
+            if o.months.is_empty() || o.months.iter().any(|m| !(1..=12).contains(m)) {
+                error(
+                    format!("overrides[{i}].months"),
+                    "months are 1 to 12".into(),
+                );
+            }
+            for (id, weight) in &o.weights {
+                let known = self.items.iter().any(|x| &x.id == id)
+                    || self.sections.iter().any(|x| &x.id == id);
+                if !known {
+                    error(
+                        format!("overrides[{i}].weights"),
+                        format!("`{id}` is neither an item nor a section"),
+                    );
+                }
+                if !(weight.is_finite() && *weight > 0.0) {
+                    error(
+                        format!("overrides[{i}].weights"),
+                        format!("weight of `{id}` must be positive"),
+                    );
+                }
             }
         }
         for (i, bonus) in self.bonus.iter().enumerate() {

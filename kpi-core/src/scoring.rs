@@ -212,9 +212,13 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         })
         .collect();
     let ranks = rank_places(scheme, &columns, &entries);
+    let mut by_period: HashMap<String, std::borrow::Cow<'_, Scheme>> = HashMap::new();
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
-        rows.push(score_one(scheme, &columns, &ranks, entry));
+        let effective = by_period
+            .entry(entry.period.clone())
+            .or_insert_with(|| scheme.for_period(&entry.period));
+        rows.push(score_one(effective, &columns, &ranks, entry));
     }
     Ok(Scores {
         item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),

@@ -595,3 +595,34 @@ fn new_staff_are_not_scored_and_probation_is_flagged() {
     assert_eq!(b.total_score, Some(72.0));
     assert!(row(&scores.rows, "C").flags.is_empty());
 }
+
+#[test]
+fn overrides_change_weights_in_named_months_only() {
+    let with_override = |month: u32| {
+        let text = format!(
+            "{}\n[[overrides]]\nmonths = [{month}]\nweights = {{ avg_response_seconds = 40, inquiry_conversion = 15 }}\n",
+            kpi::BUILTIN_SCHEME
+        );
+        kpi_io::parse_scheme(&text, std::path::Path::new("o.toml")).unwrap()
+    };
+    let data = dataset();
+    let metrics = compute_metrics(&data).unwrap();
+    // January: B = (15×90 + 25×90 + 20×90 + 40×0) / 100 = 54; C = (15×80 + 25×80 + 20×80 + 40×83) / 100 = 81.2.
+    let january = score(&with_override(1), &metrics, &data).unwrap();
+    assert_eq!(row(&january.rows, "B").total_score, Some(54.0));
+    assert_eq!(row(&january.rows, "C").total_score, Some(81.2));
+    assert_eq!(row(&january.rows, "C").items[3].weight, 40.0);
+    // An override for November leaves January as it was.
+    let november = score(&with_override(11), &metrics, &data).unwrap();
+    assert_eq!(row(&november.rows, "B").total_score, Some(72.0));
+
+    let bad = kpi::BUILTIN_SCHEME.to_string()
+        + "\n[[overrides]]\nmonths = [13]\nweights = { sales = 50 }\n";
+    let err = kpi_io::parse_scheme(&bad, std::path::Path::new("o.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("overrides[0].months: months are 1 to 12"),
+        "{err}"
+    );
+}

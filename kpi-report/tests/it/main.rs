@@ -21,6 +21,7 @@ fn scheme() -> Scheme {
         eligibility: Eligibility::default(),
         sections: vec![],
         bonus: vec![],
+        overrides: vec![],
         items: vec![Item {
             id: "conv".into(),
             label: None,
