@@ -30,6 +30,9 @@ pub struct Scheme {
     /// Weights that change in named months (大促: November weighs sales more).
     #[serde(default)]
     pub overrides: Vec<Override>,
+    /// Flags raised by runs of consecutive months in some grades.
+    #[serde(default)]
+    pub streaks: Vec<Streak>,
     /// The grade table, best grade first.
     #[serde(default)]
     pub grades: Vec<Grade>,
@@ -125,6 +128,23 @@ pub struct Override {
     pub months: Vec<u32>,
     /// Item or section id → weight in those months.
     pub weights: std::collections::BTreeMap<String, f64>,
+}
+
+/// A flag raised when an employee's grade stays in `grades` for `months`
+/// consecutive months (seed 000/002: 3 months 优秀 or better → 200 yuan;
+/// 3 months 不及格 → exit; 2 months 不合格 → transfer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Streak {
+    /// The flag written to `scores.flags` (`award`, `exit`, `transfer`).
+    pub flag: String,
+    /// Grade labels that continue the run.
+    pub grades: Vec<String>,
+    /// Run length that raises the flag; the count then starts again.
+    pub months: u32,
+    /// An amount the flag carries (yuan), for pay.
+    #[serde(default)]
+    pub amount: Option<rust_decimal::Decimal>,
 }
 
 /// A section of items, weighted into the total.
@@ -719,6 +739,23 @@ impl Scheme {
                     )
                 }
                 _ => {}
+            }
+        }
+        for (i, streak) in self.streaks.iter().enumerate() {
+            if streak.months == 0 {
+                error(
+                    format!("streaks[{i}].months"),
+                    "months must be at least 1".into(),
+                );
+            }
+            for grade in &streak.grades {
+                if !self.grades.iter().any(|g| &g.label == grade) {
+                    let known: Vec<&str> = self.grades.iter().map(|g| g.label.as_str()).collect();
+                    error(
+                        format!("streaks[{i}].grades"),
+                        format!("unknown grade `{grade}`; grades are {}", known.join(", ")),
+                    );
+                }
             }
         }
         for (i, o) in self.overrides.iter().enumerate() {

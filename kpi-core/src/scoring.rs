@@ -1,6 +1,6 @@
 //! Scoring employees with a scheme: items, totals, grades and eligibility.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 use rust_decimal::prelude::*;
@@ -220,6 +220,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             .or_insert_with(|| scheme.for_period(&entry.period));
         rows.push(score_one(effective, &columns, &ranks, entry));
     }
+    flag_streaks(scheme, &mut rows);
     Ok(Scores {
         item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),
         section_ids: scheme.sections.iter().map(|s| s.id.clone()).collect(),
@@ -235,6 +236,53 @@ struct Entry<'a> {
     roster: Option<&'a RosterEntry>,
     row: Option<usize>,
     absent_days: Option<f64>,
+}
+
+/// Adds a flag to the month in which an employee's run of consecutive
+/// months in a streak's grades reaches its length; the count then starts
+/// again, and a month without a score (or a gap) breaks the run.
+fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
+    if scheme.streaks.is_empty() {
+        return;
+    }
+    let mut by_employee: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_employee
+            .entry(r.employee_id.clone())
+            .or_default()
+            .push(i);
+    }
+    for indices in by_employee.values() {
+        // Rows are sorted by period, so each employee's rows are in time order.
+        for streak in &scheme.streaks {
+            let mut run = 0;
+            let mut previous: Option<crate::period::Month> = None;
+            for &i in indices {
+                let month = crate::period::Month::parse(&rows[i].period);
+                let adjacent = matches!((previous, month), (Some(p), Some(m)) if p.shift(1) == m);
+                previous = month;
+                let in_grades = rows[i]
+                    .grade
+                    .as_ref()
+                    .is_some_and(|g| streak.grades.contains(g));
+                run = match (in_grades, adjacent) {
+                    (false, _) => 0,
+                    (true, true) => run + 1,
+                    (true, false) => 1,
+                };
+                if run == streak.months {
+                    let amount = streak.amount.map(|a| format!(", {a}")).unwrap_or_default();
+                    rows[i].flags.push(format!(
+                        "streak: {} ({} months in {}{amount})",
+                        streak.flag,
+                        streak.months,
+                        streak.grades.join("/")
+                    ));
+                    run = 0;
+                }
+            }
+        }
+    }
 }
 
 /// Places of every employee-period in every rank rule, keyed by the rule's

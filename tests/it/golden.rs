@@ -626,3 +626,88 @@ fn overrides_change_weights_in_named_months_only() {
         "{err}"
     );
 }
+
+#[test]
+fn streaks_flag_runs_of_consecutive_months_and_gaps_break_them() {
+    let scheme = kpi_io::parse_scheme(
+        r#"
+[scheme]
+id = "streaks"
+name = "streaks"
+roles = ["客服"]
+
+[[items]]
+id = "conv"
+metric = "inquiry_conversion"
+weight = 100
+rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 100 }, { max = 0.5, points = 50 }] }
+
+[[grades]]
+label = "A"
+min = 90
+
+[[grades]]
+label = "C"
+
+[[streaks]]
+flag = "award"
+grades = ["A"]
+months = 3
+amount = 200
+
+[[streaks]]
+flag = "transfer"
+grades = ["C"]
+months = 2
+"#,
+        std::path::Path::new("streaks.toml"),
+    )
+    .unwrap();
+    // X: A every month Jan–Jun. Y: A but no activity in March. Z: C in Jan and Feb.
+    let months = [
+        "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06",
+    ];
+    let mut ids = Vec::new();
+    let mut periods = Vec::new();
+    let mut ordered = Vec::new();
+    for (id, active, conv) in [
+        ("X", [true; 6], 6),
+        ("Y", [true, true, false, true, true, true], 6),
+        ("Z", [true, true, false, false, false, false], 1),
+    ] {
+        for (m, on) in months.iter().zip(active) {
+            if on {
+                ids.push(id);
+                periods.push(*m);
+                ordered.push(conv as i64);
+            }
+        }
+    }
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!("employee_id" => ["X", "Y", "Z"], "role" => ["customer_service"; 3]).unwrap(),
+    );
+    let n = ids.len();
+    data.insert(
+        Table::EmployeeDaily,
+        df!("employee_id" => ids, "period" => periods, "inquiries" => vec![10i64; n], "order_buyers" => ordered).unwrap(),
+    );
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    let flagged: Vec<String> = scores
+        .rows
+        .iter()
+        .filter(|r| !r.flags.is_empty())
+        .map(|r| format!("{} {} {}", r.employee_id, r.period, r.flags.join("; ")))
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            "Z 2025-02 streak: transfer (2 months in C)",
+            "X 2025-03 streak: award (3 months in A, 200)",
+            "X 2025-06 streak: award (3 months in A, 200)",
+            "Y 2025-06 streak: award (3 months in A, 200)",
+        ]
+    );
+}

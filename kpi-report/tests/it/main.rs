@@ -22,6 +22,7 @@ fn scheme() -> Scheme {
         sections: vec![],
         bonus: vec![],
         overrides: vec![],
+        streaks: vec![],
         items: vec![Item {
             id: "conv".into(),
             label: None,
