@@ -33,6 +33,9 @@ pub struct Scheme {
     /// Flags raised by runs of consecutive months in some grades.
     #[serde(default)]
     pub streaks: Vec<Streak>,
+    /// A role scored by the average of its staff's totals instead of items.
+    #[serde(default)]
+    pub team_average: Option<TeamAverage>,
     /// The grade table, best grade first.
     #[serde(default)]
     pub grades: Vec<Grade>,
@@ -145,6 +148,20 @@ pub struct Streak {
     /// An amount the flag carries (yuan), for pay.
     #[serde(default)]
     pub amount: Option<rust_decimal::Decimal>,
+}
+
+/// Seed 000 电商绩效考核方案: 把客服的平均考核得分作为计算经理考核得分的基础 —
+/// the manager's total is the average of the totals of the staff scored in
+/// the same group and period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamAverage {
+    /// The role scored this way (it must be one of `scheme.roles`).
+    #[serde(with = "role_id")]
+    pub role: Role,
+    /// Whose totals are averaged: staff of the same store or the same team.
+    #[serde(default)]
+    pub within: RankGroup,
 }
 
 /// A section of items, weighted into the total.
@@ -741,6 +758,20 @@ impl Scheme {
                 _ => {}
             }
         }
+        if let Some(average) = &self.team_average {
+            if !self.scheme.roles.contains(&average.role) {
+                error(
+                    "team_average.role".into(),
+                    format!("`{}` must also be one of scheme.roles", average.role),
+                );
+            }
+            if average.within == RankGroup::Role {
+                error(
+                    "team_average.within".into(),
+                    "average within `store` or `team`".into(),
+                );
+            }
+        }
         for (i, streak) in self.streaks.iter().enumerate() {
             if streak.months == 0 {
                 error(
@@ -908,6 +939,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+mod role_id {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::table::Role;
+
+    pub fn serialize<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(role.id())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+        let name = String::deserialize(d)?;
+        Role::parse(&name).ok_or_else(|| D::Error::custom(format!("unknown role `{name}`")))
+    }
 }
 
 mod role_ids {

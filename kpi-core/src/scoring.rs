@@ -220,6 +220,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             .or_insert_with(|| scheme.for_period(&entry.period));
         rows.push(score_one(effective, &columns, &ranks, entry));
     }
+    average_for_managers(scheme, &mut rows);
     flag_streaks(scheme, &mut rows);
     Ok(Scores {
         item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),
@@ -236,6 +237,54 @@ struct Entry<'a> {
     roster: Option<&'a RosterEntry>,
     row: Option<usize>,
     absent_days: Option<f64>,
+}
+
+/// Gives the team-average role the mean total of the other staff scored in
+/// its store (or team) and period, instead of its own items.
+fn average_for_managers(scheme: &Scheme, rows: &mut [ScoreRow]) {
+    let Some(average) = &scheme.team_average else {
+        return;
+    };
+    let role = average.role.id();
+    let group = |r: &ScoreRow| match average.within {
+        RankGroup::Team => r.team_id.clone(),
+        _ => r.store_id.clone(),
+    };
+    let mut totals: HashMap<(String, Option<String>), Vec<f64>> = HashMap::new();
+    for r in rows.iter().filter(|r| r.role != role) {
+        if let Some(total) = r.total_score {
+            totals
+                .entry((r.period.clone(), group(r)))
+                .or_default()
+                .push(total);
+        }
+    }
+    for r in rows.iter_mut().filter(|r| r.role == role && r.eligible) {
+        let staff = totals.get(&(r.period.clone(), group(r)));
+        r.items.clear();
+        r.sections.clear();
+        r.bonus_items.clear();
+        r.bonus = None;
+        r.flags
+            .retain(|f| !f.starts_with("missing:") && f != "no item could be scored");
+        match staff {
+            Some(totals) => {
+                let mean = round_half_up(totals.iter().sum::<f64>() / totals.len() as f64, 2);
+                r.total_score = Some(mean);
+                r.grade = scheme.grade_for(mean).map(|g| g.label.clone());
+                r.flags.push(format!(
+                    "team_average: mean of {} staff totals",
+                    totals.len()
+                ));
+            }
+            None => {
+                r.total_score = None;
+                r.grade = None;
+                r.flags
+                    .push("team_average: no scored staff to average".into());
+            }
+        }
+    }
 }
 
 /// Adds a flag to the month in which an employee's run of consecutive

@@ -711,3 +711,55 @@ months = 2
         ]
     );
 }
+
+#[test]
+fn a_manager_scores_the_average_of_the_store_staff() {
+    let text = kpi::BUILTIN_SCHEME.replace(
+        "roles = [\"customer_service\"]",
+        "roles = [\"customer_service\", \"店长\"]",
+    ) + "\n[team_average]\nrole = \"manager\"\nwithin = \"store\"\n";
+    let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("m.toml")).unwrap();
+    let mut data = dataset();
+    let roster = data.get(Table::Employees).unwrap();
+    let manager = df!("employee_id" => ["M"], "store_id" => ["S01"], "team_id" => ["T1"], "role" => ["manager"]).unwrap();
+    data.insert(Table::Employees, roster.vstack(&manager).unwrap());
+    let daily = data.get(Table::EmployeeDaily).unwrap();
+    let zero = |name: &str| Column::new(name.into(), [0i64]);
+    let m_row = DataFrame::new(
+        1,
+        vec![
+            Column::new("employee_id".into(), ["M"]),
+            Column::new("period".into(), ["2025-01"]),
+            zero("inquiries"),
+            zero("order_buyers"),
+            zero("paid_buyers"),
+            zero("cs_sales"),
+            zero("responses"),
+            zero("response_seconds"),
+        ],
+    )
+    .unwrap();
+    data.insert(Table::EmployeeDaily, daily.vstack(&m_row).unwrap());
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    let m = row(&scores.rows, "M");
+    // Eligible staff totals: A 100, B 72, C 80.6, D 19.6, E 0, F 100, I 94 → 466.2 / 7 = 66.6.
+    assert_eq!(
+        (m.total_score, m.grade.as_deref()),
+        (Some(66.6), Some("一般"))
+    );
+    assert_eq!(m.flags, ["team_average: mean of 7 staff totals"]);
+    assert!(m.items.is_empty());
+
+    let bad = text.replace(
+        "roles = [\"customer_service\", \"店长\"]",
+        "roles = [\"customer_service\"]",
+    );
+    let err = kpi_io::parse_scheme(&bad, std::path::Path::new("m.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("team_average.role: `manager` must also be one of scheme.roles"),
+        "{err}"
+    );
+}
