@@ -83,6 +83,9 @@ enum Command {
         /// Export format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
         export_format: ExportFormat,
+        /// Scores per month, or rolled up to quarters or years (the mean of the scored months).
+        #[arg(long, value_enum, default_value_t = ScorePeriod::Month)]
+        period: ScorePeriod,
     },
     /// Check a scheme file (and, with --data, that the dataset can feed it).
     Validate {
@@ -120,6 +123,13 @@ enum GenFormat {
     Csv,
     Xlsx,
     Parquet,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScorePeriod {
+    Month,
+    Quarter,
+    Year,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +205,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             export,
             export_format,
+            period,
         } => {
             if out.is_none() && export.is_none() {
                 bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
@@ -206,7 +217,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("warning: {warning}");
             }
             let spinner = spinner("scoring");
-            let scored = score_dataset(&loaded.dataset, &scheme)?;
+            let mut scored = score_dataset(&loaded.dataset, &scheme)?;
+            let span = match period {
+                ScorePeriod::Month => None,
+                ScorePeriod::Quarter => Some(kpi_core::Span::Quarter),
+                ScorePeriod::Year => Some(kpi_core::Span::Year),
+            };
+            if let Some(span) = span {
+                scored.scores = kpi_core::roll_up(&scored.scores, &scheme, span);
+            }
             spinner.finish_and_clear();
             let quality = kpi_io::quality_frame(&loaded.quality)?;
             if let Some(out) = &out {
@@ -403,7 +422,7 @@ fn print_summary(
     let periods: std::collections::BTreeSet<&str> =
         rows.iter().map(|r| r.period.as_str()).collect();
     println!(
-        "{}: {} employees scored over {} months ({} employee-months, {} not eligible)",
+        "{}: {} employees scored over {} periods ({} rows, {} not eligible)",
         scheme.scheme.name,
         employees.len(),
         periods.len(),

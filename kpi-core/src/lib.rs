@@ -26,6 +26,7 @@ mod metric;
 mod money;
 mod period;
 mod period_metrics;
+mod rollup;
 mod scheme;
 mod scoring;
 mod table;
@@ -39,6 +40,7 @@ pub use metric::{
 pub use money::{cents_text, cents_to_decimal};
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
+pub use rollup::{Span, roll_up};
 pub use scheme::{
     Applied, Band, Bonus, Combine, Eligibility, Grade, Item, MissingPolicy, Override, Past,
     PeriodKind, Rank, RankGroup, Rule, Scheme, SchemeInfo, SchemeIssue, Section, Streak,

@@ -763,3 +763,60 @@ fn a_manager_scores_the_average_of_the_store_staff() {
         "{err}"
     );
 }
+
+#[test]
+fn quarters_are_the_mean_of_the_scored_months() {
+    let scheme = kpi::builtin_scheme().unwrap();
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!("employee_id" => ["A"], "store_id" => ["S01"], "role" => ["customer_service"]).unwrap(),
+    );
+    // January as A above (100), February as B above (72), March absent 25 days.
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => ["A", "A", "A"],
+            "period" => ["2025-01", "2025-02", "2025-03"],
+            "inquiries" => [100i64, 100, 100],
+            "order_buyers" => [50i64, 30, 50],
+            "paid_buyers" => [45i64, 24, 45],
+            "cs_sales" => [540_000i64, 192_000, 540_000],
+            "responses" => [10i64, 10, 10],
+            "response_seconds" => [320_000i64, 820_000, 320_000],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::Attendance,
+        df!("employee_id" => ["A"], "period" => ["2025-03"], "absent_days" => [25.0]).unwrap(),
+    );
+    let scored = kpi::score_dataset(&data, &scheme).unwrap();
+    let quarter = kpi_core::roll_up(&scored.scores, &scheme, kpi_core::Span::Quarter);
+    assert_eq!(quarter.rows.len(), 1);
+    let q = &quarter.rows[0];
+    assert_eq!(q.period, "2025-Q1");
+    assert_eq!(
+        (q.total_score, q.grade.as_deref()),
+        (Some(86.0), Some("优秀"))
+    );
+    assert_eq!(
+        q.items
+            .iter()
+            .map(|i| i.points.unwrap())
+            .collect::<Vec<_>>(),
+        [95.0, 95.0, 95.0, 50.0]
+    );
+    assert_eq!(
+        q.flags,
+        [
+            "rolled up from 2 month(s): 2025-01, 2025-02",
+            "not scored in 2025-03"
+        ]
+    );
+    let year = kpi_core::roll_up(&scored.scores, &scheme, kpi_core::Span::Year);
+    assert_eq!(
+        (year.rows[0].period.as_str(), year.rows[0].total_score),
+        ("2025", Some(86.0))
+    );
+}
