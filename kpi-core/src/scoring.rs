@@ -834,31 +834,28 @@ impl Scores {
                 self.rows.iter().map(|r| r.eligible).collect::<Vec<bool>>(),
             ),
         ];
-        for (i, id) in self.item_ids.iter().enumerate() {
-            let points: Vec<Option<f64>> = self
-                .rows
+        let points_of = |list: fn(&ScoreRow) -> &Vec<ItemScore>, i: usize| -> Vec<Option<f64>> {
+            self.rows
                 .iter()
                 .map(|r| {
-                    r.items
+                    list(r)
                         .get(i)
                         .and_then(|s| s.points)
                         .map(|p| round_half_up(p, 4))
                 })
-                .collect();
-            columns.push(Column::new(format!("points.{id}").into(), points));
+                .collect()
+        };
+        for (i, id) in self.item_ids.iter().enumerate() {
+            columns.push(Column::new(
+                format!("points.{id}").into(),
+                points_of(|r| &r.items, i),
+            ));
         }
         for (i, id) in self.bonus_ids.iter().enumerate() {
-            let points: Vec<Option<f64>> = self
-                .rows
-                .iter()
-                .map(|r| {
-                    r.bonus_items
-                        .get(i)
-                        .and_then(|s| s.points)
-                        .map(|p| round_half_up(p, 4))
-                })
-                .collect();
-            columns.push(Column::new(format!("points.{id}").into(), points));
+            columns.push(Column::new(
+                format!("points.{id}").into(),
+                points_of(|r| &r.bonus_items, i),
+            ));
         }
         for (i, id) in self.section_ids.iter().enumerate() {
             let score: Vec<Option<f64>> = self
