@@ -123,6 +123,23 @@ fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> 
     )
 }
 
+/// The rule, points, weight and contribution line of an item.
+fn push_points(out: &mut String, w: &Words, score: &kpi_core::ItemScore) {
+    let points = score.points.map_or("-".to_string(), fmt_num);
+    let contribution = score
+        .contribution
+        .map_or("-".to_string(), |c| format!("{c:.2}"));
+    out.push_str(&format!(
+        "      {}: {}; {} {points} × {} {} → {} {contribution}\n",
+        w.rule,
+        score.rule,
+        w.points,
+        w.weight,
+        fmt_num(score.weight),
+        w.contribution,
+    ));
+}
+
 fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
     let w = match lang {
         Lang::Zh => &ZH,
@@ -142,7 +159,21 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         return out;
     }
     for (item, score) in scheme.items.iter().zip(&row.items) {
-        let m = metric(Level::Employee, &item.metric).expect("scored metrics are known");
+        let Some(m) = metric(Level::Employee, &item.metric) else {
+            // A manual rating (`manual.<item>`): the weighted mean of its raters.
+            let label = item.label.clone().unwrap_or_else(|| item.id.clone());
+            let value = match score.value {
+                Some(v) => format!("{} ({})", fmt_num(v), item.metric),
+                None => format!(
+                    "{} ({})",
+                    w.missing,
+                    score.missing_reason.as_deref().unwrap_or("-")
+                ),
+            };
+            out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
+            push_points(&mut out, w, score);
+            continue;
+        };
         let label = item.label.clone().unwrap_or_else(|| match lang {
             Lang::Zh => m.zh.to_string(),
             Lang::En => m.en.to_string(),
@@ -170,19 +201,7 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
             ),
         };
         out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
-        let points = score.points.map_or("-".to_string(), fmt_num);
-        let contribution = score
-            .contribution
-            .map_or("-".to_string(), |c| format!("{c:.2}"));
-        out.push_str(&format!(
-            "      {}: {}; {} {points} × {} {} → {} {contribution}\n",
-            w.rule,
-            score.rule,
-            w.points,
-            w.weight,
-            fmt_num(score.weight),
-            w.contribution,
-        ));
+        push_points(&mut out, w, score);
     }
     for (section, score) in scheme.sections.iter().zip(&row.sections) {
         let score = score.map_or("-".to_string(), |s| format!("{s:.2}"));

@@ -33,6 +33,9 @@ pub struct Scheme {
     /// Flags raised by runs of consecutive months in some grades.
     #[serde(default)]
     pub streaks: Vec<Streak>,
+    /// How manual ratings (`manual_scores`) combine raters, per rated item.
+    #[serde(default)]
+    pub manual: Vec<ManualRating>,
     /// A role scored by the average of its staff's totals instead of items.
     #[serde(default)]
     pub team_average: Option<TeamAverage>,
@@ -164,6 +167,24 @@ pub struct TeamAverage {
     pub within: RankGroup,
 }
 
+/// The prefix of metric ids that read the `manual_scores` table:
+/// `manual.attitude` is the rating of item `attitude`.
+pub const MANUAL_PREFIX: &str = "manual.";
+
+/// How the raters of one manually rated item combine (seed 003: self,
+/// supervisor and peer ratings weighted; seed 004: 360 度).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRating {
+    /// The `item` value in `manual_scores`.
+    pub item: String,
+    /// Rater (`self`, `supervisor`, `peer`) → weight. The value is the
+    /// weighted mean of each rater's mean rating, over the raters who rated;
+    /// without weights every rater counts the same.
+    #[serde(default)]
+    pub raters: std::collections::BTreeMap<String, f64>,
+}
+
 /// A section of items, weighted into the total.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -242,6 +263,15 @@ pub enum Rule {
         #[serde(default)]
         cap: Option<f64>,
     },
+    /// A rating scale mapped linearly onto points: `from = [1, 7]` gives 0
+    /// points for 1 and 100 for 7 (`to` changes the point range).
+    Scale {
+        /// Lowest and highest rating.
+        from: [f64; 2],
+        /// Points for the lowest and highest rating.
+        #[serde(default = "hundred")]
+        to: [f64; 2],
+    },
     /// Points by place within a group (store, team or role) for the period:
     /// seed 000 "top 3 get +3/+2/+1" is `points = [3, 2, 1]`. Only eligible
     /// employees with a value are ranked; ties share the better place.
@@ -283,6 +313,10 @@ pub enum Rule {
 
 fn one() -> f64 {
     1.0
+}
+
+fn hundred() -> [f64; 2] {
+    [0.0, 100.0]
 }
 
 /// The group within which a rank rule ranks employees.
@@ -414,6 +448,21 @@ impl Rule {
                 points: 0.0,
                 rule: "not ranked → 0".to_string(),
             },
+            Rule::Scale { from, to } => {
+                let share = ((value - from[0]) / (from[1] - from[0])).clamp(0.0, 1.0);
+                let points = to[0] + share * (to[1] - to[0]);
+                Applied {
+                    points,
+                    rule: format!(
+                        "scale {}–{} → {}–{}: {}",
+                        fmt_num(from[0]),
+                        fmt_num(from[1]),
+                        fmt_num(to[0]),
+                        fmt_num(to[1]),
+                        fmt_num(points)
+                    ),
+                }
+            }
             Rule::Bands { direction, bands } => {
                 match bands.iter().find(|b| b.contains(value, *direction)) {
                     Some(band) => Applied {
@@ -651,6 +700,7 @@ impl Scheme {
                 );
             }
             match find_metric(&item.metric) {
+                _ if item.metric.starts_with(MANUAL_PREFIX) => {}
                 Some(m) if m.level == Level::Employee => {}
                 Some(_) => error(
                     format!("{path}.metric"),
@@ -699,6 +749,14 @@ impl Scheme {
                         && floor > cap
                     {
                         error(format!("{path}.rule.floor"), "floor is above cap".into());
+                    }
+                }
+                Rule::Scale { from, .. } => {
+                    if from[0].partial_cmp(&from[1]) != Some(std::cmp::Ordering::Less) {
+                        error(
+                            format!("{path}.rule.from"),
+                            "the scale must run from low to high".into(),
+                        );
                     }
                 }
                 Rule::Rank { points, .. } => {

@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
-use crate::scheme::{Combine, MissingPolicy, Rank, RankGroup, Rule, Scheme, fmt_num};
+use crate::scheme::{
+    Combine, MANUAL_PREFIX, MissingPolicy, Rank, RankGroup, Rule, Scheme, fmt_num,
+};
 use crate::table::Table;
 
 /// One item of one employee-period, with everything needed to explain it.
@@ -85,6 +87,16 @@ pub struct Scores {
 /// Checks that the data can feed every item of the scheme.
 pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<()> {
     for (path, metric_id) in scored_metrics(scheme) {
+        if metric_id.starts_with(MANUAL_PREFIX) {
+            if !data.has_column(Table::ManualScores, "score") {
+                return Err(Error::MissingColumn {
+                    path,
+                    table: Table::ManualScores.name().into(),
+                    column: "score".into(),
+                });
+            }
+            continue;
+        }
         let Some(m) = metric(Level::Employee, metric_id) else {
             return Err(Error::Scheme {
                 path,
@@ -197,7 +209,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         }
     }
 
-    let columns = ItemColumns::new(scheme, frame)?;
+    let columns = ItemColumns::new(scheme, frame, data)?;
     let entries: Vec<Entry<'_>> = population
         .into_iter()
         .map(|(period, employee_id)| {
@@ -528,11 +540,12 @@ struct ItemColumns {
     value: Vec<Vec<Option<f64>>>,
     numerator: Vec<Option<Vec<Option<f64>>>>,
     denominator: Vec<Option<Vec<Option<f64>>>>,
-    metrics: Vec<&'static Metric>,
+    /// None for manual ratings.
+    metrics: Vec<Option<&'static Metric>>,
 }
 
 impl ItemColumns {
-    fn new(scheme: &Scheme, frame: &DataFrame) -> Result<Self> {
+    fn new(scheme: &Scheme, frame: &DataFrame, data: &Dataset) -> Result<Self> {
         let mut out = ItemColumns {
             value: Vec::new(),
             numerator: Vec::new(),
@@ -541,6 +554,13 @@ impl ItemColumns {
         };
         let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
         for (_, metric_id) in scored_metrics(scheme) {
+            if let Some(item) = metric_id.strip_prefix(MANUAL_PREFIX) {
+                out.value.push(manual_values(scheme, item, frame, data)?);
+                out.numerator.push(None);
+                out.denominator.push(None);
+                out.metrics.push(None);
+                continue;
+            }
             let m = metric(Level::Employee, metric_id).expect("checked by check_data");
             out.value.push(f64_values(frame, m.id)?);
             let (num, den) = match m.formula {
@@ -559,10 +579,72 @@ impl ItemColumns {
             };
             out.numerator.push(column(num)?);
             out.denominator.push(column(den)?);
-            out.metrics.push(m);
+            out.metrics.push(Some(m));
         }
         Ok(out)
     }
+}
+
+/// The rating of a manual item for every row of the metrics frame: each
+/// rater's mean rating, weighted by the scheme's rater weights over the
+/// raters who rated (equal weights when the scheme names none).
+fn manual_values(
+    scheme: &Scheme,
+    item: &str,
+    frame: &DataFrame,
+    data: &Dataset,
+) -> Result<Vec<Option<f64>>> {
+    let weights = scheme
+        .manual
+        .iter()
+        .find(|m| m.item == item)
+        .map(|m| m.raters.clone())
+        .unwrap_or_default();
+    let ratings = data
+        .get(Table::ManualScores)
+        .expect("checked by check_data");
+    let rater = if data.has_column(Table::ManualScores, "rater") {
+        col("rater")
+    } else {
+        lit("").alias("rater")
+    };
+    let means = ratings
+        .clone()
+        .lazy()
+        .filter(col("item").eq(lit(item)))
+        .group_by([col("period"), col("employee_id"), rater])
+        .agg([col("score").mean()])
+        .collect()?;
+    let periods = str_values(&means, "period")?;
+    let employees = str_values(&means, "employee_id")?;
+    let raters = str_values(&means, "rater")?;
+    let scores = f64_values(&means, "score")?;
+    // (period, employee) → (Σ weight × mean, Σ weight)
+    let mut combined: HashMap<(String, String), (f64, f64)> = HashMap::new();
+    for i in 0..means.height() {
+        let (Some(p), Some(e), Some(score)) = (&periods[i], &employees[i], scores[i]) else {
+            continue;
+        };
+        let rater = raters[i].as_deref().unwrap_or("");
+        let weight = if weights.is_empty() {
+            1.0
+        } else {
+            weights.get(rater).copied().unwrap_or(0.0)
+        };
+        let entry = combined.entry((p.clone(), e.clone())).or_default();
+        entry.0 += weight * score;
+        entry.1 += weight;
+    }
+    let periods = str_values(frame, "period")?;
+    let employees = str_values(frame, "employee_id")?;
+    Ok(periods
+        .into_iter()
+        .zip(employees)
+        .map(|(p, e)| {
+            let (sum, weight) = combined.get(&(p?, e?))?;
+            (*weight > 0.0).then(|| sum / weight)
+        })
+        .collect())
 }
 
 /// An input column in its display unit: money cents become yuan.
@@ -579,7 +661,7 @@ fn input_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
 }
 
 fn missing_reason(
-    m: &Metric,
+    m: Option<&Metric>,
     numerator: Option<f64>,
     denominator: Option<f64>,
     has_row: bool,
@@ -587,6 +669,9 @@ fn missing_reason(
     if !has_row {
         return "no activity in the period".into();
     }
+    let Some(m) = m else {
+        return "no rating".into();
+    };
     match m.formula {
         Formula::Ratio { denominator: d, .. } => match denominator {
             Some(0.0) => format!("{d} = 0"),
@@ -667,7 +752,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         };
         out.items.push(ItemScore {
             item: item.id.clone(),
-            metric: m.id.to_string(),
+            metric: item.metric.clone(),
             value,
             numerator,
             denominator,
@@ -709,7 +794,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         bonus_total += points;
         out.bonus_items.push(ItemScore {
             item: bonus.id.clone(),
-            metric: m.id.to_string(),
+            metric: bonus.metric.clone(),
             value,
             numerator,
             denominator,

@@ -820,3 +820,69 @@ fn quarters_are_the_mean_of_the_scored_months() {
         ("2025", Some(86.0))
     );
 }
+
+#[test]
+fn manual_ratings_combine_raters_by_weight_and_map_the_scale_to_points() {
+    let scheme = kpi_io::parse_scheme(
+        r#"
+[scheme]
+id = "attitude"
+name = "工作态度"
+roles = ["客服"]
+
+[[manual]]
+item = "attitude"
+raters = { self = 0.2, supervisor = 0.8 }
+
+[[items]]
+id = "attitude"
+label = "工作态度"
+metric = "manual.attitude"
+weight = 100
+rule = { kind = "scale", from = [1, 7] }
+
+[[grades]]
+label = "一般"
+min = 65
+
+[[grades]]
+label = "不及格"
+"#,
+        std::path::Path::new("attitude.toml"),
+    )
+    .unwrap();
+    let mut data = dataset();
+    data.insert(
+        Table::ManualScores,
+        df!(
+            "period" => ["2025-01"; 5],
+            "employee_id" => ["A", "A", "A", "B", "C"],
+            "item" => ["attitude"; 5],
+            "rater" => ["self", "supervisor", "supervisor", "supervisor", "peer"],
+            "score" => [7.0, 4.0, 5.0, 7.0, 6.0],
+        )
+        .unwrap(),
+    );
+    let scored = kpi::score_dataset(&data, &scheme).unwrap();
+    let rows = &scored.scores.rows;
+    // A: 0.2 × 7 + 0.8 × mean(4, 5) = 5.0 → (5 − 1) / 6 × 100 = 66.67.
+    let a = row(rows, "A");
+    assert_eq!(a.items[0].value, Some(5.0));
+    assert_eq!(
+        (a.total_score, a.grade.as_deref()),
+        (Some(66.67), Some("一般"))
+    );
+    // B: only the supervisor rated: 7 → 100.
+    assert_eq!(row(rows, "B").total_score, Some(100.0));
+    // C: only a peer, whom the scheme does not weigh: no rating → 0.
+    let c = row(rows, "C");
+    assert_eq!(c.items[0].missing_reason.as_deref(), Some("no rating"));
+    assert_eq!(c.total_score, Some(0.0));
+    let text = kpi::explain(&scored, &scheme, "A", "2025-01", kpi::Lang::En).unwrap();
+    assert!(
+        text.contains(
+            "  工作态度 [attitude]: 5 (manual.attitude)\n      rule: scale 1–7 → 0–100: 66.666667;"
+        ),
+        "{text}"
+    );
+}
