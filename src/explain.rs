@@ -160,11 +160,24 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
     }
     for (item, score) in scheme.items.iter().zip(&row.items) {
         let Some(m) = metric(Level::Employee, &item.metric) else {
-            // A manual rating (`manual.<item>`): the weighted mean of its raters.
-            let label = item.label.clone().unwrap_or_else(|| item.id.clone());
-            let value = match score.value {
-                Some(v) => format!("{} ({})", fmt_num(v), item.metric),
-                None => format!(
+            // A manual rating (`manual.<item>`) or a metric of the scheme's own.
+            let custom = scheme.metrics.iter().find(|m| m.id == item.metric);
+            let label = item
+                .label
+                .clone()
+                .or_else(|| custom.and_then(|c| c.label.clone()))
+                .unwrap_or_else(|| item.id.clone());
+            let value = match (score.value, custom, score.numerator, score.denominator) {
+                (Some(v), Some(c), Some(n), Some(d)) => format!(
+                    "{} = {} / {} ({} / {})",
+                    fmt_num(v),
+                    fmt_num(n),
+                    fmt_num(d),
+                    c.numerator,
+                    c.denominator.as_deref().unwrap_or("")
+                ),
+                (Some(v), ..) => format!("{} ({})", fmt_num(v), item.metric),
+                (None, ..) => format!(
                     "{} ({})",
                     w.missing,
                     score.missing_reason.as_deref().unwrap_or("-")

@@ -33,6 +33,10 @@ pub struct Scheme {
     /// Flags raised by runs of consecutive months in some grades.
     #[serde(default)]
     pub streaks: Vec<Streak>,
+    /// Metrics the scheme defines over any `employee_daily` column (extra
+    /// columns of an export included).
+    #[serde(default)]
+    pub metrics: Vec<CustomMetric>,
     /// How manual ratings (`manual_scores`) combine raters, per rated item.
     #[serde(default)]
     pub manual: Vec<ManualRating>,
@@ -165,6 +169,23 @@ pub struct TeamAverage {
     /// Whose totals are averaged: staff of the same store or the same team.
     #[serde(default)]
     pub within: RankGroup,
+}
+
+/// A metric defined in the scheme: the period sum of a column, or the ratio
+/// of the period sums of two columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomMetric {
+    /// Id used by items.
+    pub id: String,
+    /// Label shown to people.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The summed column.
+    pub numerator: String,
+    /// The column whose sum divides; none for a plain sum.
+    #[serde(default)]
+    pub denominator: Option<String>,
 }
 
 /// The prefix of metric ids that read the `manual_scores` table:
@@ -701,6 +722,7 @@ impl Scheme {
             }
             match find_metric(&item.metric) {
                 _ if item.metric.starts_with(MANUAL_PREFIX) => {}
+                _ if self.metrics.iter().any(|m| m.id == item.metric) => {}
                 Some(m) if m.level == Level::Employee => {}
                 Some(_) => error(
                     format!("{path}.metric"),
@@ -814,6 +836,20 @@ impl Scheme {
                     )
                 }
                 _ => {}
+            }
+        }
+        for (i, custom) in self.metrics.iter().enumerate() {
+            if find_metric(&custom.id).is_some() || custom.id.starts_with(MANUAL_PREFIX) {
+                error(
+                    format!("metrics[{i}].id"),
+                    format!("`{}` is already a metric of the catalogue", custom.id),
+                );
+            }
+            if self.metrics[..i].iter().any(|m| m.id == custom.id) {
+                error(
+                    format!("metrics[{i}].id"),
+                    format!("metric id `{}` is used twice", custom.id),
+                );
             }
         }
         if let Some(average) = &self.team_average {

@@ -87,6 +87,19 @@ pub struct Scores {
 /// Checks that the data can feed every item of the scheme.
 pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<()> {
     for (path, metric_id) in scored_metrics(scheme) {
+        if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
+            let columns = std::iter::once(&custom.numerator).chain(&custom.denominator);
+            for column in columns {
+                if !data.has_column(Table::EmployeeDaily, column) {
+                    return Err(Error::MissingColumn {
+                        path,
+                        table: Table::EmployeeDaily.name().into(),
+                        column: column.clone(),
+                    });
+                }
+            }
+            continue;
+        }
         if metric_id.starts_with(MANUAL_PREFIX) {
             if !data.has_column(Table::ManualScores, "score") {
                 return Err(Error::MissingColumn {
@@ -540,8 +553,10 @@ struct ItemColumns {
     value: Vec<Vec<Option<f64>>>,
     numerator: Vec<Option<Vec<Option<f64>>>>,
     denominator: Vec<Option<Vec<Option<f64>>>>,
-    /// None for manual ratings.
+    /// None for manual ratings and the scheme's own metrics.
     metrics: Vec<Option<&'static Metric>>,
+    /// The denominator column of the scheme's own ratio metrics.
+    custom_denominators: Vec<Option<String>>,
 }
 
 impl ItemColumns {
@@ -551,9 +566,20 @@ impl ItemColumns {
             numerator: Vec::new(),
             denominator: Vec::new(),
             metrics: Vec::new(),
+            custom_denominators: Vec::new(),
         };
         let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
         for (_, metric_id) in scored_metrics(scheme) {
+            if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
+                let (value, numerator, denominator) = custom_values(custom, frame, data)?;
+                out.value.push(value);
+                out.numerator.push(Some(numerator));
+                out.denominator.push(denominator);
+                out.metrics.push(None);
+                out.custom_denominators.push(custom.denominator.clone());
+                continue;
+            }
+            out.custom_denominators.push(None);
             if let Some(item) = metric_id.strip_prefix(MANUAL_PREFIX) {
                 out.value.push(manual_values(scheme, item, frame, data)?);
                 out.numerator.push(None);
@@ -583,6 +609,86 @@ impl ItemColumns {
         }
         Ok(out)
     }
+}
+
+impl ItemColumns {
+    /// Why item `i` has no value.
+    fn missing_reason(
+        &self,
+        i: usize,
+        numerator: Option<f64>,
+        denominator: Option<f64>,
+        has_row: bool,
+    ) -> String {
+        match (self.metrics[i], &self.custom_denominators[i]) {
+            (Some(m), _) => missing_reason(Some(m), numerator, denominator, has_row),
+            (None, Some(d)) if has_row => match denominator {
+                Some(0.0) => format!("{d} = 0"),
+                _ => format!("{d} missing"),
+            },
+            (None, _) => missing_reason(None, numerator, denominator, has_row),
+        }
+    }
+}
+
+/// Period sums of the scheme's own metric, aligned with the metrics frame:
+/// (value, numerator, denominator), money and durations in their unit.
+#[allow(clippy::type_complexity)]
+fn custom_values(
+    custom: &crate::scheme::CustomMetric,
+    frame: &DataFrame,
+    data: &Dataset,
+) -> Result<(Vec<Option<f64>>, Vec<Option<f64>>, Option<Vec<Option<f64>>>)> {
+    let daily = data
+        .get(Table::EmployeeDaily)
+        .expect("checked by check_data");
+    let sum_of = |c: &str| {
+        (col(c).cast(DataType::Float64).sum()
+            / lit(crate::metric::column_scale(Level::Employee, c) as f64))
+        .alias(c)
+    };
+    let mut aggs = vec![sum_of(&custom.numerator)];
+    if let Some(d) = &custom.denominator {
+        aggs.push(sum_of(d));
+    }
+    let sums = daily
+        .clone()
+        .lazy()
+        .group_by([col("period"), col("employee_id")])
+        .agg(aggs)
+        .collect()?;
+    let keys = |f: &DataFrame| -> Result<Vec<Option<(String, String)>>> {
+        Ok(str_values(f, "period")?
+            .into_iter()
+            .zip(str_values(f, "employee_id")?)
+            .map(|(p, e)| Some((p?, e?)))
+            .collect())
+    };
+    let lookup = |column: &str| -> Result<Vec<Option<f64>>> {
+        let values: HashMap<(String, String), f64> = keys(&sums)?
+            .into_iter()
+            .zip(f64_values(&sums, column)?)
+            .filter_map(|(k, v)| Some((k?, v?)))
+            .collect();
+        Ok(keys(frame)?
+            .into_iter()
+            .map(|k| values.get(&k?).copied())
+            .collect())
+    };
+    let numerator = lookup(&custom.numerator)?;
+    let Some(d) = &custom.denominator else {
+        return Ok((numerator.clone(), numerator, None));
+    };
+    let denominator = lookup(d)?;
+    let value = numerator
+        .iter()
+        .zip(&denominator)
+        .map(|(n, d)| match (n, d) {
+            (Some(n), Some(d)) if *d != 0.0 => Some(n / d),
+            _ => None,
+        })
+        .collect();
+    Ok((value, numerator, Some(denominator)))
 }
 
 /// The rating of a manual item for every row of the metrics frame: each
@@ -725,7 +831,6 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     }
     let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
     for (i, item) in scheme.items.iter().enumerate() {
-        let m = columns.metrics[i];
         let value = at(&columns.value[i]);
         let numerator = columns.numerator[i].as_ref().and_then(at);
         let denominator = columns.denominator[i].as_ref().and_then(at);
@@ -738,7 +843,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
                 (Some(applied.points), applied.rule, None)
             }
             None => {
-                let reason = missing_reason(m, numerator, denominator, row.is_some());
+                let reason = columns.missing_reason(i, numerator, denominator, row.is_some());
                 out.flags.push(format!("missing: {} ({reason})", item.id));
                 match scheme.missing_policy(item) {
                     MissingPolicy::Zero => (Some(0.0), "missing → 0".to_string(), Some(reason)),
@@ -767,7 +872,6 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     let mut bonus_total = 0.0;
     for (k, bonus) in scheme.bonus.iter().enumerate() {
         let i = scheme.items.len() + k;
-        let m = columns.metrics[i];
         let value = at(&columns.value[i]);
         let numerator = columns.numerator[i].as_ref().and_then(at);
         let denominator = columns.denominator[i].as_ref().and_then(at);
@@ -787,7 +891,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
                 }
             }
             None => {
-                let reason = missing_reason(m, numerator, denominator, row.is_some());
+                let reason = columns.missing_reason(i, numerator, denominator, row.is_some());
                 (0.0, "missing → no bonus".to_string(), Some(reason))
             }
         };

@@ -886,3 +886,81 @@ label = "不及格"
         "{text}"
     );
 }
+
+#[test]
+fn schemes_define_metrics_over_any_column() {
+    let scheme = kpi_io::parse_scheme(
+        r#"
+[scheme]
+id = "custom"
+name = "custom"
+roles = ["客服"]
+
+[[metrics]]
+id = "praise_rate"
+label = "好评率"
+numerator = "好评数"
+denominator = "inquiries"
+
+[[metrics]]
+id = "praise"
+numerator = "好评数"
+
+[[items]]
+id = "praise_rate"
+metric = "praise_rate"
+weight = 50
+rule = { kind = "linear", pivot = 0, base = 0, points_per_unit = 100 }
+
+[[items]]
+id = "praise"
+metric = "praise"
+weight = 50
+rule = { kind = "per_unit", start = 0, threshold = 0, points_per_unit = 1, cap = 100 }
+"#,
+        std::path::Path::new("custom.toml"),
+    )
+    .unwrap();
+    let mut data = dataset();
+    let daily = data.get(Table::EmployeeDaily).unwrap().clone();
+    let n = daily.height();
+    let mut daily = daily;
+    // An extra column of the export, kept by the reader: 10 per row, 20 per employee-month.
+    daily
+        .with_column(Column::new("好评数".into(), vec![10.0; n]))
+        .unwrap();
+    data.insert(Table::EmployeeDaily, daily);
+    let scored = kpi::score_dataset(&data, &scheme).unwrap();
+    let a = row(&scored.scores.rows, "A");
+    // 20 / 100 = 0.2 → 20 points; 20 praises → 20 points.
+    assert_eq!(a.items[0].value, Some(0.2));
+    assert_eq!(
+        (a.items[0].numerator, a.items[0].denominator),
+        (Some(20.0), Some(100.0))
+    );
+    assert_eq!(a.total_score, Some(20.0));
+    let e = row(&scored.scores.rows, "E");
+    assert_eq!(e.items[0].missing_reason.as_deref(), Some("inquiries = 0"));
+    let text = kpi::explain(&scored, &scheme, "A", "2025-01", kpi::Lang::En).unwrap();
+    assert!(
+        text.contains("  好评率 [praise_rate]: 0.2 = 20 / 100 (好评数 / inquiries)\n"),
+        "{text}"
+    );
+
+    let without = kpi_io::parse_scheme(
+        &kpi::BUILTIN_SCHEME.replace("metric = \"cs_aov\"", "metric = \"praise\""),
+        std::path::Path::new("x.toml"),
+    );
+    assert!(
+        without
+            .unwrap_err()
+            .to_string()
+            .contains("unknown metric `praise`")
+    );
+    let data = dataset();
+    let err = kpi::score_dataset(&data, &scheme).err().unwrap();
+    assert_eq!(
+        format!("{:#}", err),
+        "scoring: scheme key `items[0].metric` needs column `好评数` of table `employee_daily`, which the dataset lacks"
+    );
+}

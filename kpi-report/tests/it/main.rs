@@ -23,6 +23,7 @@ fn scheme() -> Scheme {
         bonus: vec![],
         overrides: vec![],
         streaks: vec![],
+        metrics: vec![],
         manual: vec![],
         team_average: None,
         items: vec![Item {
