@@ -123,6 +123,15 @@ fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> 
     )
 }
 
+/// `missing (reason)`.
+fn missing_text(w: &Words, score: &kpi_core::ItemScore) -> String {
+    format!(
+        "{} ({})",
+        w.missing,
+        score.missing_reason.as_deref().unwrap_or("-")
+    )
+}
+
 /// The rule, points, weight and contribution line of an item.
 fn push_points(out: &mut String, w: &Words, score: &kpi_core::ItemScore) {
     let points = score.points.map_or("-".to_string(), fmt_num);
@@ -177,11 +186,7 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
                     c.denominator.as_deref().unwrap_or("")
                 ),
                 (Some(v), ..) => format!("{} ({})", fmt_num(v), item.metric),
-                (None, ..) => format!(
-                    "{} ({})",
-                    w.missing,
-                    score.missing_reason.as_deref().unwrap_or("-")
-                ),
+                (None, ..) => missing_text(w, score),
             };
             out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
             push_points(&mut out, w, score);
@@ -207,11 +212,7 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
                 fmt_num(n)
             ),
             (Some(v), _, _) => value_text(m.unit, v),
-            (None, ..) => format!(
-                "{} ({})",
-                w.missing,
-                score.missing_reason.as_deref().unwrap_or("-")
-            ),
+            (None, ..) => missing_text(w, score),
         };
         out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
         push_points(&mut out, w, score);
@@ -228,16 +229,9 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
     }
     for (bonus, score) in scheme.bonus.iter().zip(&row.bonus_items) {
         let m = metric(Level::Employee, &bonus.metric).expect("scored metrics are known");
-        let value = score.value.map_or_else(
-            || {
-                format!(
-                    "{} ({})",
-                    w.missing,
-                    score.missing_reason.as_deref().unwrap_or("-")
-                )
-            },
-            |v| value_text(m.unit, v),
-        );
+        let value = score
+            .value
+            .map_or_else(|| missing_text(w, score), |v| value_text(m.unit, v));
         out.push_str(&format!(
             "  {} [{}]: {value}\n      {}: {}; {} +{}\n",
             bonus.label.as_deref().unwrap_or(m.zh),

@@ -830,16 +830,24 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             .push(format!("probation: employed {days} days < {probation}"));
     }
     let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
+    // Value, numerator and denominator of scored metric `i` (items, then bonus items).
+    let inputs = |i: usize| {
+        (
+            at(&columns.value[i]),
+            columns.numerator[i].as_ref().and_then(at),
+            columns.denominator[i].as_ref().and_then(at),
+        )
+    };
+    let key = (out.period.clone(), out.employee_id.clone());
+    let apply = |i: usize, rule: &Rule, value: f64| {
+        let rank = ranks.get(&(i, key.0.clone(), key.1.clone())).copied();
+        rule.apply_ranked(value, rank)
+    };
     for (i, item) in scheme.items.iter().enumerate() {
-        let value = at(&columns.value[i]);
-        let numerator = columns.numerator[i].as_ref().and_then(at);
-        let denominator = columns.denominator[i].as_ref().and_then(at);
+        let (value, numerator, denominator) = inputs(i);
         let (points, rule, missing_reason) = match value {
             Some(v) => {
-                let rank = ranks
-                    .get(&(i, out.period.clone(), out.employee_id.clone()))
-                    .copied();
-                let applied = item.rule.apply_ranked(v, rank);
+                let applied = apply(i, &item.rule, v);
                 (Some(applied.points), applied.rule, None)
             }
             None => {
@@ -872,15 +880,10 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     let mut bonus_total = 0.0;
     for (k, bonus) in scheme.bonus.iter().enumerate() {
         let i = scheme.items.len() + k;
-        let value = at(&columns.value[i]);
-        let numerator = columns.numerator[i].as_ref().and_then(at);
-        let denominator = columns.denominator[i].as_ref().and_then(at);
+        let (value, numerator, denominator) = inputs(i);
         let (points, rule, missing_reason) = match value {
             Some(v) => {
-                let rank = ranks
-                    .get(&(i, out.period.clone(), out.employee_id.clone()))
-                    .copied();
-                let applied = bonus.rule.apply_ranked(v, rank);
+                let applied = apply(i, &bonus.rule, v);
                 match bonus.cap {
                     Some(cap) if applied.points > cap => (
                         cap,
