@@ -104,24 +104,23 @@ pub fn export_tables(
             ExportFormat::Parquet => "parquet",
         };
         let path = dir.join(format!("{name}.{ext}"));
-        let tmp = dir.join(format!(".{name}.{ext}.tmp"));
-        let result = (|| -> Result<()> {
-            let file = std::fs::File::create(&tmp)?;
-            match format {
-                ExportFormat::Csv => CsvWriter::new(file).finish(&mut frame)?,
-                ExportFormat::Parquet => {
-                    ParquetWriter::new(file)
-                        .with_compression(ParquetCompression::Snappy)
-                        .finish(&mut frame)?;
-                }
-            }
-            std::fs::rename(&tmp, &path)?;
-            Ok(())
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.context(format!("writing {}", path.display())));
-        }
+        kpi_io::atomic_write(&path, |tmp| {
+            let file = std::fs::File::create(tmp).map_err(|source| kpi_io::Error::Io {
+                path: tmp.into(),
+                source,
+            })?;
+            let written = match format {
+                ExportFormat::Csv => CsvWriter::new(file).finish(&mut frame),
+                ExportFormat::Parquet => ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Snappy)
+                    .finish(&mut frame)
+                    .map(|_| ()),
+            };
+            written.map_err(|source| kpi_io::Error::Polars {
+                context: format!("writing {}", path.display()),
+                source,
+            })
+        })?;
         written.push(path);
     }
     Ok(written)

@@ -29,4 +29,4 @@ pub use scheme_file::{
     Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,
 };
 pub use synthetic::{GenOptions, generate};
-pub use writer::{DataFormat, HeaderLanguage, WriteOptions, write_dataset};
+pub use writer::{DataFormat, HeaderLanguage, WriteOptions, atomic_write, write_dataset};

@@ -133,7 +133,7 @@ fn role_text(role: &str, options: &WriteOptions) -> String {
 }
 
 /// Writes to `path` through `path.tmp`, so a failure leaves no half file.
-pub(crate) fn atomic_write(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+pub fn atomic_write(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
