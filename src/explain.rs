@@ -28,6 +28,8 @@ struct Words {
     missing: &'static str,
     notes: &'static str,
     bonus: &'static str,
+    payout: &'static str,
+    position_wage: &'static str,
 }
 
 const ZH: Words = Words {
@@ -41,6 +43,8 @@ const ZH: Words = Words {
     missing: "缺失",
     notes: "备注",
     bonus: "加分",
+    payout: "绩效工资比例",
+    position_wage: "岗位工资",
 };
 
 const EN: Words = Words {
@@ -54,6 +58,8 @@ const EN: Words = Words {
     missing: "missing",
     notes: "notes",
     bonus: "bonus",
+    payout: "performance pay",
+    position_wage: "position wage",
 };
 
 fn value_text(unit: Unit, value: f64) -> String {
@@ -123,6 +129,15 @@ fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> 
     )
 }
 
+/// `+3`, `−1`, `0`.
+fn signed(points: f64) -> String {
+    match points {
+        p if p > 0.0 => format!("+{}", fmt_num(p)),
+        p if p < 0.0 => format!("−{}", fmt_num(-p)),
+        _ => "0".to_string(),
+    }
+}
+
 /// `missing (reason)`.
 fn missing_text(w: &Words, score: &kpi_core::ItemScore) -> String {
     format!(
@@ -149,6 +164,63 @@ fn push_points(out: &mut String, w: &Words, score: &kpi_core::ItemScore) {
     ));
 }
 
+/// The label and value line of an item or bonus item: the metric value
+/// with its numerator and denominator.
+fn value_line(
+    w: &Words,
+    lang: Lang,
+    scheme: &Scheme,
+    id: &str,
+    label: Option<&String>,
+    score: &kpi_core::ItemScore,
+) -> String {
+    let Some(m) = metric(Level::Employee, &score.metric) else {
+        // A manual rating, an attendance sum, a metric of the scheme's own,
+        // or the counts of an occurrences rule (shown in the rule).
+        let custom = scheme.metrics.iter().find(|m| m.id == score.metric);
+        let label = label
+            .cloned()
+            .or_else(|| custom.and_then(|c| c.label.clone()))
+            .unwrap_or_else(|| id.to_string());
+        let value = match (score.value, custom, score.numerator, score.denominator) {
+            (Some(v), Some(c), Some(n), Some(d)) => format!(
+                "{} = {} / {} ({} / {})",
+                fmt_num(v),
+                fmt_num(n),
+                fmt_num(d),
+                c.numerator,
+                c.denominator.as_deref().unwrap_or("")
+            ),
+            (Some(v), ..) => format!("{} ({})", fmt_num(v), score.metric),
+            (None, ..) => missing_text(w, score),
+        };
+        return format!("  {label} [{id}]: {value}\n");
+    };
+    let label = label.cloned().unwrap_or_else(|| match lang {
+        Lang::Zh => m.zh.to_string(),
+        Lang::En => m.en.to_string(),
+    });
+    let inputs = m.inputs();
+    let value = match (score.value, score.numerator, score.denominator) {
+        (Some(v), Some(n), Some(d)) => format!(
+            "{} = {} / {} ({})",
+            value_text(m.unit, v),
+            fmt_num(n),
+            fmt_num(d),
+            inputs.join(" / ")
+        ),
+        (Some(v), Some(n), None) => format!(
+            "{} ({} {})",
+            value_text(m.unit, v),
+            inputs.join(""),
+            fmt_num(n)
+        ),
+        (Some(v), _, _) => value_text(m.unit, v),
+        (None, ..) => missing_text(w, score),
+    };
+    format!("  {label} [{id}]: {value}\n")
+}
+
 fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
     let w = match lang {
         Lang::Zh => &ZH,
@@ -168,56 +240,23 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         return out;
     }
     for (item, score) in scheme.items.iter().zip(&row.items) {
-        let Some(m) = metric(Level::Employee, &item.metric) else {
-            // A manual rating (`manual.<item>`) or a metric of the scheme's own.
-            let custom = scheme.metrics.iter().find(|m| m.id == item.metric);
-            let label = item
-                .label
-                .clone()
-                .or_else(|| custom.and_then(|c| c.label.clone()))
-                .unwrap_or_else(|| item.id.clone());
-            let value = match (score.value, custom, score.numerator, score.denominator) {
-                (Some(v), Some(c), Some(n), Some(d)) => format!(
-                    "{} = {} / {} ({} / {})",
-                    fmt_num(v),
-                    fmt_num(n),
-                    fmt_num(d),
-                    c.numerator,
-                    c.denominator.as_deref().unwrap_or("")
-                ),
-                (Some(v), ..) => format!("{} ({})", fmt_num(v), item.metric),
-                (None, ..) => missing_text(w, score),
-            };
-            out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
-            push_points(&mut out, w, score);
+        if !score.applies {
             continue;
-        };
-        let label = item.label.clone().unwrap_or_else(|| match lang {
-            Lang::Zh => m.zh.to_string(),
-            Lang::En => m.en.to_string(),
-        });
-        let inputs = m.inputs();
-        let value = match (score.value, score.numerator, score.denominator) {
-            (Some(v), Some(n), Some(d)) => format!(
-                "{} = {} / {} ({})",
-                value_text(m.unit, v),
-                fmt_num(n),
-                fmt_num(d),
-                inputs.join(" / ")
-            ),
-            (Some(v), Some(n), None) => format!(
-                "{} ({} {})",
-                value_text(m.unit, v),
-                inputs.join(""),
-                fmt_num(n)
-            ),
-            (Some(v), _, _) => value_text(m.unit, v),
-            (None, ..) => missing_text(w, score),
-        };
-        out.push_str(&format!("  {label} [{}]: {value}\n", item.id));
+        }
+        out.push_str(&value_line(
+            w,
+            lang,
+            scheme,
+            &item.id,
+            item.label.as_ref(),
+            score,
+        ));
         push_points(&mut out, w, score);
     }
     for (section, score) in scheme.sections.iter().zip(&row.sections) {
+        if !(section.roles.is_empty() || section.roles.iter().any(|r| r.id() == row.role)) {
+            continue;
+        }
         let score = score.map_or("-".to_string(), |s| format!("{s:.2}"));
         out.push_str(&format!(
             "  {} [{}]: {score} × {} {}\n",
@@ -228,18 +267,20 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         ));
     }
     for (bonus, score) in scheme.bonus.iter().zip(&row.bonus_items) {
-        let m = metric(Level::Employee, &bonus.metric).expect("scored metrics are known");
-        let value = score
-            .value
-            .map_or_else(|| missing_text(w, score), |v| value_text(m.unit, v));
+        out.push_str(&value_line(
+            w,
+            lang,
+            scheme,
+            &bonus.id,
+            bonus.label.as_ref(),
+            score,
+        ));
         out.push_str(&format!(
-            "  {} [{}]: {value}\n      {}: {}; {} +{}\n",
-            bonus.label.as_deref().unwrap_or(m.zh),
-            bonus.id,
+            "      {}: {}; {} {}\n",
             w.rule,
             score.rule,
             w.bonus,
-            fmt_num(score.points.unwrap_or(0.0))
+            signed(score.points.unwrap_or(0.0))
         ));
     }
     let total = row
@@ -251,6 +292,12 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         w.grade,
         row.grade.as_deref().unwrap_or("-")
     ));
+    if let Some(pct) = row.payout_pct {
+        out.push_str(&format!("{} {pct}%\n", w.payout));
+    }
+    if let Some(wage) = row.position_wage {
+        out.push_str(&format!("{} ¥{wage:.2}\n", w.position_wage));
+    }
     let notes: Vec<&String> = row
         .flags
         .iter()

@@ -91,7 +91,7 @@ pub fn export_tables(
             "metrics_employee",
             money_as_text(&scored.metrics, Level::Employee)?,
         ),
-        ("scores", scored.scores.to_frame()?),
+        ("scores", scores_as_text(&scored.scores)?),
         ("score_details", scored.scores.details_frame()?),
     ];
     if let Some(q) = quality {
@@ -124,6 +124,22 @@ pub fn export_tables(
         written.push(path);
     }
     Ok(written)
+}
+
+/// The scores table with the position wage (integer cents) as exact
+/// 2-place text.
+pub fn scores_as_text(scores: &Scores) -> Result<DataFrame> {
+    let mut frame = scores.to_frame()?;
+    if scores.has_position_wage {
+        let text: StringChunked = frame
+            .column("position_wage")?
+            .i64()?
+            .iter()
+            .map(|v| v.map(cents_text))
+            .collect();
+        frame.with_column(text.with_name("position_wage".into()).into_column())?;
+    }
+    Ok(frame)
 }
 
 /// A metrics table with money columns as exact 2-place text: sums from

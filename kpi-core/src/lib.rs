@@ -42,9 +42,10 @@ pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekda
 pub use period_metrics::{Metrics, compute_metrics};
 pub use rollup::{Span, roll_up};
 pub use scheme::{
-    Applied, Band, Bonus, Combine, CustomMetric, Eligibility, Grade, Item, MANUAL_PREFIX,
-    ManualRating, MissingPolicy, Override, Past, PeriodKind, Rank, RankGroup, Rule, Scheme,
-    SchemeInfo, SchemeIssue, Section, Streak, TeamAverage, UnitCount, fmt_num,
+    ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Applied, Band, Bonus, Combine, CustomMetric,
+    Eligibility, Grade, Item, MANUAL_PREFIX, ManualRating, MissingPolicy, Override, Past, Payout,
+    PeriodKind, Placing, Rank, RankEvery, RankGroup, Rule, Scheme, SchemeInfo, SchemeIssue,
+    ScoreWord, Section, Streak, TeamAverage, UnitCount, fmt_num,
 };
 pub use scoring::{ItemScore, ScoreRow, Scores, check_data, round_half_up, score};
 pub use table::{ColumnKind, ColumnSpec, Role, Table};

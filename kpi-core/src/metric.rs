@@ -800,6 +800,18 @@ static CATALOGUE: &[Metric] = &[
         "paid_orders",
     ),
     Metric {
+        id: "gmv_target_completion",
+        zh: "GMV目标完成率",
+        en: "GMV target completion",
+        unit: Ratio,
+        direction: Higher,
+        level: Store,
+        formula: Formula::TargetRatio {
+            numerator: "gmv",
+            target_metric: "gmv",
+        },
+    },
+    Metric {
         id: "target_completion",
         zh: "指标完成率",
         en: "Target completion",

@@ -73,6 +73,11 @@ pub fn compute_metrics(data: &Dataset) -> Result<Metrics> {
     })
 }
 
+/// The employee metrics table alone (see [`compute_metrics`]).
+pub(crate) fn employee_metrics(data: &Dataset) -> Result<DataFrame> {
+    Ok(level_metrics(data, Level::Employee)?.0)
+}
+
 fn activity_frame(data: &Dataset, level: Level) -> DataFrame {
     data.get(level.table()).cloned().unwrap_or_else(|| {
         DataFrame::new(
@@ -98,10 +103,10 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         level,
         &columns,
     );
-    let targets = employee_targets(data);
-    let has_targets = level == Level::Employee && targets.is_some();
-    if let (Level::Employee, Some(targets)) = (level, targets) {
-        lf = with_target_metrics(lf, targets, &columns);
+    let targets = level_targets(data, level);
+    let has_targets = targets.is_some();
+    if let Some(targets) = targets {
+        lf = with_target_metrics(lf, targets, level, &columns);
     }
     let metrics = available_metrics(level, &columns, has_targets);
 
@@ -137,16 +142,21 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
     Ok((frame, metrics))
 }
 
-/// The employee-level `cs_sales`-style targets: `employee_id, period, metric, target`.
-fn employee_targets(data: &Dataset) -> Option<LazyFrame> {
+/// The targets of one level (`employee`: `cs_sales`; `store`: `gmv`), as
+/// `<level key>, period, metric, target`.
+fn level_targets(data: &Dataset, level: Level) -> Option<LazyFrame> {
     let targets = data.get(Table::Targets)?;
+    let name = match level {
+        Level::Store => "store",
+        Level::Employee => "employee",
+    };
     Some(
         targets
             .clone()
             .lazy()
-            .filter(col("level").eq(lit("employee")))
+            .filter(col("level").eq(lit(name)))
             .select([
-                col("id").alias("employee_id"),
+                col("id").alias(level.key()),
                 col("period"),
                 col("metric"),
                 col("target"),
@@ -154,8 +164,13 @@ fn employee_targets(data: &Dataset) -> Option<LazyFrame> {
     )
 }
 
-fn with_target_metrics(mut lf: LazyFrame, targets: LazyFrame, columns: &[String]) -> LazyFrame {
-    for metric in catalogue() {
+fn with_target_metrics(
+    mut lf: LazyFrame,
+    targets: LazyFrame,
+    level: Level,
+    columns: &[String],
+) -> LazyFrame {
+    for metric in catalogue().iter().filter(|m| m.level == level) {
         let Formula::TargetRatio {
             numerator,
             target_metric,
@@ -171,14 +186,14 @@ fn with_target_metrics(mut lf: LazyFrame, targets: LazyFrame, columns: &[String]
             .clone()
             .filter(col("metric").eq(lit(target_metric)))
             .select([
-                col("employee_id"),
+                col(level.key()),
                 col("period"),
                 col("target").alias(target_col.as_str()),
             ]);
         lf = lf.join(
             these,
-            [col("employee_id"), col("period")],
-            [col("employee_id"), col("period")],
+            [col(level.key()), col("period")],
+            [col(level.key()), col("period")],
             JoinArgs::new(JoinType::Left),
         );
         // The target is in the value unit (yuan), the numerator in stored units (cents).

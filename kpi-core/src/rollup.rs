@@ -57,6 +57,8 @@ pub fn roll_up(scores: &Scores, scheme: &Scheme, span: Span) -> Scores {
         section_ids: scores.section_ids.clone(),
         bonus_ids: scores.bonus_ids.clone(),
         rows,
+        has_payout: scores.has_payout,
+        has_position_wage: scores.has_position_wage,
     }
 }
 
@@ -119,6 +121,7 @@ fn roll_one(
                     ),
                     rule: format!("mean of {} month(s)", scored.len()),
                     missing_reason: None,
+                    applies: template.applies,
                 }
             })
             .collect()
@@ -133,7 +136,7 @@ fn roll_one(
             )
         })
         .collect();
-    ScoreRow {
+    let mut row = ScoreRow {
         period,
         employee_id,
         store_id: last.store_id.clone(),
@@ -149,9 +152,15 @@ fn roll_one(
         bonus_items: roll_items(&|r| &r.bonus_items),
         bonus: mean(scored.iter().filter_map(|r| r.bonus)),
         total_score: total,
-        grade: total.and_then(|t| scheme.grade_for(t).map(|g| g.label.clone())),
+        grade: None,
+        payout_pct: None,
+        position_wage: None,
         flags,
+    };
+    if let Some(total) = total {
+        row.set_grade(scheme, total);
     }
+    row
 }
 
 #[cfg(test)]

@@ -116,7 +116,11 @@ pub struct Item {
     /// Label shown to people; defaults to the metric's label.
     #[serde(default)]
     pub label: Option<String>,
-    /// The metric id this item scores (an employee metric of the catalogue).
+    /// The metric id this item scores: an employee metric of the catalogue,
+    /// one of the scheme's `[[metrics]]`, `manual.<item>` or
+    /// `attendance.<column>`. An `occurrences` rule names its counts in the
+    /// rule instead and leaves this out.
+    #[serde(default)]
     pub metric: String,
     /// Weight of the item in its section (or in the total without sections).
     pub weight: f64,
@@ -128,6 +132,28 @@ pub struct Item {
     pub missing: Option<MissingPolicy>,
     /// How the metric value becomes points.
     pub rule: Rule,
+}
+
+impl Item {
+    /// The metric shown for the item: its metric, or an `occurrences` rule's
+    /// counts joined by `+`.
+    pub fn metric_name(&self) -> String {
+        metric_name(&self.metric, &self.rule)
+    }
+}
+
+impl Bonus {
+    /// The metric shown for the bonus item (see [`Item::metric_name`]).
+    pub fn metric_name(&self) -> String {
+        metric_name(&self.metric, &self.rule)
+    }
+}
+
+fn metric_name(metric: &str, rule: &Rule) -> String {
+    match rule {
+        Rule::Occurrences { counts, .. } => counts.keys().cloned().collect::<Vec<_>>().join("+"),
+        _ => metric.to_string(),
+    }
 }
 
 /// New weights for items or sections in some calendar months.
@@ -192,6 +218,23 @@ pub struct CustomMetric {
 /// `manual.attitude` is the rating of item `attitude`.
 pub const MANUAL_PREFIX: &str = "manual.";
 
+/// The prefix of metric ids that read the `attendance` table: the period sum
+/// of one of [`ATTENDANCE_COLUMNS`] (`attendance.late_count`).
+pub const ATTENDANCE_PREFIX: &str = "attendance.";
+
+/// The prefix of metric ids that read the employee's store's metric for
+/// the period (`store.conversion_rate` for operations staff).
+pub const STORE_PREFIX: &str = "store.";
+
+/// The `attendance` columns an `attendance.<column>` metric may sum.
+pub const ATTENDANCE_COLUMNS: [&str; 5] = [
+    "late_count",
+    "early_leave_count",
+    "leave_days",
+    "absent_days",
+    "work_days",
+];
+
 /// How the raters of one manually rated item combine (seed 003: self,
 /// supervisor and peer ratings weighted; seed 004: 360 度).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,6 +263,12 @@ pub struct Section {
     /// How the section's items make its score.
     #[serde(default)]
     pub combine: Combine,
+    /// The roles the section scores; empty for every role of the scheme.
+    /// An employee of another role is scored without the section (its
+    /// items and weight are left out), so one scheme can hold one section
+    /// per role.
+    #[serde(default, with = "role_ids")]
+    pub roles: Vec<Role>,
 }
 
 /// How a section's items make the section score.
@@ -242,7 +291,8 @@ pub struct Bonus {
     /// Label shown to people.
     #[serde(default)]
     pub label: Option<String>,
-    /// The metric id (an employee metric).
+    /// The metric id, as for items (none for an `occurrences` rule).
+    #[serde(default)]
     pub metric: String,
     /// How the metric value becomes bonus points (a missing value gives 0).
     pub rule: Rule,
@@ -304,6 +354,25 @@ pub enum Rule {
         direction: Direction,
         /// Points for the 1st, 2nd, … place; later places score 0.
         points: Vec<f64>,
+        /// Rank once per scoring period (`period`), or every calendar week
+        /// and add up the weekly points (`week`; seed 000 每周业绩排名).
+        #[serde(default)]
+        every: RankEvery,
+    },
+    /// `start + Σ points × count` over several counts, kept within
+    /// `floor..=cap`: seed 002 "each wrong shipment −1, each complaint −2",
+    /// with `floor = 0` for 扣完为止 (deduct until the item is 0).
+    Occurrences {
+        /// Points before any occurrence.
+        start: f64,
+        /// Metric id of a count → points per occurrence (negative deducts).
+        counts: std::collections::BTreeMap<String, f64>,
+        /// Lowest points; none means no lower limit.
+        #[serde(default)]
+        floor: Option<f64>,
+        /// Highest points; none means no upper limit.
+        #[serde(default)]
+        cap: Option<f64>,
     },
     /// `start + points_per_unit × units`, where units counts how far the value
     /// is past `threshold` (above or below), kept within `floor..=cap`.
@@ -351,6 +420,30 @@ pub enum RankGroup {
     Team,
     /// Employees of the same role, across stores.
     Role,
+}
+
+/// How often a rank rule ranks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankEvery {
+    /// Once per scoring period, on the period's metric value.
+    #[default]
+    Period,
+    /// Every calendar week (Monday to Sunday) on the week's metric value;
+    /// a week counts in the month that holds its Thursday (the ISO 8601
+    /// rule), so every week is ranked once, and the period's points are the
+    /// sum of its weeks' points.
+    Week,
+}
+
+/// One ranking of an employee: the week it covers (for weekly ranks) and
+/// the place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placing {
+    /// Monday of the ranked week (`YYYY-MM-DD`); none for a period rank.
+    pub week: Option<String>,
+    /// The place.
+    pub rank: Rank,
 }
 
 /// An employee's place in its group: 1 is best; ties share the better place
@@ -426,6 +519,48 @@ pub struct Grade {
     /// Lowest total that earns this grade; none for the catch-all last grade.
     #[serde(default)]
     pub min: Option<f64>,
+    /// Share of the performance pay this grade pays, in percent: a number
+    /// (`100`, `60`), or `"score"` for the total itself (seed 002: A+ = 100+X
+    /// pays (100+X)%, B = X pays X%).
+    #[serde(default)]
+    pub payout: Option<Payout>,
+    /// Position wage (岗位工资) of the grade, in yuan (seed 002: 卓越 1800 …
+    /// 不及格 1400).
+    #[serde(default)]
+    pub position_wage: Option<rust_decimal::Decimal>,
+}
+
+/// The payout percentage of a grade.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Payout {
+    /// A fixed percentage.
+    Percent(rust_decimal::Decimal),
+    /// The total score read as a percentage.
+    Score(ScoreWord),
+}
+
+/// The word `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreWord {
+    /// The total score.
+    Score,
+}
+
+impl Grade {
+    /// The payout percentage for `total`, exact: the total is read at its
+    /// 2-decimal value.
+    pub fn payout_pct(&self, total: f64) -> Option<rust_decimal::Decimal> {
+        match self.payout? {
+            Payout::Percent(p) => Some(p),
+            Payout::Score(_) => {
+                let mut d = rust_decimal::Decimal::from_str_exact(&format!("{total:.2}")).ok()?;
+                d.rescale(2);
+                Some(d)
+            }
+        }
+    }
 }
 
 /// How a rule turned a value into points, for explanations.
@@ -438,27 +573,77 @@ pub struct Applied {
 }
 
 impl Rule {
-    /// Scores a present value; a rank rule also needs the employee's place.
-    pub fn apply_ranked(&self, value: f64, rank: Option<Rank>) -> Applied {
-        match (self, rank) {
-            (Rule::Rank { within, points, .. }, Some(rank)) => {
-                let p = points.get(rank.place - 1).copied().unwrap_or(0.0);
+    /// Scores a present value; a rank rule also needs the employee's
+    /// placings (one per period, or one per ranked week).
+    pub fn apply_ranked(&self, value: f64, placings: Option<&[Placing]>) -> Applied {
+        match (self, placings) {
+            (Rule::Rank { within, points, .. }, Some(placings)) => {
+                let group = match within {
+                    RankGroup::Store => "store",
+                    RankGroup::Team => "team",
+                    RankGroup::Role => "role",
+                };
+                let points_at = |rank: &Rank| points.get(rank.place - 1).copied().unwrap_or(0.0);
+                let total: f64 = placings.iter().map(|p| points_at(&p.rank)).sum();
+                let parts: Vec<String> = placings
+                    .iter()
+                    .map(|p| {
+                        let week = p
+                            .week
+                            .as_ref()
+                            .map(|w| format!("week of {w}: "))
+                            .unwrap_or_default();
+                        format!(
+                            "{week}place {} of {} in the {group} → {}",
+                            p.rank.place,
+                            p.rank.of,
+                            fmt_num(points_at(&p.rank))
+                        )
+                    })
+                    .collect();
+                let rule = match parts.as_slice() {
+                    [one] if placings[0].week.is_none() => one.clone(),
+                    [] => "not ranked in any week → 0".to_string(),
+                    _ => format!("{}; sum {}", parts.join("; "), fmt_num(total)),
+                };
                 Applied {
-                    points: p,
-                    rule: format!(
-                        "place {} of {} in the {} → {}",
-                        rank.place,
-                        rank.of,
-                        match within {
-                            RankGroup::Store => "store",
-                            RankGroup::Team => "team",
-                            RankGroup::Role => "role",
-                        },
-                        fmt_num(p)
-                    ),
+                    points: total,
+                    rule,
                 }
             }
             _ => self.apply(value),
+        }
+    }
+
+    /// Scores an `occurrences` rule from its counts (metric id, count), in
+    /// the rule's order; other rules score `value`.
+    pub fn apply_counts(&self, value: f64, counts: &[(&str, f64)]) -> Applied {
+        let Rule::Occurrences {
+            start, floor, cap, ..
+        } = self
+        else {
+            return self.apply(value);
+        };
+        let mut raw = *start;
+        let mut rule = fmt_num(*start);
+        for ((id, count), per) in counts.iter().zip(self.occurrence_points()) {
+            raw += per * count;
+            rule.push_str(&format!(
+                " {} {} × {} {id}",
+                if per < 0.0 { "−" } else { "+" },
+                fmt_num(per.abs()),
+                fmt_num(*count)
+            ));
+        }
+        rule.push_str(&format!(" = {}", fmt_num(raw)));
+        within_limits(raw, *floor, *cap, rule)
+    }
+
+    /// Points per occurrence of an `occurrences` rule, in its counts' order.
+    fn occurrence_points(&self) -> Vec<f64> {
+        match self {
+            Rule::Occurrences { counts, .. } => counts.values().copied().collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -469,6 +654,18 @@ impl Rule {
                 points: 0.0,
                 rule: "not ranked → 0".to_string(),
             },
+            Rule::Occurrences {
+                start, floor, cap, ..
+            } => {
+                let raw = start + value;
+                let rule = format!(
+                    "{} + ({}) = {}",
+                    fmt_num(*start),
+                    fmt_num(value),
+                    fmt_num(raw)
+                );
+                within_limits(raw, *floor, *cap, rule)
+            }
             Rule::Scale { from, to } => {
                 let share = ((value - from[0]) / (from[1] - from[0])).clamp(0.0, 1.0);
                 let points = to[0] + share * (to[1] - to[0]);
@@ -636,6 +833,18 @@ impl Scheme {
         std::borrow::Cow::Owned(scheme)
     }
 
+    /// Whether item `i` is scored for employees of `role` (its section, if
+    /// any, covers the role).
+    pub fn item_applies(&self, i: usize, role: &str) -> bool {
+        let Some(section) = self.items[i].section.as_deref() else {
+            return true;
+        };
+        self.sections
+            .iter()
+            .find(|s| s.id == section)
+            .is_none_or(|s| s.roles.is_empty() || s.roles.iter().any(|r| r.id() == role))
+    }
+
     /// The missing policy of an item.
     pub fn missing_policy(&self, item: &Item) -> MissingPolicy {
         item.missing.unwrap_or(self.scheme.missing)
@@ -681,18 +890,35 @@ impl Scheme {
             if !self.items.is_empty() && (total - 100.0).abs() > 1e-9 {
                 issues.push(warn("items", sum_warning("item", total)));
             }
-        } else {
+        } else if self.sections.iter().all(|s| s.roles.is_empty()) {
             let total: f64 = self.sections.iter().map(|s| s.weight).sum();
             if (total - 100.0).abs() > 1e-9 {
                 issues.push(warn("sections", sum_warning("section", total)));
             }
+        } else {
+            for role in &self.scheme.roles {
+                let total: f64 = self
+                    .sections
+                    .iter()
+                    .filter(|s| s.roles.is_empty() || s.roles.contains(role))
+                    .map(|s| s.weight)
+                    .sum();
+                if (total - 100.0).abs() > 1e-9 {
+                    let what = format!("role {}: section", role.id());
+                    issues.push(warn("sections", sum_warning(&what, total)));
+                }
+            }
         }
         // Seed 000 特征二: at most 3 KPIs per person is the recommended design.
-        let n = self.items.len();
-        if n > 9 {
-            issues.push(warn("items", format!("{n} KPIs for one role; more than 9 dilutes every item (seed 000 recommends at most 3)")));
-        } else if n > 5 {
-            issues.push(warn("items", format!("{n} KPIs for one role; more than 5 is hard to steer by (seed 000 recommends at most 3)")));
+        for role in &self.scheme.roles {
+            let n = (0..self.items.len())
+                .filter(|&i| self.item_applies(i, role.id()))
+                .count();
+            if n > 9 {
+                issues.push(warn("items", format!("{n} KPIs for role {}; more than 9 dilutes every item (seed 000 recommends at most 3)", role.id())));
+            } else if n > 5 {
+                issues.push(warn("items", format!("{n} KPIs for role {}; more than 5 is hard to steer by (seed 000 recommends at most 3)", role.id())));
+            }
         }
         issues
     }
@@ -720,78 +946,27 @@ impl Scheme {
                     format!("item id `{}` is used twice", item.id),
                 );
             }
-            match find_metric(&item.metric) {
-                _ if item.metric.starts_with(MANUAL_PREFIX) => {}
-                _ if self.metrics.iter().any(|m| m.id == item.metric) => {}
-                Some(m) if m.level == Level::Employee => {}
-                Some(_) => error(
-                    format!("{path}.metric"),
-                    format!(
-                        "`{}` is a store metric; items score employee metrics",
-                        item.metric
-                    ),
-                ),
-                None => error(
-                    format!("{path}.metric"),
-                    format!("unknown metric `{}`{}", item.metric, suggest(&item.metric)),
-                ),
-            }
+            issues_from(
+                &mut error,
+                self.metric_issues(&path, &item.metric, &item.rule),
+            );
             if !(item.weight.is_finite() && item.weight > 0.0) {
                 error(
                     format!("{path}.weight"),
                     format!("weight must be positive, got {}", item.weight),
                 );
             }
-            match &item.rule {
-                Rule::Bands { bands, .. } => {
-                    if bands.is_empty() {
-                        error(format!("{path}.rule.bands"), "no bands".into());
-                    }
-                    for (j, band) in bands.iter().enumerate() {
-                        if let (Some(min), Some(max)) = (band.min, band.max)
-                            && min >= max
-                        {
-                            error(
-                                format!("{path}.rule.bands[{j}]"),
-                                format!("min {} is not below max {}", fmt_num(min), fmt_num(max)),
-                            );
-                        }
-                    }
-                }
-                Rule::PerUnit {
-                    unit, floor, cap, ..
-                }
-                | Rule::Linear {
-                    unit, floor, cap, ..
-                } => {
-                    if !(unit.is_finite() && *unit > 0.0) {
-                        error(format!("{path}.rule.unit"), "unit must be positive".into());
-                    }
-                    if let (Some(floor), Some(cap)) = (floor, cap)
-                        && floor > cap
-                    {
-                        error(format!("{path}.rule.floor"), "floor is above cap".into());
-                    }
-                }
-                Rule::Scale { from, .. } => {
-                    if from[0].partial_cmp(&from[1]) != Some(std::cmp::Ordering::Less) {
-                        error(
-                            format!("{path}.rule.from"),
-                            "the scale must run from low to high".into(),
-                        );
-                    }
-                }
-                Rule::Rank { points, .. } => {
-                    if points.is_empty() {
-                        error(
-                            format!("{path}.rule.points"),
-                            "no points for any place".into(),
-                        );
-                    }
-                }
-            }
+            issues_from(&mut error, rule_issues(&path, &item.rule));
         }
         for (i, section) in self.sections.iter().enumerate() {
+            for role in &section.roles {
+                if !self.scheme.roles.contains(role) {
+                    error(
+                        format!("sections[{i}].roles"),
+                        format!("`{role}` must also be one of scheme.roles"),
+                    );
+                }
+            }
             if self.sections[..i].iter().any(|s| s.id == section.id) {
                 error(
                     format!("sections[{i}].id"),
@@ -916,18 +1091,30 @@ impl Scheme {
                     format!("id `{}` is used twice", bonus.id),
                 );
             }
-            if find_metric(&bonus.metric).is_none_or(|m| m.level != Level::Employee) {
-                error(
-                    format!("bonus[{i}].metric"),
-                    format!(
-                        "unknown employee metric `{}`{}",
-                        bonus.metric,
-                        suggest(&bonus.metric)
-                    ),
-                );
-            }
+            let path = format!("bonus[{i}]");
+            issues_from(
+                &mut error,
+                self.metric_issues(&path, &bonus.metric, &bonus.rule),
+            );
+            issues_from(&mut error, rule_issues(&path, &bonus.rule));
         }
         for (i, grade) in self.grades.iter().enumerate() {
+            if let Some(Payout::Percent(p)) = grade.payout
+                && p.is_sign_negative()
+            {
+                error(
+                    format!("grades[{i}].payout"),
+                    "a payout percentage cannot be negative".into(),
+                );
+            }
+            if let Some(wage) = grade.position_wage
+                && (wage.is_sign_negative() || wage.normalize().scale() > 2)
+            {
+                error(
+                    format!("grades[{i}].position_wage"),
+                    format!("{wage} is not an amount of yuan with at most 2 decimals"),
+                );
+            }
             let later = &self.grades[i + 1..];
             match grade.min {
                 None if !later.is_empty() => error(
@@ -943,6 +1130,154 @@ impl Scheme {
         }
         issues
     }
+}
+
+impl Scheme {
+    /// Problems with the metric (or, for an `occurrences` rule, the counts)
+    /// an item or bonus item at `path` scores.
+    fn metric_issues(&self, path: &str, metric: &str, rule: &Rule) -> Vec<SchemeIssue> {
+        let mut issues = Vec::new();
+        let check = |path: String, id: &str| {
+            let message = match find_metric(id) {
+                _ if id.starts_with(MANUAL_PREFIX) => None,
+                _ if self.metrics.iter().any(|m| m.id == id) => None,
+                _ if id.starts_with(STORE_PREFIX) => {
+                    let store_id = &id[STORE_PREFIX.len()..];
+                    crate::metric::metric(Level::Store, store_id)
+                        .is_none()
+                        .then(|| {
+                            format!(
+                                "unknown store metric `{store_id}`{}",
+                                suggest_at(Level::Store, store_id, STORE_PREFIX)
+                            )
+                        })
+                }
+                _ if id.starts_with(ATTENDANCE_PREFIX) => {
+                    let column = &id[ATTENDANCE_PREFIX.len()..];
+                    (!ATTENDANCE_COLUMNS.contains(&column)).then(|| {
+                        format!(
+                            "unknown attendance column `{column}`; attendance metrics are {}",
+                            ATTENDANCE_COLUMNS
+                                .map(|c| format!("{ATTENDANCE_PREFIX}{c}"))
+                                .join(", ")
+                        )
+                    })
+                }
+                Some(m) if m.level == Level::Employee => None,
+                Some(_) => Some(format!(
+                    "`{id}` is a store metric; write `{STORE_PREFIX}{id}` to score the employee's store"
+                )),
+                None => Some(format!("unknown metric `{id}`{}", suggest(id))),
+            };
+            message.map(|message| SchemeIssue {
+                path,
+                message,
+                is_error: true,
+            })
+        };
+        match rule {
+            Rule::Occurrences { counts, .. } => {
+                for id in counts.keys() {
+                    issues.extend(check(format!("{path}.rule.counts"), id));
+                }
+                if !metric.is_empty() {
+                    issues.push(SchemeIssue {
+                        path: format!("{path}.metric"),
+                        message:
+                            "an occurrences rule names its metrics in rule.counts; leave out metric"
+                                .into(),
+                        is_error: true,
+                    });
+                }
+            }
+            _ if metric.is_empty() => issues.push(SchemeIssue {
+                path: format!("{path}.metric"),
+                message: "missing `metric`: the metric id this item scores".into(),
+                is_error: true,
+            }),
+            _ => issues.extend(check(format!("{path}.metric"), metric)),
+        }
+        issues
+    }
+}
+
+fn issues_from(error: &mut impl FnMut(String, String), issues: Vec<SchemeIssue>) {
+    for issue in issues {
+        error(issue.path, issue.message);
+    }
+}
+
+/// Problems inside a rule at `path` (an item or bonus item).
+fn rule_issues(path: &str, rule: &Rule) -> Vec<SchemeIssue> {
+    let mut issues = Vec::new();
+    let mut error = |path: String, message: String| {
+        issues.push(SchemeIssue {
+            path,
+            message,
+            is_error: true,
+        })
+    };
+    match rule {
+        Rule::Bands { bands, .. } => {
+            if bands.is_empty() {
+                error(format!("{path}.rule.bands"), "no bands".into());
+            }
+            for (j, band) in bands.iter().enumerate() {
+                if let (Some(min), Some(max)) = (band.min, band.max)
+                    && min >= max
+                {
+                    error(
+                        format!("{path}.rule.bands[{j}]"),
+                        format!("min {} is not below max {}", fmt_num(min), fmt_num(max)),
+                    );
+                }
+            }
+        }
+        Rule::PerUnit {
+            unit, floor, cap, ..
+        }
+        | Rule::Linear {
+            unit, floor, cap, ..
+        } => {
+            if !(unit.is_finite() && *unit > 0.0) {
+                error(format!("{path}.rule.unit"), "unit must be positive".into());
+            }
+            if let (Some(floor), Some(cap)) = (floor, cap)
+                && floor > cap
+            {
+                error(format!("{path}.rule.floor"), "floor is above cap".into());
+            }
+        }
+        Rule::Occurrences {
+            counts, floor, cap, ..
+        } => {
+            if counts.is_empty() {
+                error(format!("{path}.rule.counts"), "no counts".into());
+            }
+            if let (Some(floor), Some(cap)) = (floor, cap)
+                && floor > cap
+            {
+                error(format!("{path}.rule.floor"), "floor is above cap".into());
+            }
+        }
+        Rule::Scale { from, .. } => {
+            if from[0].partial_cmp(&from[1]) != Some(std::cmp::Ordering::Less) {
+                error(
+                    format!("{path}.rule.from"),
+                    "the scale must run from low to high".into(),
+                );
+            }
+        }
+        Rule::Rank { points, .. } => {
+            if points.is_empty() {
+                error(
+                    format!("{path}.rule.points"),
+                    "no points for any place".into(),
+                );
+            }
+        }
+    }
+    issues
 }
 
 /// Overlaps and gaps between bands, read in order of their lower edge.
@@ -1009,13 +1344,22 @@ fn band_issues(path: &str, bands: &[Band]) -> Vec<SchemeIssue> {
 }
 
 fn suggest(unknown: &str) -> String {
+    match find_metric(unknown) {
+        Some(m) if m.level == Level::Store => String::new(),
+        _ => suggest_at(Level::Employee, unknown, ""),
+    }
+}
+
+fn suggest_at(level: Level, unknown: &str, prefix: &str) -> String {
     let best = crate::metric::catalogue()
         .iter()
-        .filter(|m| m.level == Level::Employee)
+        .filter(|m| m.level == level)
         .map(|m| (edit_distance(unknown, m.id), m.id))
         .min();
     match best {
-        Some((d, id)) if d <= 3.max(unknown.len() / 3) => format!(" (did you mean `{id}`?)"),
+        Some((d, id)) if d <= 3.max(unknown.len() / 3) => {
+            format!(" (did you mean `{prefix}{id}`?)")
+        }
         _ => String::new(),
     }
 }
@@ -1308,5 +1652,150 @@ mod tests {
         assert_eq!(fmt_num(0.30000000000000004), "0.3");
         assert_eq!(fmt_num(100.0), "100");
         assert_eq!(fmt_num(-0.0), "0");
+    }
+
+    fn occurrences(floor: Option<f64>) -> Rule {
+        // Seed 002 淘宝绩效考核表(员工): each violation −1, each bad review −2.
+        Rule::Occurrences {
+            start: 100.0,
+            counts: [
+                ("bad_reviews".to_string(), -2.0),
+                ("violations".to_string(), -1.0),
+            ]
+            .into_iter()
+            .collect(),
+            floor,
+            cap: Some(100.0),
+        }
+    }
+
+    #[rstest]
+    #[case(0.0, 0.0, 100.0)]
+    #[case(0.0, 1.0, 99.0)]
+    #[case(1.0, 0.0, 98.0)]
+    #[case(1.0, 3.0, 95.0)]
+    #[case(50.0, 0.0, 0.0)]
+    #[case(50.0, 1.0, 0.0)]
+    #[case(49.0, 2.0, 0.0)]
+    #[case(49.0, 1.0, 1.0)]
+    fn occurrences_deduct_until_the_item_is_zero(
+        #[case] bad_reviews: f64,
+        #[case] violations: f64,
+        #[case] points: f64,
+    ) {
+        let counts = [("bad_reviews", bad_reviews), ("violations", violations)];
+        assert_eq!(
+            occurrences(Some(0.0)).apply_counts(0.0, &counts).points,
+            points
+        );
+    }
+
+    #[test]
+    fn occurrences_without_a_floor_go_below_zero_and_say_how() {
+        let applied =
+            occurrences(None).apply_counts(0.0, &[("bad_reviews", 51.0), ("violations", 3.0)]);
+        assert_eq!(applied.points, -5.0);
+        assert_eq!(
+            applied.rule,
+            "100 − 2 × 51 bad_reviews − 1 × 3 violations = -5"
+        );
+    }
+
+    // Seed 000 电商部员工绩效考核指标: ≥95% rewarded, 75–95% neutral, below 65%
+    // penalised; 65–75% is neither, so it is neutral.
+    #[rstest]
+    #[case(1.2, 5.0)]
+    #[case(0.95, 5.0)]
+    #[case(0.949_999, 0.0)]
+    #[case(0.75, 0.0)]
+    #[case(0.65, 0.0)]
+    #[case(0.649_999, -5.0)]
+    #[case(0.0, -5.0)]
+    fn task_completion_bands_reward_and_penalise(#[case] completion: f64, #[case] points: f64) {
+        let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
+        let rule = Rule::Bands {
+            direction: Direction::Higher,
+            bands: vec![
+                band(Some(0.95), None, 5.0),
+                band(Some(0.65), Some(0.95), 0.0),
+                band(None, Some(0.65), -5.0),
+            ],
+        };
+        assert_eq!(rule.apply(completion).points, points);
+    }
+
+    #[test]
+    fn weekly_ranks_add_up_their_weeks() {
+        let rule = Rule::Rank {
+            within: RankGroup::Store,
+            direction: Direction::Higher,
+            points: vec![3.0, 2.0, 1.0],
+            every: RankEvery::Week,
+        };
+        let week = |w: &str, place: usize| Placing {
+            week: Some(w.to_string()),
+            rank: Rank { place, of: 4 },
+        };
+        let placings = [
+            week("2025-03-03", 1),
+            week("2025-03-10", 4),
+            week("2025-03-17", 2),
+            week("2025-03-24", 1),
+        ];
+        let applied = rule.apply_ranked(0.0, Some(&placings));
+        assert_eq!(applied.points, 8.0);
+        assert!(
+            applied
+                .rule
+                .contains("week of 2025-03-10: place 4 of 4 in the store → 0"),
+            "{}",
+            applied.rule
+        );
+        assert!(applied.rule.ends_with("sum 8"), "{}", applied.rule);
+        let period = [Placing {
+            week: None,
+            rank: Rank { place: 2, of: 5 },
+        }];
+        assert_eq!(
+            rule.apply_ranked(0.0, Some(&period)).rule,
+            "place 2 of 5 in the store → 2"
+        );
+    }
+
+    #[rstest]
+    #[case(104.5, "A+", "104.50")]
+    #[case(100.0, "A+", "100.00")]
+    #[case(99.99, "A", "100")]
+    #[case(90.0, "A", "100")]
+    #[case(89.99, "B", "89.99")]
+    #[case(60.01, "B", "60.01")]
+    #[case(60.0, "C", "0")]
+    #[case(12.0, "C", "0")]
+    fn a_plus_to_c_pay_their_percentages(
+        #[case] total: f64,
+        #[case] label: &str,
+        #[case] pct: &str,
+    ) {
+        // Seed 002 淘宝员工绩效考核制度: A+ = 100+X → (100+X)%, A 90–100 → 100%,
+        // B 60–90 → X%, C ≤60 → 0%. "60及以下" is C, so B starts above 60.
+        let grade = |label: &str, min: Option<f64>, payout: Payout| Grade {
+            label: label.into(),
+            min,
+            payout: Some(payout),
+            position_wage: None,
+        };
+        let score = Payout::Score(ScoreWord::Score);
+        let scheme_grades = [
+            grade("A+", Some(100.0), score),
+            grade("A", Some(90.0), Payout::Percent(100.into())),
+            grade("B", Some(60.01), score),
+            grade("C", None, Payout::Percent(0.into())),
+        ];
+        let g = scheme_grades
+            .iter()
+            .find(|g| g.min.is_none_or(|m| total >= m))
+            .unwrap();
+        assert_eq!(g.label, label);
+        assert_eq!(g.payout_pct(total).unwrap().to_string(), pct);
     }
 }

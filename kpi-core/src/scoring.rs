@@ -11,7 +11,8 @@ use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
 use crate::scheme::{
-    Combine, MANUAL_PREFIX, MissingPolicy, Rank, RankGroup, Rule, Scheme, fmt_num,
+    ATTENDANCE_PREFIX, Combine, MANUAL_PREFIX, MissingPolicy, Placing, Rank, RankEvery, RankGroup,
+    Rule, STORE_PREFIX, Scheme, fmt_num,
 };
 use crate::table::Table;
 
@@ -38,6 +39,8 @@ pub struct ItemScore {
     pub rule: String,
     /// Why the value is missing, when it is.
     pub missing_reason: Option<String>,
+    /// False when the item's section does not score the employee's role.
+    pub applies: bool,
 }
 
 /// The score of one employee in one period.
@@ -67,8 +70,22 @@ pub struct ScoreRow {
     pub total_score: Option<f64>,
     /// Grade label; none when not eligible.
     pub grade: Option<String>,
+    /// Payout percentage of the grade (none when the grade table names none).
+    pub payout_pct: Option<Decimal>,
+    /// Position wage of the grade, yuan (none when the grade table names none).
+    pub position_wage: Option<Decimal>,
     /// Notes: why not eligible, which items were missing.
     pub flags: Vec<String>,
+}
+
+impl ScoreRow {
+    /// Sets the grade of `total` with its payout and position wage.
+    pub(crate) fn set_grade(&mut self, scheme: &Scheme, total: f64) {
+        let grade = scheme.grade_for(total);
+        self.grade = grade.map(|g| g.label.clone());
+        self.payout_pct = grade.and_then(|g| g.payout_pct(total));
+        self.position_wage = grade.and_then(|g| g.position_wage);
+    }
 }
 
 /// All scores of a run.
@@ -82,6 +99,10 @@ pub struct Scores {
     pub bonus_ids: Vec<String>,
     /// Rows sorted by period and employee.
     pub rows: Vec<ScoreRow>,
+    /// Whether the grade table pays a percentage (`payout_pct` column).
+    pub has_payout: bool,
+    /// Whether the grade table names position wages (`position_wage` column).
+    pub has_position_wage: bool,
 }
 
 /// Checks that the data can feed every item of the scheme.
@@ -97,6 +118,46 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
                         column: column.clone(),
                     });
                 }
+            }
+            continue;
+        }
+        if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
+            let Some(m) = metric(Level::Store, store_metric) else {
+                return Err(Error::Scheme {
+                    path,
+                    message: format!("unknown store metric `{store_metric}`"),
+                });
+            };
+            if metrics.store_metrics.iter().any(|x| x.id == m.id) {
+                continue;
+            }
+            let (table, column) = match m.formula {
+                Formula::TargetRatio { target_metric, .. }
+                    if data.has_column(Table::StoreDaily, m.inputs()[0]) =>
+                {
+                    (Table::Targets, target_metric)
+                }
+                _ => (
+                    Table::StoreDaily,
+                    m.inputs()
+                        .into_iter()
+                        .find(|c| !data.has_column(Table::StoreDaily, c))
+                        .unwrap_or(m.id),
+                ),
+            };
+            return Err(Error::MissingColumn {
+                path,
+                table: table.name().into(),
+                column: column.into(),
+            });
+        }
+        if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
+            if !data.has_column(Table::Attendance, column) {
+                return Err(Error::MissingColumn {
+                    path,
+                    table: Table::Attendance.name().into(),
+                    column: column.into(),
+                });
             }
             continue;
         }
@@ -139,6 +200,33 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
             column: missing.into(),
         });
     }
+    for (path, metric_id, rule) in scored_rules(scheme) {
+        let Rule::Rank {
+            every: RankEvery::Week,
+            ..
+        } = rule
+        else {
+            continue;
+        };
+        let weekly_metric = scheme.metrics.iter().any(|m| m.id == metric_id)
+            || metric(Level::Employee, metric_id)
+                .is_some_and(|m| !matches!(m.formula, Formula::TargetRatio { .. }));
+        if !weekly_metric {
+            return Err(Error::Scheme {
+                path: format!("{path}.rule.every"),
+                message: format!(
+                    "`{metric_id}` cannot be ranked weekly: weekly ranks read employee_daily metrics (not targets, manual ratings or attendance)"
+                ),
+            });
+        }
+        if !data.has_column(Table::EmployeeDaily, "date") {
+            return Err(Error::MissingColumn {
+                path: format!("{path}.rule.every"),
+                table: Table::EmployeeDaily.name().into(),
+                column: "date".into(),
+            });
+        }
+    }
     let tenure = &scheme.eligibility;
     if (tenure.min_days_employed.is_some() || tenure.probation_days.is_some())
         && !data.has_column(Table::Employees, "hire_date")
@@ -167,18 +255,35 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
     Ok(())
 }
 
-/// The metric of every item, then of every bonus item, with its key path.
-fn scored_metrics(scheme: &Scheme) -> impl Iterator<Item = (String, &str)> {
+/// Every metric the scheme reads, with its key path: the metric of every
+/// item, then of every bonus item (the counts of an `occurrences` rule).
+fn scored_metrics(scheme: &Scheme) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    for (path, metric, rule) in scored_rules(scheme) {
+        match rule {
+            Rule::Occurrences { counts, .. } => out.extend(
+                counts
+                    .keys()
+                    .map(|id| (format!("{path}.rule.counts.{id}"), id.as_str())),
+            ),
+            _ => out.push((format!("{path}.metric"), metric)),
+        }
+    }
+    out
+}
+
+/// Every item, then every bonus item: key path, metric and rule.
+fn scored_rules(scheme: &Scheme) -> impl Iterator<Item = (String, &str, &Rule)> {
     let items = scheme
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| (format!("items[{i}].metric"), item.metric.as_str()));
+        .map(|(i, item)| (format!("items[{i}]"), item.metric.as_str(), &item.rule));
     let bonus = scheme
         .bonus
         .iter()
         .enumerate()
-        .map(|(i, b)| (format!("bonus[{i}].metric"), b.metric.as_str()));
+        .map(|(i, b)| (format!("bonus[{i}]"), b.metric.as_str(), &b.rule));
     items.chain(bonus)
 }
 
@@ -222,7 +327,14 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         }
     }
 
-    let columns = ItemColumns::new(scheme, frame, data)?;
+    let columns = ItemColumns::new(
+        scheme,
+        Frames {
+            employee: frame,
+            store: Some(&metrics.store),
+        },
+        data,
+    )?;
     let entries: Vec<Entry<'_>> = population
         .into_iter()
         .map(|(period, employee_id)| {
@@ -236,7 +348,8 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             }
         })
         .collect();
-    let ranks = rank_places(scheme, &columns, &entries);
+    let weekly = Weekly::new(scheme, data)?;
+    let ranks = rank_places(scheme, &columns, weekly.as_ref(), &entries);
     let mut by_period: HashMap<String, std::borrow::Cow<'_, Scheme>> = HashMap::new();
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -252,6 +365,8 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         section_ids: scheme.sections.iter().map(|s| s.id.clone()).collect(),
         bonus_ids: scheme.bonus.iter().map(|b| b.id.clone()).collect(),
         rows,
+        has_payout: scheme.grades.iter().any(|g| g.payout.is_some()),
+        has_position_wage: scheme.grades.iter().any(|g| g.position_wage.is_some()),
     })
 }
 
@@ -296,7 +411,7 @@ fn average_for_managers(scheme: &Scheme, rows: &mut [ScoreRow]) {
             Some(totals) => {
                 let mean = round_half_up(totals.iter().sum::<f64>() / totals.len() as f64, 2);
                 r.total_score = Some(mean);
-                r.grade = scheme.grade_for(mean).map(|g| g.label.clone());
+                r.set_grade(scheme, mean);
                 r.flags.push(format!(
                     "team_average: mean of {} staff totals",
                     totals.len()
@@ -305,6 +420,8 @@ fn average_for_managers(scheme: &Scheme, rows: &mut [ScoreRow]) {
             None => {
                 r.total_score = None;
                 r.grade = None;
+                r.payout_pct = None;
+                r.position_wage = None;
                 r.flags
                     .push("team_average: no scored staff to average".into());
             }
@@ -359,9 +476,10 @@ fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
     }
 }
 
-/// Places of every employee-period in every rank rule, keyed by the rule's
-/// index over items then bonus items.
-type Ranks = HashMap<(usize, String, String), Rank>;
+/// The placings of every employee-period in every rank rule, keyed by the
+/// rule's index over items then bonus items: one placing for a period rank,
+/// one per ranked week for a weekly rank.
+type Ranks = HashMap<(usize, String, String), Vec<Placing>>;
 
 /// Days employed by the last day of `period`, counting the hire day.
 fn days_employed(period: &str, roster: Option<&RosterEntry>) -> Option<i64> {
@@ -397,66 +515,179 @@ fn is_eligible(scheme: &Scheme, entry: &Entry<'_>) -> bool {
     ineligibility(scheme, entry).is_none()
 }
 
-fn scored_rules(scheme: &Scheme) -> impl Iterator<Item = &Rule> {
-    scheme
-        .items
-        .iter()
-        .map(|i| &i.rule)
-        .chain(scheme.bonus.iter().map(|b| &b.rule))
-}
+/// One ranked value: its week (none for a period rank), entry index and value.
+type Member<'a> = (Option<&'a str>, usize, f64);
 
 /// A period and a group (store, team or role id).
 type GroupKey<'a> = (&'a str, Option<&'a str>);
 
-/// Ranks eligible employees with a value within their group and period;
-/// ties share the better place (competition ranking: 1, 1, 3).
-fn rank_places(scheme: &Scheme, columns: &ItemColumns, entries: &[Entry<'_>]) -> Ranks {
+/// Weekly values of the scored metrics, for rank rules with `every = "week"`.
+struct Weekly {
+    /// Monday of each row's week, `YYYY-MM-DD`.
+    weeks: Vec<Option<String>>,
+    /// The scoring month of each row's week (the month of its Thursday).
+    months: Vec<Option<String>>,
+    employees: Vec<Option<String>>,
+    columns: ItemColumns,
+}
+
+impl Weekly {
+    /// Recomputes the employee metrics per calendar week, when a rank rule
+    /// ranks weekly.
+    fn new(scheme: &Scheme, data: &Dataset) -> Result<Option<Weekly>> {
+        let weekly = scored_rules(scheme).any(|(_, _, rule)| {
+            matches!(
+                rule,
+                Rule::Rank {
+                    every: RankEvery::Week,
+                    ..
+                }
+            )
+        });
+        let Some(daily) = data.get(Table::EmployeeDaily).filter(|_| weekly) else {
+            return Ok(None);
+        };
+        let mut month_of_week: HashMap<String, String> = HashMap::new();
+        let keys: Vec<Option<String>> = daily
+            .column("date")?
+            .date()?
+            .physical()
+            .iter()
+            .map(|day| {
+                let day = day?;
+                let monday = day - crate::period::weekday(day) as i32;
+                let (y, m, d) = crate::period::civil_from_days(monday);
+                let key = format!("{y:04}-{m:02}-{d:02}");
+                month_of_week
+                    .entry(key.clone())
+                    .or_insert_with(|| crate::period::period_of_days(monday + 3));
+                Some(key)
+            })
+            .collect();
+        let mut by_week = daily.clone();
+        by_week.with_column(Column::new("period".into(), keys))?;
+        let mut week_data = data.clone();
+        week_data.insert(Table::EmployeeDaily, by_week);
+        let frame = crate::period_metrics::employee_metrics(&week_data)?;
+        let weeks = str_values(&frame, "period")?;
+        Ok(Some(Weekly {
+            months: weeks
+                .iter()
+                .map(|w| w.as_ref().and_then(|w| month_of_week.get(w).cloned()))
+                .collect(),
+            employees: str_values(&frame, "employee_id")?,
+            columns: ItemColumns::new(
+                scheme,
+                Frames {
+                    employee: &frame,
+                    store: None,
+                },
+                &week_data,
+            )?,
+            weeks,
+        }))
+    }
+}
+
+/// Ranks eligible employees with a value within their group, per period or
+/// per week; ties share the better place (competition ranking: 1, 1, 3).
+fn rank_places(
+    scheme: &Scheme,
+    columns: &ItemColumns,
+    weekly: Option<&Weekly>,
+    entries: &[Entry<'_>],
+) -> Ranks {
     let mut ranks = Ranks::new();
-    for (k, rule) in scored_rules(scheme).enumerate() {
+    let eligible: HashMap<(&str, &str), usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| is_eligible(scheme, e))
+        .map(|(i, e)| ((e.period.as_str(), e.employee_id.as_str()), i))
+        .collect();
+    for (k, (_, _, rule)) in scored_rules(scheme).enumerate() {
         let Rule::Rank {
-            within, direction, ..
+            within,
+            direction,
+            every,
+            ..
         } = rule
         else {
             continue;
         };
-        // (period, group) → the values of its members, by entry index.
-        let mut groups: HashMap<GroupKey<'_>, Vec<(usize, f64)>> = HashMap::new();
-        for (index, e) in entries.iter().enumerate() {
-            if !is_eligible(scheme, e) {
-                continue;
+        // (ranking, week, entry index, value): the ranking is the period or the week.
+        let mut candidates: Vec<(&str, Option<&str>, usize, f64)> = Vec::new();
+        match (every, weekly) {
+            (RankEvery::Week, Some(w)) => {
+                for r in 0..w.weeks.len() {
+                    let (Some(week), Some(month), Some(employee)) =
+                        (&w.weeks[r], &w.months[r], &w.employees[r])
+                    else {
+                        continue;
+                    };
+                    let (Some(&index), Some(value)) = (
+                        eligible.get(&(month.as_str(), employee.as_str())),
+                        w.columns.value[k][r],
+                    ) else {
+                        continue;
+                    };
+                    let role = entries[index].roster.and_then(|r| r.role.as_deref());
+                    if k < scheme.items.len() && !scheme.item_applies(k, role.unwrap_or("")) {
+                        continue;
+                    }
+                    candidates.push((week, Some(week), index, value));
+                }
             }
-            let Some(value) = e.row.and_then(|r| columns.value[k][r]) else {
-                continue;
-            };
-            let group = e.roster.and_then(|r| match within {
+            _ => {
+                for &index in eligible.values() {
+                    let e = &entries[index];
+                    let role = e.roster.and_then(|r| r.role.as_deref()).unwrap_or("");
+                    if k < scheme.items.len() && !scheme.item_applies(k, role) {
+                        continue;
+                    }
+                    if let Some(value) = e.row.and_then(|r| columns.value[k][r]) {
+                        candidates.push((&e.period, None, index, value));
+                    }
+                }
+            }
+        }
+        // (ranking, group) → its members.
+        let mut groups: HashMap<GroupKey<'_>, Vec<Member<'_>>> = HashMap::new();
+        for (ranking, week, index, value) in candidates {
+            let group = entries[index].roster.and_then(|r| match within {
                 RankGroup::Store => r.store_id.as_deref(),
                 RankGroup::Team => r.team_id.as_deref(),
                 RankGroup::Role => r.role.as_deref(),
             });
             groups
-                .entry((e.period.as_str(), group))
+                .entry((ranking, group))
                 .or_default()
-                .push((index, value));
+                .push((week, index, value));
         }
         for members in groups.values() {
-            for &(index, value) in members {
+            for &(week, index, value) in members {
                 let better = members
                     .iter()
-                    .filter(|&&(_, other)| match direction {
+                    .filter(|&&(_, _, other)| match direction {
                         Direction::Higher => other > value,
                         Direction::Lower => other < value,
                     })
                     .count();
                 let e = &entries[index];
-                ranks.insert(
-                    (k, e.period.clone(), e.employee_id.clone()),
-                    Rank {
-                        place: better + 1,
-                        of: members.len(),
-                    },
-                );
+                ranks
+                    .entry((k, e.period.clone(), e.employee_id.clone()))
+                    .or_default()
+                    .push(Placing {
+                        week: week.map(str::to_string),
+                        rank: Rank {
+                            place: better + 1,
+                            of: members.len(),
+                        },
+                    });
             }
         }
+    }
+    for placings in ranks.values_mut() {
+        placings.sort_by(|a, b| a.week.cmp(&b.week));
     }
     ranks
 }
@@ -557,57 +788,189 @@ struct ItemColumns {
     metrics: Vec<Option<&'static Metric>>,
     /// The denominator column of the scheme's own ratio metrics.
     custom_denominators: Vec<Option<String>>,
+    /// The count columns of an `occurrences` rule (empty for other rules).
+    counts: Vec<Vec<(String, Vec<Option<f64>>)>>,
+}
+
+/// The value, numerator and denominator columns of one metric, with its
+/// catalogue entry and the denominator column of a scheme metric.
+struct MetricColumns {
+    value: Vec<Option<f64>>,
+    numerator: Option<Vec<Option<f64>>>,
+    denominator: Option<Vec<Option<f64>>>,
+    metric: Option<&'static Metric>,
+    custom_denominator: Option<String>,
+}
+
+impl MetricColumns {
+    /// The columns of `metric_id`, aligned with the rows of `frame`.
+    fn read(scheme: &Scheme, metric_id: &str, frames: Frames<'_>, data: &Dataset) -> Result<Self> {
+        let frame = frames.employee;
+        let plain = |value| MetricColumns {
+            value,
+            numerator: None,
+            denominator: None,
+            metric: None,
+            custom_denominator: None,
+        };
+        if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
+            let mut columns = vec![custom.numerator.clone()];
+            columns.extend(custom.denominator.clone());
+            let mut sums = period_sums(data, Table::EmployeeDaily, &columns, frame)?.into_iter();
+            let numerator = sums.next().expect("one column per name");
+            let Some(denominator) = sums.next() else {
+                return Ok(MetricColumns {
+                    numerator: Some(numerator.clone()),
+                    ..plain(numerator)
+                });
+            };
+            let value = numerator
+                .iter()
+                .zip(&denominator)
+                .map(|(n, d)| match (n, d) {
+                    (Some(n), Some(d)) if *d != 0.0 => Some(n / d),
+                    _ => None,
+                })
+                .collect();
+            return Ok(MetricColumns {
+                numerator: Some(numerator),
+                denominator: Some(denominator),
+                custom_denominator: custom.denominator.clone(),
+                ..plain(value)
+            });
+        }
+        if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
+            // Weekly ranks do not read store metrics (check_data refuses them).
+            return Ok(plain(match frames.store {
+                Some(store) => store_values(store, store_metric, frame)?,
+                None => vec![None; frame.height()],
+            }));
+        }
+        if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
+            let columns = [column.to_string()];
+            let mut sums = period_sums(data, Table::Attendance, &columns, frame)?;
+            return Ok(plain(sums.pop().expect("one column")));
+        }
+        if let Some(item) = metric_id.strip_prefix(MANUAL_PREFIX) {
+            return Ok(plain(manual_values(scheme, item, frame, data)?));
+        }
+        let m = metric(Level::Employee, metric_id).expect("checked by check_data");
+        let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
+        let (num, den) = match m.formula {
+            Formula::Ratio {
+                numerator,
+                denominator,
+            } => (Some(numerator), Some(denominator)),
+            Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
+            _ => (None, None),
+        };
+        let column = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
+            match c {
+                Some(c) if has(c) => Ok(Some(input_values(frame, c)?)),
+                _ => Ok(None),
+            }
+        };
+        // Money sums are held as cents in the metrics frame; values are in yuan.
+        let value = match m.formula {
+            Formula::Sum(_) => input_values(frame, m.id)?,
+            _ => f64_values(frame, m.id)?,
+        };
+        Ok(MetricColumns {
+            value,
+            numerator: column(num)?,
+            denominator: column(den)?,
+            metric: Some(m),
+            custom_denominator: None,
+        })
+    }
+}
+
+/// The employee metrics frame the items are read for, and the store
+/// metrics frame behind `store.<metric>` items (none for weekly ranks).
+#[derive(Clone, Copy)]
+struct Frames<'a> {
+    employee: &'a DataFrame,
+    store: Option<&'a DataFrame>,
+}
+
+/// A store metric for every row of the employee frame, by the row's store.
+fn store_values(store: &DataFrame, metric_id: &str, frame: &DataFrame) -> Result<Vec<Option<f64>>> {
+    let values: HashMap<(String, String), f64> = str_values(store, "period")?
+        .into_iter()
+        .zip(str_values(store, "store_id")?)
+        .zip(f64_values(store, metric_id)?)
+        .filter_map(|((p, s), v)| Some(((p?, s?), v?)))
+        .collect();
+    // Money sums are held as cents in the metrics frames.
+    let scale = match crate::metric::metric(Level::Store, metric_id).map(|m| m.formula) {
+        Some(Formula::Sum(c)) => crate::metric::column_scale(Level::Store, c) as f64,
+        _ => 1.0,
+    };
+    Ok(str_values(frame, "period")?
+        .into_iter()
+        .zip(str_values(frame, "store_id")?)
+        .map(|(p, s)| values.get(&(p?, s?)).map(|v| v / scale))
+        .collect())
 }
 
 impl ItemColumns {
-    fn new(scheme: &Scheme, frame: &DataFrame, data: &Dataset) -> Result<Self> {
+    fn new(scheme: &Scheme, frames: Frames<'_>, data: &Dataset) -> Result<Self> {
+        let frame = frames.employee;
         let mut out = ItemColumns {
             value: Vec::new(),
             numerator: Vec::new(),
             denominator: Vec::new(),
             metrics: Vec::new(),
             custom_denominators: Vec::new(),
+            counts: Vec::new(),
         };
-        let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
-        for (_, metric_id) in scored_metrics(scheme) {
-            if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
-                let (value, numerator, denominator) = custom_values(custom, frame, data)?;
+        for (_, metric_id, rule) in scored_rules(scheme) {
+            if let Rule::Occurrences { counts, .. } = rule {
+                // The value is Σ points × count; the counts are kept to explain it.
+                let mut parts = Vec::new();
+                for id in counts.keys() {
+                    parts.push((
+                        id.clone(),
+                        MetricColumns::read(scheme, id, frames, data)?.value,
+                    ));
+                }
+                let value = (0..frame.height())
+                    .map(|r| {
+                        let present = parts.iter().any(|(_, v)| v[r].is_some());
+                        present.then(|| {
+                            parts
+                                .iter()
+                                .zip(counts.values())
+                                .map(|((_, v), per)| per * v[r].unwrap_or(0.0))
+                                .sum()
+                        })
+                    })
+                    .collect();
                 out.value.push(value);
-                out.numerator.push(Some(numerator));
-                out.denominator.push(denominator);
-                out.metrics.push(None);
-                out.custom_denominators.push(custom.denominator.clone());
-                continue;
-            }
-            out.custom_denominators.push(None);
-            if let Some(item) = metric_id.strip_prefix(MANUAL_PREFIX) {
-                out.value.push(manual_values(scheme, item, frame, data)?);
                 out.numerator.push(None);
                 out.denominator.push(None);
                 out.metrics.push(None);
+                out.custom_denominators.push(None);
+                out.counts.push(parts);
                 continue;
             }
-            let m = metric(Level::Employee, metric_id).expect("checked by check_data");
-            out.value.push(f64_values(frame, m.id)?);
-            let (num, den) = match m.formula {
-                Formula::Ratio {
-                    numerator,
-                    denominator,
-                } => (Some(numerator), Some(denominator)),
-                Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
-                _ => (None, None),
-            };
-            let column = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
-                match c {
-                    Some(c) if has(c) => Ok(Some(input_values(frame, c)?)),
-                    _ => Ok(None),
-                }
-            };
-            out.numerator.push(column(num)?);
-            out.denominator.push(column(den)?);
-            out.metrics.push(Some(m));
+            let columns = MetricColumns::read(scheme, metric_id, frames, data)?;
+            out.value.push(columns.value);
+            out.numerator.push(columns.numerator);
+            out.denominator.push(columns.denominator);
+            out.metrics.push(columns.metric);
+            out.custom_denominators.push(columns.custom_denominator);
+            out.counts.push(Vec::new());
         }
         Ok(out)
+    }
+
+    /// The counts of an `occurrences` rule at row `r`, as (metric id, count).
+    fn counts_at(&self, i: usize, r: Option<usize>) -> Vec<(&str, f64)> {
+        self.counts[i]
+            .iter()
+            .map(|(id, v)| (id.as_str(), r.and_then(|r| v[r]).unwrap_or(0.0)))
+            .collect()
     }
 }
 
@@ -631,27 +994,23 @@ impl ItemColumns {
     }
 }
 
-/// Period sums of the scheme's own metric, aligned with the metrics frame:
-/// (value, numerator, denominator), money and durations in their unit.
-#[allow(clippy::type_complexity)]
-fn custom_values(
-    custom: &crate::scheme::CustomMetric,
-    frame: &DataFrame,
+/// Period sums of `columns` of `table` per employee, aligned with the rows
+/// of the metrics frame; money and durations in their unit.
+fn period_sums(
     data: &Dataset,
-) -> Result<(Vec<Option<f64>>, Vec<Option<f64>>, Option<Vec<Option<f64>>>)> {
-    let daily = data
-        .get(Table::EmployeeDaily)
-        .expect("checked by check_data");
-    let sum_of = |c: &str| {
-        (col(c).cast(DataType::Float64).sum()
-            / lit(crate::metric::column_scale(Level::Employee, c) as f64))
-        .alias(c)
-    };
-    let mut aggs = vec![sum_of(&custom.numerator)];
-    if let Some(d) = &custom.denominator {
-        aggs.push(sum_of(d));
-    }
-    let sums = daily
+    table: Table,
+    columns: &[String],
+    frame: &DataFrame,
+) -> Result<Vec<Vec<Option<f64>>>> {
+    let source = data.get(table).expect("checked by check_data");
+    let aggs: Vec<Expr> = columns
+        .iter()
+        .map(|c| {
+            let scale = table.column(c).map_or(1, |spec| spec.kind.scale());
+            (col(c.as_str()).cast(DataType::Float64).sum() / lit(scale as f64)).alias(c.as_str())
+        })
+        .collect();
+    let sums = source
         .clone()
         .lazy()
         .group_by([col("period"), col("employee_id")])
@@ -664,31 +1023,22 @@ fn custom_values(
             .map(|(p, e)| Some((p?, e?)))
             .collect())
     };
-    let lookup = |column: &str| -> Result<Vec<Option<f64>>> {
-        let values: HashMap<(String, String), f64> = keys(&sums)?
-            .into_iter()
-            .zip(f64_values(&sums, column)?)
-            .filter_map(|(k, v)| Some((k?, v?)))
-            .collect();
-        Ok(keys(frame)?
-            .into_iter()
-            .map(|k| values.get(&k?).copied())
-            .collect())
-    };
-    let numerator = lookup(&custom.numerator)?;
-    let Some(d) = &custom.denominator else {
-        return Ok((numerator.clone(), numerator, None));
-    };
-    let denominator = lookup(d)?;
-    let value = numerator
+    let sum_keys = keys(&sums)?;
+    let frame_keys = keys(frame)?;
+    columns
         .iter()
-        .zip(&denominator)
-        .map(|(n, d)| match (n, d) {
-            (Some(n), Some(d)) if *d != 0.0 => Some(n / d),
-            _ => None,
+        .map(|column| {
+            let values: HashMap<&(String, String), f64> = sum_keys
+                .iter()
+                .zip(f64_values(&sums, column)?)
+                .filter_map(|(k, v)| Some((k.as_ref()?, v?)))
+                .collect();
+            Ok(frame_keys
+                .iter()
+                .map(|k| values.get(k.as_ref()?).copied())
+                .collect())
         })
-        .collect();
-    Ok((value, numerator, Some(denominator)))
+        .collect()
 }
 
 /// The rating of a manual item for every row of the metrics frame: each
@@ -818,6 +1168,8 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         bonus: None,
         total_score: None,
         grade: None,
+        payout_pct: None,
+        position_wage: None,
         flags: Vec::new(),
     };
     if let Some(reason) = not_eligible {
@@ -840,10 +1192,29 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     };
     let key = (out.period.clone(), out.employee_id.clone());
     let apply = |i: usize, rule: &Rule, value: f64| {
-        let rank = ranks.get(&(i, key.0.clone(), key.1.clone())).copied();
-        rule.apply_ranked(value, rank)
+        if let Rule::Occurrences { .. } = rule {
+            return rule.apply_counts(value, &columns.counts_at(i, row));
+        }
+        let placings = ranks.get(&(i, key.0.clone(), key.1.clone()));
+        rule.apply_ranked(value, placings.map(Vec::as_slice))
     };
     for (i, item) in scheme.items.iter().enumerate() {
+        if !scheme.item_applies(i, &out.role) {
+            out.items.push(ItemScore {
+                item: item.id.clone(),
+                metric: item.metric_name(),
+                value: None,
+                numerator: None,
+                denominator: None,
+                points: None,
+                weight: item.weight,
+                contribution: None,
+                rule: format!("not scored for role {}", out.role),
+                missing_reason: None,
+                applies: false,
+            });
+            continue;
+        }
         let (value, numerator, denominator) = inputs(i);
         let (points, rule, missing_reason) = match value {
             Some(v) => {
@@ -865,7 +1236,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         };
         out.items.push(ItemScore {
             item: item.id.clone(),
-            metric: item.metric.clone(),
+            metric: item.metric_name(),
             value,
             numerator,
             denominator,
@@ -874,6 +1245,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             contribution: None,
             rule,
             missing_reason,
+            applies: true,
         });
     }
     let base = combine_items(scheme, &mut out);
@@ -901,7 +1273,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         bonus_total += points;
         out.bonus_items.push(ItemScore {
             item: bonus.id.clone(),
-            metric: bonus.metric.clone(),
+            metric: bonus.metric_name(),
             value,
             numerator,
             denominator,
@@ -910,6 +1282,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             contribution: Some(points),
             rule,
             missing_reason,
+            applies: true,
         });
     }
     if !scheme.bonus.is_empty() {
@@ -919,7 +1292,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         Some(base) => {
             let total = round_half_up(base + bonus_total, 2);
             out.total_score = Some(total);
-            out.grade = scheme.grade_for(total).map(|g| g.label.clone());
+            out.set_grade(scheme, total);
         }
         None => out.flags.push("no item could be scored".into()),
     }
@@ -1078,6 +1451,26 @@ impl Scores {
                 .collect::<Vec<Option<f64>>>(),
         ));
         columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
+        if self.has_payout {
+            let pct: Vec<Option<f64>> = self
+                .rows
+                .iter()
+                .map(|r| r.payout_pct.and_then(|p| p.to_f64()))
+                .collect();
+            columns.push(Column::new("payout_pct".into(), pct));
+        }
+        if self.has_position_wage {
+            // Exact integer cents, like the money sums of the metrics tables.
+            let cents: Vec<Option<i64>> = self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.position_wage
+                        .and_then(|w| (w * Decimal::ONE_HUNDRED).round().to_i64())
+                })
+                .collect();
+            columns.push(Column::new("position_wage".into(), cents));
+        }
         columns.push(Column::new(
             "flags".into(),
             text(&|r| (!r.flags.is_empty()).then(|| r.flags.join("; "))),
@@ -1090,7 +1483,13 @@ impl Scores {
         let details: Vec<(&ScoreRow, &ItemScore)> = self
             .rows
             .iter()
-            .flat_map(|r| r.items.iter().chain(&r.bonus_items).map(move |i| (r, i)))
+            .flat_map(|r| {
+                r.items
+                    .iter()
+                    .chain(&r.bonus_items)
+                    .filter(|i| i.applies)
+                    .map(move |i| (r, i))
+            })
             .collect();
         let text = |f: &dyn Fn(&ScoreRow, &ItemScore) -> Option<String>| -> Vec<Option<String>> {
             details.iter().map(|(r, i)| f(r, i)).collect()

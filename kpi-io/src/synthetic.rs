@@ -567,6 +567,19 @@ pub fn generate(options: &GenOptions) -> Dataset {
                     }
                 }
             }
+            if e.role == Role::Operations {
+                // Seed 004 创新性指标, rated 1–5 by the supervisor and a peer (360 度).
+                for (rater, field) in [("supervisor", 8), ("peer", 9)] {
+                    let score = (1.0 + u(field) * 4.0).round();
+                    manual.row(vec![
+                        V::S(m.to_string()),
+                        V::S(e.id.clone()),
+                        V::S("innovation".into()),
+                        V::S(rater.into()),
+                        V::F(score),
+                    ]);
+                }
+            }
             if u(5) < 0.04 {
                 let (kind, amount, reason) = if u(6) < 0.5 {
                     ("loss", -between(u(7), 50.0, 500.0).round(), "客户投诉赔偿")

@@ -145,7 +145,8 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         let frame = scores.to_frame()?;
         let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
         let style = |column: &str| match column {
-            "total_score" | "bonus" => CellStyle::Decimal,
+            "total_score" | "bonus" | "payout_pct" => CellStyle::Decimal,
+            "position_wage" => CellStyle::Cents,
             c if c.starts_with("points.") || c.starts_with("section.") => CellStyle::Decimal,
             _ => CellStyle::Text,
         };

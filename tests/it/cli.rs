@@ -77,6 +77,7 @@ fn demo_writes_a_workbook_that_reads_back() {
             "bonus",
             "total_score",
             "grade",
+            "position_wage",
             "flags"
         ]
     );
@@ -109,6 +110,21 @@ fn demo_writes_a_workbook_that_reads_back() {
                 _ => "不及格",
             };
             assert_eq!(r[12].to_string(), expected);
+            // Seed 002: 岗位工资 1800/1700/1600/1500/1400 by grade, yuan numbers.
+            let wage = match expected {
+                "卓越" => 1800.0,
+                "优秀" => 1700.0,
+                "良好" => 1600.0,
+                "一般" => 1500.0,
+                _ => 1400.0,
+            };
+            assert_eq!(r[13], Data::Float(wage));
+        }
+    }
+    // The export writes the wage as exact 2-place text.
+    for (sheet_row, csv_row) in scores.rows().skip(1).zip(&csv_rows) {
+        if let Data::Float(wage) = sheet_row[13] {
+            assert_eq!(csv_row[13], format!("{wage:.2}"));
         }
     }
     // Store money is written as yuan numbers, the CSV as exact 2-place text.

@@ -318,6 +318,7 @@ fn explain_shows_each_item_with_its_inputs_rule_and_contribution() {
   平均响应时间 [avg_response_seconds]: 40.5 s = 405 / 10 (response_seconds / responses)
       rule: 100 − 2 × 8.5 = 83; points 83 × weight 20 → adds 16.60
 total 80.60 → grade 良好
+position wage ¥1600.00
 "
     );
     let g = kpi::explain(&scored, &scheme, "G", "2025-01", kpi::Lang::Zh).unwrap();

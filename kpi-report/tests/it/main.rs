@@ -53,10 +53,14 @@ fn scheme() -> Scheme {
             Grade {
                 label: "A".into(),
                 min: Some(90.0),
+                payout: None,
+                position_wage: None,
             },
             Grade {
                 label: "C".into(),
                 min: None,
+                payout: None,
+                position_wage: None,
             },
         ],
     }
