@@ -965,3 +965,173 @@ rule = { kind = "per_unit", start = 0, threshold = 0, points_per_unit = 1, cap =
         "scoring: scheme key `items[0].metric` needs column `好评数` of table `employee_daily`, which the dataset lacks"
     );
 }
+
+/// A monthly scheme with one flat item and a weekly rank bonus on cs_sales.
+const WEEKLY: &str = r#"
+[scheme]
+id = "weekly"
+name = "weekly"
+roles = ["customer_service"]
+
+[[items]]
+id = "flat"
+metric = "cs_sales"
+weight = 100
+rule = { kind = "bands", direction = "higher", bands = [{ points = 50 }] }
+
+[[bonus]]
+id = "weekly"
+metric = "cs_sales"
+rule = { kind = "rank", within = "store", direction = "higher", points = [3, 2, 1], every = "week" }
+
+[[grades]]
+label = "all"
+"#;
+
+#[test]
+fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
+    let scheme = kpi_io::parse_scheme(WEEKLY, std::path::Path::new("weekly.toml")).unwrap();
+    // (employee, date, cs_sales yuan). The week of Mon 2025-01-27 runs to Sun
+    // 02-02; its Thursday (01-30) is in January, so its February days count
+    // in January's ranking.
+    let rows: &[(&str, (i32, u32, u32), i64)] = &[
+        ("X", (2025, 1, 21), 300),
+        ("Y", (2025, 1, 21), 200),
+        ("Z", (2025, 1, 21), 100),
+        ("X", (2025, 1, 28), 100),
+        ("Y", (2025, 1, 28), 50),
+        ("Y", (2025, 2, 1), 100),
+        ("Z", (2025, 1, 28), 120),
+        ("X", (2025, 2, 4), 10),
+        ("Y", (2025, 2, 4), 10),
+        ("Z", (2025, 2, 4), 5),
+    ];
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!(
+            "employee_id" => ["X", "Y", "Z"],
+            "store_id" => ["S01"; 3],
+            "team_id" => ["T1"; 3],
+            "role" => ["customer_service"; 3],
+        )
+        .unwrap(),
+    );
+    let days: Vec<i32> = rows
+        .iter()
+        .map(|r| kpi_core::days_from_civil(r.1.0, r.1.1, r.1.2))
+        .collect();
+    let mut daily = df!(
+        "employee_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "date" => days.clone(),
+        "period" => days.iter().map(|d| kpi_core::period_of_days(*d)).collect::<Vec<_>>(),
+        "cs_sales" => rows.iter().map(|r| r.2 * 100).collect::<Vec<i64>>(),
+    )
+    .unwrap();
+    daily
+        .with_column(daily.column("date").unwrap().cast(&DataType::Date).unwrap())
+        .unwrap();
+    data.insert(Table::EmployeeDaily, daily.clone());
+    let metrics = compute_metrics(&data).unwrap();
+    let scores = score(&scheme, &metrics, &data).unwrap();
+    let at = |id: &str, period: &str| {
+        scores
+            .rows
+            .iter()
+            .find(|r| r.employee_id == id && r.period == period)
+            .unwrap()
+    };
+    // January: week of 01-20 X 300, Y 200, Z 100 → 3 / 2 / 1; week of 01-27
+    // Y 150 (incl. 02-01), Z 120, X 100 → 3 / 2 / 1.
+    // February: week of 02-03 X 10 and Y 10 tie for 1st (3 each), Z 3rd (1).
+    let expected = [
+        ("X", "2025-01", 4.0),
+        ("Y", "2025-01", 5.0),
+        ("Z", "2025-01", 3.0),
+        ("X", "2025-02", 3.0),
+        ("Y", "2025-02", 3.0),
+        ("Z", "2025-02", 1.0),
+    ];
+    for (id, period, points) in expected {
+        let r = at(id, period);
+        assert_eq!(
+            r.bonus,
+            Some(points),
+            "{id} {period}: {}",
+            r.bonus_items[0].rule
+        );
+        assert_eq!(r.total_score, Some(50.0 + points), "{id} {period}");
+    }
+    assert_eq!(
+        at("Y", "2025-01").bonus_items[0].rule,
+        "week of 2025-01-20: place 2 of 3 in the store → 2; \
+         week of 2025-01-27: place 1 of 3 in the store → 3; sum 5"
+    );
+    assert_eq!(
+        at("Z", "2025-02").bonus_items[0].rule,
+        "week of 2025-02-03: place 3 of 3 in the store → 1; sum 1"
+    );
+
+    // Without dates there are no weeks: the scheme key and the column are named.
+    data.insert(Table::EmployeeDaily, daily.drop("date").unwrap());
+    let metrics = compute_metrics(&data).unwrap();
+    let err = score(&scheme, &metrics, &data).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "scheme key `bonus[0].rule.every` needs column `date` of table `employee_daily`, which the dataset lacks"
+    );
+}
+
+#[test]
+fn scheme_metric_prefixes_and_occurrences_are_checked_with_suggestions() {
+    let check = |extra: &str| -> Vec<String> {
+        let text = format!("{}\n{extra}", kpi::BUILTIN_SCHEME);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).unwrap();
+        let (_, findings) = kpi_io::check_scheme_file(&path).unwrap();
+        findings
+            .iter()
+            .filter(|f| f.issue.is_error)
+            .map(|f| format!("{}: {}", f.issue.path, f.issue.message))
+            .collect()
+    };
+    let bonus =
+        |metric: &str, rule: &str| format!("[[bonus]]\nid = \"b\"\n{metric}\nrule = {rule}\n");
+    let bands = "{ kind = \"bands\", direction = \"higher\", bands = [{ points = 1 }] }";
+    assert_eq!(
+        check(&bonus("metric = \"conversion_rate\"", bands)),
+        [
+            "bonus[0].metric: `conversion_rate` is a store metric; write `store.conversion_rate` to score the employee's store"
+        ]
+    );
+    assert_eq!(
+        check(&bonus("metric = \"store.conversion_rat\"", bands)),
+        [
+            "bonus[0].metric: unknown store metric `conversion_rat` (did you mean `store.conversion_rate`?)"
+        ]
+    );
+    assert_eq!(
+        check(&bonus("metric = \"attendance.late\"", bands)),
+        [
+            "bonus[0].metric: unknown attendance column `late`; attendance metrics are attendance.late_count, attendance.early_leave_count, attendance.leave_days, attendance.absent_days, attendance.work_days"
+        ]
+    );
+    let occurrences =
+        "{ kind = \"occurrences\", start = 100, counts = { violation = -1 }, floor = 0 }";
+    assert_eq!(
+        check(&bonus("", occurrences)),
+        ["bonus[0].rule.counts: unknown metric `violation` (did you mean `violations`?)"]
+    );
+    assert_eq!(
+        check(&bonus(
+            "metric = \"violations\"",
+            occurrences.replace("violation ", "violations ").as_str()
+        )),
+        ["bonus[0].metric: an occurrences rule names its metrics in rule.counts; leave out metric"]
+    );
+    assert_eq!(
+        check(&bonus("", bands)),
+        ["bonus[0].metric: missing `metric`: the metric id this item scores"]
+    );
+}

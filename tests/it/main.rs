@@ -1,4 +1,5 @@
 //! End-to-end tests of the `kpi` binary and golden scores of the shipped schemes.
 
 mod cli;
+mod fixtures;
 mod golden;

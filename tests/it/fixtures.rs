@@ -1,0 +1,361 @@
+//! The seed fixture schemes on the generated demo data (`kpi gen` defaults:
+//! 3 stores × 12 staff × 14 months from 2024-11, seed 42), read back from CSV
+//! as a user would. Every pinned value below was computed by hand from the
+//! generated CSV files (period sums of the raw daily rows and the seed rules)
+//! and agrees with the scores to the cent; the comments give the sums.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use kpi::Scored;
+use kpi_core::{Dataset, Rule, Scheme, ScoreRow};
+
+const FIXTURES: [&str; 5] = [
+    "customer_service",
+    "cs_weekly_rank",
+    "composite_60_30_5_5",
+    "ops_40_30_20_10",
+    "roles_seed001",
+];
+
+fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/schemes/{name}.toml"))
+}
+
+fn fixture(name: &str) -> Scheme {
+    kpi_io::read_scheme(fixture_path(name)).unwrap()
+}
+
+/// The demo dataset, written as CSV and read back once per test run.
+fn demo() -> &'static Dataset {
+    static DATA: OnceLock<Dataset> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = kpi_io::generate(&kpi_io::GenOptions::default());
+        kpi_io::write_dataset(&data, dir.path(), &kpi_io::WriteOptions::default()).unwrap();
+        kpi_io::read_dataset(dir.path(), &|_, _| {})
+            .unwrap()
+            .dataset
+    })
+}
+
+fn scored(name: &str) -> (Scheme, Scored) {
+    let scheme = fixture(name);
+    let scored = kpi::score_dataset(demo(), &scheme).unwrap();
+    (scheme, scored)
+}
+
+fn row<'a>(scored: &'a Scored, employee: &str, period: &str) -> &'a ScoreRow {
+    scored
+        .scores
+        .rows
+        .iter()
+        .find(|r| r.employee_id == employee && r.period == period)
+        .unwrap_or_else(|| panic!("no row for {employee} {period}"))
+}
+
+/// Points of an item or bonus item, rounded to 4 places as in `scores`.
+fn points(r: &ScoreRow, id: &str) -> f64 {
+    let score = r
+        .items
+        .iter()
+        .chain(&r.bonus_items)
+        .find(|s| s.item == id)
+        .unwrap_or_else(|| panic!("no item {id}"));
+    kpi_core::round_half_up(score.points.unwrap(), 4)
+}
+
+fn rule<'a>(r: &'a ScoreRow, id: &str) -> &'a str {
+    &r.items
+        .iter()
+        .chain(&r.bonus_items)
+        .find(|s| s.item == id)
+        .unwrap()
+        .rule
+}
+
+#[test]
+fn every_fixture_is_valid_and_scores_the_demo_data() {
+    for name in FIXTURES {
+        let (_, findings) = kpi_io::check_scheme_file(fixture_path(name)).unwrap();
+        let errors: Vec<_> = findings.iter().filter(|f| f.issue.is_error).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        let (_, scored) = scored(name);
+        assert!(
+            scored
+                .scores
+                .rows
+                .iter()
+                .filter(|r| r.total_score.is_some())
+                .count()
+                > 40,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn every_rule_kind_is_used_by_a_fixture() {
+    let mut kinds = std::collections::BTreeSet::new();
+    for name in FIXTURES {
+        let scheme = fixture(name);
+        let rules = scheme
+            .items
+            .iter()
+            .map(|i| &i.rule)
+            .chain(scheme.bonus.iter().map(|b| &b.rule));
+        for rule in rules {
+            kinds.insert(match rule {
+                Rule::Bands { bands, .. } if bands.iter().any(|b| b.points < 0.0) => {
+                    "bands with deductions"
+                }
+                Rule::Bands { direction, .. } => match direction {
+                    kpi_core::Direction::Higher => "bands, higher is better",
+                    kpi_core::Direction::Lower => "bands, lower is better",
+                },
+                Rule::Linear {
+                    pivot: 0.0, cap, ..
+                } if cap.is_some() => "target ratio with floor and cap",
+                Rule::Linear { .. } => "linear around a baseline",
+                Rule::PerUnit { floor: None, .. } => "per unit, no lower limit",
+                Rule::PerUnit { .. } => "per unit, 扣完为止",
+                Rule::Occurrences { .. } => "occurrences",
+                Rule::Scale { .. } => "scale",
+                Rule::Rank {
+                    every: kpi_core::RankEvery::Week,
+                    ..
+                } => "weekly rank",
+                Rule::Rank { .. } => "rank",
+            });
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "bands with deductions",
+            "bands, higher is better",
+            "bands, lower is better",
+            "linear around a baseline",
+            "occurrences",
+            "per unit, no lower limit",
+            "per unit, 扣完为止",
+            "rank",
+            "scale",
+            "target ratio with floor and cap",
+            "weekly rank",
+        ]
+    );
+}
+
+#[test]
+fn composite_60_30_5_5_by_hand() {
+    let (_, scored) = scored("composite_60_30_5_5");
+    // E0003, 2025-03. KPI (average): sales 15599.07 / target 14800 = 105.3991%;
+    // 咨询转化率 335 / 1454 = 23.04%, 100 − 5 × 10.96 = 45.1994. KPI = 75.2993.
+    // KO (average): 229 / 335 = 68.36% → 80; 590916 s / 7898 = 74.82 s,
+    // 100 − 2 × 42.82 = 14.3631; 回复率 9704 / 9873, 100 − 1.7117 = 98.2883;
+    // 1 bad review, 1 violation: 100 − 2 − 1 = 97. KO = 72.4128.
+    // 态度: supervisor 5, self 5 → 5 on 1–7 → 66.6667. 考勤: 1 early leave → 95.
+    // (75.2993 × 60 + 72.4128 × 30 + 66.6667 × 5 + 95 × 5) / 100 = 74.9868,
+    // + assisted ¥717.19 / 200 = 3 whole units → 77.99: B pays 77.99%.
+    let r = row(&scored, "E0003", "2025-03");
+    assert_eq!(points(r, "sales_target"), 105.3991);
+    assert_eq!(points(r, "inquiry_conversion"), 45.1994);
+    assert_eq!(points(r, "response_time"), 14.3631);
+    assert_eq!(points(r, "conduct"), 97.0);
+    assert_eq!(points(r, "attendance"), 95.0);
+    assert_eq!(points(r, "assisted_sales"), 3.0);
+    assert_eq!(r.total_score, Some(77.99));
+    assert_eq!(r.grade.as_deref(), Some("B"));
+    assert_eq!(r.payout_pct.unwrap().to_string(), "77.99");
+    // E0002, 2024-11: response 84.85 s scores 100 − 2 × 52.85 = −5.7009 (no
+    // lower limit); KPI (145.6175 + 16.5288) / 2; total 78.46 → B.
+    let r = row(&scored, "E0002", "2024-11");
+    assert_eq!(points(r, "response_time"), -5.7009);
+    assert_eq!(r.total_score, Some(78.46));
+    // E0015, 2025-06: 咨询转化率 1329 / 2283 = 58.2% → 221.06 capped at 120;
+    // sales 143.5824%; KPI 131.7912, KO 98.3746, 态度 3.3333, 考勤 95;
+    // assisted ¥10713.82 → 53 units capped at 5: 113.5 + 5 = 118.50 → A+ pays 118.50%.
+    let r = row(&scored, "E0015", "2025-06");
+    assert_eq!(points(r, "inquiry_conversion"), 120.0);
+    assert_eq!(points(r, "assisted_sales"), 5.0);
+    assert_eq!(r.total_score, Some(118.5));
+    assert_eq!(r.grade.as_deref(), Some("A+"));
+    assert_eq!(r.payout_pct.unwrap().to_string(), "118.50");
+    // E0027, 2025-11: one absent day and a late arrival: 100 − 20 − 5 = 75.
+    let r = row(&scored, "E0027", "2025-11");
+    assert_eq!(points(r, "attendance"), 75.0);
+    assert_eq!(r.total_score, Some(104.32));
+    // Grades pay: A 100%, C 0%.
+    for r in &scored.scores.rows {
+        match r.grade.as_deref() {
+            Some("A") => assert_eq!(r.payout_pct.unwrap().to_string(), "100"),
+            Some("C") => assert_eq!(r.payout_pct.unwrap().to_string(), "0"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn cs_weekly_rank_by_hand() {
+    let (_, scored) = scored("cs_weekly_rank");
+    // E0003, 2025-03: bands 90 (1454 / 2099 = 69.3%), 80 (23.0%), 80 (68.4%),
+    // 80 (¥68.12), 90 (store 3.38%), completion 105.3991 →
+    // (900 + 2000 + 1600 + 1600 + 450 + 2107.98) / 100 = 86.5798.
+    // Deductions: 回复率 98.29% −1, 74.8 s > 35 s −1. Completion rank 1 of 4: +3.
+    // Assisted ¥717.19: +3 (cap 3). Weeks of 03-03, 03-10, 03-17, 03-24
+    // (Thursdays in March), 3rd of 4 each: +1 × 4 = 4. Total 94.58 → 优秀.
+    let r = row(&scored, "E0003", "2025-03");
+    assert_eq!(points(r, "target_completion"), 105.3991);
+    assert_eq!(points(r, "reply_rate_deduction"), -1.0);
+    assert_eq!(points(r, "response_deduction"), -1.0);
+    assert_eq!(points(r, "completion_rank"), 3.0);
+    assert_eq!(points(r, "weekly_sales_rank"), 4.0);
+    assert_eq!(
+        rule(r, "weekly_sales_rank"),
+        "week of 2025-03-03: place 3 of 4 in the store → 1; \
+         week of 2025-03-10: place 3 of 4 in the store → 1; \
+         week of 2025-03-17: place 3 of 4 in the store → 1; \
+         week of 2025-03-24: place 3 of 4 in the store → 1; sum 4"
+    );
+    assert_eq!(r.total_score, Some(94.58));
+    assert_eq!(r.grade.as_deref(), Some("优秀"));
+    // E0002, 2024-11: 17.3% → 0, ¥47.38 → 0; base 58.6235; −1 −1; completion
+    // 3rd of 4: +1; assisted ¥405.81: +2; last in every week: 0 → 59.62 不合格.
+    // The week of 2024-10-28 has its Thursday in October: not a November week.
+    let r = row(&scored, "E0002", "2024-11");
+    assert_eq!(points(r, "weekly_sales_rank"), 0.0);
+    assert!(rule(r, "weekly_sales_rank").starts_with("week of 2024-11-04:"));
+    assert_eq!(r.total_score, Some(59.62));
+    assert_eq!(r.grade.as_deref(), Some("不合格"));
+    // E0015, 2025-06: first of 5 in each of 4 weeks: 12, capped at 5 → 117.72.
+    let r = row(&scored, "E0015", "2025-06");
+    assert_eq!(points(r, "weekly_sales_rank"), 5.0);
+    assert_eq!(r.total_score, Some(117.72));
+}
+
+#[test]
+fn ops_40_30_20_10_by_hand() {
+    let (_, scored) = scored("ops_40_30_20_10");
+    // E0004 (S01), 2025-03: GMV 481259.73 / target 531200 = 90.5986%; store
+    // conversion 2874 / 85001 = 3.38% → 85; AOV ¥167.45 → 90: sales 89.0493.
+    // Turnover 324169.85 / mean stock = 0.7658 → 76.5841; tasks on time 100%
+    // → 100: efficiency 88.2921. Bounce 39.8% → 100. Innovation: supervisor
+    // and peer → 3.3 on 1–5 → 57.5. Plan 66.7% → 0.
+    // (89.0493 × 40 + 88.2921 × 30 + 100 × 20 + 57.5 × 10) / 100 = 87.86 → 优秀.
+    let r = row(&scored, "E0004", "2025-03");
+    assert_eq!(points(r, "gmv_target"), 90.5986);
+    assert_eq!(points(r, "inventory_turnover"), 76.5841);
+    assert_eq!(points(r, "innovation"), 57.5);
+    assert_eq!(r.total_score, Some(87.86));
+    assert_eq!(r.grade.as_deref(), Some("优秀"));
+    // E0016 (S02), 2025-11, the 大促 weights 55/20/15/10: sales 92.5062,
+    // efficiency 85, experience 85, innovation 60, plan 19 / 40 = 47.5% → −5:
+    // (92.5062 × 55 + 85 × 20 + 85 × 15 + 60 × 10) / 100 − 5 = 81.63.
+    let r = row(&scored, "E0016", "2025-11");
+    assert_eq!(points(r, "plan_completion"), -5.0);
+    assert_eq!(r.total_score, Some(81.63));
+    assert_eq!(r.grade.as_deref(), Some("良好"));
+    // The same store-month weighs 40/30/20/10 in October.
+    let r = row(&scored, "E0028", "2025-10");
+    assert_eq!(r.total_score, Some(84.24));
+}
+
+#[test]
+fn roles_seed001_scores_each_role_on_its_own_section() {
+    let (scheme, scored) = scored("roles_seed001");
+    // E0008, promotion, 2025-03: S01's UV 85001 is 2nd of the 3 promotion
+    // staff's stores → 90; arrival 3.05% → 80; CTR 3.40% → 80; ROI 11.41
+    // against 20: 100 − 2 × 8.589 = 82.8217. (1800 + 1600 + 1600 + 3312.87) / 100 = 83.13.
+    let r = row(&scored, "E0008", "2025-03");
+    assert_eq!(rule(r, "promo_uv"), "place 2 of 3 in the role → 90");
+    assert_eq!(points(r, "promo_roi"), 82.8217);
+    assert_eq!(r.total_score, Some(83.13));
+    assert_eq!(r.grade.as_deref(), Some("良好"));
+    // E0005, warehouse, 2025-06: 21068.1 h / 2505 = 8.41 h → 100; errors
+    // 6 / 2505 = 0.24% → 80; damage 2 / 2631 → 100; late 69 / 2505 = 2.75% → 80:
+    // (3000 + 2400 + 2000 + 1600) / 100 = 90 → 优秀.
+    let r = row(&scored, "E0005", "2025-06");
+    assert_eq!(r.total_score, Some(90.0));
+    assert_eq!(r.grade.as_deref(), Some("优秀"));
+    // E0002, customer service, 2024-11: 84.85 s → 0 (扣完为止); 17.3% → 0;
+    // no breach, no bad review, returns under 2%: (1500 + 1500 + 1500) / 100 = 45.
+    let r = row(&scored, "E0002", "2024-11");
+    assert_eq!(points(r, "cs_response"), 0.0);
+    assert_eq!(r.total_score, Some(45.0));
+    // Nobody is scored on another role's items, and score_details holds only
+    // the employee's own items.
+    for r in &scored.scores.rows {
+        for (i, item) in r.items.iter().enumerate() {
+            assert_eq!(item.applies, scheme.item_applies(i, &r.role));
+            if !item.applies {
+                assert_eq!(item.points, None);
+            }
+        }
+    }
+    let details = scored.scores.details_frame().unwrap();
+    let items = details.column("item").unwrap().str().unwrap();
+    let employees = details.column("employee_id").unwrap().str().unwrap();
+    let e0005: Vec<&str> = employees
+        .iter()
+        .zip(items.iter())
+        .filter(|(e, _)| *e == Some("E0005"))
+        .filter_map(|(_, i)| i)
+        .collect();
+    assert!(e0005.iter().all(|i| i.starts_with("wh_")), "{e0005:?}");
+}
+
+#[test]
+fn customer_service_pays_position_wages_by_grade() {
+    let (_, scored) = scored("customer_service");
+    let wages: std::collections::BTreeMap<&str, String> = scored
+        .scores
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.grade.as_deref()?, r.position_wage?.to_string())))
+        .collect();
+    for (grade, wage) in [
+        ("卓越", "1800"),
+        ("优秀", "1700"),
+        ("良好", "1600"),
+        ("一般", "1500"),
+        ("不及格", "1400"),
+    ] {
+        if let Some(w) = wages.get(grade) {
+            assert_eq!(w, wage, "{grade}");
+        }
+    }
+    assert!(wages.len() >= 3, "{wages:?}");
+}
+
+#[test]
+fn explain_adds_up_to_the_total_for_every_fixture() {
+    // The contributions and bonus points of every scored row add up to its
+    // total (to the rounding of the total).
+    for name in FIXTURES {
+        let (_, scored) = scored(name);
+        for r in scored
+            .scores
+            .rows
+            .iter()
+            .filter(|r| r.total_score.is_some())
+        {
+            if r.flags.iter().any(|f| f.starts_with("team_average")) {
+                continue;
+            }
+            let sum: f64 = r
+                .items
+                .iter()
+                .filter_map(|i| i.contribution)
+                .chain(r.bonus_items.iter().filter_map(|b| b.points))
+                .sum();
+            let total = r.total_score.unwrap();
+            assert!(
+                (sum - total).abs() <= 0.005 + 1e-9,
+                "{name} {} {}: {sum} vs {total}",
+                r.employee_id,
+                r.period
+            );
+        }
+    }
+}
