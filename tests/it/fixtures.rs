@@ -359,3 +359,16 @@ fn explain_adds_up_to_the_total_for_every_fixture() {
         }
     }
 }
+
+#[test]
+fn the_readme_worked_example_is_what_explain_prints() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme.find("### A worked example").unwrap();
+    let block = &readme[start..];
+    let code = block.split("```\n").nth(1).unwrap();
+    let (scheme, scored) = scored("composite_60_30_5_5");
+    let text = kpi::explain(&scored, &scheme, "E0003", "2025-03", kpi::Lang::En).unwrap();
+    assert_eq!(text, code);
+}
