@@ -841,10 +841,32 @@ impl MetricColumns {
         }
         if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
             // Weekly ranks do not read store metrics (check_data refuses them).
-            return Ok(plain(match frames.store {
-                Some(store) => store_values(store, store_metric, frame)?,
-                None => vec![None; frame.height()],
-            }));
+            let Some(store) = frames.store else {
+                return Ok(plain(vec![None; frame.height()]));
+            };
+            let m = metric(Level::Store, store_metric).expect("checked by check_data");
+            let (num, den) = match m.formula {
+                Formula::Ratio {
+                    numerator,
+                    denominator,
+                } => (Some(numerator), Some(denominator)),
+                Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
+                _ => (None, None),
+            };
+            let has = |c: &str| store.get_column_names().iter().any(|n| n.as_str() == c);
+            let input = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
+                match c {
+                    Some(c) if has(c) => Ok(Some(store_values(store, c, frame)?)),
+                    _ => Ok(None),
+                }
+            };
+            return Ok(MetricColumns {
+                value: store_values(store, store_metric, frame)?,
+                numerator: input(num)?,
+                denominator: input(den)?,
+                metric: Some(m),
+                custom_denominator: None,
+            });
         }
         if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
             let columns = [column.to_string()];

@@ -481,7 +481,7 @@ fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
         "{text}"
     );
     assert!(
-        text.contains("      规则: 0 + 1 × 16 = 16, capped at 5; 加分 +5\n"),
+        text.contains("      规则: 0 + 1 × 16 = 16,封顶 5; 加分 +5\n"),
         "{text}"
     );
     assert!(text.ends_with("总分 105.00 → 等级 A\n"), "{text}");
