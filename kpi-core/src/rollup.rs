@@ -26,16 +26,64 @@ impl Span {
     }
 }
 
+#[cfg(test)]
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    (n > 0).then(|| sum / n as f64)
+    weighted_mean(values.map(|v| (1.0, v)))
 }
 
-/// Rolls monthly scores up: each employee's total for the span is the mean
-/// of the totals of the months in which the employee was scored (every month
-/// weighs the same), rounded half-up to 2 decimals, and graded with the
-/// scheme's grades. Item points, section scores and bonus are the means of
-/// the scored months. Months not scored (not eligible) are left out and
+/// `Σ w × v / Σ w`; none when nothing (or only zero weights) is given.
+fn weighted_mean(values: impl Iterator<Item = (f64, f64)>) -> Option<f64> {
+    let (sum, total) = values.fold((0.0, 0.0), |(s, t), (w, v)| (s + w * v, t + w));
+    (total > 0.0).then(|| sum / total)
+}
+
+/// The weighted mean of `value` over the scored months of one span: months
+/// weigh `rollup.month_weights` (default 1); a year with `quarter_weights`
+/// is the weighted mean of its quarters, each the weighted mean of its months.
+fn span_mean(
+    scheme: &Scheme,
+    span: Span,
+    rows: &[&ScoreRow],
+    value: &dyn Fn(&ScoreRow) -> Option<f64>,
+) -> Option<f64> {
+    let month_of = |r: &ScoreRow| Month::parse(&r.period);
+    let month_weight = |r: &ScoreRow| {
+        let weights = scheme.rollup.month_weights;
+        match (weights, month_of(r)) {
+            (Some(w), Some(m)) => w[m.month as usize - 1],
+            _ => 1.0,
+        }
+    };
+    let months = |rows: &[&ScoreRow]| {
+        weighted_mean(
+            rows.iter()
+                .filter_map(|r| Some((month_weight(r), value(r)?))),
+        )
+    };
+    match (span, scheme.rollup.quarter_weights) {
+        (Span::Year, Some(quarter_weights)) => {
+            let mut quarters: BTreeMap<u32, Vec<&ScoreRow>> = BTreeMap::new();
+            for r in rows {
+                if let Some(m) = month_of(r) {
+                    quarters.entry((m.month - 1) / 3).or_default().push(r);
+                }
+            }
+            weighted_mean(
+                quarters
+                    .iter()
+                    .filter_map(|(q, rows)| Some((quarter_weights[*q as usize], months(rows)?))),
+            )
+        }
+        _ => months(rows),
+    }
+}
+
+/// Rolls monthly scores up: each employee's total for the span is the
+/// weighted mean of the totals of the months in which the employee was
+/// scored (every month weighs the same unless the scheme's `[rollup]` says
+/// otherwise; see [`crate::scheme::Rollup`]), rounded half-up to 2 decimals,
+/// and graded with the scheme's grades. Item points, section scores and
+/// bonus are the same weighted means. Months not scored (not eligible) are left out and
 /// named in the flags; a span with no scored month is not eligible.
 pub fn roll_up(scores: &Scores, scheme: &Scheme, span: Span) -> Scores {
     let mut groups: BTreeMap<(String, String), Vec<&ScoreRow>> = BTreeMap::new();
@@ -50,7 +98,7 @@ pub fn roll_up(scores: &Scores, scheme: &Scheme, span: Span) -> Scores {
     }
     let rows = groups
         .into_iter()
-        .map(|((period, employee_id), months)| roll_one(scheme, period, employee_id, &months))
+        .map(|((period, employee_id), months)| roll_one(scheme, span, period, employee_id, &months))
         .collect();
     Scores {
         item_ids: scores.item_ids.clone(),
@@ -64,6 +112,7 @@ pub fn roll_up(scores: &Scores, scheme: &Scheme, span: Span) -> Scores {
 
 fn roll_one(
     scheme: &Scheme,
+    span: Span,
     period: String,
     employee_id: String,
     months: &[&ScoreRow],
@@ -94,6 +143,14 @@ fn roll_one(
     if !unscored.is_empty() {
         flags.push(format!("not scored in {}", names(&unscored)));
     }
+    let avg = |value: &dyn Fn(&ScoreRow) -> Option<f64>| span_mean(scheme, span, &scored, value);
+    let how = if scheme.rollup.month_weights.is_some()
+        || (span == Span::Year && scheme.rollup.quarter_weights.is_some())
+    {
+        "weighted mean"
+    } else {
+        "mean"
+    };
     let roll_items = |pick: &dyn Fn(&ScoreRow) -> &Vec<ItemScore>| -> Vec<ItemScore> {
         let Some(first) = scored.first() else {
             return Vec::new();
@@ -101,11 +158,7 @@ fn roll_one(
         (0..pick(first).len())
             .map(|i| {
                 let template = &pick(first)[i];
-                let points = mean(
-                    scored
-                        .iter()
-                        .filter_map(|r| pick(r).get(i).and_then(|s| s.points)),
-                );
+                let points = avg(&|r| pick(r).get(i).and_then(|s| s.points));
                 ItemScore {
                     item: template.item.clone(),
                     metric: template.metric.clone(),
@@ -114,27 +167,17 @@ fn roll_one(
                     denominator: None,
                     points,
                     weight: template.weight,
-                    contribution: mean(
-                        scored
-                            .iter()
-                            .filter_map(|r| pick(r).get(i).and_then(|s| s.contribution)),
-                    ),
-                    rule: format!("mean of {} month(s)", scored.len()),
+                    contribution: avg(&|r| pick(r).get(i).and_then(|s| s.contribution)),
+                    rule: format!("{how} of {} month(s)", scored.len()),
                     missing_reason: None,
                     applies: template.applies,
                 }
             })
             .collect()
     };
-    let total = mean(scored.iter().filter_map(|r| r.total_score)).map(|t| round_half_up(t, 2));
+    let total = avg(&|r| r.total_score).map(|t| round_half_up(t, 2));
     let sections = (0..scheme.sections.len())
-        .map(|i| {
-            mean(
-                scored
-                    .iter()
-                    .filter_map(|r| r.sections.get(i).copied().flatten()),
-            )
-        })
+        .map(|i| avg(&|r| r.sections.get(i).copied().flatten()))
         .collect();
     let mut row = ScoreRow {
         period,
@@ -150,7 +193,7 @@ fn roll_one(
             Vec::new()
         },
         bonus_items: roll_items(&|r| &r.bonus_items),
-        bonus: mean(scored.iter().filter_map(|r| r.bonus)),
+        bonus: avg(&|r| r.bonus),
         total_score: total,
         grade: None,
         payout_pct: None,

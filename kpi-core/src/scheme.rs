@@ -46,6 +46,24 @@ pub struct Scheme {
     /// The grade table, best grade first.
     #[serde(default)]
     pub grades: Vec<Grade>,
+    /// How monthly scores weigh when rolled up to quarters and years.
+    #[serde(default)]
+    pub rollup: Rollup,
+}
+
+/// Weights of the roll-up of monthly scores to quarters and years (seed 004:
+/// 年度综合评需包含季度考的加权平均). Without weights every scored month weighs
+/// the same.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollup {
+    /// Weight of each calendar month, January first (12 numbers ≥ 0).
+    #[serde(default)]
+    pub month_weights: Option<[f64; 12]>,
+    /// Weight of each quarter in a year, Q1 first (4 numbers ≥ 0): the year
+    /// is the weighted mean of its quarters' (weighted) means.
+    #[serde(default)]
+    pub quarter_weights: Option<[f64; 4]>,
 }
 
 /// Identity and scope of a scheme.
@@ -1097,6 +1115,23 @@ impl Scheme {
                 self.metric_issues(&path, &bonus.metric, &bonus.rule),
             );
             issues_from(&mut error, rule_issues(&path, &bonus.rule));
+        }
+        let weights = [
+            (
+                "rollup.month_weights",
+                self.rollup.month_weights.map(|w| w.to_vec()),
+            ),
+            (
+                "rollup.quarter_weights",
+                self.rollup.quarter_weights.map(|w| w.to_vec()),
+            ),
+        ];
+        for (path, weights) in weights {
+            if let Some(w) = weights
+                && (w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || w.iter().all(|x| *x == 0.0))
+            {
+                error(path.into(), "weights must be numbers ≥ 0, not all 0".into());
+            }
         }
         for (i, grade) in self.grades.iter().enumerate() {
             if let Some(Payout::Percent(p)) = grade.payout

@@ -259,6 +259,31 @@ fn ops_40_30_20_10_by_hand() {
     // The same store-month weighs 40/30/20/10 in October.
     let r = row(&scored, "E0028", "2025-10");
     assert_eq!(r.total_score, Some(84.24));
+    // The year is the mean of the quarters' means (seed 004).
+    let scheme = fixture("ops_40_30_20_10");
+    let year = kpi_core::roll_up(&scored.scores, &scheme, kpi_core::Span::Year);
+    let months: Vec<(u32, f64)> = scored
+        .scores
+        .rows
+        .iter()
+        .filter(|r| r.employee_id == "E0004" && r.period.starts_with("2025-"))
+        .map(|r| (r.period[5..].parse().unwrap(), r.total_score.unwrap()))
+        .collect();
+    let quarter = |q: u32| {
+        let v: Vec<f64> = months
+            .iter()
+            .filter(|(m, _)| (m - 1) / 3 == q)
+            .map(|m| m.1)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let expected = (0..4).map(quarter).sum::<f64>() / 4.0;
+    let got = year
+        .rows
+        .iter()
+        .find(|r| r.employee_id == "E0004" && r.period == "2025")
+        .unwrap();
+    assert_eq!(got.total_score, Some(kpi_core::round_half_up(expected, 2)));
 }
 
 #[test]

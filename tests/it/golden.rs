@@ -823,6 +823,78 @@ fn quarters_are_the_mean_of_the_scored_months() {
 }
 
 #[test]
+fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
+    // January and April score 100, February 72 (as A and B above).
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!("employee_id" => ["A"], "store_id" => ["S01"], "role" => ["customer_service"]).unwrap(),
+    );
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => ["A", "A", "A"],
+            "period" => ["2025-01", "2025-02", "2025-04"],
+            "inquiries" => [100i64, 100, 100],
+            "order_buyers" => [50i64, 30, 50],
+            "paid_buyers" => [45i64, 24, 45],
+            "cs_sales" => [540_000i64, 192_000, 540_000],
+            "responses" => [10i64, 10, 10],
+            "response_seconds" => [320_000i64, 820_000, 320_000],
+        )
+        .unwrap(),
+    );
+    let roll = |rollup: &str, span| {
+        let text = format!("{}\n{rollup}\n", kpi::BUILTIN_SCHEME);
+        let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("r.toml")).unwrap();
+        let scored = kpi::score_dataset(&data, &scheme).unwrap();
+        let rolled = kpi_core::roll_up(&scored.scores, &scheme, span);
+        rolled
+            .rows
+            .iter()
+            .map(|r| (r.period.clone(), r.total_score, r.grade.clone().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let t = |p: &str, total: f64, g: &str| (p.to_string(), Some(total), g.to_string());
+    // Equal weights: Q1 (100 + 72) / 2 = 86; the year (100 + 72 + 100) / 3 = 90.67.
+    assert_eq!(
+        roll("", kpi_core::Span::Quarter),
+        [t("2025-Q1", 86.0, "优秀"), t("2025-Q2", 100.0, "卓越")]
+    );
+    assert_eq!(roll("", kpi_core::Span::Year), [t("2025", 90.67, "优秀")]);
+    // February weighs 3: Q1 (100 + 3 × 72) / 4 = 79; the year (100 + 216 + 100) / 5 = 83.2.
+    let months = "[rollup]\nmonth_weights = [1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]";
+    assert_eq!(
+        roll(months, kpi_core::Span::Quarter)[0],
+        t("2025-Q1", 79.0, "良好")
+    );
+    assert_eq!(
+        roll(months, kpi_core::Span::Year),
+        [t("2025", 83.2, "良好")]
+    );
+    // And Q2 weighs 3 in the year: (79 + 3 × 100) / 4 = 94.75.
+    let quarters = format!("{months}\nquarter_weights = [1, 3, 1, 1]");
+    assert_eq!(
+        roll(&quarters, kpi_core::Span::Year),
+        [t("2025", 94.75, "优秀")]
+    );
+    // Weights are checked.
+    let err = kpi_io::parse_scheme(
+        &format!(
+            "{}\n[rollup]\nquarter_weights = [0, 0, 0, 0]\n",
+            kpi::BUILTIN_SCHEME
+        ),
+        std::path::Path::new("r.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.ends_with("rollup.quarter_weights: weights must be numbers ≥ 0, not all 0"),
+        "{err}"
+    );
+}
+
+#[test]
 fn manual_ratings_combine_raters_by_weight_and_map_the_scale_to_points() {
     let scheme = kpi_io::parse_scheme(
         r#"

@@ -63,6 +63,7 @@ fn scheme() -> Scheme {
                 position_wage: None,
             },
         ],
+        rollup: Default::default(),
     }
 }
 
