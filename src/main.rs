@@ -259,8 +259,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(dir) = data {
                 let loaded = load(&dir)?;
                 let metrics = kpi_core::compute_metrics(&loaded.dataset)?;
-                kpi_core::check_data(&parsed, &metrics, &loaded.dataset)
-                    .with_context(|| format!("{} against {}", scheme.display(), dir.display()))?;
+                let problems = kpi_core::data_problems(&parsed, &metrics, &loaded.dataset);
+                for problem in &problems {
+                    eprintln!("{}: error: {problem}", scheme.display());
+                }
+                if !problems.is_empty() {
+                    eprintln!(
+                        "{}: {} problem(s) with the data in {}",
+                        scheme.display(),
+                        problems.len(),
+                        dir.display()
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
             }
             println!(
                 "{}: valid ({} items, {} grades)",

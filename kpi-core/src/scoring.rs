@@ -105,127 +105,23 @@ pub struct Scores {
     pub has_position_wage: bool,
 }
 
-/// Checks that the data can feed every item of the scheme.
+/// Checks that the data can feed every item of the scheme; the first problem.
 pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<()> {
+    match data_problems(scheme, metrics, data).into_iter().next() {
+        Some(problem) => Err(problem),
+        None => Ok(()),
+    }
+}
+
+/// Every column or table the scheme needs that the dataset lacks, and every
+/// metric it cannot read from this data, each naming the scheme key.
+pub fn data_problems(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Vec<Error> {
+    let mut problems = Vec::new();
     for (path, metric_id) in scored_metrics(scheme) {
-        if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
-            let columns = std::iter::once(&custom.numerator).chain(&custom.denominator);
-            for column in columns {
-                if !data.has_column(Table::EmployeeDaily, column) {
-                    return Err(Error::MissingColumn {
-                        path,
-                        table: Table::EmployeeDaily.name().into(),
-                        column: column.clone(),
-                    });
-                }
-            }
-            continue;
-        }
-        if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
-            let Some(m) = metric(Level::Store, store_metric) else {
-                return Err(Error::Scheme {
-                    path,
-                    message: format!("unknown store metric `{store_metric}`"),
-                });
-            };
-            if metrics.store_metrics.iter().any(|x| x.id == m.id) {
-                continue;
-            }
-            let (table, column) = match m.formula {
-                Formula::TargetRatio { target_metric, .. }
-                    if data.has_column(Table::StoreDaily, m.inputs()[0]) =>
-                {
-                    (Table::Targets, target_metric)
-                }
-                _ => (
-                    Table::StoreDaily,
-                    m.inputs()
-                        .into_iter()
-                        .find(|c| !data.has_column(Table::StoreDaily, c))
-                        .unwrap_or(m.id),
-                ),
-            };
-            return Err(Error::MissingColumn {
-                path,
-                table: table.name().into(),
-                column: column.into(),
-            });
-        }
-        if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
-            if !data.has_column(Table::Attendance, column) {
-                return Err(Error::MissingColumn {
-                    path,
-                    table: Table::Attendance.name().into(),
-                    column: column.into(),
-                });
-            }
-            continue;
-        }
-        if metric_id.starts_with(MANUAL_PREFIX) {
-            if !data.has_column(Table::ManualScores, "score") {
-                return Err(Error::MissingColumn {
-                    path,
-                    table: Table::ManualScores.name().into(),
-                    column: "score".into(),
-                });
-            }
-            continue;
-        }
-        let Some(m) = metric(Level::Employee, metric_id) else {
-            return Err(Error::Scheme {
-                path,
-                message: format!("unknown employee metric `{metric_id}`"),
-            });
-        };
-        if metrics.employee_metrics.iter().any(|x| x.id == m.id) {
-            continue;
-        }
-        if let Formula::TargetRatio { .. } = m.formula
-            && data.get(Table::Targets).is_none()
-        {
-            return Err(Error::MissingColumn {
-                path,
-                table: Table::Targets.name().into(),
-                column: "target".into(),
-            });
-        }
-        let missing = m
-            .inputs()
-            .into_iter()
-            .find(|c| !data.has_column(Table::EmployeeDaily, c))
-            .unwrap_or(m.id);
-        return Err(Error::MissingColumn {
-            path,
-            table: Table::EmployeeDaily.name().into(),
-            column: missing.into(),
-        });
+        problems.extend(metric_problem(scheme, metrics, data, path, metric_id));
     }
     for (path, metric_id, rule) in scored_rules(scheme) {
-        let Rule::Rank {
-            every: RankEvery::Week,
-            ..
-        } = rule
-        else {
-            continue;
-        };
-        let weekly_metric = scheme.metrics.iter().any(|m| m.id == metric_id)
-            || metric(Level::Employee, metric_id)
-                .is_some_and(|m| !matches!(m.formula, Formula::TargetRatio { .. }));
-        if !weekly_metric {
-            return Err(Error::Scheme {
-                path: format!("{path}.rule.every"),
-                message: format!(
-                    "`{metric_id}` cannot be ranked weekly: weekly ranks read employee_daily metrics (not targets, manual ratings or attendance)"
-                ),
-            });
-        }
-        if !data.has_column(Table::EmployeeDaily, "date") {
-            return Err(Error::MissingColumn {
-                path: format!("{path}.rule.every"),
-                table: Table::EmployeeDaily.name().into(),
-                column: "date".into(),
-            });
-        }
+        problems.extend(weekly_problem(scheme, data, path, metric_id, rule));
     }
     let tenure = &scheme.eligibility;
     if (tenure.min_days_employed.is_some() || tenure.probation_days.is_some())
@@ -236,7 +132,7 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
         } else {
             "probation_days"
         };
-        return Err(Error::MissingColumn {
+        problems.push(Error::MissingColumn {
             path: format!("eligibility.{key}"),
             table: Table::Employees.name().into(),
             column: "hire_date".into(),
@@ -246,13 +142,148 @@ pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<
         && data.get(Table::Attendance).is_some()
         && !data.has_column(Table::Attendance, "absent_days")
     {
-        return Err(Error::MissingColumn {
+        problems.push(Error::MissingColumn {
             path: "eligibility.max_absent_days".into(),
             table: Table::Attendance.name().into(),
             column: "absent_days".into(),
         });
     }
-    Ok(())
+    problems
+}
+
+fn metric_problem(
+    scheme: &Scheme,
+    metrics: &Metrics,
+    data: &Dataset,
+    path: String,
+    metric_id: &str,
+) -> Option<Error> {
+    if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
+        let columns = std::iter::once(&custom.numerator).chain(&custom.denominator);
+        for column in columns {
+            if !data.has_column(Table::EmployeeDaily, column) {
+                return Some(Error::MissingColumn {
+                    path,
+                    table: Table::EmployeeDaily.name().into(),
+                    column: column.clone(),
+                });
+            }
+        }
+        return None;
+    }
+    if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
+        let Some(m) = metric(Level::Store, store_metric) else {
+            return Some(Error::Scheme {
+                path,
+                message: format!("unknown store metric `{store_metric}`"),
+            });
+        };
+        if metrics.store_metrics.iter().any(|x| x.id == m.id) {
+            return None;
+        }
+        let (table, column) = match m.formula {
+            Formula::TargetRatio { target_metric, .. }
+                if data.has_column(Table::StoreDaily, m.inputs()[0]) =>
+            {
+                (Table::Targets, target_metric)
+            }
+            _ => (
+                Table::StoreDaily,
+                m.inputs()
+                    .into_iter()
+                    .find(|c| !data.has_column(Table::StoreDaily, c))
+                    .unwrap_or(m.id),
+            ),
+        };
+        return Some(Error::MissingColumn {
+            path,
+            table: table.name().into(),
+            column: column.into(),
+        });
+    }
+    if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
+        if !data.has_column(Table::Attendance, column) {
+            return Some(Error::MissingColumn {
+                path,
+                table: Table::Attendance.name().into(),
+                column: column.into(),
+            });
+        }
+        return None;
+    }
+    if metric_id.starts_with(MANUAL_PREFIX) {
+        if !data.has_column(Table::ManualScores, "score") {
+            return Some(Error::MissingColumn {
+                path,
+                table: Table::ManualScores.name().into(),
+                column: "score".into(),
+            });
+        }
+        return None;
+    }
+    let Some(m) = metric(Level::Employee, metric_id) else {
+        return Some(Error::Scheme {
+            path,
+            message: format!("unknown employee metric `{metric_id}`"),
+        });
+    };
+    if metrics.employee_metrics.iter().any(|x| x.id == m.id) {
+        return None;
+    }
+    if let Formula::TargetRatio { .. } = m.formula
+        && data.get(Table::Targets).is_none()
+    {
+        return Some(Error::MissingColumn {
+            path,
+            table: Table::Targets.name().into(),
+            column: "target".into(),
+        });
+    }
+    let missing = m
+        .inputs()
+        .into_iter()
+        .find(|c| !data.has_column(Table::EmployeeDaily, c))
+        .unwrap_or(m.id);
+    Some(Error::MissingColumn {
+        path,
+        table: Table::EmployeeDaily.name().into(),
+        column: missing.into(),
+    })
+}
+
+fn weekly_problem(
+    scheme: &Scheme,
+    data: &Dataset,
+    path: String,
+    metric_id: &str,
+    rule: &Rule,
+) -> Option<Error> {
+    let Rule::Rank {
+        every: RankEvery::Week,
+        ..
+    } = rule
+    else {
+        return None;
+    };
+    let weekly_metric = scheme.metrics.iter().any(|m| m.id == metric_id)
+        || metric(Level::Employee, metric_id)
+            .is_some_and(|m| !matches!(m.formula, Formula::TargetRatio { .. }));
+    if !weekly_metric {
+        return Some(Error::Scheme {
+            path: format!("{path}.rule.every"),
+            message: format!(
+                "`{metric_id}` cannot be ranked weekly: weekly ranks read employee_daily metrics (not targets, manual ratings or attendance)"
+            ),
+        });
+    }
+    if !data.has_column(Table::EmployeeDaily, "date") {
+        return Some(Error::MissingColumn {
+            path: format!("{path}.rule.every"),
+            table: Table::EmployeeDaily.name().into(),
+            column: "date".into(),
+        });
+    }
+    None
 }
 
 /// Every metric the scheme reads, with its key path: the metric of every

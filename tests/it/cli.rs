@@ -430,3 +430,40 @@ fn validate_lists_every_issue_with_its_line_and_run_refuses_errors() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn validate_with_data_lists_every_missing_column_and_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", "2"],
+        dir.path(),
+    );
+    std::fs::remove_file(dir.path().join("data/attendance.csv")).unwrap();
+    std::fs::remove_file(dir.path().join("data/manual_scores.csv")).unwrap();
+    let scheme = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/schemes/composite_60_30_5_5.toml"
+    );
+    let out = kpi(
+        &["validate", "--scheme", scheme, "--data", "data"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for key in [
+        "`items[6].metric` needs column `score` of table `manual_scores`",
+        "`items[7].rule.counts.attendance.absent_days` needs column `absent_days` of table `attendance`",
+        "`items[7].rule.counts.attendance.late_count` needs column `late_count` of table `attendance`",
+        "4 problem(s) with the data in data",
+    ] {
+        assert!(stderr.contains(key), "{key}\n{stderr}");
+    }
+    let out = kpi(
+        &[
+            "run", "--data", "data", "--scheme", scheme, "--out", "r.xlsx",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("r.xlsx").exists());
+}
