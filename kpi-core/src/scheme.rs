@@ -943,13 +943,7 @@ impl Scheme {
 
     fn check_structure(&self) -> Vec<SchemeIssue> {
         let mut issues = Vec::new();
-        let mut error = |path: String, message: String| {
-            issues.push(SchemeIssue {
-                path,
-                message,
-                is_error: true,
-            })
-        };
+        let mut error = errors_into(&mut issues);
         if self.scheme.roles.is_empty() {
             error("scheme.roles".into(), "no role is scored".into());
         }
@@ -1163,6 +1157,7 @@ impl Scheme {
                 _ => {}
             }
         }
+        drop(error);
         issues
     }
 }
@@ -1236,6 +1231,17 @@ impl Scheme {
     }
 }
 
+/// A sink that adds errors (path, message) to `issues`.
+fn errors_into(issues: &mut Vec<SchemeIssue>) -> impl FnMut(String, String) + '_ {
+    |path, message| {
+        issues.push(SchemeIssue {
+            path,
+            message,
+            is_error: true,
+        })
+    }
+}
+
 fn issues_from(error: &mut impl FnMut(String, String), issues: Vec<SchemeIssue>) {
     for issue in issues {
         error(issue.path, issue.message);
@@ -1245,13 +1251,7 @@ fn issues_from(error: &mut impl FnMut(String, String), issues: Vec<SchemeIssue>)
 /// Problems inside a rule at `path` (an item or bonus item).
 fn rule_issues(path: &str, rule: &Rule) -> Vec<SchemeIssue> {
     let mut issues = Vec::new();
-    let mut error = |path: String, message: String| {
-        issues.push(SchemeIssue {
-            path,
-            message,
-            is_error: true,
-        })
-    };
+    let mut error = errors_into(&mut issues);
     match rule {
         Rule::Bands { bands, .. } => {
             if bands.is_empty() {
@@ -1312,6 +1312,7 @@ fn rule_issues(path: &str, rule: &Rule) -> Vec<SchemeIssue> {
             }
         }
     }
+    drop(error);
     issues
 }
 

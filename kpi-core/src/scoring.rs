@@ -132,21 +132,21 @@ pub fn data_problems(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Vec<
         } else {
             "probation_days"
         };
-        problems.push(Error::MissingColumn {
-            path: format!("eligibility.{key}"),
-            table: Table::Employees.name().into(),
-            column: "hire_date".into(),
-        });
+        problems.extend(lacks(
+            format!("eligibility.{key}"),
+            Table::Employees,
+            "hire_date",
+        ));
     }
     if scheme.eligibility.max_absent_days.is_some()
         && data.get(Table::Attendance).is_some()
         && !data.has_column(Table::Attendance, "absent_days")
     {
-        problems.push(Error::MissingColumn {
-            path: "eligibility.max_absent_days".into(),
-            table: Table::Attendance.name().into(),
-            column: "absent_days".into(),
-        });
+        problems.extend(lacks(
+            "eligibility.max_absent_days",
+            Table::Attendance,
+            "absent_days",
+        ));
     }
     problems
 }
@@ -162,93 +162,62 @@ fn metric_problem(
         let columns = std::iter::once(&custom.numerator).chain(&custom.denominator);
         for column in columns {
             if !data.has_column(Table::EmployeeDaily, column) {
-                return Some(Error::MissingColumn {
-                    path,
-                    table: Table::EmployeeDaily.name().into(),
-                    column: column.clone(),
-                });
+                return lacks(path, Table::EmployeeDaily, column);
             }
         }
         return None;
     }
     if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
-        let Some(m) = metric(Level::Store, store_metric) else {
-            return Some(Error::Scheme {
-                path,
-                message: format!("unknown store metric `{store_metric}`"),
-            });
-        };
-        if metrics.store_metrics.iter().any(|x| x.id == m.id) {
-            return None;
-        }
-        let (table, column) = match m.formula {
-            Formula::TargetRatio { target_metric, .. }
-                if data.has_column(Table::StoreDaily, m.inputs()[0]) =>
-            {
-                (Table::Targets, target_metric)
-            }
-            _ => (
-                Table::StoreDaily,
-                m.inputs()
-                    .into_iter()
-                    .find(|c| !data.has_column(Table::StoreDaily, c))
-                    .unwrap_or(m.id),
-            ),
-        };
-        return Some(Error::MissingColumn {
-            path,
-            table: table.name().into(),
-            column: column.into(),
-        });
+        return catalogue_problem(Level::Store, store_metric, metrics, data, path);
     }
     if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
         if !data.has_column(Table::Attendance, column) {
-            return Some(Error::MissingColumn {
-                path,
-                table: Table::Attendance.name().into(),
-                column: column.into(),
-            });
+            return lacks(path, Table::Attendance, column);
         }
         return None;
     }
     if metric_id.starts_with(MANUAL_PREFIX) {
         if !data.has_column(Table::ManualScores, "score") {
-            return Some(Error::MissingColumn {
-                path,
-                table: Table::ManualScores.name().into(),
-                column: "score".into(),
-            });
+            return lacks(path, Table::ManualScores, "score");
         }
         return None;
     }
-    let Some(m) = metric(Level::Employee, metric_id) else {
+    catalogue_problem(Level::Employee, metric_id, metrics, data, path)
+}
+
+/// Why a catalogue metric of `level` cannot be read from this data, if it cannot.
+fn catalogue_problem(
+    level: Level,
+    id: &str,
+    metrics: &Metrics,
+    data: &Dataset,
+    path: String,
+) -> Option<Error> {
+    let Some(m) = metric(level, id) else {
+        let level = match level {
+            Level::Store => "store",
+            Level::Employee => "employee",
+        };
         return Some(Error::Scheme {
             path,
-            message: format!("unknown employee metric `{metric_id}`"),
+            message: format!("unknown {level} metric `{id}`"),
         });
     };
-    if metrics.employee_metrics.iter().any(|x| x.id == m.id) {
+    if metrics.metrics(level).iter().any(|x| x.id == m.id) {
         return None;
     }
-    if let Formula::TargetRatio { .. } = m.formula
-        && data.get(Table::Targets).is_none()
+    let table = level.table();
+    if let Formula::TargetRatio { numerator, .. } = m.formula
+        && data.has_column(table, numerator)
     {
-        return Some(Error::MissingColumn {
-            path,
-            table: Table::Targets.name().into(),
-            column: "target".into(),
-        });
+        return lacks(path, Table::Targets, "target");
     }
     let missing = m
         .inputs()
         .into_iter()
-        .find(|c| !data.has_column(Table::EmployeeDaily, c))
+        .find(|c| !data.has_column(table, c))
         .unwrap_or(m.id);
-    Some(Error::MissingColumn {
-        path,
-        table: Table::EmployeeDaily.name().into(),
-        column: missing.into(),
-    })
+    lacks(path, table, missing)
 }
 
 fn weekly_problem(
@@ -277,13 +246,18 @@ fn weekly_problem(
         });
     }
     if !data.has_column(Table::EmployeeDaily, "date") {
-        return Some(Error::MissingColumn {
-            path: format!("{path}.rule.every"),
-            table: Table::EmployeeDaily.name().into(),
-            column: "date".into(),
-        });
+        return lacks(format!("{path}.rule.every"), Table::EmployeeDaily, "date");
     }
     None
+}
+
+/// The scheme key `path` needs `column` of `table`, which the dataset lacks.
+fn lacks(path: impl Into<String>, table: Table, column: impl AsRef<str>) -> Option<Error> {
+    Some(Error::MissingColumn {
+        path: path.into(),
+        table: table.name().into(),
+        column: column.as_ref().into(),
+    })
 }
 
 /// Every metric the scheme reads, with its key path: the metric of every

@@ -765,20 +765,19 @@ fn a_manager_scores_the_average_of_the_store_staff() {
     );
 }
 
-#[test]
-fn quarters_are_the_mean_of_the_scored_months() {
-    let scheme = kpi::builtin_scheme().unwrap();
+/// Employee A in three months: the first and third as case A above (100),
+/// the second as case B (72).
+fn three_months(periods: [&str; 3]) -> Dataset {
     let mut data = Dataset::new();
     data.insert(
         Table::Employees,
         df!("employee_id" => ["A"], "store_id" => ["S01"], "role" => ["customer_service"]).unwrap(),
     );
-    // January as A above (100), February as B above (72), March absent 25 days.
     data.insert(
         Table::EmployeeDaily,
         df!(
             "employee_id" => ["A", "A", "A"],
-            "period" => ["2025-01", "2025-02", "2025-03"],
+            "period" => periods,
             "inquiries" => [100i64, 100, 100],
             "order_buyers" => [50i64, 30, 50],
             "paid_buyers" => [45i64, 24, 45],
@@ -788,6 +787,14 @@ fn quarters_are_the_mean_of_the_scored_months() {
         )
         .unwrap(),
     );
+    data
+}
+
+#[test]
+fn quarters_are_the_mean_of_the_scored_months() {
+    let scheme = kpi::builtin_scheme().unwrap();
+    // January 100, February 72, March absent 25 days.
+    let mut data = three_months(["2025-01", "2025-02", "2025-03"]);
     data.insert(
         Table::Attendance,
         df!("employee_id" => ["A"], "period" => ["2025-03"], "absent_days" => [25.0]).unwrap(),
@@ -824,26 +831,8 @@ fn quarters_are_the_mean_of_the_scored_months() {
 
 #[test]
 fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
-    // January and April score 100, February 72 (as A and B above).
-    let mut data = Dataset::new();
-    data.insert(
-        Table::Employees,
-        df!("employee_id" => ["A"], "store_id" => ["S01"], "role" => ["customer_service"]).unwrap(),
-    );
-    data.insert(
-        Table::EmployeeDaily,
-        df!(
-            "employee_id" => ["A", "A", "A"],
-            "period" => ["2025-01", "2025-02", "2025-04"],
-            "inquiries" => [100i64, 100, 100],
-            "order_buyers" => [50i64, 30, 50],
-            "paid_buyers" => [45i64, 24, 45],
-            "cs_sales" => [540_000i64, 192_000, 540_000],
-            "responses" => [10i64, 10, 10],
-            "response_seconds" => [320_000i64, 820_000, 320_000],
-        )
-        .unwrap(),
-    );
+    // January and April score 100, February 72.
+    let data = three_months(["2025-01", "2025-02", "2025-04"]);
     let roll = |rollup: &str, span| {
         let text = format!("{}\n{rollup}\n", kpi::BUILTIN_SCHEME);
         let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("r.toml")).unwrap();
