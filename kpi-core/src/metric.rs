@@ -143,6 +143,19 @@ impl Metric {
         }
     }
 
+    /// The numerator and denominator columns behind a ratio (a target ratio
+    /// has only a numerator column; sums and growth rates have neither).
+    pub fn ratio_columns(&self) -> (Option<&'static str>, Option<&'static str>) {
+        match self.formula {
+            Formula::Ratio {
+                numerator,
+                denominator,
+            } => (Some(numerator), Some(denominator)),
+            Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
+            _ => (None, None),
+        }
+    }
+
     /// A one-line formula in words, for dictionaries and explanations.
     pub fn formula_text(&self) -> String {
         match self.formula {

@@ -850,14 +850,7 @@ impl MetricColumns {
                 return Ok(plain(vec![None; frame.height()]));
             };
             let m = metric(Level::Store, store_metric).expect("checked by check_data");
-            let (num, den) = match m.formula {
-                Formula::Ratio {
-                    numerator,
-                    denominator,
-                } => (Some(numerator), Some(denominator)),
-                Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
-                _ => (None, None),
-            };
+            let (num, den) = m.ratio_columns();
             let has = |c: &str| store.get_column_names().iter().any(|n| n.as_str() == c);
             let input = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
                 match c {
@@ -883,14 +876,7 @@ impl MetricColumns {
         }
         let m = metric(Level::Employee, metric_id).expect("checked by check_data");
         let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
-        let (num, den) = match m.formula {
-            Formula::Ratio {
-                numerator,
-                denominator,
-            } => (Some(numerator), Some(denominator)),
-            Formula::TargetRatio { numerator, .. } => (Some(numerator), None),
-            _ => (None, None),
-        };
+        let (num, den) = m.ratio_columns();
         let column = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
             match c {
                 Some(c) if has(c) => Ok(Some(input_values(frame, c)?)),
