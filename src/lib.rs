@@ -21,7 +21,8 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use kpi_core::{
-    Dataset, Formula, Level, Metrics, Scheme, Scores, Unit, cents_text, compute_metrics, score,
+    Dataset, Formula, Level, Metrics, Pay, Scheme, Scores, Unit, cents_text, compute_metrics,
+    compute_pay, score,
 };
 
 /// The customer-service scheme shipped as `fixtures/schemes/customer_service.toml`.
@@ -41,13 +42,20 @@ pub struct Scored {
     pub metrics: Metrics,
     /// `scores`.
     pub scores: Scores,
+    /// `pay`, when the scheme has a `[pay]` table.
+    pub pay: Option<Pay>,
 }
 
-/// Computes metrics and scores.
+/// Computes metrics, scores and, when the scheme has a `[pay]` table, pay.
 pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
     let metrics = compute_metrics(data).context("computing metrics")?;
     let scores = score(scheme, &metrics, data).context("scoring")?;
-    Ok(Scored { metrics, scores })
+    let pay = compute_pay(scheme, &scores, &metrics, data).context("computing pay")?;
+    Ok(Scored {
+        metrics,
+        scores,
+        pay,
+    })
 }
 
 /// What a scheme asks of the data that the data cannot answer, but that does
@@ -94,6 +102,10 @@ pub fn export_tables(
         ("scores", scores_as_text(&scored.scores)?),
         ("score_details", scored.scores.details_frame()?),
     ];
+    if let Some(pay) = &scored.pay {
+        tables.push(("pay", pay.to_frame()?));
+        tables.push(("pay_details", pay.details_frame()?));
+    }
     if let Some(q) = quality {
         tables.push(("data_quality", q.clone()));
     }

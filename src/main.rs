@@ -334,7 +334,7 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
     let scheme = builtin_scheme()?;
     let scored = score_dataset(&data, &scheme)?;
     spinner.set_message("writing the workbook");
-    let report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
+    let mut report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
         .with_scores(&scheme, &scored.scores)
         .with_fact(
             "data",
@@ -347,6 +347,9 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
                 options.seed
             ),
         );
+    if let Some(pay) = &scored.pay {
+        report = report.with_pay(pay);
+    }
     write_workbook(&report, out)?;
     if let Some(dir) = export {
         export_tables(dir, ExportFormat::Csv, &scored, None)?;
@@ -407,7 +410,7 @@ fn report<'a>(
     data: &Path,
     loaded: &kpi_io::Loaded,
 ) -> Report<'a> {
-    Report::new(format!("kpi — {}", scheme.scheme.name), &scored.metrics)
+    let report = Report::new(format!("kpi — {}", scheme.scheme.name), &scored.metrics)
         .with_scores(scheme, &scored.scores)
         .with_quality(quality)
         .with_fact("data", data.display().to_string())
@@ -415,7 +418,11 @@ fn report<'a>(
             "files read",
             format!("{} files, {} rows", loaded.files.len(), loaded.rows_read),
         )
-        .with_fact("data-quality notes", loaded.quality.len().to_string())
+        .with_fact("data-quality notes", loaded.quality.len().to_string());
+    match &scored.pay {
+        Some(pay) => report.with_pay(pay),
+        None => report,
+    }
 }
 
 fn print_summary(

@@ -24,6 +24,7 @@ mod dataset;
 mod error;
 mod metric;
 mod money;
+mod pay;
 mod period;
 mod period_metrics;
 mod rollup;
@@ -38,6 +39,10 @@ pub use metric::{
     column_scale, find_metric, metric, ratio_expr, with_ratio_metrics,
 };
 pub use money::{cents_text, cents_to_decimal};
+pub use pay::{
+    Accelerator, Component, Deferral, Measure, OnLeave, Pay, PayDetail, PayRow, PayRule, PayScheme,
+    PerformanceBy, Release, RoundAt, Rounding, Split, Tier, compute_pay, money2, tiered,
+};
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
 pub use rollup::{Span, roll_up};

@@ -199,6 +199,7 @@ fn roll_one(
         payout_pct: None,
         position_wage: None,
         flags,
+        streaks: Vec::new(),
     };
     if let Some(total) = total {
         row.set_grade(scheme, total);

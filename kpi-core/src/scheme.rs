@@ -49,6 +49,9 @@ pub struct Scheme {
     /// How monthly scores weigh when rolled up to quarters and years.
     #[serde(default)]
     pub rollup: Rollup,
+    /// Pay components, computed from the scores and the data.
+    #[serde(default)]
+    pub pay: Option<crate::pay::PayScheme>,
 }
 
 /// Weights of the roll-up of monthly scores to quarters and years (seed 004:
@@ -875,6 +878,15 @@ impl Scheme {
     /// bands not covering every value, more than 5 or 9 KPIs for a role).
     pub fn check(&self) -> Vec<SchemeIssue> {
         let mut issues = self.check_structure();
+        if let Some(pay) = &self.pay {
+            issues.extend(crate::pay::pay_issues(self, pay).into_iter().map(
+                |(path, message, is_error)| SchemeIssue {
+                    path,
+                    message,
+                    is_error,
+                },
+            ));
+        }
         let rules = self
             .items
             .iter()
@@ -1430,7 +1442,7 @@ mod role_id {
     }
 }
 
-mod role_ids {
+pub(crate) mod role_ids {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     use crate::table::Role;

@@ -76,6 +76,8 @@ pub struct ScoreRow {
     pub position_wage: Option<Decimal>,
     /// Notes: why not eligible, which items were missing.
     pub flags: Vec<String>,
+    /// The streak flags raised this period (`award`), for pay.
+    pub streaks: Vec<String>,
 }
 
 impl ScoreRow {
@@ -122,6 +124,9 @@ pub fn data_problems(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Vec<
     }
     for (path, metric_id, rule) in scored_rules(scheme) {
         problems.extend(weekly_problem(scheme, data, path, metric_id, rule));
+    }
+    if let Some(pay) = &scheme.pay {
+        problems.extend(crate::pay::pay_problems(pay, metrics, data));
     }
     let tenure = &scheme.eligibility;
     if (tenure.min_days_employed.is_some() || tenure.probation_days.is_some())
@@ -474,6 +479,7 @@ fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
                         streak.months,
                         streak.grades.join("/")
                     ));
+                    rows[i].streaks.push(streak.flag.clone());
                     run = 0;
                 }
             }
@@ -1184,6 +1190,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         payout_pct: None,
         position_wage: None,
         flags: Vec::new(),
+        streaks: Vec::new(),
     };
     if let Some(reason) = not_eligible {
         out.eligible = false;

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
-use kpi_core::{Level, Metrics, Scheme, Scores, Unit, fmt_num};
+use kpi_core::{Level, Metrics, Pay, Scheme, Scores, Unit, fmt_num};
 
 use sheet::{CellStyle, write_frame};
 
@@ -69,6 +69,7 @@ pub struct Report<'a> {
     scheme: Option<&'a Scheme>,
     scores: Option<&'a Scores>,
     quality: Option<&'a DataFrame>,
+    pay: Option<&'a Pay>,
     facts: Vec<(String, String)>,
 }
 
@@ -81,8 +82,15 @@ impl<'a> Report<'a> {
             scheme: None,
             scores: None,
             quality: None,
+            pay: None,
             facts: Vec::new(),
         }
+    }
+
+    /// Adds pay: the `pay` and `pay_details` sheets and the pay slips (工资条).
+    pub fn with_pay(mut self, pay: &'a Pay) -> Self {
+        self.pay = Some(pay);
+        self
     }
 
     /// Adds the scores of a scheme.
@@ -105,13 +113,17 @@ impl<'a> Report<'a> {
     }
 }
 
-/// Sheet names, in workbook order.
-pub const SHEETS: [&str; 6] = [
+/// Sheet names, in workbook order (`pay`, `pay_details` and `工资条` only
+/// when the scheme has pay).
+pub const SHEETS: [&str; 9] = [
     "summary",
     "metrics_store",
     "metrics_employee",
     "scores",
     "score_details",
+    "pay",
+    "pay_details",
+    "工资条",
     "data_quality",
 ];
 
@@ -163,6 +175,44 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         write_frame(&mut workbook, "score_details", &details, &style, None)
             .map_err(|e| lift(e, path, "score_details"))?;
     }
+    if let Some(pay) = report.pay {
+        let mut frame = pay.to_frame()?;
+        let money: Vec<String> = pay
+            .component_ids
+            .iter()
+            .cloned()
+            .chain(PAY_TOTALS.map(String::from))
+            .collect();
+        numbers(&mut frame, &money).map_err(|source| Error::Polars {
+            sheet: "pay".into(),
+            source,
+        })?;
+        let style = |column: &str| {
+            if money.iter().any(|m| m == column) {
+                CellStyle::Money
+            } else {
+                CellStyle::Text
+            }
+        };
+        write_frame(&mut workbook, "pay", &frame, &style, None)
+            .map_err(|e| lift(e, path, "pay"))?;
+        let mut details = pay.details_frame()?;
+        let money = ["amount", "basis_value", "deferred", "released"].map(String::from);
+        numbers(&mut details, &money).map_err(|source| Error::Polars {
+            sheet: "pay_details".into(),
+            source,
+        })?;
+        let style = |column: &str| {
+            if money.iter().any(|m| m == column) {
+                CellStyle::Money
+            } else {
+                CellStyle::Text
+            }
+        };
+        write_frame(&mut workbook, "pay_details", &details, &style, None)
+            .map_err(|e| lift(e, path, "pay_details"))?;
+        sheet::write_pay_slips(&mut workbook, pay).map_err(xerr)?;
+    }
     if let Some(quality) = report.quality {
         let style = |column: &str| match column {
             "row" | "rows" => CellStyle::Count,
@@ -183,6 +233,25 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         path: path.into(),
         source,
     })
+}
+
+/// The totals of every `pay` row.
+const PAY_TOTALS: [&str; 6] = [
+    "gross",
+    "deferred",
+    "released",
+    "forfeited",
+    "paid_now",
+    "held",
+];
+
+/// Exact decimal text columns as numbers, for display in the workbook.
+fn numbers(frame: &mut DataFrame, columns: &[String]) -> PolarsResult<()> {
+    for c in columns {
+        let values = frame.column(c)?.cast(&DataType::Float64)?;
+        frame.with_column(values)?;
+    }
+    Ok(())
 }
 
 fn lift(e: sheet::SheetError, path: &Path, sheet: &str) -> Error {

@@ -1,6 +1,7 @@
 //! One result table as one worksheet.
 
 use polars::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Color, Format, Workbook, XlsxError};
 
 /// How the cells of a column are written.
@@ -144,6 +145,86 @@ pub(crate) fn write_frame(
     sheet.set_freeze_panes(1, 0)?;
     if frame.width() > 0 {
         sheet.autofilter(0, 0, frame.height() as u32, frame.width() as u16 - 1)?;
+    }
+    Ok(())
+}
+
+/// The pay slips (工资条): one block per employee-month, as a payroll
+/// office prints them: a header row of the components, the amounts, a row
+/// saying how each amount was reached, then a blank row.
+pub(crate) fn write_pay_slips(
+    workbook: &mut Workbook,
+    pay: &kpi_core::Pay,
+) -> Result<(), XlsxError> {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("工资条")?;
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let money = Format::new()
+        .set_num_format("#,##0.00")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let cell = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let note = Format::new()
+        .set_font_size(8)
+        .set_font_color(Color::RGB(0x595959))
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    let fixed = ["期间", "工号", "岗位", "等级"];
+    let totals = ["应发", "暂扣", "发放留存", "没收", "实发", "留存余额"];
+    let mut row = 0u32;
+    for r in &pay.rows {
+        let headers = fixed
+            .iter()
+            .map(|h| h.to_string())
+            .chain(pay.labels.iter().cloned())
+            .chain(totals.iter().map(|h| h.to_string()));
+        for (col, h) in headers.enumerate() {
+            sheet.write_string_with_format(row, col as u16, &h, &header)?;
+        }
+        let texts = [
+            r.period.clone(),
+            r.employee_id.clone(),
+            kpi_core::Role::parse(&r.role).map_or(r.role.clone(), |x| x.chinese()[0].to_string()),
+            r.grade.clone().unwrap_or_default(),
+        ];
+        for (j, t) in texts.iter().enumerate() {
+            sheet.write_string_with_format(row + 1, j as u16, t, &cell)?;
+        }
+        let amounts = r.amounts.iter().copied().chain([
+            Some(r.gross),
+            Some(r.deferred),
+            Some(r.released),
+            Some(r.forfeited),
+            Some(r.paid_now),
+            Some(r.held),
+        ]);
+        for (k, amount) in amounts.enumerate() {
+            let c = (fixed.len() + k) as u16;
+            match amount {
+                Some(a) => {
+                    sheet.write_number_with_format(row + 1, c, a.to_f64().unwrap_or(0.0), &money)?
+                }
+                None => sheet.write_string_with_format(row + 1, c, "", &cell)?,
+            };
+        }
+        for (k, id) in pay.component_ids.iter().enumerate() {
+            if let Some(d) = r.details.iter().find(|d| &d.component == id) {
+                sheet.write_string_with_format(
+                    row + 2,
+                    (fixed.len() + k) as u16,
+                    &d.rule,
+                    &note,
+                )?;
+            }
+        }
+        sheet.set_row_height(row + 2, 36)?;
+        row += 4;
+    }
+    let width = fixed.len() + pay.labels.len() + totals.len();
+    for c in 0..width {
+        sheet.set_column_width(c as u16, if c < fixed.len() { 10.0 } else { 16.0 })?;
     }
     Ok(())
 }

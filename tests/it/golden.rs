@@ -474,7 +474,11 @@ fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
             "flags"
         ]
     );
-    let scored = kpi::Scored { metrics, scores };
+    let scored = kpi::Scored {
+        metrics,
+        scores,
+        pay: None,
+    };
     let text = kpi::explain(&scored, &scheme, "A", "2025-01", kpi::Lang::Zh).unwrap();
     assert!(
         text.contains("  关键业绩指标 [kpi]: 100.00 × 权重 60\n"),

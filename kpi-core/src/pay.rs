@@ -1,0 +1,1790 @@
+//! Pay: the components of a scheme's `[pay]`, computed exactly in
+//! `rust_decimal` per employee and period, with how each amount was reached.
+//!
+//! Money enters as integer cents (metric sums, roster amounts, adjustments)
+//! or as decimals written in the scheme, and is rounded once, where the
+//! scheme says: per component (default) or on the gross.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+use rust_decimal::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::metric::{Formula, Level, Unit, metric};
+use crate::period::Month;
+use crate::period_metrics::Metrics;
+use crate::scheme::{RankGroup, STORE_PREFIX, Scheme};
+use crate::scoring::{ScoreRow, Scores, str_values};
+use crate::table::{ColumnKind, Role, Table};
+
+/// The `[pay]` table of a scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayScheme {
+    /// How amounts are rounded to the cent (default half-up, 四舍五入).
+    #[serde(default)]
+    pub rounding: Rounding,
+    /// Where amounts are rounded: each component (default) or the gross only.
+    #[serde(default)]
+    pub round: RoundAt,
+    /// What happens to held (deferred) money when an employee leaves.
+    #[serde(default)]
+    pub on_leave: OnLeave,
+    /// The components, computed in this order (an `average_of` component
+    /// reads earlier ones).
+    pub components: Vec<Component>,
+}
+
+/// A rounding rule for cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Half away from zero (四舍五入): 0.005 → 0.01.
+    #[default]
+    HalfUp,
+    /// Half to even (banker's rounding): 0.005 → 0.00, 0.015 → 0.02.
+    HalfEven,
+}
+
+impl Rounding {
+    /// `amount` rounded to cents.
+    pub fn cents(self, amount: Decimal) -> Decimal {
+        let strategy = match self {
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+        };
+        let mut d = amount.round_dp_with_strategy(2, strategy);
+        d.rescale(2);
+        d
+    }
+}
+
+/// Where amounts are rounded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundAt {
+    /// Every component is rounded to the cent; the gross is their sum.
+    #[default]
+    Component,
+    /// Components are kept exact; only the gross is rounded (the components
+    /// shown may then differ from the gross by a cent or two).
+    Total,
+}
+
+/// What happens to the held balance of an employee who leaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnLeave {
+    /// It is paid out in the last month worked.
+    #[default]
+    Pay,
+    /// It is forfeited (the `forfeited` column).
+    Forfeit,
+}
+
+/// One pay component: a column of `pay`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// Stable id, the column of `pay`.
+    pub id: String,
+    /// Label on the pay slip (岗位工资, 个人绩效提成…).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Roles paid this component; empty for every role of the scheme.
+    #[serde(default, with = "crate::scheme::role_ids")]
+    pub roles: Vec<Role>,
+    /// How the amount is computed.
+    pub rule: PayRule,
+    /// Part of the amount held back and paid later.
+    #[serde(default)]
+    pub defer: Option<Deferral>,
+}
+
+/// How a component's amount is computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PayRule {
+    /// The same amount for everyone it applies to.
+    Fixed {
+        /// Yuan.
+        amount: Decimal,
+    },
+    /// An amount of the roster (`base_salary`, `seniority_pay` 工龄工资, …).
+    Roster {
+        /// A money column of `employees`.
+        column: String,
+    },
+    /// The position wage of the grade (`[[grades]] position_wage`).
+    PositionWage,
+    /// Performance pay = base × percentage (seed 000 第10条: 绩效工资 =
+    /// 绩效工资基数 × 绩效分值). Staff on probation are not paid it (seed 002).
+    Performance {
+        /// A fixed base in yuan, or
+        #[serde(default)]
+        base: Option<Decimal>,
+        /// a money column of `employees` (`bonus_base`).
+        #[serde(default)]
+        base_column: Option<String>,
+        /// The grade's payout percentage (default) or the total score as a percentage.
+        #[serde(default)]
+        by: PerformanceBy,
+    },
+    /// `fixed + rate × (measure − offset)` of the tier the measure falls in.
+    Tiered {
+        /// The measure (see [`Measure`]).
+        measure: String,
+        /// The tiers, each with its own edges.
+        tiers: Vec<Tier>,
+        /// A higher effective rate above a share of target.
+        #[serde(default)]
+        accelerator: Option<Accelerator>,
+    },
+    /// A rate per role on the part of a measure above `above` (seed 000: other
+    /// roles get 0.35%–0.45% of the excess above 8万).
+    RoleRate {
+        /// The measure.
+        measure: String,
+        /// Role → rate.
+        rates: BTreeMap<String, Decimal>,
+        /// Only the part of the measure above this counts.
+        #[serde(default)]
+        above: Decimal,
+    },
+    /// A pool for a group, shared among its members.
+    Pool {
+        /// The pool's measure (`store.gmv`, `team.collected`).
+        measure: String,
+        /// An employee metric summed over the group's staff and taken off the
+        /// measure (public sales = store GMV − customer-service sales).
+        #[serde(default)]
+        less: Option<String>,
+        /// Pool = rate × measure, or
+        #[serde(default)]
+        rate: Option<Decimal>,
+        /// pool = the tiered amount of the measure.
+        #[serde(default)]
+        tiers: Option<Vec<Tier>>,
+        /// The group: the store (default) or the team.
+        #[serde(default)]
+        within: RankGroup,
+        /// Equal shares (÷ headcount) or by `employees.coefficient` (岗位系数).
+        #[serde(default)]
+        split: Split,
+    },
+    /// `factor ×` the average, over the other staff of the group, of the sum
+    /// of earlier components (seed 000: 部门经理 = 3 × 部门其他人员提成平均额).
+    AverageOf {
+        /// Earlier component ids summed per person.
+        of: Vec<String>,
+        /// The multiple.
+        factor: Decimal,
+        /// The group: store (default) or team.
+        #[serde(default)]
+        within: RankGroup,
+    },
+    /// Attendance bonus (全勤奖) = rate × base, forfeited on too many
+    /// late/early/leave events or absent days (seed 000).
+    AttendanceBonus {
+        /// A fixed base in yuan, or
+        #[serde(default)]
+        base: Option<Decimal>,
+        /// a money column of `employees`.
+        #[serde(default)]
+        base_column: Option<String>,
+        /// Share of the base.
+        rate: Decimal,
+        /// Late arrivals + early leaves + leave days at which it is forfeited.
+        forfeit_events: u32,
+        /// Absent days at which it is forfeited.
+        forfeit_absent_days: u32,
+    },
+    /// The amount of a streak rule in the month its flag is raised.
+    Streak {
+        /// The streak's flag (`award`).
+        flag: String,
+    },
+    /// The `adjustments` rows of the employee and period (losses charged
+    /// negative, awards, corrections), each with its reason.
+    Adjustments {
+        /// Kinds included (`loss`, `award`, `correction`); empty for all.
+        #[serde(default)]
+        kinds: Vec<String>,
+    },
+}
+
+/// What a performance percentage is read from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PerformanceBy {
+    /// The grade's `payout`.
+    #[default]
+    Payout,
+    /// The total score as a percentage.
+    Score,
+}
+
+/// How a pool is shared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// Equal shares.
+    #[default]
+    Equal,
+    /// By `employees.coefficient`.
+    Coefficient,
+}
+
+/// One tier: `fixed + rate × (measure − offset)` for a measure within its edges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Lower edge; none for no lower limit.
+    #[serde(default)]
+    pub min: Option<Decimal>,
+    /// Upper edge; none for no upper limit.
+    #[serde(default)]
+    pub max: Option<Decimal>,
+    /// Whether a measure equal to `min` is in the tier (default yes).
+    #[serde(default = "yes")]
+    pub min_inclusive: bool,
+    /// Whether a measure equal to `max` is in the tier (default no).
+    #[serde(default)]
+    pub max_inclusive: bool,
+    /// Fixed amount.
+    #[serde(default)]
+    pub fixed: Decimal,
+    /// Rate on the measure above `offset`.
+    #[serde(default)]
+    pub rate: Decimal,
+    /// Subtracted from the measure before the rate (0 for a flat tier).
+    #[serde(default)]
+    pub offset: Decimal,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Tier {
+    /// Whether `x` is in the tier.
+    pub fn contains(&self, x: Decimal) -> bool {
+        let above = match self.min {
+            None => true,
+            Some(min) if self.min_inclusive => x >= min,
+            Some(min) => x > min,
+        };
+        let below = match self.max {
+            None => true,
+            Some(max) if self.max_inclusive => x <= max,
+            Some(max) => x < max,
+        };
+        above && below
+    }
+
+    /// The unrounded amount of the tier at `x`.
+    pub fn amount(&self, x: Decimal) -> Decimal {
+        self.fixed + self.rate * (x - self.offset)
+    }
+
+    fn edges(&self) -> String {
+        let lo = self.min.map(|m| {
+            format!(
+                "{} {} ",
+                money_text(m),
+                if self.min_inclusive { "≤" } else { "<" }
+            )
+        });
+        let hi = self.max.map(|m| {
+            format!(
+                " {} {}",
+                if self.max_inclusive { "≤" } else { "<" },
+                money_text(m)
+            )
+        });
+        format!("{}x{}", lo.unwrap_or_default(), hi.unwrap_or_default())
+    }
+}
+
+/// The tier a measure falls in and its unrounded amount, in words.
+pub fn tiered(tiers: &[Tier], x: Decimal) -> Option<(Decimal, String)> {
+    let tier = tiers.iter().find(|t| t.contains(x))?;
+    let amount = tier.amount(x);
+    let mut text = format!("tier {}: ", tier.edges());
+    if !tier.fixed.is_zero() {
+        text.push_str(&format!("{} + ", money_text(tier.fixed)));
+    }
+    if tier.offset.is_zero() {
+        text.push_str(&format!("{} × {}", percent_text(tier.rate), money_text(x)));
+    } else {
+        text.push_str(&format!(
+            "{} × ({} − {})",
+            percent_text(tier.rate),
+            money_text(x),
+            money_text(tier.offset)
+        ));
+    }
+    text.push_str(&format!(" = {}", money_text(amount)));
+    Some((amount, text))
+}
+
+/// A higher effective rate above a share of target (seed 004: above 150% of
+/// the GMV target the commission rate rises by 20%): the amount × `factor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accelerator {
+    /// Share of target above which it applies (1.5).
+    pub above: Decimal,
+    /// Multiplier of the amount (1.2).
+    pub factor: Decimal,
+}
+
+/// Money held back from a component and paid later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deferral {
+    /// Share held (0.2 holds 20%, pays 80% now).
+    pub share: Decimal,
+    /// When the held balance is paid.
+    #[serde(default)]
+    pub release: Release,
+}
+
+/// When held money is paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Release {
+    /// In March, June, September and December, with that month's pay.
+    #[default]
+    QuarterEnd,
+    /// In December.
+    YearEnd,
+}
+
+impl Release {
+    fn due(self, month: Month) -> bool {
+        match self {
+            Release::QuarterEnd => month.month.is_multiple_of(3),
+            Release::YearEnd => month.month == 12,
+        }
+    }
+}
+
+/// A measure: `cs_sales` (the employee's period sum of a money metric),
+/// `store.gmv` (the employee's store), `team.collected` (the sum over the
+/// employee's team).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure<'a> {
+    /// The employee's own sum.
+    Employee(&'a str),
+    /// The store's sum.
+    Store(&'a str),
+    /// The sum over the employee's team.
+    Team(&'a str),
+}
+
+impl<'a> Measure<'a> {
+    /// Reads `store.x`, `team.x` or `x`.
+    pub fn parse(text: &'a str) -> Measure<'a> {
+        if let Some(m) = text.strip_prefix(STORE_PREFIX) {
+            Measure::Store(m)
+        } else if let Some(m) = text.strip_prefix("team.") {
+            Measure::Team(m)
+        } else {
+            Measure::Employee(text)
+        }
+    }
+
+    /// The metric id and its level.
+    pub fn metric(self) -> (Level, &'a str) {
+        match self {
+            Measure::Store(m) => (Level::Store, m),
+            Measure::Employee(m) | Measure::Team(m) => (Level::Employee, m),
+        }
+    }
+
+    /// Why this is not a measure, if it is not: measures are money sums.
+    pub fn problem(self) -> Option<String> {
+        let (level, id) = self.metric();
+        match metric(level, id) {
+            Some(m) if m.unit == Unit::Money && matches!(m.formula, Formula::Sum(_)) => None,
+            Some(_) => Some(format!(
+                "`{id}` is not a money sum; a pay measure is one (cs_sales, collected, gmv…)"
+            )),
+            None => Some(format!("unknown metric `{id}`")),
+        }
+    }
+}
+
+/// `12.5%`, `0.45%`.
+fn percent_text(rate: Decimal) -> String {
+    format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
+}
+
+/// `17500.00`, `15000`.
+fn money_text(d: Decimal) -> String {
+    let n = d.normalize();
+    if n.scale() == 0 {
+        n.to_string()
+    } else {
+        let mut d = d;
+        if d.scale() < 2 {
+            d.rescale(2);
+        }
+        d.to_string()
+    }
+}
+
+/// One amount and how it was reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayDetail {
+    /// Component id.
+    pub component: String,
+    /// The amount (rounded as the scheme says).
+    pub amount: Decimal,
+    /// The measure or base the amount is computed on.
+    pub basis: Option<String>,
+    /// Its value.
+    pub basis_value: Option<Decimal>,
+    /// The tier or rule, in words.
+    pub rule: String,
+    /// Held back this month.
+    pub deferred: Decimal,
+    /// Paid from the held balance this month.
+    pub released: Decimal,
+}
+
+/// The pay of one employee in one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayRow {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Employee id.
+    pub employee_id: String,
+    /// Store id.
+    pub store_id: Option<String>,
+    /// Team id.
+    pub team_id: Option<String>,
+    /// Role id.
+    pub role: String,
+    /// Grade of the period's score.
+    pub grade: Option<String>,
+    /// One amount per component, in scheme order; none where it does not apply.
+    pub amounts: Vec<Option<Decimal>>,
+    /// Every amount with its rule.
+    pub details: Vec<PayDetail>,
+    /// Sum of the components.
+    pub gross: Decimal,
+    /// Held back this month.
+    pub deferred: Decimal,
+    /// Paid this month from money held earlier.
+    pub released: Decimal,
+    /// Held money given up on leaving.
+    pub forfeited: Decimal,
+    /// Paid this month: gross − deferred + released.
+    pub paid_now: Decimal,
+    /// Held balance after this month.
+    pub held: Decimal,
+}
+
+/// The pay of a run.
+#[derive(Debug, Clone)]
+pub struct Pay {
+    /// Component ids, in scheme order.
+    pub component_ids: Vec<String>,
+    /// Component labels, in scheme order.
+    pub labels: Vec<String>,
+    /// Rows sorted by period and employee.
+    pub rows: Vec<PayRow>,
+}
+
+/// Inputs of one employee-period, gathered once.
+struct Person<'a> {
+    score: &'a ScoreRow,
+    roster: Option<&'a Roster>,
+}
+
+#[derive(Default)]
+struct Roster {
+    money: HashMap<String, i64>,
+    coefficient: Option<Decimal>,
+    leave_date: Option<i32>,
+}
+
+/// One `adjustments` row: kind, cents and reason.
+type Adjustment = (String, i64, String);
+
+/// Exact sums and lookups the components read.
+struct Inputs {
+    /// (period, employee) → metric id → cents.
+    employee: HashMap<(String, String), HashMap<String, i64>>,
+    /// (period, store) → metric id → cents.
+    store: HashMap<(String, String), HashMap<String, i64>>,
+    /// (period, employee) → (late + early + leave events, absent days).
+    attendance: HashMap<(String, String), (Decimal, Decimal)>,
+    /// (period, employee) → (kind, cents, reason).
+    adjustments: HashMap<(String, String), Vec<Adjustment>>,
+    /// (level, id, period, metric) → target.
+    targets: HashMap<(String, String, String, String), Decimal>,
+}
+
+/// Computes the pay of every scored employee-period of the run.
+pub fn compute_pay(
+    scheme: &Scheme,
+    scores: &Scores,
+    metrics: &Metrics,
+    data: &Dataset,
+) -> Result<Option<Pay>> {
+    let Some(pay) = &scheme.pay else {
+        return Ok(None);
+    };
+    let roster = read_roster(data)?;
+    let inputs = read_inputs(metrics, data)?;
+    let people: Vec<Person<'_>> = scores
+        .rows
+        .iter()
+        .map(|score| Person {
+            score,
+            roster: roster.get(&score.employee_id),
+        })
+        .collect();
+    let n = people.len();
+    // amounts[c][i]: component c of person i (unrounded), with its detail.
+    let mut amounts: Vec<Vec<Option<(Decimal, PayDetail)>>> =
+        Vec::with_capacity(pay.components.len());
+    for (c, component) in pay.components.iter().enumerate() {
+        let mut column = vec![None; n];
+        let applies = |p: &Person<'_>| {
+            component.roles.is_empty() || component.roles.iter().any(|r| r.id() == p.score.role)
+        };
+        match &component.rule {
+            PayRule::Pool {
+                measure,
+                less,
+                rate,
+                tiers,
+                within,
+                split,
+            } => {
+                pool_shares(
+                    &mut column,
+                    &people,
+                    &inputs,
+                    pay.rounding,
+                    component,
+                    (
+                        measure,
+                        less.as_deref(),
+                        *rate,
+                        tiers.as_deref(),
+                        *within,
+                        *split,
+                    ),
+                    &applies,
+                );
+            }
+            PayRule::AverageOf { of, factor, within } => {
+                let indices: Vec<usize> = of
+                    .iter()
+                    .filter_map(|id| pay.components[..c].iter().position(|x| &x.id == id))
+                    .collect();
+                let sum_of = |i: usize| -> Option<Decimal> {
+                    let parts: Vec<Decimal> = indices
+                        .iter()
+                        .filter_map(|&k| amounts[k][i].as_ref().map(|(a, _)| *a))
+                        .collect();
+                    (!parts.is_empty()).then(|| parts.iter().copied().sum())
+                };
+                for (i, p) in people.iter().enumerate() {
+                    if !applies(p) {
+                        continue;
+                    }
+                    let group = group_of(p.score, *within);
+                    let others: Vec<Decimal> = people
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, q)| {
+                            *j != i
+                                && q.score.period == p.score.period
+                                && group_of(q.score, *within) == group
+                                && !applies(q)
+                        })
+                        .filter_map(|(j, _)| sum_of(j))
+                        .collect();
+                    let (amount, rule) = if others.is_empty() {
+                        (
+                            Decimal::ZERO,
+                            "no other staff with these components → 0".to_string(),
+                        )
+                    } else {
+                        let mean =
+                            others.iter().copied().sum::<Decimal>() / Decimal::from(others.len());
+                        let amount = *factor * mean;
+                        (
+                            amount,
+                            format!(
+                                "{} × average of {} over {} other staff ({}) = {}",
+                                factor.normalize(),
+                                of.join(" + "),
+                                others.len(),
+                                money_text(pay.rounding.cents(mean)),
+                                money_text(amount)
+                            ),
+                        )
+                    };
+                    column[i] = Some((amount, detail(component, amount, None, None, rule)));
+                }
+            }
+            rule => {
+                for (i, p) in people.iter().enumerate() {
+                    if applies(p) {
+                        column[i] =
+                            person_amount(component, rule, p, &inputs, scheme, pay.rounding);
+                    }
+                }
+            }
+        }
+        // Round each component now, unless the scheme rounds the total only.
+        if pay.round == RoundAt::Component {
+            for (amount, detail) in column.iter_mut().flatten() {
+                *amount = pay.rounding.cents(*amount);
+                detail.amount = *amount;
+            }
+        }
+        amounts.push(column);
+    }
+    let mut rows = Vec::with_capacity(n);
+    for (i, p) in people.iter().enumerate() {
+        let mut details = Vec::new();
+        let mut row_amounts = Vec::with_capacity(pay.components.len());
+        let mut gross = Decimal::ZERO;
+        for column in &amounts {
+            match &column[i] {
+                Some((amount, d)) => {
+                    gross += *amount;
+                    let mut d = d.clone();
+                    d.amount = pay.rounding.cents(*amount);
+                    row_amounts.push(Some(d.amount));
+                    details.push(d);
+                }
+                None => row_amounts.push(None),
+            }
+        }
+        let s = p.score;
+        rows.push(PayRow {
+            period: s.period.clone(),
+            employee_id: s.employee_id.clone(),
+            store_id: s.store_id.clone(),
+            team_id: s.team_id.clone(),
+            role: s.role.clone(),
+            grade: s.grade.clone(),
+            amounts: row_amounts,
+            details,
+            gross: pay.rounding.cents(gross),
+            deferred: Decimal::ZERO,
+            released: Decimal::ZERO,
+            forfeited: Decimal::ZERO,
+            paid_now: Decimal::ZERO,
+            held: Decimal::ZERO,
+        });
+    }
+    defer(pay, &people, &mut rows);
+    Ok(Some(Pay {
+        component_ids: pay.components.iter().map(|c| c.id.clone()).collect(),
+        labels: pay
+            .components
+            .iter()
+            .map(|c| c.label.clone().unwrap_or_else(|| c.id.clone()))
+            .collect(),
+        rows,
+    }))
+}
+
+fn detail(
+    component: &Component,
+    amount: Decimal,
+    basis: Option<String>,
+    basis_value: Option<Decimal>,
+    rule: String,
+) -> PayDetail {
+    PayDetail {
+        component: component.id.clone(),
+        amount,
+        basis,
+        basis_value,
+        rule,
+        deferred: Decimal::ZERO,
+        released: Decimal::ZERO,
+    }
+}
+
+fn group_of(score: &ScoreRow, within: RankGroup) -> Option<&str> {
+    match within {
+        RankGroup::Team => score.team_id.as_deref(),
+        _ => score.store_id.as_deref(),
+    }
+}
+
+/// A measure's exact value for a person.
+fn measure_value(
+    inputs: &Inputs,
+    people: &[Person<'_>],
+    person: &Person<'_>,
+    measure: Measure<'_>,
+) -> Option<Decimal> {
+    let s = person.score;
+    let cents = match measure {
+        Measure::Employee(m) => *inputs
+            .employee
+            .get(&(s.period.clone(), s.employee_id.clone()))?
+            .get(m)?,
+        Measure::Store(m) => *inputs
+            .store
+            .get(&(s.period.clone(), s.store_id.clone()?))?
+            .get(m)?,
+        Measure::Team(m) => {
+            let team = s.team_id.as_deref()?;
+            team_sum(
+                inputs,
+                people,
+                &s.period,
+                |q| q.team_id.as_deref() == Some(team),
+                m,
+            )
+        }
+    };
+    Some(Decimal::new(cents, 2))
+}
+
+/// The sum of an employee metric (cents) over the people of a period who match.
+fn team_sum(
+    inputs: &Inputs,
+    people: &[Person<'_>],
+    period: &str,
+    member: impl Fn(&ScoreRow) -> bool,
+    metric_id: &str,
+) -> i64 {
+    people
+        .iter()
+        .filter(|q| q.score.period == period && member(q.score))
+        .filter_map(|q| {
+            inputs
+                .employee
+                .get(&(q.score.period.clone(), q.score.employee_id.clone()))?
+                .get(metric_id)
+                .copied()
+        })
+        .sum()
+}
+
+fn roster_amount(person: &Person<'_>, column: &str) -> Option<Decimal> {
+    person
+        .roster?
+        .money
+        .get(column)
+        .map(|&c| Decimal::new(c, 2))
+}
+
+/// The base of a performance or attendance component.
+fn base_of(
+    person: &Person<'_>,
+    base: Option<Decimal>,
+    column: Option<&str>,
+) -> Option<(Decimal, String)> {
+    match (base, column) {
+        (Some(b), _) => Some((b, "base".to_string())),
+        (None, Some(c)) => Some((roster_amount(person, c)?, c.to_string())),
+        _ => None,
+    }
+}
+
+/// The amount of a per-person component (not a pool or an average).
+fn person_amount(
+    component: &Component,
+    rule: &PayRule,
+    p: &Person<'_>,
+    inputs: &Inputs,
+    scheme: &Scheme,
+    rounding: Rounding,
+) -> Option<(Decimal, PayDetail)> {
+    let s = p.score;
+    let key = (s.period.clone(), s.employee_id.clone());
+    let out = |amount: Decimal, basis: Option<String>, value: Option<Decimal>, rule: String| {
+        Some((amount, detail(component, amount, basis, value, rule)))
+    };
+    match rule {
+        PayRule::Fixed { amount } => out(
+            *amount,
+            None,
+            None,
+            format!("fixed {}", money_text(*amount)),
+        ),
+        PayRule::Roster { column } => {
+            let amount = roster_amount(p, column).unwrap_or(Decimal::ZERO);
+            out(
+                amount,
+                Some(column.clone()),
+                Some(amount),
+                format!("employees.{column}"),
+            )
+        }
+        PayRule::PositionWage => match (&s.grade, s.position_wage) {
+            (Some(grade), Some(wage)) => {
+                out(wage, None, None, format!("position wage of grade {grade}"))
+            }
+            _ => out(Decimal::ZERO, None, None, "no grade this period → 0".into()),
+        },
+        PayRule::Performance {
+            base,
+            base_column,
+            by,
+        } => {
+            let (base, basis) =
+                base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
+            if s.flags.iter().any(|f| f.starts_with("probation")) {
+                return out(
+                    Decimal::ZERO,
+                    Some(basis),
+                    Some(base),
+                    "probation: not paid by the scheme → 0".into(),
+                );
+            }
+            let pct = match by {
+                PerformanceBy::Payout => s.payout_pct,
+                PerformanceBy::Score => s
+                    .total_score
+                    .and_then(|t| Decimal::from_str_exact(&format!("{t:.2}")).ok()),
+            };
+            match pct {
+                Some(pct) => {
+                    let amount = base * pct / Decimal::ONE_HUNDRED;
+                    out(
+                        amount,
+                        Some(basis),
+                        Some(base),
+                        format!(
+                            "{} × {}% = {}",
+                            money_text(base),
+                            pct.normalize(),
+                            money_text(amount)
+                        ),
+                    )
+                }
+                None => out(
+                    Decimal::ZERO,
+                    Some(basis),
+                    Some(base),
+                    "no score or payout this period → 0".into(),
+                ),
+            }
+        }
+        PayRule::Tiered {
+            measure,
+            tiers,
+            accelerator,
+        } => {
+            let parsed = Measure::parse(measure);
+            let x = measure_value(inputs, &[], p, parsed).unwrap_or(Decimal::ZERO);
+            let (mut amount, mut text) =
+                tiered(tiers, x).unwrap_or((Decimal::ZERO, "in no tier → 0".into()));
+            if let Some(acc) = accelerator {
+                let (level, id) = parsed.metric();
+                let entity = match level {
+                    Level::Store => s.store_id.clone().unwrap_or_default(),
+                    Level::Employee => s.employee_id.clone(),
+                };
+                let level_name = match level {
+                    Level::Store => "store",
+                    Level::Employee => "employee",
+                };
+                let target = inputs.targets.get(&(
+                    level_name.to_string(),
+                    entity,
+                    s.period.clone(),
+                    id.to_string(),
+                ));
+                if let Some(&target) = target
+                    && target > Decimal::ZERO
+                    && x > acc.above * target
+                {
+                    amount *= acc.factor;
+                    text.push_str(&format!(
+                        "; above {} of target {} → × {} = {}",
+                        percent_text(acc.above),
+                        money_text(target),
+                        acc.factor.normalize(),
+                        money_text(amount)
+                    ));
+                }
+            }
+            out(amount, Some(measure.clone()), Some(x), text)
+        }
+        PayRule::RoleRate {
+            measure,
+            rates,
+            above,
+        } => {
+            let rate = *rates.get(&s.role)?;
+            let x = measure_value(inputs, &[], p, Measure::parse(measure)).unwrap_or(Decimal::ZERO);
+            let part = (x - *above).max(Decimal::ZERO);
+            let amount = rate * part;
+            let text = if above.is_zero() {
+                format!(
+                    "{} × {} = {}",
+                    percent_text(rate),
+                    money_text(x),
+                    money_text(amount)
+                )
+            } else {
+                format!(
+                    "{} × ({} − {}) = {}",
+                    percent_text(rate),
+                    money_text(x),
+                    money_text(*above),
+                    money_text(amount)
+                )
+            };
+            out(amount, Some(measure.clone()), Some(x), text)
+        }
+        PayRule::AttendanceBonus {
+            base,
+            base_column,
+            rate,
+            forfeit_events,
+            forfeit_absent_days,
+        } => {
+            let (base, basis) =
+                base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
+            let (events, absent) = inputs.attendance.get(&key).copied().unwrap_or_default();
+            let forfeited = events >= Decimal::from(*forfeit_events)
+                || absent >= Decimal::from(*forfeit_absent_days);
+            if forfeited {
+                out(
+                    Decimal::ZERO,
+                    Some(basis),
+                    Some(base),
+                    format!(
+                        "{} late/early/leave event(s), {} absent day(s): forfeited → 0",
+                        events.normalize(),
+                        absent.normalize()
+                    ),
+                )
+            } else {
+                let amount = *rate * base;
+                out(
+                    amount,
+                    Some(basis),
+                    Some(base),
+                    format!(
+                        "{} × {} = {}",
+                        percent_text(*rate),
+                        money_text(base),
+                        money_text(amount)
+                    ),
+                )
+            }
+        }
+        PayRule::Streak { flag } => {
+            let raised = s.streaks.iter().any(|f| f == flag);
+            let amount = scheme
+                .streaks
+                .iter()
+                .find(|st| &st.flag == flag)
+                .and_then(|st| st.amount)
+                .filter(|_| raised)
+                .unwrap_or(Decimal::ZERO);
+            let text = if raised {
+                format!(
+                    "streak `{flag}` completed this month → {}",
+                    money_text(amount)
+                )
+            } else {
+                format!("no `{flag}` streak completed → 0")
+            };
+            out(amount, None, None, text)
+        }
+        PayRule::Adjustments { kinds } => {
+            let rows: Vec<&(String, i64, String)> = inputs
+                .adjustments
+                .get(&key)
+                .map(|v| {
+                    v.iter()
+                        .filter(|(k, ..)| kinds.is_empty() || kinds.contains(k))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let amount: Decimal = rows.iter().map(|(_, c, _)| Decimal::new(*c, 2)).sum();
+            let text = if rows.is_empty() {
+                "no adjustment → 0".to_string()
+            } else {
+                rows.iter()
+                    .map(|(k, c, r)| {
+                        format!(
+                            "{k} {} ({r})",
+                            money_text(rounding.cents(Decimal::new(*c, 2)))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            out(amount, None, None, text)
+        }
+        PayRule::Pool { .. } | PayRule::AverageOf { .. } => None,
+    }
+}
+
+/// Shares of a pool, per group and period, to the cent: each member gets
+/// the floor of its exact share in cents, and the cents left over go one
+/// each to the members with the largest remainders (ties: employee id),
+/// so the shares add up to the pool exactly.
+#[allow(clippy::type_complexity)]
+fn pool_shares(
+    column: &mut [Option<(Decimal, PayDetail)>],
+    people: &[Person<'_>],
+    inputs: &Inputs,
+    rounding: Rounding,
+    component: &Component,
+    (measure, less, rate, tiers, within, split): (
+        &str,
+        Option<&str>,
+        Option<Decimal>,
+        Option<&[Tier]>,
+        RankGroup,
+        Split,
+    ),
+    applies: &dyn Fn(&Person<'_>) -> bool,
+) {
+    // (period, group) → members (eligible people the component applies to).
+    let mut groups: BTreeMap<(String, Option<String>), Vec<usize>> = BTreeMap::new();
+    for (i, p) in people.iter().enumerate() {
+        if applies(p) && p.score.eligible {
+            groups
+                .entry((
+                    p.score.period.clone(),
+                    group_of(p.score, within).map(str::to_string),
+                ))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((period, group), members) in groups {
+        let first = &people[members[0]];
+        let mut x =
+            measure_value(inputs, people, first, Measure::parse(measure)).unwrap_or(Decimal::ZERO);
+        let mut basis = measure.to_string();
+        if let Some(less) = less {
+            let in_group = |q: &ScoreRow| group_of(q, within).map(str::to_string) == group;
+            let taken = Decimal::new(team_sum(inputs, people, &period, in_group, less), 2);
+            x = (x - taken).max(Decimal::ZERO);
+            basis = format!("{measure} − {less}");
+        }
+        let (raw, how) = match (rate, tiers) {
+            (Some(rate), _) => (
+                rate * x,
+                format!("{} × {}", percent_text(rate), money_text(x)),
+            ),
+            (None, Some(tiers)) => {
+                tiered(tiers, x).unwrap_or((Decimal::ZERO, "in no tier → 0".into()))
+            }
+            (None, None) => (Decimal::ZERO, "no rate".into()),
+        };
+        let pool = rounding.cents(raw);
+        let weights: Vec<Decimal> = members
+            .iter()
+            .map(|&i| match split {
+                Split::Equal => Decimal::ONE,
+                Split::Coefficient => people[i]
+                    .roster
+                    .and_then(|r| r.coefficient)
+                    .unwrap_or(Decimal::ZERO),
+            })
+            .collect();
+        let shares = split_cents(pool, &weights, &members, people);
+        let total_weight: Decimal = weights.iter().copied().sum();
+        for ((&i, share), weight) in members.iter().zip(shares).zip(&weights) {
+            let of = match split {
+                Split::Equal => format!("÷ {} staff", members.len()),
+                Split::Coefficient => format!(
+                    "× coefficient {} / {}",
+                    weight.normalize(),
+                    total_weight.normalize()
+                ),
+            };
+            let text = format!(
+                "pool {how} = {}, {of} → {}",
+                money_text(pool),
+                money_text(share)
+            );
+            column[i] = Some((
+                share,
+                detail(component, share, Some(basis.clone()), Some(x), text),
+            ));
+        }
+    }
+}
+
+/// Splits whole cents by weight; the shares add up to `pool` exactly.
+fn split_cents(
+    pool: Decimal,
+    weights: &[Decimal],
+    members: &[usize],
+    people: &[Person<'_>],
+) -> Vec<Decimal> {
+    let total: Decimal = weights.iter().copied().sum();
+    if total <= Decimal::ZERO {
+        return vec![Decimal::ZERO; weights.len()];
+    }
+    let cents = (pool * Decimal::ONE_HUNDRED).trunc();
+    let exact: Vec<Decimal> = weights.iter().map(|w| cents * *w / total).collect();
+    let mut whole: Vec<Decimal> = exact.iter().map(|e| e.floor()).collect();
+    let left = cents - whole.iter().copied().sum::<Decimal>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - whole[b])
+            .cmp(&(exact[a] - whole[a]))
+            .then_with(|| {
+                people[members[a]]
+                    .score
+                    .employee_id
+                    .cmp(&people[members[b]].score.employee_id)
+            })
+    });
+    for &k in order.iter().take(left.to_usize().unwrap_or(0)) {
+        whole[k] += Decimal::ONE;
+    }
+    whole
+        .into_iter()
+        .map(|c| Decimal::new(c.to_i64().unwrap_or(0), 2))
+        .collect()
+}
+
+/// Holds back the deferred share of components month by month and pays the
+/// balance when due, or when the employee leaves (as the scheme says).
+fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow]) {
+    let mut by_employee: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in people.iter().enumerate() {
+        by_employee
+            .entry(p.score.employee_id.as_str())
+            .or_default()
+            .push(i);
+    }
+    for indices in by_employee.values() {
+        // Balance held per component.
+        let mut balance: Vec<Decimal> = vec![Decimal::ZERO; pay.components.len()];
+        for (n, &i) in indices.iter().enumerate() {
+            let month = Month::parse(&rows[i].period);
+            let last = n + 1 == indices.len();
+            let leaves = last
+                && people[i]
+                    .roster
+                    .and_then(|r| r.leave_date)
+                    .zip(month)
+                    .is_some_and(|(leave, m)| {
+                        leave <= crate::period::days_from_civil(m.year, m.month, m.days())
+                    });
+            let (mut deferred, mut released, mut forfeited) =
+                (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+            for (c, component) in pay.components.iter().enumerate() {
+                let Some(rule) = &component.defer else {
+                    continue;
+                };
+                let position = rows[i]
+                    .details
+                    .iter()
+                    .position(|d| d.component == component.id);
+                if let Some(k) = position {
+                    let held = pay.rounding.cents(rows[i].details[k].amount * rule.share);
+                    rows[i].details[k].deferred = held;
+                    balance[c] += held;
+                    deferred += held;
+                }
+                let due = month.is_some_and(|m| rule.release.due(m));
+                if (due || leaves) && !balance[c].is_zero() {
+                    if leaves && !due && pay.on_leave == OnLeave::Forfeit {
+                        forfeited += balance[c];
+                    } else {
+                        if let Some(k) = position {
+                            rows[i].details[k].released = balance[c];
+                        }
+                        released += balance[c];
+                    }
+                    balance[c] = Decimal::ZERO;
+                }
+            }
+            let row = &mut rows[i];
+            row.deferred = deferred;
+            row.released = released;
+            row.forfeited = forfeited;
+            row.paid_now = row.gross - deferred + released;
+            row.held = balance.iter().copied().sum();
+        }
+    }
+}
+
+fn read_roster(data: &Dataset) -> Result<HashMap<String, Roster>> {
+    let mut out = HashMap::new();
+    let Some(employees) = data.get(Table::Employees) else {
+        return Ok(out);
+    };
+    let ids = str_values(employees, "employee_id")?;
+    let mut rosters: Vec<Roster> = (0..employees.height()).map(|_| Roster::default()).collect();
+    for spec in Table::Employees.columns() {
+        if spec.kind != ColumnKind::Money || !data.has_column(Table::Employees, spec.name) {
+            continue;
+        }
+        let values = employees.column(spec.name)?.cast(&DataType::Int64)?;
+        for (r, v) in rosters.iter_mut().zip(values.i64()?.iter()) {
+            if let Some(v) = v {
+                r.money.insert(spec.name.to_string(), v);
+            }
+        }
+    }
+    if data.has_column(Table::Employees, "coefficient") {
+        let values = employees.column("coefficient")?.cast(&DataType::Float64)?;
+        for (r, v) in rosters.iter_mut().zip(values.f64()?.iter()) {
+            r.coefficient = v.and_then(decimal_of);
+        }
+    }
+    if data.has_column(Table::Employees, "leave_date") {
+        let values = employees.column("leave_date")?.date()?.physical().clone();
+        for (r, v) in rosters.iter_mut().zip(values.iter()) {
+            r.leave_date = v;
+        }
+    }
+    for (id, r) in ids.into_iter().zip(rosters) {
+        if let Some(id) = id {
+            out.insert(id, r);
+        }
+    }
+    Ok(out)
+}
+
+/// A number read from a float column (a coefficient, a target) as the
+/// decimal it was written as.
+fn decimal_of(x: f64) -> Option<Decimal> {
+    Decimal::from_str(&format!("{x}")).ok()
+}
+
+fn read_inputs(metrics: &Metrics, data: &Dataset) -> Result<Inputs> {
+    let sums = |frame: &DataFrame,
+                level: Level|
+     -> Result<HashMap<(String, String), HashMap<String, i64>>> {
+        let mut out: HashMap<(String, String), HashMap<String, i64>> = HashMap::new();
+        let periods = str_values(frame, "period")?;
+        let ids = str_values(frame, level.key())?;
+        for m in metrics.metrics(level) {
+            if m.unit != Unit::Money || !matches!(m.formula, Formula::Sum(_)) {
+                continue;
+            }
+            let values = frame.column(m.id)?.cast(&DataType::Int64)?;
+            for ((p, id), v) in periods.iter().zip(&ids).zip(values.i64()?.iter()) {
+                if let (Some(p), Some(id), Some(v)) = (p, id, v) {
+                    out.entry((p.clone(), id.clone()))
+                        .or_default()
+                        .insert(m.id.to_string(), v);
+                }
+            }
+        }
+        Ok(out)
+    };
+    let mut attendance = HashMap::new();
+    if let Some(frame) = data.get(Table::Attendance) {
+        let present = |c: &str| data.has_column(Table::Attendance, c);
+        let mut aggs = Vec::new();
+        for c in [
+            "late_count",
+            "early_leave_count",
+            "leave_days",
+            "absent_days",
+        ] {
+            let value = if present(c) {
+                col(c).cast(DataType::Float64).fill_null(lit(0.0)).sum()
+            } else {
+                lit(0.0)
+            };
+            aggs.push(value.alias(c));
+        }
+        let grouped = frame
+            .clone()
+            .lazy()
+            .group_by([col("period"), col("employee_id")])
+            .agg(aggs)
+            .collect()?;
+        let periods = str_values(&grouped, "period")?;
+        let ids = str_values(&grouped, "employee_id")?;
+        let get = |c: &str| -> Result<Vec<Option<f64>>> {
+            Ok(grouped
+                .column(c)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .collect())
+        };
+        let (late, early, leave, absent) = (
+            get("late_count")?,
+            get("early_leave_count")?,
+            get("leave_days")?,
+            get("absent_days")?,
+        );
+        for i in 0..grouped.height() {
+            if let (Some(p), Some(e)) = (&periods[i], &ids[i]) {
+                let d = |v: Option<f64>| v.and_then(decimal_of).unwrap_or(Decimal::ZERO);
+                let events = d(late[i]) + d(early[i]) + d(leave[i]);
+                attendance.insert((p.clone(), e.clone()), (events, d(absent[i])));
+            }
+        }
+    }
+    let mut adjustments: HashMap<(String, String), Vec<Adjustment>> = HashMap::new();
+    if let Some(frame) = data.get(Table::Adjustments) {
+        let periods = str_values(frame, "period")?;
+        let ids = str_values(frame, "employee_id")?;
+        let kinds = str_values(frame, "kind")?;
+        let reasons = if data.has_column(Table::Adjustments, "reason") {
+            str_values(frame, "reason")?
+        } else {
+            vec![None; frame.height()]
+        };
+        let amounts = frame.column("amount")?.cast(&DataType::Int64)?;
+        for (i, amount) in amounts.i64()?.iter().enumerate() {
+            if let (Some(p), Some(e), Some(a)) = (&periods[i], &ids[i], amount) {
+                adjustments
+                    .entry((p.clone(), e.clone()))
+                    .or_default()
+                    .push((
+                        kinds[i].clone().unwrap_or_default(),
+                        a,
+                        reasons[i].clone().unwrap_or_default(),
+                    ));
+            }
+        }
+    }
+    let mut targets = HashMap::new();
+    if let Some(frame) = data.get(Table::Targets) {
+        let cols = ["level", "id", "period", "metric"].map(|c| str_values(frame, c));
+        let [levels, ids, periods, metric_ids] = cols;
+        let (levels, ids, periods, metric_ids) = (levels?, ids?, periods?, metric_ids?);
+        let values = frame.column("target")?.cast(&DataType::Float64)?;
+        for (i, v) in values.f64()?.iter().enumerate() {
+            if let (Some(l), Some(id), Some(p), Some(m), Some(v)) = (
+                &levels[i],
+                &ids[i],
+                &periods[i],
+                &metric_ids[i],
+                v.and_then(decimal_of),
+            ) {
+                targets.insert((l.clone(), id.clone(), p.clone(), m.clone()), v);
+            }
+        }
+    }
+    Ok(Inputs {
+        employee: sums(&metrics.employee, Level::Employee)?,
+        store: sums(&metrics.store, Level::Store)?,
+        attendance,
+        adjustments,
+        targets,
+    })
+}
+
+impl Pay {
+    /// The `pay` table: `period, employee_id, store_id, team_id, role, grade`,
+    /// one column per component, then `gross, deferred, released, forfeited,
+    /// paid_now, held`; money as exact 2-place text.
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let text = |f: &dyn Fn(&PayRow) -> Option<String>| -> Vec<Option<String>> {
+            self.rows.iter().map(f).collect()
+        };
+        let money = |f: &dyn Fn(&PayRow) -> Option<Decimal>| -> Vec<Option<String>> {
+            self.rows.iter().map(|r| f(r).map(money2)).collect()
+        };
+        let mut columns = vec![
+            Column::new("period".into(), text(&|r| Some(r.period.clone()))),
+            Column::new("employee_id".into(), text(&|r| Some(r.employee_id.clone()))),
+            Column::new("store_id".into(), text(&|r| r.store_id.clone())),
+            Column::new("team_id".into(), text(&|r| r.team_id.clone())),
+            Column::new("role".into(), text(&|r| Some(r.role.clone()))),
+            Column::new("grade".into(), text(&|r| r.grade.clone())),
+        ];
+        for (c, id) in self.component_ids.iter().enumerate() {
+            columns.push(Column::new(id.as_str().into(), money(&|r| r.amounts[c])));
+        }
+        for (name, f) in [
+            ("gross", (|r: &PayRow| r.gross) as fn(&PayRow) -> Decimal),
+            ("deferred", |r| r.deferred),
+            ("released", |r| r.released),
+            ("forfeited", |r| r.forfeited),
+            ("paid_now", |r| r.paid_now),
+            ("held", |r| r.held),
+        ] {
+            columns.push(Column::new(name.into(), money(&|r| Some(f(r)))));
+        }
+        Ok(DataFrame::new(self.rows.len(), columns)?)
+    }
+
+    /// The long `pay_details` table: one row per employee, period and component.
+    pub fn details_frame(&self) -> Result<DataFrame> {
+        let details: Vec<(&PayRow, &PayDetail)> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.details.iter().map(move |d| (r, d)))
+            .collect();
+        let text = |f: &dyn Fn(&PayRow, &PayDetail) -> Option<String>| -> Vec<Option<String>> {
+            details.iter().map(|(r, d)| f(r, d)).collect()
+        };
+        let columns = vec![
+            Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
+            Column::new(
+                "employee_id".into(),
+                text(&|r, _| Some(r.employee_id.clone())),
+            ),
+            Column::new("component".into(), text(&|_, d| Some(d.component.clone()))),
+            Column::new("amount".into(), text(&|_, d| Some(money2(d.amount)))),
+            Column::new("basis".into(), text(&|_, d| d.basis.clone())),
+            Column::new(
+                "basis_value".into(),
+                text(&|_, d| d.basis_value.map(money2)),
+            ),
+            Column::new("rule".into(), text(&|_, d| Some(d.rule.clone()))),
+            Column::new("deferred".into(), text(&|_, d| Some(money2(d.deferred)))),
+            Column::new("released".into(), text(&|_, d| Some(money2(d.released)))),
+        ];
+        Ok(DataFrame::new(details.len(), columns)?)
+    }
+}
+
+/// Exact 2-place text of an amount already in cents (`1234.50`).
+pub fn money2(d: Decimal) -> String {
+    let mut d = d;
+    d.rescale(2);
+    d.to_string()
+}
+
+/// Columns and tables the pay components need that the dataset lacks.
+pub(crate) fn pay_problems(
+    pay: &PayScheme,
+    metrics: &Metrics,
+    data: &Dataset,
+) -> Vec<crate::error::Error> {
+    let mut out = Vec::new();
+    let lacks = |path: String, table: Table, column: &str| crate::error::Error::MissingColumn {
+        path,
+        table: table.name().into(),
+        column: column.into(),
+    };
+    let measure = |path: String, text: &str, out: &mut Vec<crate::error::Error>| {
+        let (level, id) = Measure::parse(text).metric();
+        if !metrics.metrics(level).iter().any(|m| m.id == id) {
+            out.push(lacks(path, level.table(), id));
+        }
+    };
+    for (i, c) in pay.components.iter().enumerate() {
+        let path = format!("pay.components[{i}].rule");
+        match &c.rule {
+            PayRule::Roster { column }
+            | PayRule::Performance {
+                base_column: Some(column),
+                ..
+            }
+            | PayRule::AttendanceBonus {
+                base_column: Some(column),
+                ..
+            } if !data.has_column(Table::Employees, column) => {
+                out.push(lacks(path.clone(), Table::Employees, column));
+            }
+            _ => {}
+        }
+        match &c.rule {
+            PayRule::Tiered {
+                measure: m,
+                accelerator,
+                ..
+            } => {
+                measure(format!("{path}.measure"), m, &mut out);
+                if accelerator.is_some() && data.get(Table::Targets).is_none() {
+                    out.push(lacks(
+                        format!("{path}.accelerator"),
+                        Table::Targets,
+                        "target",
+                    ));
+                }
+            }
+            PayRule::RoleRate { measure: m, .. } => measure(format!("{path}.measure"), m, &mut out),
+            PayRule::Pool {
+                measure: m, less, ..
+            } => {
+                measure(format!("{path}.measure"), m, &mut out);
+                if let Some(less) = less {
+                    measure(format!("{path}.less"), less, &mut out);
+                }
+            }
+            PayRule::AttendanceBonus { .. } if data.get(Table::Attendance).is_none() => {
+                out.push(lacks(path, Table::Attendance, "absent_days"));
+            }
+            PayRule::Performance {
+                by: PerformanceBy::Payout,
+                ..
+            } => {}
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Problems of a `[pay]` table, as (key path, message, is_error).
+pub(crate) fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, String, bool)> {
+    let mut issues = Vec::new();
+    let error = |issues: &mut Vec<(String, String, bool)>, path: String, message: String| {
+        issues.push((path, message, true))
+    };
+    let reserved = [
+        "period",
+        "employee_id",
+        "store_id",
+        "team_id",
+        "role",
+        "grade",
+        "gross",
+        "deferred",
+        "released",
+        "forfeited",
+        "paid_now",
+        "held",
+    ];
+    for (i, c) in pay.components.iter().enumerate() {
+        let path = format!("pay.components[{i}]");
+        if pay.components[..i].iter().any(|x| x.id == c.id) {
+            error(
+                &mut issues,
+                format!("{path}.id"),
+                format!("component id `{}` is used twice", c.id),
+            );
+        }
+        if reserved.contains(&c.id.as_str()) {
+            error(
+                &mut issues,
+                format!("{path}.id"),
+                format!("`{}` is a column of `pay` already", c.id),
+            );
+        }
+        for role in &c.roles {
+            if !scheme.scheme.roles.contains(role) {
+                error(
+                    &mut issues,
+                    format!("{path}.roles"),
+                    format!("`{role}` must also be one of scheme.roles"),
+                );
+            }
+        }
+        if let Some(d) = &c.defer
+            && !(Decimal::ZERO..=Decimal::ONE).contains(&d.share)
+        {
+            error(
+                &mut issues,
+                format!("{path}.defer.share"),
+                "a share from 0 to 1".into(),
+            );
+        }
+        let rule = format!("{path}.rule");
+        let money_column = |column: &str| {
+            Table::Employees
+                .column(column)
+                .is_some_and(|c| c.kind == ColumnKind::Money)
+        };
+        match &c.rule {
+            PayRule::Roster { column } if !money_column(column) => error(
+                &mut issues,
+                format!("{rule}.column"),
+                format!(
+                    "`{column}` is not a money column of employees (base_salary, bonus_base, seniority_pay)"
+                ),
+            ),
+            PayRule::Performance {
+                base, base_column, ..
+            }
+            | PayRule::AttendanceBonus {
+                base, base_column, ..
+            } => match (base, base_column) {
+                (Some(_), Some(_)) | (None, None) => error(
+                    &mut issues,
+                    rule.clone(),
+                    "give `base` or `base_column`, one of them".into(),
+                ),
+                (None, Some(column)) if !money_column(column) => error(
+                    &mut issues,
+                    format!("{rule}.base_column"),
+                    format!("`{column}` is not a money column of employees"),
+                ),
+                _ => {}
+            },
+            PayRule::Tiered { measure, tiers, .. } => {
+                if let Some(m) = Measure::parse(measure).problem() {
+                    error(&mut issues, format!("{rule}.measure"), m);
+                }
+                issues_of_tiers(&format!("{rule}.tiers"), tiers, &mut issues);
+            }
+            PayRule::RoleRate { measure, rates, .. } => {
+                if let Some(m) = Measure::parse(measure).problem() {
+                    error(&mut issues, format!("{rule}.measure"), m);
+                }
+                for role in rates.keys() {
+                    if Role::parse(role).is_none_or(|r| r.id() != role) {
+                        error(
+                            &mut issues,
+                            format!("{rule}.rates"),
+                            format!("`{role}` is not a role id"),
+                        );
+                    }
+                }
+            }
+            PayRule::Pool {
+                measure,
+                less,
+                rate,
+                tiers,
+                within,
+                ..
+            } => {
+                if let Some(m) = Measure::parse(measure).problem() {
+                    error(&mut issues, format!("{rule}.measure"), m);
+                }
+                if let Some(less) = less
+                    && let Some(m) = Measure::Employee(less).problem()
+                {
+                    error(&mut issues, format!("{rule}.less"), m);
+                }
+                match (rate, tiers) {
+                    (Some(_), None) => {}
+                    (None, Some(tiers)) => {
+                        issues_of_tiers(&format!("{rule}.tiers"), tiers, &mut issues)
+                    }
+                    _ => error(
+                        &mut issues,
+                        rule.clone(),
+                        "give `rate` or `tiers`, one of them".into(),
+                    ),
+                }
+                if *within == RankGroup::Role {
+                    error(
+                        &mut issues,
+                        format!("{rule}.within"),
+                        "pools are shared within a `store` or a `team`".into(),
+                    );
+                }
+            }
+            PayRule::AverageOf { of, within, .. } => {
+                for id in of {
+                    if !pay.components[..i].iter().any(|x| &x.id == id) {
+                        error(
+                            &mut issues,
+                            format!("{rule}.of"),
+                            format!("`{id}` is not an earlier component"),
+                        );
+                    }
+                }
+                if *within == RankGroup::Role {
+                    error(
+                        &mut issues,
+                        format!("{rule}.within"),
+                        "average within a `store` or a `team`".into(),
+                    );
+                }
+            }
+            PayRule::Streak { flag } if !scheme.streaks.iter().any(|s| &s.flag == flag) => error(
+                &mut issues,
+                format!("{rule}.flag"),
+                format!("no [[streaks]] rule raises `{flag}`"),
+            ),
+            _ => {}
+        }
+    }
+    issues
+}
+
+/// Gaps and overlaps between tiers (edges with their inclusivity), and
+/// where the amount falls as the measure crosses an edge (a warning: seed
+/// 002's own table pays 225 at 14999.99 and 150 at 15000).
+fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<(String, String, bool)>) {
+    let mut issue =
+        |path: String, message: String, is_error: bool| issues.push((path, message, is_error));
+    if tiers.is_empty() {
+        issue(path.into(), "no tiers".into(), true);
+        return;
+    }
+    let mut order: Vec<usize> = (0..tiers.len()).collect();
+    order.sort_by(|&a, &b| match (tiers[a].min, tiers[b].min) {
+        (None, None) => a.cmp(&b),
+        (None, _) => std::cmp::Ordering::Less,
+        (_, None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(&y).then(a.cmp(&b)),
+    });
+    if tiers[order[0]].min.is_some() {
+        issue(
+            format!("{path}[{}]", order[0]),
+            "no tier below the lowest edge: lower amounts pay 0".into(),
+            false,
+        );
+    }
+    for pair in order.windows(2) {
+        let (a, b) = (&tiers[pair[0]], &tiers[pair[1]]);
+        let at = format!("{path}[{}]", pair[1]);
+        let (Some(max), Some(min)) = (a.max, b.min) else {
+            issue(
+                at,
+                format!(
+                    "tiers[{}] and tiers[{}] overlap: one of them has no edge between them",
+                    pair[0], pair[1]
+                ),
+                true,
+            );
+            continue;
+        };
+        let meet = max == min && (a.max_inclusive != b.min_inclusive);
+        if max > min || (max == min && a.max_inclusive && b.min_inclusive) {
+            issue(
+                at,
+                format!(
+                    "tiers[{}] and tiers[{}] overlap at {}",
+                    pair[0],
+                    pair[1],
+                    money_text(min)
+                ),
+                true,
+            );
+        } else if !meet {
+            issue(
+                at,
+                format!(
+                    "gap between tiers[{}] and tiers[{}]: {} is in no tier",
+                    pair[0],
+                    pair[1],
+                    money_text(max)
+                ),
+                true,
+            );
+        } else {
+            let left = a.amount(max);
+            let right = b.amount(min);
+            if right < left {
+                issue(
+                    at,
+                    format!(
+                        "the amount falls from {} to {} as the measure crosses {}",
+                        money_text(left),
+                        money_text(right),
+                        money_text(max)
+                    ),
+                    false,
+                );
+            }
+        }
+    }
+    if tiers[*order.last().expect("not empty")].max.is_some() {
+        issue(
+            format!("{path}[{}]", order.last().expect("not empty")),
+            "no tier above the highest edge: higher amounts pay 0".into(),
+            false,
+        );
+    }
+}
