@@ -64,6 +64,7 @@ fn scheme() -> Scheme {
             },
         ],
         rollup: Default::default(),
+        pay: None,
     }
 }
 
