@@ -50,7 +50,10 @@ fn demo_writes_a_workbook_that_reads_back() {
             "metrics_store",
             "metrics_employee",
             "scores",
-            "score_details"
+            "score_details",
+            "pay",
+            "pay_details",
+            "工资条"
         ]
     );
     let scores = workbook.worksheet_range("scores").unwrap();

@@ -110,6 +110,16 @@ const CASES: &[Case] = &[
     ),
 ];
 
+/// The built-in scheme without its `[pay]` table: these tests score
+/// hand-built data that has no roster amounts.
+fn scoring_text() -> &'static str {
+    kpi::BUILTIN_SCHEME.split("\n[pay]\n").next().unwrap()
+}
+
+fn scoring_scheme() -> kpi_core::Scheme {
+    kpi_io::parse_scheme(scoring_text(), std::path::Path::new("customer_service.toml")).unwrap()
+}
+
 fn dataset() -> Dataset {
     let col_str = |f: fn(&Case) -> &'static str| CASES.iter().map(f).collect::<Vec<_>>();
     let mut data = Dataset::new();
@@ -171,7 +181,7 @@ fn points(r: &ScoreRow) -> Vec<f64> {
 
 #[test]
 fn customer_service_scheme_matches_hand_computed_scores() {
-    let scheme = kpi::builtin_scheme().unwrap();
+    let scheme = scoring_scheme();
     let data = dataset();
     let metrics = compute_metrics(&data).unwrap();
     let scores = score(&scheme, &metrics, &data).unwrap();
@@ -226,7 +236,7 @@ fn customer_service_scheme_matches_hand_computed_scores() {
 
 #[test]
 fn explanations_carry_numerator_denominator_and_rule() {
-    let scheme = kpi::builtin_scheme().unwrap();
+    let scheme = scoring_scheme();
     let data = dataset();
     let metrics = compute_metrics(&data).unwrap();
     let scores = score(&scheme, &metrics, &data).unwrap();
@@ -249,7 +259,7 @@ fn explanations_carry_numerator_denominator_and_rule() {
 
 #[test]
 fn skip_policy_redistributes_the_weight_of_missing_items() {
-    let mut scheme = kpi::builtin_scheme().unwrap();
+    let mut scheme = scoring_scheme();
     scheme.scheme.missing = MissingPolicy::Skip;
     let mut data = dataset();
     // C without responses: the 20-point response item is skipped.
@@ -284,7 +294,7 @@ fn skip_policy_redistributes_the_weight_of_missing_items() {
 
 #[test]
 fn a_scheme_needing_absent_columns_is_a_clear_error() {
-    let scheme = kpi::builtin_scheme().unwrap();
+    let scheme = scoring_scheme();
     let mut data = dataset();
     let daily = data
         .get(Table::EmployeeDaily)
@@ -302,7 +312,7 @@ fn a_scheme_needing_absent_columns_is_a_clear_error() {
 
 #[test]
 fn explain_shows_each_item_with_its_inputs_rule_and_contribution() {
-    let scheme = kpi::builtin_scheme().unwrap();
+    let scheme = scoring_scheme();
     let data = dataset();
     let scored = kpi::score_dataset(&data, &scheme).unwrap();
     let text = kpi::explain(&scored, &scheme, "C", "2025-01", kpi::Lang::En).unwrap();
@@ -519,7 +529,7 @@ fn rank_bonus_gives_top_three_places_with_ties_sharing_the_better_place() {
     // Seed 000 电子商务部绩效考核方法: the top 3 get +3 / +2 / +1.
     let text = format!(
         "{}\n[[bonus]]\nid = \"conv_rank\"\nmetric = \"inquiry_conversion\"\nrule = {{ kind = \"rank\", within = \"store\", direction = \"higher\", points = [3, 2, 1] }}\n",
-        kpi::BUILTIN_SCHEME
+        scoring_text()
     );
     let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("rank.toml")).unwrap();
     let data = dataset();
@@ -547,7 +557,7 @@ fn rank_bonus_gives_top_three_places_with_ties_sharing_the_better_place() {
 
 #[test]
 fn new_staff_are_not_scored_and_probation_is_flagged() {
-    let text = kpi::BUILTIN_SCHEME.replace(
+    let text = scoring_text().replace(
         "max_absent_days = 20",
         "max_absent_days = 20\nmin_days_employed = 30\nprobation_days = 90",
     );
@@ -606,7 +616,7 @@ fn overrides_change_weights_in_named_months_only() {
     let with_override = |month: u32| {
         let text = format!(
             "{}\n[[overrides]]\nmonths = [{month}]\nweights = {{ avg_response_seconds = 40, inquiry_conversion = 15 }}\n",
-            kpi::BUILTIN_SCHEME
+            scoring_text()
         );
         kpi_io::parse_scheme(&text, std::path::Path::new("o.toml")).unwrap()
     };
@@ -621,7 +631,7 @@ fn overrides_change_weights_in_named_months_only() {
     let november = score(&with_override(11), &metrics, &data).unwrap();
     assert_eq!(row(&november.rows, "B").total_score, Some(72.0));
 
-    let bad = kpi::BUILTIN_SCHEME.to_string()
+    let bad = scoring_text().to_string()
         + "\n[[overrides]]\nmonths = [13]\nweights = { sales = 50 }\n";
     let err = kpi_io::parse_scheme(&bad, std::path::Path::new("o.toml"))
         .unwrap_err()
@@ -719,7 +729,7 @@ months = 2
 
 #[test]
 fn a_manager_scores_the_average_of_the_store_staff() {
-    let text = kpi::BUILTIN_SCHEME.replace(
+    let text = scoring_text().replace(
         "roles = [\"customer_service\"]",
         "roles = [\"customer_service\", \"店长\"]",
     ) + "\n[team_average]\nrole = \"manager\"\nwithin = \"store\"\n";
@@ -796,7 +806,7 @@ fn three_months(periods: [&str; 3]) -> Dataset {
 
 #[test]
 fn quarters_are_the_mean_of_the_scored_months() {
-    let scheme = kpi::builtin_scheme().unwrap();
+    let scheme = scoring_scheme();
     // January 100, February 72, March absent 25 days.
     let mut data = three_months(["2025-01", "2025-02", "2025-03"]);
     data.insert(
@@ -838,7 +848,7 @@ fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
     // January and April score 100, February 72.
     let data = three_months(["2025-01", "2025-02", "2025-04"]);
     let roll = |rollup: &str, span| {
-        let text = format!("{}\n{rollup}\n", kpi::BUILTIN_SCHEME);
+        let text = format!("{}\n{rollup}\n", scoring_text());
         let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("r.toml")).unwrap();
         let scored = kpi::score_dataset(&data, &scheme).unwrap();
         let rolled = kpi_core::roll_up(&scored.scores, &scheme, span);
@@ -875,7 +885,7 @@ fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
     let err = kpi_io::parse_scheme(
         &format!(
             "{}\n[rollup]\nquarter_weights = [0, 0, 0, 0]\n",
-            kpi::BUILTIN_SCHEME
+            scoring_text()
         ),
         std::path::Path::new("r.toml"),
     )
@@ -1014,7 +1024,7 @@ rule = { kind = "per_unit", start = 0, threshold = 0, points_per_unit = 1, cap =
     );
 
     let without = kpi_io::parse_scheme(
-        &kpi::BUILTIN_SCHEME.replace("metric = \"cs_aov\"", "metric = \"praise\""),
+        &scoring_text().replace("metric = \"cs_aov\"", "metric = \"praise\""),
         std::path::Path::new("x.toml"),
     );
     assert!(
@@ -1150,7 +1160,7 @@ fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
 #[test]
 fn scheme_metric_prefixes_and_occurrences_are_checked_with_suggestions() {
     let check = |extra: &str| -> Vec<String> {
-        let text = format!("{}\n{extra}", kpi::BUILTIN_SCHEME);
+        let text = format!("{}\n{extra}", scoring_text());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
         std::fs::write(&path, text).unwrap();
