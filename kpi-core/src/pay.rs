@@ -424,18 +424,14 @@ fn percent_text(rate: Decimal) -> String {
     format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
 }
 
-/// `17500.00`, `15000`.
+/// An amount in words: whole yuan as `15000`, cents as `17500.50`, and
+/// unrounded intermediate results with up to 6 decimals (`224.99985`).
 fn money_text(d: Decimal) -> String {
-    let n = d.normalize();
-    if n.scale() == 0 {
-        n.to_string()
-    } else {
-        let mut d = d;
-        if d.scale() < 2 {
-            d.rescale(2);
-        }
-        d.to_string()
+    let mut n = d.round_dp(6).normalize();
+    if n.scale() == 1 {
+        n.rescale(2);
     }
+    n.to_string()
 }
 
 /// One amount and how it was reached.
@@ -1215,11 +1211,15 @@ fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow]) {
                 }
             }
             let row = &mut rows[i];
-            row.deferred = deferred;
-            row.released = released;
-            row.forfeited = forfeited;
-            row.paid_now = row.gross - deferred + released;
-            row.held = balance.iter().copied().sum();
+            let cents = |mut d: Decimal| {
+                d.rescale(2);
+                d
+            };
+            row.deferred = cents(deferred);
+            row.released = cents(released);
+            row.forfeited = cents(forfeited);
+            row.paid_now = cents(row.gross - deferred + released);
+            row.held = cents(balance.iter().copied().sum());
         }
     }
 }

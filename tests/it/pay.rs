@@ -1,0 +1,482 @@
+//! Pay on hand-built data, every amount computed by hand from the seed rules:
+//! the seed 002 commission table at its edges, pools split to the cent,
+//! performance pay by payout, the attendance bonus, streak awards, losses,
+//! a manager at 3 × the average commission, per-role rates above 8万, an
+//! accelerator above 150% of target, and 20% held until the quarter ends.
+
+use kpi_core::{Dataset, PayRow, Table, tiered};
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+fn d(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+fn fixture_tiers() -> Vec<kpi_core::Tier> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/schemes/customer_service.toml");
+    let scheme = kpi_io::read_scheme(path).unwrap();
+    let pay = scheme.pay.unwrap();
+    let component = pay
+        .components
+        .iter()
+        .find(|c| c.id == "personal_commission")
+        .unwrap();
+    match &component.rule {
+        kpi_core::PayRule::Tiered { tiers, .. } => tiers.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn seed_002_commission_table_at_every_edge() {
+    // 第9条: <15000 1.5%; 15000–20000 (x − 15000) × 2% + 150;
+    // 20001–25000 (x − 20000) × 4% + 250; >25000 2% of all.
+    let tiers = fixture_tiers();
+    let cases = [
+        ("0", "0.00"),
+        ("10000", "150.00"),
+        ("14999.99", "225.00"),  // 224.99985, half-up
+        ("15000", "150.00"),     // 150 + 0
+        ("17500", "200.00"),     // 150 + 2500 × 2%
+        ("20000", "250.00"),     // 150 + 5000 × 2%
+        ("20000.01", "250.00"),  // 250 + 0.01 × 4% = 250.0004
+        ("22500", "350.00"),     // 250 + 2500 × 4%
+        ("25000", "450.00"),     // 250 + 5000 × 4%
+        ("25000.01", "500.00"),  // 2% × 25000.01 = 500.0002
+        ("30000", "600.00"),
+    ];
+    for (sales, commission) in cases {
+        let (amount, _) = tiered(&tiers, d(sales)).unwrap();
+        assert_eq!(
+            kpi_core::Rounding::HalfUp.cents(amount).to_string(),
+            commission,
+            "{sales}"
+        );
+    }
+    let (_, text) = tiered(&tiers, d("17500")).unwrap();
+    assert_eq!(text, "tier 15000 ≤ x ≤ 20000: 150 + 2% × (17500 − 15000) = 200");
+}
+
+#[test]
+fn rounding_rules_differ_only_on_halves() {
+    use kpi_core::Rounding::{HalfEven, HalfUp};
+    for (x, up, even) in [
+        ("0.005", "0.01", "0.00"),
+        ("0.015", "0.02", "0.02"),
+        ("0.025", "0.03", "0.02"),
+        ("-0.005", "-0.01", "0.00"),
+        ("224.99985", "225.00", "225.00"),
+        ("1.004", "1.00", "1.00"),
+    ] {
+        assert_eq!(HalfUp.cents(d(x)).to_string(), up, "{x}");
+        assert_eq!(HalfEven.cents(d(x)).to_string(), even.trim_start_matches('-'), "{x}");
+    }
+}
+
+const SCHEME: &str = r#"
+[scheme]
+id = "pay"
+name = "pay"
+roles = ["customer_service", "design", "manager"]
+
+[[manual]]
+item = "rating"
+
+[[items]]
+id = "rating"
+metric = "manual.rating"
+weight = 100
+rule = { kind = "scale", from = [0, 100] }
+
+[[grades]]
+label = "A"
+min = 90
+payout = 100
+position_wage = 1800
+
+[[grades]]
+label = "B"
+min = 60.01
+payout = "score"
+position_wage = 1600
+
+[[grades]]
+label = "C"
+payout = 0
+position_wage = 1400
+
+[[streaks]]
+flag = "award"
+grades = ["A"]
+months = 3
+amount = 200
+
+[pay]
+on_leave = "forfeit"
+
+[[pay.components]]
+id = "position_wage"
+rule = { kind = "position_wage" }
+
+[[pay.components]]
+id = "performance"
+rule = { kind = "performance", base_column = "bonus_base" }
+
+[[pay.components]]
+id = "commission"
+roles = ["customer_service"]
+defer = { share = 0.2 }
+[pay.components.rule]
+kind = "tiered"
+measure = "cs_sales"
+accelerator = { above = 1.5, factor = 1.2 }
+tiers = [
+  { max = 15000, rate = 0.015 },
+  { min = 15000, max = 20000, max_inclusive = true, fixed = 150, rate = 0.02, offset = 15000 },
+  { min = 20000, min_inclusive = false, max = 25000, max_inclusive = true, fixed = 250, rate = 0.04, offset = 20000 },
+  { min = 25000, min_inclusive = false, rate = 0.02 },
+]
+
+[[pay.components]]
+id = "public"
+roles = ["customer_service"]
+rule = { kind = "pool", measure = "store.gmv", less = "cs_sales", rate = 0.005 }
+
+[[pay.components]]
+id = "team_pool"
+roles = ["customer_service"]
+rule = { kind = "pool", measure = "store.collected", rate = 0.001, within = "team", split = "coefficient" }
+
+[[pay.components]]
+id = "manager"
+roles = ["manager"]
+rule = { kind = "average_of", of = ["commission"], factor = 3 }
+
+[[pay.components]]
+id = "design_rate"
+roles = ["design"]
+rule = { kind = "role_rate", measure = "store.collected", rates = { design = 0.0045 }, above = 80000 }
+
+[[pay.components]]
+id = "attendance"
+roles = ["customer_service"]
+rule = { kind = "attendance_bonus", base_column = "base_salary", rate = 0.1, forfeit_events = 3, forfeit_absent_days = 1 }
+
+[[pay.components]]
+id = "award"
+rule = { kind = "streak", flag = "award" }
+
+[[pay.components]]
+id = "losses"
+rule = { kind = "adjustments", kinds = ["loss"] }
+"#;
+
+fn dataset() -> Dataset {
+    let mut data = Dataset::new();
+    let days = |y, m, d| kpi_core::days_from_civil(y, m, d);
+    let mut employees = df!(
+        "employee_id" => ["E1", "E2", "E3", "M1", "D1"],
+        "store_id" => ["S01"; 5],
+        "team_id" => ["T1", "T1", "T1", "T0", "T0"],
+        "role" => ["customer_service", "customer_service", "customer_service", "manager", "design"],
+        "base_salary" => [300_000i64, 300_000, 300_000, 800_000, 400_000],
+        "bonus_base" => [100_000i64, 100_000, 100_000, 200_000, 100_000],
+        "seniority_pay" => [10_000i64, 5_000, 0, 0, 0],
+        "coefficient" => [1.0, 1.5, 2.0, 1.0, 1.0],
+        "leave_date" => [None, None, Some(days(2025, 2, 20)), None, None],
+    )
+    .unwrap();
+    employees
+        .with_column(employees.column("leave_date").unwrap().cast(&DataType::Date).unwrap())
+        .unwrap();
+    data.insert(Table::Employees, employees);
+    // (employee, period, cs_sales cents)
+    let activity: &[(&str, &str, i64)] = &[
+        ("E1", "2025-01", 1_499_999),
+        ("E1", "2025-02", 2_000_001),
+        ("E1", "2025-03", 2_500_001),
+        ("E2", "2025-01", 1_500_000),
+        ("E2", "2025-02", 2_000_000),
+        ("E2", "2025-03", 2_500_000),
+        ("E3", "2025-01", 4_000_000),
+        ("E3", "2025-02", 1_000_000),
+        ("M1", "2025-01", 0),
+        ("M1", "2025-02", 0),
+        ("M1", "2025-03", 0),
+        ("D1", "2025-01", 0),
+        ("D1", "2025-02", 0),
+        ("D1", "2025-03", 0),
+    ];
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => activity.iter().map(|a| a.0).collect::<Vec<_>>(),
+            "period" => activity.iter().map(|a| a.1).collect::<Vec<_>>(),
+            "cs_sales" => activity.iter().map(|a| a.2).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    );
+    // Public sales: GMV − customer-service sales = 2000.00, 2000.01, 1000.00.
+    data.insert(
+        Table::StoreDaily,
+        df!(
+            "store_id" => ["S01"; 3],
+            "period" => ["2025-01", "2025-02", "2025-03"],
+            "gmv" => [7_199_999i64, 5_200_002, 5_100_001],
+            "collected" => [10_000_000i64, 8_000_000, 9_000_050],
+        )
+        .unwrap(),
+    );
+    let ratings: &[(&str, [f64; 3])] = &[
+        ("E1", [95.0, 95.0, 95.0]),
+        ("E2", [80.0, 50.0, 70.0]),
+        ("E3", [90.0, 100.0, 0.0]),
+        ("M1", [85.0, 85.0, 85.0]),
+        ("D1", [60.0, 60.0, 60.0]),
+    ];
+    let months = ["2025-01", "2025-02", "2025-03"];
+    let mut rows: Vec<(&str, &str, f64)> = Vec::new();
+    for (e, r) in ratings {
+        for (k, m) in months.iter().enumerate() {
+            if !(*e == "E3" && k == 2) {
+                rows.push((e, m, r[k]));
+            }
+        }
+    }
+    data.insert(
+        Table::ManualScores,
+        df!(
+            "period" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "employee_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "item" => vec!["rating"; rows.len()],
+            "rater" => vec!["supervisor"; rows.len()],
+            "score" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::Attendance,
+        df!(
+            "employee_id" => ["E1", "E2", "E3"],
+            "period" => ["2025-01"; 3],
+            "late_count" => [2i64, 2, 0],
+            "early_leave_count" => [0i64, 1, 0],
+            "leave_days" => [0.0, 0.0, 0.0],
+            "absent_days" => [0.0, 0.0, 1.0],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::Adjustments,
+        df!(
+            "period" => ["2025-02", "2025-03"],
+            "employee_id" => ["E2", "E1"],
+            "kind" => ["loss", "award"],
+            "amount" => [-6_700i64, 10_000],
+            "reason" => ["客户投诉赔偿", "月度服务之星"],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::Targets,
+        df!(
+            "period" => ["2025-01"],
+            "level" => ["employee"],
+            "id" => ["E3"],
+            "metric" => ["cs_sales"],
+            "target" => [20_000.0],
+        )
+        .unwrap(),
+    );
+    data
+}
+
+fn pay() -> kpi_core::Pay {
+    let scheme = kpi_io::parse_scheme(SCHEME, std::path::Path::new("pay.toml")).unwrap();
+    let scored = kpi::score_dataset(&dataset(), &scheme).unwrap();
+    scored.pay.unwrap()
+}
+
+fn row<'a>(pay: &'a kpi_core::Pay, employee: &str, period: &str) -> &'a PayRow {
+    pay.rows
+        .iter()
+        .find(|r| r.employee_id == employee && r.period == period)
+        .unwrap_or_else(|| panic!("no pay row {employee} {period}"))
+}
+
+/// The row's amounts by component id (none where it does not apply).
+fn amounts(pay: &kpi_core::Pay, r: &PayRow) -> Vec<(String, Option<String>)> {
+    pay.component_ids
+        .iter()
+        .zip(&r.amounts)
+        .map(|(id, a)| (id.clone(), a.map(|a| a.to_string())))
+        .collect()
+}
+
+fn expect(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    pairs
+        .iter()
+        .map(|(id, a)| (id.to_string(), a.map(str::to_string)))
+        .collect()
+}
+
+#[test]
+fn every_component_by_hand() {
+    let pay = pay();
+    // E1, January: grade A (95). Commission 14999.99 × 1.5% = 224.99985 → 225.00.
+    // Public pool: 0.5% × 2000.00 = 10.00 over 3 staff: 3.33 each and the
+    // cent left goes to the first by id (equal remainders): E1 3.34.
+    // Team pool 0.1% × 100000 = 100.00 by coefficients 1 / 1.5 / 2:
+    // 22.222…, 33.333…, 44.444… → 22.22, 33.33, 44.44 + the cent left to
+    // the largest remainder (E3) → 44.45. Attendance: 2 late < 3 → 10% × 3000.
+    let r = row(&pay, "E1", "2025-01");
+    assert_eq!(
+        amounts(&pay, r),
+        expect(&[
+            ("position_wage", Some("1800.00")),
+            ("performance", Some("1000.00")),
+            ("commission", Some("225.00")),
+            ("public", Some("3.34")),
+            ("team_pool", Some("22.22")),
+            ("manager", None),
+            ("design_rate", None),
+            ("attendance", Some("300.00")),
+            ("award", Some("0.00")),
+            ("losses", Some("0.00")),
+        ])
+    );
+    assert_eq!(r.gross.to_string(), "3350.56");
+    // 20% of the commission is held: 45.00.
+    assert_eq!((r.deferred.to_string(), r.paid_now.to_string(), r.held.to_string()), ("45.00".into(), "3305.56".into(), "45.00".into()));
+
+    // E1, March: 25000.01 → 500.00; the third month in A completes the
+    // streak: +200 (the award adjustment is not a loss and is left out);
+    // public 0.5% × 1000 / 2 = 2.50; team 90.0005 → 90.00 by 1 : 1.5 → 36.00.
+    // Quarter end: 100.00 held now, 45 + 50 + 100 = 195.00 released.
+    let r = row(&pay, "E1", "2025-03");
+    assert_eq!(r.amounts[2].unwrap().to_string(), "500.00");
+    assert_eq!(r.amounts[3].unwrap().to_string(), "2.50");
+    assert_eq!(r.amounts[4].unwrap().to_string(), "36.00");
+    assert_eq!(r.amounts[8].unwrap().to_string(), "200.00");
+    assert_eq!(r.gross.to_string(), "3838.50");
+    assert_eq!(r.deferred.to_string(), "100.00");
+    assert_eq!(r.released.to_string(), "195.00");
+    assert_eq!(r.paid_now.to_string(), "3933.50");
+    assert_eq!(r.held.to_string(), "0.00");
+
+    // E2: 15000 → 150.00 (Jan), 20000 → 250.00 (Feb), 25000 → 450.00 (Mar).
+    // January B (80): 80% × 1000; 3 late/early events forfeit the bonus.
+    let r = row(&pay, "E2", "2025-01");
+    assert_eq!(r.amounts[1].unwrap().to_string(), "800.00");
+    assert_eq!(r.amounts[2].unwrap().to_string(), "150.00");
+    assert_eq!(r.amounts[7].unwrap().to_string(), "0.00");
+    let rule_of = |r: &PayRow, c: &str| {
+        r.details
+            .iter()
+            .find(|d| d.component == c)
+            .map(|d| d.rule.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        rule_of(r, "attendance"),
+        "3 late/early/leave event(s), 0 absent day(s): forfeited → 0"
+    );
+    // February C (50): no performance pay, position wage 1400, a loss of 67.00.
+    let r = row(&pay, "E2", "2025-02");
+    assert_eq!(r.amounts[0].unwrap().to_string(), "1400.00");
+    assert_eq!(r.amounts[1].unwrap().to_string(), "0.00");
+    assert_eq!(r.amounts[2].unwrap().to_string(), "250.00");
+    assert_eq!(r.amounts[9].unwrap().to_string(), "-67.00");
+    assert_eq!(rule_of(r, "losses"), "loss -67 (客户投诉赔偿)");
+    assert_eq!(row(&pay, "E2", "2025-03").amounts[2].unwrap().to_string(), "450.00");
+
+    // E3, January: 40000 against a 20000 target is above 150%: 2% × 40000
+    // = 800 × 1.2 = 960.00. One absent day forfeits the attendance bonus.
+    let r = row(&pay, "E3", "2025-01");
+    assert_eq!(r.amounts[2].unwrap().to_string(), "960.00");
+    assert_eq!(r.amounts[4].unwrap().to_string(), "44.45");
+    assert_eq!(r.amounts[7].unwrap().to_string(), "0.00");
+    assert_eq!(r.deferred.to_string(), "192.00");
+    // E3 leaves on 2025-02-20: the 192.00 + 30.00 held are forfeited.
+    let r = row(&pay, "E3", "2025-02");
+    assert_eq!(r.amounts[2].unwrap().to_string(), "150.00");
+    assert_eq!(r.forfeited.to_string(), "222.00");
+    assert_eq!(r.released.to_string(), "0.00");
+    assert_eq!(r.gross.to_string(), "3288.88");
+    assert_eq!(r.paid_now.to_string(), "3258.88");
+
+    // M1, January: B (85) → 85% × 2000; 3 × the average commission of the
+    // other staff: (225 + 150 + 960) / 3 × 3 = 1335.00.
+    let r = row(&pay, "M1", "2025-01");
+    assert_eq!(r.amounts[1].unwrap().to_string(), "1700.00");
+    assert_eq!(r.amounts[5].unwrap().to_string(), "1335.00");
+    assert_eq!(r.gross.to_string(), "4635.00");
+    // February: (250 + 250 + 150) / 3 × 3 = 650.00.
+    assert_eq!(row(&pay, "M1", "2025-02").amounts[5].unwrap().to_string(), "650.00");
+
+    // D1: 0.45% of collections above 80000: 100000 → 90.00, 80000 → 0,
+    // 90000.50 → 45.00225 → 45.00. Grade C (60 is not above 60) pays 0%.
+    let design: Vec<String> = ["2025-01", "2025-02", "2025-03"]
+        .iter()
+        .map(|p| row(&pay, "D1", p).amounts[6].unwrap().to_string())
+        .collect();
+    assert_eq!(design, ["90.00", "0.00", "45.00"]);
+    assert_eq!(row(&pay, "D1", "2025-01").gross.to_string(), "1490.00");
+}
+
+#[test]
+fn pools_add_up_and_held_money_is_accounted_for() {
+    let pay = pay();
+    // Every pool adds up to the pool, to the cent.
+    for (component, period, pool) in [
+        (3, "2025-01", "10.00"),
+        (3, "2025-02", "10.00"),
+        (3, "2025-03", "5.00"),
+        (4, "2025-01", "100.00"),
+        (4, "2025-02", "80.00"),
+        (4, "2025-03", "90.00"),
+    ] {
+        let sum: Decimal = pay
+            .rows
+            .iter()
+            .filter(|r| r.period == period)
+            .filter_map(|r| r.amounts[component])
+            .sum();
+        assert_eq!(sum.to_string(), pool, "{component} {period}");
+    }
+    // Over the run, for every employee: paid + still held + forfeited = gross.
+    for e in ["E1", "E2", "E3", "M1", "D1"] {
+        let rows: Vec<&PayRow> = pay.rows.iter().filter(|r| r.employee_id == e).collect();
+        let gross: Decimal = rows.iter().map(|r| r.gross).sum();
+        let paid: Decimal = rows.iter().map(|r| r.paid_now).sum();
+        let forfeited: Decimal = rows.iter().map(|r| r.forfeited).sum();
+        let held = rows.last().unwrap().held;
+        assert_eq!(paid + held + forfeited, gross, "{e}");
+    }
+}
+
+#[test]
+fn pay_exports_are_exact_text_and_pay_details_name_the_tier() {
+    let pay = pay();
+    let frame = pay.to_frame().unwrap();
+    let gross = frame.column("gross").unwrap().str().unwrap().get(0).unwrap().to_string();
+    assert_eq!(gross, row(&pay, "D1", "2025-01").gross.to_string());
+    let details = pay.details_frame().unwrap();
+    let rules: Vec<&str> = details
+        .column("rule")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert!(rules.contains(&"tier x < 15000: 1.5% × 14999.99 = 224.99985"), "{rules:?}");
+    assert!(
+        rules.contains(&"3 × average of commission over 3 other staff (216.67) = 650"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"tier 25000 < x: 2% × 40000 = 800; above 150% of target 20000 → × 1.2 = 960"),
+        "{rules:?}"
+    );
+}
