@@ -1098,7 +1098,8 @@ fn pool_shares(
                     .unwrap_or(Decimal::ZERO),
             })
             .collect();
-        let shares = split_cents(pool, &weights, &members, people);
+        // Members are in employee-id order, so ties go to the lower id.
+        let shares = split_pool(pool, &weights);
         let total_weight: Decimal = weights.iter().copied().sum();
         for ((&i, share), weight) in members.iter().zip(shares).zip(&weights) {
             let of = match split {
@@ -1122,13 +1123,11 @@ fn pool_shares(
     }
 }
 
-/// Splits whole cents by weight; the shares add up to `pool` exactly.
-fn split_cents(
-    pool: Decimal,
-    weights: &[Decimal],
-    members: &[usize],
-    people: &[Person<'_>],
-) -> Vec<Decimal> {
+/// Splits a pool of whole cents by weight: each share is the floor of its
+/// exact share in cents, and the cents left over go one each to the largest
+/// remainders, ties to the earlier position; the shares add up to `pool`
+/// exactly. Zero total weight shares nothing.
+pub fn split_pool(pool: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
     let total: Decimal = weights.iter().copied().sum();
     if total <= Decimal::ZERO {
         return vec![Decimal::ZERO; weights.len()];
@@ -1141,12 +1140,7 @@ fn split_cents(
     order.sort_by(|&a, &b| {
         (exact[b] - whole[b])
             .cmp(&(exact[a] - whole[a]))
-            .then_with(|| {
-                people[members[a]]
-                    .score
-                    .employee_id
-                    .cmp(&people[members[b]].score.employee_id)
-            })
+            .then(a.cmp(&b))
     });
     for &k in order.iter().take(left.to_usize().unwrap_or(0)) {
         whole[k] += Decimal::ONE;

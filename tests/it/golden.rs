@@ -117,7 +117,11 @@ fn scoring_text() -> &'static str {
 }
 
 fn scoring_scheme() -> kpi_core::Scheme {
-    kpi_io::parse_scheme(scoring_text(), std::path::Path::new("customer_service.toml")).unwrap()
+    kpi_io::parse_scheme(
+        scoring_text(),
+        std::path::Path::new("customer_service.toml"),
+    )
+    .unwrap()
 }
 
 fn dataset() -> Dataset {
@@ -631,8 +635,8 @@ fn overrides_change_weights_in_named_months_only() {
     let november = score(&with_override(11), &metrics, &data).unwrap();
     assert_eq!(row(&november.rows, "B").total_score, Some(72.0));
 
-    let bad = scoring_text().to_string()
-        + "\n[[overrides]]\nmonths = [13]\nweights = { sales = 50 }\n";
+    let bad =
+        scoring_text().to_string() + "\n[[overrides]]\nmonths = [13]\nweights = { sales = 50 }\n";
     let err = kpi_io::parse_scheme(&bad, std::path::Path::new("o.toml"))
         .unwrap_err()
         .to_string();

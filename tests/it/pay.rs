@@ -13,7 +13,10 @@ fn d(text: &str) -> Decimal {
 }
 
 fn fixture_tiers() -> Vec<kpi_core::Tier> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/schemes/customer_service.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/schemes/customer_service.toml"
+    );
     let scheme = kpi_io::read_scheme(path).unwrap();
     let pay = scheme.pay.unwrap();
     let component = pay
@@ -35,14 +38,14 @@ fn seed_002_commission_table_at_every_edge() {
     let cases = [
         ("0", "0.00"),
         ("10000", "150.00"),
-        ("14999.99", "225.00"),  // 224.99985, half-up
-        ("15000", "150.00"),     // 150 + 0
-        ("17500", "200.00"),     // 150 + 2500 × 2%
-        ("20000", "250.00"),     // 150 + 5000 × 2%
-        ("20000.01", "250.00"),  // 250 + 0.01 × 4% = 250.0004
-        ("22500", "350.00"),     // 250 + 2500 × 4%
-        ("25000", "450.00"),     // 250 + 5000 × 4%
-        ("25000.01", "500.00"),  // 2% × 25000.01 = 500.0002
+        ("14999.99", "225.00"), // 224.99985, half-up
+        ("15000", "150.00"),    // 150 + 0
+        ("17500", "200.00"),    // 150 + 2500 × 2%
+        ("20000", "250.00"),    // 150 + 5000 × 2%
+        ("20000.01", "250.00"), // 250 + 0.01 × 4% = 250.0004
+        ("22500", "350.00"),    // 250 + 2500 × 4%
+        ("25000", "450.00"),    // 250 + 5000 × 4%
+        ("25000.01", "500.00"), // 2% × 25000.01 = 500.0002
         ("30000", "600.00"),
     ];
     for (sales, commission) in cases {
@@ -54,7 +57,10 @@ fn seed_002_commission_table_at_every_edge() {
         );
     }
     let (_, text) = tiered(&tiers, d("17500")).unwrap();
-    assert_eq!(text, "tier 15000 ≤ x ≤ 20000: 150 + 2% × (17500 − 15000) = 200");
+    assert_eq!(
+        text,
+        "tier 15000 ≤ x ≤ 20000: 150 + 2% × (17500 − 15000) = 200"
+    );
 }
 
 #[test]
@@ -69,7 +75,11 @@ fn rounding_rules_differ_only_on_halves() {
         ("1.004", "1.00", "1.00"),
     ] {
         assert_eq!(HalfUp.cents(d(x)).to_string(), up, "{x}");
-        assert_eq!(HalfEven.cents(d(x)).to_string(), even.trim_start_matches('-'), "{x}");
+        assert_eq!(
+            HalfEven.cents(d(x)).to_string(),
+            even.trim_start_matches('-'),
+            "{x}"
+        );
     }
 }
 
@@ -187,7 +197,13 @@ fn dataset() -> Dataset {
     )
     .unwrap();
     employees
-        .with_column(employees.column("leave_date").unwrap().cast(&DataType::Date).unwrap())
+        .with_column(
+            employees
+                .column("leave_date")
+                .unwrap()
+                .cast(&DataType::Date)
+                .unwrap(),
+        )
         .unwrap();
     data.insert(Table::Employees, employees);
     // (employee, period, cs_sales cents)
@@ -347,7 +363,14 @@ fn every_component_by_hand() {
     );
     assert_eq!(r.gross.to_string(), "3350.56");
     // 20% of the commission is held: 45.00.
-    assert_eq!((r.deferred.to_string(), r.paid_now.to_string(), r.held.to_string()), ("45.00".into(), "3305.56".into(), "45.00".into()));
+    assert_eq!(
+        (
+            r.deferred.to_string(),
+            r.paid_now.to_string(),
+            r.held.to_string()
+        ),
+        ("45.00".into(), "3305.56".into(), "45.00".into())
+    );
 
     // E1, March: 25000.01 → 500.00; the third month in A completes the
     // streak: +200 (the award adjustment is not a loss and is left out);
@@ -388,7 +411,10 @@ fn every_component_by_hand() {
     assert_eq!(r.amounts[2].unwrap().to_string(), "250.00");
     assert_eq!(r.amounts[9].unwrap().to_string(), "-67.00");
     assert_eq!(rule_of(r, "losses"), "loss -67 (客户投诉赔偿)");
-    assert_eq!(row(&pay, "E2", "2025-03").amounts[2].unwrap().to_string(), "450.00");
+    assert_eq!(
+        row(&pay, "E2", "2025-03").amounts[2].unwrap().to_string(),
+        "450.00"
+    );
 
     // E3, January: 40000 against a 20000 target is above 150%: 2% × 40000
     // = 800 × 1.2 = 960.00. One absent day forfeits the attendance bonus.
@@ -412,7 +438,10 @@ fn every_component_by_hand() {
     assert_eq!(r.amounts[5].unwrap().to_string(), "1335.00");
     assert_eq!(r.gross.to_string(), "4635.00");
     // February: (250 + 250 + 150) / 3 × 3 = 650.00.
-    assert_eq!(row(&pay, "M1", "2025-02").amounts[5].unwrap().to_string(), "650.00");
+    assert_eq!(
+        row(&pay, "M1", "2025-02").amounts[5].unwrap().to_string(),
+        "650.00"
+    );
 
     // D1: 0.45% of collections above 80000: 100000 → 90.00, 80000 → 0,
     // 90000.50 → 45.00225 → 45.00. Grade C (60 is not above 60) pays 0%.
@@ -459,7 +488,14 @@ fn pools_add_up_and_held_money_is_accounted_for() {
 fn pay_exports_are_exact_text_and_pay_details_name_the_tier() {
     let pay = pay();
     let frame = pay.to_frame().unwrap();
-    let gross = frame.column("gross").unwrap().str().unwrap().get(0).unwrap().to_string();
+    let gross = frame
+        .column("gross")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .to_string();
     assert_eq!(gross, row(&pay, "D1", "2025-01").gross.to_string());
     let details = pay.details_frame().unwrap();
     let rules: Vec<&str> = details
@@ -470,13 +506,166 @@ fn pay_exports_are_exact_text_and_pay_details_name_the_tier() {
         .iter()
         .flatten()
         .collect();
-    assert!(rules.contains(&"tier x < 15000: 1.5% × 14999.99 = 224.99985"), "{rules:?}");
+    assert!(
+        rules.contains(&"tier x < 15000: 1.5% × 14999.99 = 224.99985"),
+        "{rules:?}"
+    );
     assert!(
         rules.contains(&"3 × average of commission over 3 other staff (216.67) = 650"),
         "{rules:?}"
     );
     assert!(
-        rules.contains(&"tier 25000 < x: 2% × 40000 = 800; above 150% of target 20000 → × 1.2 = 960"),
+        rules.contains(
+            &"tier 25000 < x: 2% × 40000 = 800; above 150% of target 20000 → × 1.2 = 960"
+        ),
         "{rules:?}"
     );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A purely marginal table: each tier starts where the last ended, with
+    /// the amount reached there as its fixed part.
+    fn marginal(edges: &[i64], rates: &[u32]) -> Vec<kpi_core::Tier> {
+        let mut tiers = Vec::new();
+        let mut fixed = Decimal::ZERO;
+        let mut bounds: Vec<Decimal> = vec![Decimal::ZERO];
+        let mut edge = 0i64;
+        for e in edges {
+            edge += e;
+            bounds.push(Decimal::new(edge, 2));
+        }
+        for (k, rate) in rates.iter().enumerate() {
+            let rate = Decimal::new(i64::from(*rate), 4);
+            let min = bounds[k];
+            let max = bounds.get(k + 1).copied();
+            tiers.push(kpi_core::Tier {
+                min: Some(min),
+                max,
+                min_inclusive: true,
+                max_inclusive: false,
+                fixed,
+                rate,
+                offset: min,
+            });
+            if let Some(max) = max {
+                fixed += rate * (max - min);
+            }
+        }
+        tiers
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn marginal_commission_never_falls_as_the_measure_grows(
+            edges in prop::collection::vec(1i64..5_000_000, 3),
+            rates in prop::collection::vec(0u32..800, 4),
+            a in 0i64..30_000_000,
+            b in 0i64..30_000_000,
+        ) {
+            let tiers = marginal(&edges, &rates);
+            let (lo, hi) = (a.min(b), a.max(b));
+            let at = |cents: i64| {
+                let (amount, _) = tiered(&tiers, Decimal::new(cents, 2)).unwrap();
+                kpi_core::Rounding::HalfUp.cents(amount)
+            };
+            prop_assert!(at(lo) <= at(hi), "{} > {}", at(lo), at(hi));
+        }
+
+        #[test]
+        fn pool_shares_add_up_to_the_pool(
+            cents in 0i64..100_000_000,
+            weights in prop::collection::vec(0u32..500, 1..12),
+        ) {
+            let pool = Decimal::new(cents, 2);
+            let weights: Vec<Decimal> = weights.iter().map(|w| Decimal::new(i64::from(*w), 1)).collect();
+            let shares = kpi_core::split_pool(pool, &weights);
+            let total: Decimal = shares.iter().copied().sum();
+            if weights.iter().all(|w| w.is_zero()) {
+                prop_assert!(total.is_zero());
+            } else {
+                prop_assert_eq!(total, pool);
+                // No share is more than a cent from its exact value.
+                let sum: Decimal = weights.iter().copied().sum();
+                for (share, w) in shares.iter().zip(&weights) {
+                    let exact = pool * *w / sum;
+                    prop_assert!((*share - exact).abs() < Decimal::new(1, 2));
+                }
+            }
+        }
+
+        #[test]
+        fn paid_plus_held_plus_forfeited_is_gross_over_a_run(
+            sales in prop::collection::vec(0i64..6_000_000, 1..14),
+            share in 0u32..=100,
+            leaves in any::<bool>(),
+            forfeit in any::<bool>(),
+        ) {
+            let months: Vec<String> = (0..sales.len())
+                .map(|k| format!("{:04}-{:02}", 2025 + k / 12, k % 12 + 1))
+                .collect();
+            let mut data = Dataset::new();
+            let last = kpi_core::Month::parse(months.last().unwrap()).unwrap();
+            let leave = leaves.then(|| kpi_core::days_from_civil(last.year, last.month, 1));
+            let mut employees = df!(
+                "employee_id" => ["E1"],
+                "store_id" => ["S01"],
+                "role" => ["customer_service"],
+                "leave_date" => [leave],
+            ).unwrap();
+            employees
+                .with_column(employees.column("leave_date").unwrap().cast(&DataType::Date).unwrap())
+                .unwrap();
+            data.insert(Table::Employees, employees);
+            data.insert(
+                Table::EmployeeDaily,
+                df!(
+                    "employee_id" => vec!["E1"; sales.len()],
+                    "period" => months.clone(),
+                    "cs_sales" => sales.clone(),
+                ).unwrap(),
+            );
+            let text = format!(
+                r#"
+[scheme]
+id = "p"
+name = "p"
+roles = ["customer_service"]
+
+[[items]]
+id = "sales"
+metric = "cs_sales"
+weight = 100
+rule = {{ kind = "bands", direction = "higher", bands = [{{ points = 50 }}] }}
+
+[pay]
+on_leave = "{}"
+
+[[pay.components]]
+id = "commission"
+defer = {{ share = {} }}
+rule = {{ kind = "tiered", measure = "cs_sales", tiers = [{{ rate = 0.0137 }}] }}
+"#,
+                if forfeit { "forfeit" } else { "pay" },
+                Decimal::new(i64::from(share), 2)
+            );
+            let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("p.toml")).unwrap();
+            let pay = kpi::score_dataset(&data, &scheme).unwrap().pay.unwrap();
+            let sum = |f: fn(&PayRow) -> Decimal| pay.rows.iter().map(f).sum::<Decimal>();
+            let held = pay.rows.last().unwrap().held;
+            prop_assert_eq!(sum(|r| r.paid_now) + held + sum(|r| r.forfeited), sum(|r| r.gross));
+            // Every row: paid now = gross − deferred + released.
+            for r in &pay.rows {
+                prop_assert_eq!(r.paid_now, r.gross - r.deferred + r.released);
+            }
+            // Nothing is held past a quarter end, and a leaver keeps nothing held.
+            if leaves {
+                prop_assert!(held.is_zero());
+            }
+        }
+    }
 }
