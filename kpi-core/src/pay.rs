@@ -158,8 +158,9 @@ pub enum PayRule {
     Pool {
         /// The pool's measure (`store.gmv`, `team.collected`).
         measure: String,
-        /// An employee metric summed over the group's staff and taken off the
-        /// measure (public sales = store GMV − customer-service sales).
+        /// An employee metric summed over the pool's members and taken off
+        /// the measure (public sales = store GMV − the sales the
+        /// customer-service staff closed).
         #[serde(default)]
         less: Option<String>,
         /// Pool = rate × measure, or
@@ -1066,14 +1067,19 @@ fn pool_shares(
                 .push(i);
         }
     }
-    for ((period, group), members) in groups {
+    for ((period, _), members) in groups {
         let first = &people[members[0]];
         let mut x =
             measure_value(inputs, people, first, Measure::parse(measure)).unwrap_or(Decimal::ZERO);
         let mut basis = measure.to_string();
         if let Some(less) = less {
-            let in_group = |q: &ScoreRow| group_of(q, within).map(str::to_string) == group;
-            let taken = Decimal::new(team_sum(inputs, people, &period, in_group, less), 2);
+            // The members' own sums: public sales are what no member closed.
+            let member_ids: Vec<&str> = members
+                .iter()
+                .map(|&i| people[i].score.employee_id.as_str())
+                .collect();
+            let is_member = |q: &ScoreRow| member_ids.contains(&q.employee_id.as_str());
+            let taken = Decimal::new(team_sum(inputs, people, &period, is_member, less), 2);
             x = (x - taken).max(Decimal::ZERO);
             basis = format!("{measure} − {less}");
         }
@@ -1110,11 +1116,7 @@ fn pool_shares(
                     total_weight.normalize()
                 ),
             };
-            let text = format!(
-                "pool {how} = {}, {of} → {}",
-                money_text(pool),
-                money_text(share)
-            );
+            let text = format!("pool {how} → {}; {of} → {}", money2(pool), money2(share));
             column[i] = Some((
                 share,
                 detail(component, share, Some(basis.clone()), Some(x), text),

@@ -926,6 +926,7 @@ impl Scheme {
                 issues.push(warn("sections", sum_warning("section", total)));
             }
         } else {
+            let mut unscored = Vec::new();
             for role in &self.scheme.roles {
                 let total: f64 = self
                     .sections
@@ -933,10 +934,25 @@ impl Scheme {
                     .filter(|s| s.roles.is_empty() || s.roles.contains(role))
                     .map(|s| s.weight)
                     .sum();
+                if total == 0.0 {
+                    if self.team_average.as_ref().is_none_or(|t| t.role != *role) {
+                        unscored.push(role.id());
+                    }
+                    continue;
+                }
                 if (total - 100.0).abs() > 1e-9 {
                     let what = format!("role {}: section", role.id());
                     issues.push(warn("sections", sum_warning(&what, total)));
                 }
+            }
+            if !unscored.is_empty() {
+                issues.push(warn(
+                    "sections",
+                    format!(
+                        "no section scores {}: they get pay rows but no score",
+                        unscored.join(", ")
+                    ),
+                ));
             }
         }
         // Seed 000 特征二: at most 3 KPIs per person is the recommended design.

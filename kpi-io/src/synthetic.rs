@@ -427,6 +427,12 @@ pub fn generate(options: &GenOptions) -> Dataset {
                             "assisted_sales",
                             V::I(cents(paid_buyers * cs_aov * between(eu(16), 0.0, 0.1))),
                         );
+                        // 回款: most of the day's sales are collected (seed 000 pays on it).
+                        set(
+                            &mut row,
+                            "collected",
+                            V::I(cents(paid_buyers * cs_aov * between(eu(17), 0.9, 1.0))),
+                        );
                     }
                     Role::Warehouse => {
                         let shipped = (orders / n_wh as f64 * between(eu(1), 0.85, 1.15)).round();

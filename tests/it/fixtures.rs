@@ -10,12 +10,13 @@ use std::sync::OnceLock;
 use kpi::Scored;
 use kpi_core::{Dataset, Rule, Scheme, ScoreRow};
 
-const FIXTURES: [&str; 5] = [
+const FIXTURES: [&str; 6] = [
     "customer_service",
     "cs_weekly_rank",
     "composite_60_30_5_5",
     "ops_40_30_20_10",
     "roles_seed001",
+    "ops_dept_collections",
 ];
 
 fn fixture_path(name: &str) -> PathBuf {
@@ -351,6 +352,43 @@ fn customer_service_pays_position_wages_by_grade() {
         }
     }
     assert!(wages.len() >= 3, "{wages:?}");
+    // Seed 002 第11条 for S01, 2024-11. Public sales: GMV 794534.64 less the
+    // four customer-service staff's 9901.99 + 20687.06 + 43847.40 + 155543.73
+    // = 564554.46; × 0.5% = 2822.7723 → 2822.77 ÷ 4 = 705.6925: 705.69 each,
+    // the cent left to the first by id (E0002).
+    let e2 = pay_row(&scored, "E0002", "2024-11");
+    // E0002 (不及格): 1400 + 9901.99 × 1.5% (148.52985 → 148.53) + 705.70 + 工龄 100.
+    assert_eq!(
+        amount(&scored, e2, "position_wage").as_deref(),
+        Some("1400.00")
+    );
+    assert_eq!(
+        amount(&scored, e2, "personal_commission").as_deref(),
+        Some("148.53")
+    );
+    assert_eq!(
+        amount(&scored, e2, "public_commission").as_deref(),
+        Some("705.70")
+    );
+    assert_eq!(e2.gross.to_string(), "2354.23");
+    // E0003: 20687.06 → 250 + 4% × 687.06 = 277.4824 → 277.48.
+    let e3 = pay_row(&scored, "E0003", "2024-11");
+    assert_eq!(
+        amount(&scored, e3, "personal_commission").as_deref(),
+        Some("277.48")
+    );
+    // E0009 (卓越): 1800 + 155543.73 × 2% (3110.8746 → 3110.87) + 705.69 + 150.
+    let e9 = pay_row(&scored, "E0009", "2024-11");
+    assert_eq!(
+        amount(&scored, e9, "personal_commission").as_deref(),
+        Some("3110.87")
+    );
+    assert_eq!(
+        amount(&scored, e9, "public_commission").as_deref(),
+        Some("705.69")
+    );
+    assert_eq!(e9.gross.to_string(), "5766.56");
+    assert_eq!(e9.paid_now, e9.gross);
 }
 
 #[test]
@@ -396,4 +434,98 @@ fn the_readme_worked_example_is_what_explain_prints() {
     let (scheme, scored) = scored("composite_60_30_5_5");
     let text = kpi::explain(&scored, &scheme, "E0003", "2025-03", kpi::Lang::En).unwrap();
     assert_eq!(text, code);
+}
+
+fn pay_row<'a>(scored: &'a Scored, employee: &str, period: &str) -> &'a kpi_core::PayRow {
+    scored
+        .pay
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .find(|r| r.employee_id == employee && r.period == period)
+        .unwrap_or_else(|| panic!("no pay row for {employee} {period}"))
+}
+
+fn amount(scored: &Scored, r: &kpi_core::PayRow, component: &str) -> Option<String> {
+    let pay = scored.pay.as_ref().unwrap();
+    let k = pay
+        .component_ids
+        .iter()
+        .position(|c| c == component)
+        .unwrap();
+    r.amounts[k].map(|a| a.to_string())
+}
+
+#[test]
+fn ops_dept_collections_pays_by_hand() {
+    let (_, scored) = scored("ops_dept_collections");
+    // S01, 2024-11. The store collected 756238.26; the staff sharing the team
+    // pool (4 customer service, design, promotion, campaign) collected
+    // 217625.61 themselves, so team orders T = 538612.65 ≥ 20万: 2.2% =
+    // 11849.478 → 11849.48, by coefficients 1, 1, 1, 1, 1, 1.2, 1.1 (Σ 7.3):
+    // 1623.2164… each at 1, 1947.8597… at 1.2, 1785.5104… at 1.1; the cents
+    // left go to the largest remainders (E0002, E0003, E0006).
+    let e9 = pay_row(&scored, "E0009", "2024-11");
+    // E0009: G = 147378.23 > 8万: 2800 + 4% × 67378.23 = 5495.1292 → 5495.13.
+    assert_eq!(
+        amount(&scored, e9, "personal_commission").as_deref(),
+        Some("5495.13")
+    );
+    assert_eq!(amount(&scored, e9, "team_pool").as_deref(), Some("1623.21"));
+    // Grade 全额: 100% of the 1050.00 performance base.
+    assert_eq!(
+        amount(&scored, e9, "performance").as_deref(),
+        Some("1050.00")
+    );
+    // 20% of the commissions and the performance pay is held:
+    // (5495.13 + 1623.21 + 1050.00) × 20% = 1099.03 + 324.64 + 210.00.
+    assert_eq!(e9.deferred.to_string(), "1633.67");
+    assert_eq!(e9.gross.to_string(), "11668.34");
+    let e2 = pay_row(&scored, "E0002", "2024-11");
+    // E0002: G = 9432.03 ≤ 5万: 3% = 282.9609 → 282.96; grade 不发 pays 0%.
+    assert_eq!(
+        amount(&scored, e2, "personal_commission").as_deref(),
+        Some("282.96")
+    );
+    assert_eq!(amount(&scored, e2, "team_pool").as_deref(), Some("1623.22"));
+    assert_eq!(amount(&scored, e2, "performance").as_deref(), Some("0.00"));
+    // E0004, operations: the department collected 756238.26 > 70万: 0.75% = 5671.79.
+    let e4 = pay_row(&scored, "E0004", "2024-11");
+    assert_eq!(
+        amount(&scored, e4, "department").as_deref(),
+        Some("5671.79")
+    );
+    assert_eq!(amount(&scored, e4, "personal_commission"), None);
+    // E0007, design: 0.45% × (756238.26 − 80000) = 3043.07; 5 late/early
+    // events forfeit the attendance bonus.
+    let e7 = pay_row(&scored, "E0007", "2024-11");
+    assert_eq!(
+        amount(&scored, e7, "role_commission").as_deref(),
+        Some("3043.07")
+    );
+    assert_eq!(amount(&scored, e7, "attendance").as_deref(), Some("0.00"));
+    // E0001, manager: 3 × the average commission of the 8 other staff:
+    // (282.96 + 582.67 + 1241.80 + 5495.13 + 4 × … + 5671.79 + …) / 8 × 3 = 12337.71.
+    let e1 = pay_row(&scored, "E0001", "2024-11");
+    assert_eq!(
+        amount(&scored, e1, "manager_commission").as_deref(),
+        Some("12337.71")
+    );
+    // The team pool adds up to the pool.
+    let pool: rust_decimal::Decimal = scored
+        .pay
+        .as_ref()
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|r| r.period == "2024-11" && r.store_id.as_deref() == Some("S01"))
+        .filter_map(|r| amount(&scored, r, "team_pool"))
+        .map(|a| a.parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(pool.to_string(), "11849.48");
+    // Held money is released in the quarter's last month (December).
+    let dec = pay_row(&scored, "E0009", "2024-12");
+    assert_eq!(dec.released, e9.deferred + dec.deferred);
+    assert_eq!(dec.held.to_string(), "0.00");
 }
