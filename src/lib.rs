@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod explain;
+pub mod ledger;
 
 use std::path::{Path, PathBuf};
 
@@ -152,6 +153,30 @@ pub fn scores_as_text(scores: &Scores) -> Result<DataFrame> {
         frame.with_column(text.with_name("position_wage".into()).into_column())?;
     }
     Ok(frame)
+}
+
+/// Writes frames as CSV files into `dir`, each through a temporary file.
+pub fn export_frames(dir: &Path, frames: &[(&str, &DataFrame)]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (name, frame) in frames {
+        let path = dir.join(format!("{name}.csv"));
+        let mut frame = (*frame).clone();
+        kpi_io::atomic_write(&path, |tmp| {
+            let file = std::fs::File::create(tmp).map_err(|source| kpi_io::Error::Io {
+                path: tmp.into(),
+                source,
+            })?;
+            CsvWriter::new(file)
+                .finish(&mut frame)
+                .map_err(|source| kpi_io::Error::Polars {
+                    context: format!("writing {}", path.display()),
+                    source,
+                })
+        })?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// A metrics table with money columns as exact 2-place text: sums from

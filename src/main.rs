@@ -114,6 +114,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = kpi::Lang::Zh)]
         lang: kpi::Lang,
     },
+    /// Compare the scheme's pay with the payroll ledger paid; exit 3 on any difference.
+    Reconcile {
+        /// Dataset directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Scheme file (TOML) with a [pay] table.
+        #[arg(long)]
+        scheme: PathBuf,
+        /// Payroll ledger (xlsx or csv; period, employee_id, component, amount; Chinese headers too).
+        #[arg(long)]
+        ledger: PathBuf,
+        /// Largest difference, in yuan, that still counts as a match.
+        #[arg(long, default_value = "0.01")]
+        tolerance: String,
+        /// Workbook to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Export `reconciliation` and `reconciliation_totals` into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
     /// Print the data contract: tables, columns, kinds and header aliases.
     Schema,
 }
@@ -178,7 +199,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_months(months)
                 .with_start(start)
                 .with_seed(seed);
-            let data = kpi_io::generate(&options);
+            let mut data = kpi_io::generate(&options);
+            // The payroll ledger of the built-in scheme's pay, with planted errors.
+            let builtin = builtin_scheme()?;
+            let scored = score_dataset(&data, &builtin)?;
+            let planted = match (&builtin.pay, &scored.pay) {
+                (Some(scheme), Some(pay)) => {
+                    let (ledger, planted) = kpi::ledger::planted_ledger(scheme, pay, &data);
+                    data.insert(Table::PayrollLedger, ledger);
+                    planted.len()
+                }
+                _ => 0,
+            };
             let write = WriteOptions::default()
                 .with_format(match format {
                     GenFormat::Csv => DataFormat::Csv,
@@ -196,6 +228,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 files.len(),
                 data.total_rows(),
                 out.display()
+            );
+            println!(
+                "payroll_ledger: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -300,11 +335,128 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Reconcile {
+            data,
+            scheme,
+            ledger,
+            tolerance,
+            out,
+            export,
+        } => reconcile(
+            &data,
+            &scheme,
+            &ledger,
+            &tolerance,
+            out.as_deref(),
+            export.as_deref(),
+        ),
         Command::Schema => {
             print_schema();
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn reconcile(
+    data: &Path,
+    scheme_path: &Path,
+    ledger_path: &Path,
+    tolerance: &str,
+    out: Option<&Path>,
+    export: Option<&Path>,
+) -> Result<ExitCode> {
+    let tolerance: rust_decimal::Decimal = tolerance
+        .parse()
+        .ok()
+        .filter(|t: &rust_decimal::Decimal| !t.is_sign_negative())
+        .with_context(|| format!("--tolerance `{tolerance}` is not an amount of yuan ≥ 0"))?;
+    let scheme = checked_scheme(scheme_path)?;
+    let Some(pay_scheme) = &scheme.pay else {
+        bail!(
+            "{}: the scheme has no [pay] table to reconcile",
+            scheme_path.display()
+        );
+    };
+    let loaded = load(data)?;
+    let (ledger, notes) = kpi_io::read_table(ledger_path, Table::PayrollLedger)?;
+    for note in notes.iter().take(20) {
+        eprintln!("warning: {note}");
+    }
+    let scored = score_dataset(&loaded.dataset, &scheme)?;
+    let pay = scored.pay.as_ref().expect("the scheme has pay");
+    let result = kpi_core::reconcile(pay_scheme, pay, &ledger, tolerance)?;
+    let lines = result.to_frame()?;
+    let totals = result.totals_frame()?;
+    let count = |s: kpi_core::Status| result.lines.iter().filter(|l| l.status == s).count();
+    let facts = vec![
+        (
+            "scheme".to_string(),
+            format!("{} ({})", scheme.scheme.name, scheme.scheme.id),
+        ),
+        ("data".to_string(), data.display().to_string()),
+        ("ledger".to_string(), ledger_path.display().to_string()),
+        ("tolerance".to_string(), tolerance.to_string()),
+        ("lines compared".to_string(), result.lines.len().to_string()),
+        (
+            "match".to_string(),
+            count(kpi_core::Status::Match).to_string(),
+        ),
+        (
+            "mismatch".to_string(),
+            count(kpi_core::Status::Mismatch).to_string(),
+        ),
+        (
+            "only in ledger".to_string(),
+            count(kpi_core::Status::OnlyInLedger).to_string(),
+        ),
+        (
+            "only in ours".to_string(),
+            count(kpi_core::Status::OnlyInOurs).to_string(),
+        ),
+        (
+            "zero amounts without a ledger line".to_string(),
+            result.zero_lines.to_string(),
+        ),
+    ];
+    if let Some(out) = out {
+        kpi_report::write_reconciliation(out, "kpi reconcile", &facts, &lines, &totals)?;
+    }
+    if let Some(dir) = export {
+        kpi::export_frames(
+            dir,
+            &[
+                ("reconciliation", &lines),
+                ("reconciliation_totals", &totals),
+            ],
+        )?;
+    }
+    for line in result
+        .lines
+        .iter()
+        .filter(|l| l.status != kpi_core::Status::Match)
+    {
+        println!(
+            "{} {} {}: ours {}, ledger {}, {}{}",
+            line.period,
+            line.employee_id,
+            line.component,
+            line.ours.map_or("-".to_string(), kpi_core::money2),
+            line.ledger.map_or("-".to_string(), kpi_core::money2),
+            line.status.name(),
+            line.cause
+                .as_ref()
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default()
+        );
+    }
+    for (label, value) in &facts[4..] {
+        println!("{label}: {value}");
+    }
+    Ok(if result.problems() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }
 
 /// Reads a scheme, refusing it on its first error and printing its warnings.

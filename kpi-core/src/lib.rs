@@ -27,6 +27,7 @@ mod money;
 mod pay;
 mod period;
 mod period_metrics;
+mod reconcile;
 mod rollup;
 mod scheme;
 mod scoring;
@@ -46,6 +47,7 @@ pub use pay::{
 };
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
+pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};
 pub use scheme::{
     ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Applied, Band, Bonus, Combine, CustomMetric,

@@ -442,6 +442,8 @@ pub struct PayDetail {
     pub component: String,
     /// The amount (rounded as the scheme says).
     pub amount: Decimal,
+    /// The amount before rounding.
+    pub exact: Decimal,
     /// The measure or base the amount is computed on.
     pub basis: Option<String>,
     /// Its value.
@@ -710,6 +712,7 @@ fn detail(
     PayDetail {
         component: component.id.clone(),
         amount,
+        exact: amount,
         basis,
         basis_value,
         rule,

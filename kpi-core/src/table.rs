@@ -195,6 +195,13 @@ const MANUAL_SCORES: &[ColumnSpec] = &[
     c("score", Number),
 ];
 
+const PAYROLL_LEDGER: &[ColumnSpec] = &[
+    c("period", Period),
+    c("employee_id", Id),
+    c("component", Text),
+    c("amount", Money),
+];
+
 const ADJUSTMENTS: &[ColumnSpec] = &[
     c("period", Period),
     c("employee_id", Id),
@@ -222,11 +229,14 @@ pub enum Table {
     ManualScores,
     /// Money adjustments: losses, awards, corrections.
     Adjustments,
+    /// The payroll actually paid, one row per employee, period and pay
+    /// component: what `kpi reconcile` compares with the scheme's pay.
+    PayrollLedger,
 }
 
 impl Table {
     /// Every table, in the order they are loaded and listed.
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Employees,
         Table::Stores,
         Table::StoreDaily,
@@ -235,6 +245,7 @@ impl Table {
         Table::Attendance,
         Table::ManualScores,
         Table::Adjustments,
+        Table::PayrollLedger,
     ];
 
     /// The table's file or folder name in a dataset directory.
@@ -248,6 +259,7 @@ impl Table {
             Table::Attendance => "attendance",
             Table::ManualScores => "manual_scores",
             Table::Adjustments => "adjustments",
+            Table::PayrollLedger => "payroll_ledger",
         }
     }
 
@@ -267,6 +279,7 @@ impl Table {
             Table::Attendance => ATTENDANCE,
             Table::ManualScores => MANUAL_SCORES,
             Table::Adjustments => ADJUSTMENTS,
+            Table::PayrollLedger => PAYROLL_LEDGER,
         }
     }
 
@@ -285,6 +298,7 @@ impl Table {
             Table::Targets => &["period", "level", "id", "metric"],
             Table::ManualScores => &["period", "employee_id", "item", "rater"],
             Table::Adjustments => &["period", "employee_id", "kind"],
+            Table::PayrollLedger => &["period", "employee_id", "component"],
         }
     }
 
@@ -306,7 +320,11 @@ impl Table {
     pub fn refers_to_employees(self) -> bool {
         matches!(
             self,
-            Table::EmployeeDaily | Table::Attendance | Table::ManualScores | Table::Adjustments
+            Table::EmployeeDaily
+                | Table::Attendance
+                | Table::ManualScores
+                | Table::Adjustments
+                | Table::PayrollLedger
         )
     }
 }

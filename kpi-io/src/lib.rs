@@ -24,7 +24,7 @@ mod writer;
 pub use alias::{ALIASES, aliases, canonical_column, chinese_header, fold_header};
 pub use error::{Error, Position, Result};
 pub use quality::{QualityNote, quality_frame};
-pub use reader::{EXTENSIONS, Loaded, read_dataset};
+pub use reader::{EXTENSIONS, Loaded, read_dataset, read_table};
 pub use scheme_file::{
     Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,
 };

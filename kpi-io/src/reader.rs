@@ -108,6 +108,33 @@ pub fn read_dataset(
     })
 }
 
+/// Reads one file as one table of the contract (a payroll ledger given on
+/// its own), with the same header search, aliases, cell parsing and
+/// duplicate checks as a dataset; data-quality notes are returned with it.
+pub fn read_table(path: impl AsRef<Path>, table: Table) -> Result<(DataFrame, Vec<QualityNote>)> {
+    let path = path.as_ref();
+    if !path.is_file() || !has_table_extension(path) {
+        return Err(Error::Dataset {
+            path: path.into(),
+            message: format!("not a file of a supported type ({})", EXTENSIONS.join(", ")),
+        });
+    }
+    let input = InputFile {
+        table,
+        path: path.into(),
+    };
+    let part = read_file(&input, 0)?;
+    let mut quality = part.notes.clone();
+    let files = vec![input.path.clone()];
+    let frame = concat_parts(table, vec![part])?;
+    let frame = if table.has_unique_key() {
+        drop_duplicates(table, frame, &files, &mut quality)?
+    } else {
+        frame
+    };
+    Ok((frame, quality))
+}
+
 fn discover(dir: &Path) -> Result<(Vec<InputFile>, Vec<QualityNote>)> {
     let mut notes = Vec::new();
     if !dir.is_dir() {

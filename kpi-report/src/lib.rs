@@ -222,17 +222,82 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             .map_err(|e| lift(e, path, "data_quality"))?;
     }
 
+    save(workbook, path)
+}
+
+/// Saves a workbook through a temporary file renamed into place.
+fn save(mut workbook: Workbook, path: &Path) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
     if let Err(source) = workbook.save(&tmp) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(xerr(source));
+        return Err(Error::Xlsx {
+            path: path.into(),
+            source,
+        });
     }
     std::fs::rename(&tmp, path).map_err(|source| Error::Io {
         path: path.into(),
         source,
     })
+}
+
+/// Writes a reconciliation workbook: `summary` (the facts given), then
+/// `reconciliation` (one line per employee, period and component) and
+/// `reconciliation_totals` (per period and component), money as numbers.
+pub fn write_reconciliation(
+    path: impl AsRef<Path>,
+    title: &str,
+    facts: &[(String, String)],
+    lines: &DataFrame,
+    totals: &DataFrame,
+) -> Result<()> {
+    let path = path.as_ref();
+    let xerr = |source| Error::Xlsx {
+        path: path.into(),
+        source,
+    };
+    let mut workbook = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_author("kpi")
+            .set_creation_datetime(&fixed),
+    );
+    {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("summary").map_err(xerr)?;
+        let bold = Format::new().set_bold();
+        sheet
+            .write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))
+            .map_err(xerr)?;
+        for (i, (label, value)) in facts.iter().enumerate() {
+            let row = i as u32 + 2;
+            sheet
+                .write_string_with_format(row, 0, label, &bold)
+                .map_err(xerr)?;
+            sheet.write_string(row, 1, value).map_err(xerr)?;
+        }
+        sheet.set_column_width(0, 28).map_err(xerr)?;
+        sheet.set_column_width(1, 60).map_err(xerr)?;
+    }
+    let money = ["ours", "ledger", "difference"].map(String::from);
+    for (name, frame) in [("reconciliation", lines), ("reconciliation_totals", totals)] {
+        let mut frame = frame.clone();
+        numbers(&mut frame, &money).map_err(|source| Error::Polars {
+            sheet: name.into(),
+            source,
+        })?;
+        let style = |column: &str| match column {
+            "ours" | "ledger" | "difference" => CellStyle::Money,
+            "lines" | "not_matching" => CellStyle::Count,
+            _ => CellStyle::Text,
+        };
+        write_frame(&mut workbook, name, &frame, &style, None).map_err(|e| lift(e, path, name))?;
+    }
+    save(workbook, path)
 }
 
 /// The totals of every `pay` row.

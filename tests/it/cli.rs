@@ -470,3 +470,101 @@ fn validate_with_data_lists_every_missing_column_and_run_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.path().join("r.xlsx").exists());
 }
+
+#[test]
+fn reconcile_exits_3_on_the_planted_ledger_and_0_on_a_clean_one() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&["gen", "--out", "data", "--headers", "zh"], dir.path());
+    // The ledger is read with its Chinese headers (月份, 员工编号, 工资项目, 金额).
+    let header = read(&dir.path().join("data/payroll_ledger.csv"));
+    assert!(
+        header
+            .trim_start_matches('\u{feff}')
+            .starts_with("月份,员工编号,工资项目,金额"),
+        "{}",
+        &header[..60]
+    );
+    let out = kpi(
+        &[
+            "reconcile",
+            "--data",
+            "data",
+            "--scheme",
+            SCHEME,
+            "--ledger",
+            "data/payroll_ledger.csv",
+            "--out",
+            "rec.xlsx",
+            "--export",
+            "rec",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "mismatch — rounding: the ledger rounds to the yuan",
+        "only_in_ledger — `加班费` is none of the scheme's components",
+        "only_in_ledger — no pay row of ours for this employee and period",
+        "only_in_ours — missing adjustment",
+        "mismatch: 2",
+        "only in ledger: 2",
+        "only in ours: 2",
+    ] {
+        assert!(stdout.contains(expected), "{expected}\n{stdout}");
+    }
+    // The workbook and the exports hold the same lines.
+    let mut workbook = open_workbook_auto(dir.path().join("rec.xlsx")).unwrap();
+    assert_eq!(
+        workbook.sheet_names(),
+        ["summary", "reconciliation", "reconciliation_totals"]
+    );
+    let sheet = workbook.worksheet_range("reconciliation").unwrap();
+    let csv = read(&dir.path().join("rec/reconciliation.csv"));
+    assert_eq!(sheet.height(), csv.lines().count());
+    // A ledger that is our own pay_details export matches line for line.
+    ok(
+        &[
+            "run", "--data", "data", "--scheme", SCHEME, "--export", "ours",
+        ],
+        dir.path(),
+    );
+    let out = kpi(
+        &[
+            "reconcile",
+            "--data",
+            "data",
+            "--scheme",
+            SCHEME,
+            "--ledger",
+            "ours/pay_details.csv",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A ledger that is not a file is a clear error.
+    let out = kpi(
+        &[
+            "reconcile",
+            "--data",
+            "data",
+            "--scheme",
+            SCHEME,
+            "--ledger",
+            "nope.xlsx",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.xlsx"));
+}

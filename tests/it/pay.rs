@@ -669,3 +669,128 @@ rule = {{ kind = "tiered", measure = "cs_sales", tiers = [{{ rate = 0.0137 }}] }
         }
     }
 }
+
+#[test]
+fn reconcile_names_each_difference_and_its_likely_cause() {
+    let scheme = kpi_io::parse_scheme(SCHEME, std::path::Path::new("pay.toml")).unwrap();
+    let scored = kpi::score_dataset(&dataset(), &scheme).unwrap();
+    let pay = scored.pay.unwrap();
+    // (period, employee, component as the ledger names it, cents)
+    let lines: &[(&str, &str, &str, i64)] = &[
+        // 225.00 with 45.00 held: the ledger paid the 80% due now.
+        ("2025-01", "E1", "commission", 18_000),
+        ("2025-01", "E1", "public", 334),
+        // One cent off, within the default tolerance: a match, with a note.
+        ("2025-01", "E1", "team_pool", 2_223),
+        ("2025-01", "E1", "实发工资", 330_556),
+        ("2025-01", "E1", "应发工资", 330_556),
+        // 3.33 booked as 33.30: no evident cause.
+        ("2025-01", "E2", "public", 3_330),
+        // E2's loss of 67.00 in February is not in the ledger.
+        ("2025-02", "E2", "commission", 20_000),
+        ("2025-02", "X9", "commission", 1_000),
+    ];
+    let ledger = df!(
+        "period" => lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+        "employee_id" => lines.iter().map(|l| l.1).collect::<Vec<_>>(),
+        "component" => lines.iter().map(|l| l.2).collect::<Vec<_>>(),
+        "amount" => lines.iter().map(|l| l.3).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let result =
+        kpi_core::reconcile(scheme.pay.as_ref().unwrap(), &pay, &ledger, d("0.01")).unwrap();
+    let find = |p: &str, e: &str, c: &str| {
+        result
+            .lines
+            .iter()
+            .find(|l| l.period == p && l.employee_id == e && l.component == c)
+            .unwrap_or_else(|| panic!("no line {p} {e} {c}"))
+    };
+    use kpi_core::Status::*;
+    let l = find("2025-01", "E1", "commission");
+    assert_eq!(l.status, Mismatch);
+    assert_eq!(
+        l.cause.as_deref(),
+        Some("deferral timing: the ledger pays 180.00 now (45.00 held, 0.00 released)")
+    );
+    assert_eq!(find("2025-01", "E1", "public").status, Match);
+    let l = find("2025-01", "E1", "team_pool");
+    assert_eq!(
+        (l.status, l.cause.as_deref()),
+        (Match, Some("rounding? 0.01 apart"))
+    );
+    assert_eq!(find("2025-01", "E1", "paid_now").status, Match);
+    let l = find("2025-01", "E1", "gross");
+    assert_eq!(
+        (l.status, l.cause.as_deref()),
+        (
+            Mismatch,
+            Some("deferral timing: the ledger's gross is what we pay now")
+        )
+    );
+    let l = find("2025-01", "E2", "public");
+    assert_eq!(
+        (l.status, l.cause.as_deref(), l.difference()),
+        (Mismatch, None, d("29.97"))
+    );
+    let l = find("2025-02", "E2", "losses");
+    assert_eq!(l.status, OnlyInOurs);
+    assert!(
+        l.cause
+            .as_deref()
+            .unwrap()
+            .starts_with("missing adjustment"),
+        "{l:?}"
+    );
+    assert_eq!(find("2025-02", "X9", "commission").status, OnlyInLedger);
+    // E1's other January components are only in ours; E3's too.
+    assert_eq!(find("2025-01", "E1", "position_wage").status, OnlyInOurs);
+    let totals = result.totals_frame().unwrap();
+    assert_eq!(
+        totals.height(),
+        result
+            .lines
+            .iter()
+            .map(|l| (&l.period, &l.component))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+}
+
+#[test]
+fn reconcile_finds_every_planted_error_in_the_generated_ledger_and_no_other() {
+    let data = kpi_io::generate(&kpi_io::GenOptions::default());
+    let scheme = kpi::builtin_scheme().unwrap();
+    let pay = kpi::score_dataset(&data, &scheme).unwrap().pay.unwrap();
+    let pay_scheme = scheme.pay.as_ref().unwrap();
+    let (ledger, planted) = kpi::ledger::planted_ledger(pay_scheme, &pay, &data);
+    assert_eq!(planted.len(), 6, "{planted:?}");
+    let result = kpi_core::reconcile(pay_scheme, &pay, &ledger, d("0.01")).unwrap();
+    let mut found: Vec<(String, String, String, kpi_core::Status)> = result
+        .lines
+        .iter()
+        .filter(|l| l.status != kpi_core::Status::Match)
+        .map(|l| {
+            (
+                l.period.clone(),
+                l.employee_id.clone(),
+                l.component.clone(),
+                l.status,
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String, kpi_core::Status)> = planted
+        .iter()
+        .map(|p| {
+            (
+                p.period.clone(),
+                p.employee_id.clone(),
+                p.component.clone(),
+                p.status,
+            )
+        })
+        .collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+}

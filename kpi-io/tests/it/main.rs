@@ -318,8 +318,12 @@ fn written_datasets_read_back_identically_in_every_format() {
         frames.push((name, loaded.dataset));
     }
     for table in Table::ALL {
-        // Monthly files change the row order, not the rows.
-        let expected = data.get(table).unwrap();
+        // Monthly files change the row order, not the rows. The generator
+        // leaves the payroll ledger to `kpi gen`, which computes pay.
+        let Some(expected) = data.get(table) else {
+            assert_eq!(table, Table::PayrollLedger);
+            continue;
+        };
         let key: Vec<&str> = table
             .key()
             .iter()
