@@ -168,6 +168,16 @@ roles = ["design"]
 rule = { kind = "role_rate", measure = "store.collected", rates = { design = 0.0045 }, above = 80000 }
 
 [[pay.components]]
+id = "meal"
+roles = ["design"]
+rule = { kind = "fixed", amount = 300.503 }
+
+[[pay.components]]
+id = "phone"
+roles = ["design"]
+rule = { kind = "fixed", amount = 50.004 }
+
+[[pay.components]]
 id = "attendance"
 roles = ["customer_service"]
 rule = { kind = "attendance_bonus", base_column = "base_salary", rate = 0.1, forfeit_events = 3, forfeit_absent_days = 1 }
@@ -356,6 +366,8 @@ fn every_component_by_hand() {
             ("team_pool", Some("22.22")),
             ("manager", None),
             ("design_rate", None),
+            ("meal", None),
+            ("phone", None),
             ("attendance", Some("300.00")),
             ("award", Some("0.00")),
             ("losses", Some("0.00")),
@@ -380,7 +392,7 @@ fn every_component_by_hand() {
     assert_eq!(r.amounts[2].unwrap().to_string(), "500.00");
     assert_eq!(r.amounts[3].unwrap().to_string(), "2.50");
     assert_eq!(r.amounts[4].unwrap().to_string(), "36.00");
-    assert_eq!(r.amounts[8].unwrap().to_string(), "200.00");
+    assert_eq!(r.amounts[10].unwrap().to_string(), "200.00");
     assert_eq!(r.gross.to_string(), "3838.50");
     assert_eq!(r.deferred.to_string(), "100.00");
     assert_eq!(r.released.to_string(), "195.00");
@@ -392,7 +404,7 @@ fn every_component_by_hand() {
     let r = row(&pay, "E2", "2025-01");
     assert_eq!(r.amounts[1].unwrap().to_string(), "800.00");
     assert_eq!(r.amounts[2].unwrap().to_string(), "150.00");
-    assert_eq!(r.amounts[7].unwrap().to_string(), "0.00");
+    assert_eq!(r.amounts[9].unwrap().to_string(), "0.00");
     let rule_of = |r: &PayRow, c: &str| {
         r.details
             .iter()
@@ -409,7 +421,7 @@ fn every_component_by_hand() {
     assert_eq!(r.amounts[0].unwrap().to_string(), "1400.00");
     assert_eq!(r.amounts[1].unwrap().to_string(), "0.00");
     assert_eq!(r.amounts[2].unwrap().to_string(), "250.00");
-    assert_eq!(r.amounts[9].unwrap().to_string(), "-67.00");
+    assert_eq!(r.amounts[11].unwrap().to_string(), "-67.00");
     assert_eq!(rule_of(r, "losses"), "loss -67 (客户投诉赔偿)");
     assert_eq!(
         row(&pay, "E2", "2025-03").amounts[2].unwrap().to_string(),
@@ -421,7 +433,7 @@ fn every_component_by_hand() {
     let r = row(&pay, "E3", "2025-01");
     assert_eq!(r.amounts[2].unwrap().to_string(), "960.00");
     assert_eq!(r.amounts[4].unwrap().to_string(), "44.45");
-    assert_eq!(r.amounts[7].unwrap().to_string(), "0.00");
+    assert_eq!(r.amounts[9].unwrap().to_string(), "0.00");
     assert_eq!(r.deferred.to_string(), "192.00");
     // E3 leaves on 2025-02-20: the 192.00 + 30.00 held are forfeited.
     let r = row(&pay, "E3", "2025-02");
@@ -450,7 +462,42 @@ fn every_component_by_hand() {
         .map(|p| row(&pay, "D1", p).amounts[6].unwrap().to_string())
         .collect();
     assert_eq!(design, ["90.00", "0.00", "45.00"]);
-    assert_eq!(row(&pay, "D1", "2025-01").gross.to_string(), "1490.00");
+    // Fixed amounts rounded per component: 300.503 → 300.50, 50.004 → 50.00.
+    let r = row(&pay, "D1", "2025-01");
+    assert_eq!(r.amounts[7].unwrap().to_string(), "300.50");
+    assert_eq!(r.amounts[8].unwrap().to_string(), "50.00");
+    assert_eq!(r.gross.to_string(), "1840.50");
+}
+
+#[test]
+fn rounding_on_the_total_rounds_the_exact_sum_once() {
+    let text = SCHEME.replace("[pay]\n", "[pay]\nround = \"total\"\n");
+    let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("pay.toml")).unwrap();
+    let pay = kpi::score_dataset(&dataset(), &scheme)
+        .unwrap()
+        .pay
+        .unwrap();
+    // 1400 + 0 + 90 + 300.503 + 50.004 = 1840.507 → 1840.51 (per component: 1840.50).
+    let r = row(&pay, "D1", "2025-01");
+    assert_eq!(r.gross.to_string(), "1840.51");
+    // The components are shown to the cent; their exact amounts are kept.
+    let meal = r.details.iter().find(|d| d.component == "meal").unwrap();
+    assert_eq!(
+        (meal.amount.to_string(), meal.exact.to_string()),
+        ("300.50".into(), "300.503".into())
+    );
+    // Half-even rounds the exact halves to even cents: E1's 224.99985 is
+    // still 225.00; nothing else in this data is on a half.
+    let text = SCHEME.replace("[pay]\n", "[pay]\nrounding = \"half_even\"\n");
+    let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("pay.toml")).unwrap();
+    let pay = kpi::score_dataset(&dataset(), &scheme)
+        .unwrap()
+        .pay
+        .unwrap();
+    assert_eq!(
+        row(&pay, "E1", "2025-01").amounts[2].unwrap().to_string(),
+        "225.00"
+    );
 }
 
 #[test]
