@@ -102,6 +102,35 @@ pub struct Component {
     /// Part of the amount held back and paid later.
     #[serde(default)]
     pub defer: Option<Deferral>,
+    /// Computed every month (default) or in the last month of each quarter on
+    /// the quarter's sum of the measure (seed 000: 季度超利润奖励, 季度结算).
+    #[serde(default)]
+    pub every: Every,
+}
+
+/// How often a component is computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    /// Every month, on the month's measure.
+    #[default]
+    Month,
+    /// In March, June, September and December, on the quarter's measure
+    /// (the sum over the quarter's months in the run).
+    Quarter,
+}
+
+/// The months whose measure a component reads for `period`: the period
+/// itself, or for a quarterly component the quarter's months up to it (none
+/// when the period does not end a quarter).
+fn measure_months(every: Every, period: &str) -> Vec<String> {
+    match (every, Month::parse(period)) {
+        (Every::Month, _) => vec![period.to_string()],
+        (Every::Quarter, Some(m)) if m.month.is_multiple_of(3) => {
+            (0..3).rev().map(|k| m.shift(-k).to_string()).collect()
+        }
+        (Every::Quarter, _) => Vec::new(),
+    }
 }
 
 /// How a component's amount is computed.
@@ -420,6 +449,14 @@ impl<'a> Measure<'a> {
     }
 }
 
+/// `2025-01–2025-03: ` before the rule text of a quarterly component.
+fn span_note(months: &[String]) -> String {
+    match months {
+        [first, .., last] => format!("{first}–{last}: "),
+        _ => String::new(),
+    }
+}
+
 /// `12.5%`, `0.45%`.
 fn percent_text(rate: Decimal) -> String {
     format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
@@ -640,8 +677,15 @@ pub fn compute_pay(
             rule => {
                 for (i, p) in people.iter().enumerate() {
                     if applies(p) {
-                        column[i] =
-                            person_amount(component, rule, p, &inputs, scheme, pay.rounding);
+                        column[i] = person_amount(
+                            component,
+                            rule,
+                            p,
+                            &people,
+                            &inputs,
+                            scheme,
+                            pay.rounding,
+                        );
                     }
                 }
             }
@@ -734,29 +778,40 @@ fn measure_value(
     people: &[Person<'_>],
     person: &Person<'_>,
     measure: Measure<'_>,
+    months: &[String],
 ) -> Option<Decimal> {
     let s = person.score;
-    let cents = match measure {
-        Measure::Employee(m) => *inputs
-            .employee
-            .get(&(s.period.clone(), s.employee_id.clone()))?
-            .get(m)?,
-        Measure::Store(m) => *inputs
-            .store
-            .get(&(s.period.clone(), s.store_id.clone()?))?
-            .get(m)?,
-        Measure::Team(m) => {
-            let team = s.team_id.as_deref()?;
-            team_sum(
-                inputs,
-                people,
-                &s.period,
-                |q| q.team_id.as_deref() == Some(team),
-                m,
-            )
+    let mut cents = 0i64;
+    let mut any = false;
+    for period in months {
+        let value = match measure {
+            Measure::Employee(m) => inputs
+                .employee
+                .get(&(period.clone(), s.employee_id.clone()))
+                .and_then(|v| v.get(m))
+                .copied(),
+            Measure::Store(m) => inputs
+                .store
+                .get(&(period.clone(), s.store_id.clone()?))
+                .and_then(|v| v.get(m))
+                .copied(),
+            Measure::Team(m) => {
+                let team = s.team_id.as_deref()?;
+                Some(team_sum(
+                    inputs,
+                    people,
+                    period,
+                    |q| q.team_id.as_deref() == Some(team),
+                    m,
+                ))
+            }
+        };
+        if let Some(v) = value {
+            cents += v;
+            any = true;
         }
-    };
-    Some(Decimal::new(cents, 2))
+    }
+    any.then(|| Decimal::new(cents, 2))
 }
 
 /// The sum of an employee metric (cents) over the people of a period who match.
@@ -802,10 +857,12 @@ fn base_of(
 }
 
 /// The amount of a per-person component (not a pool or an average).
+#[allow(clippy::too_many_arguments)]
 fn person_amount(
     component: &Component,
     rule: &PayRule,
     p: &Person<'_>,
+    people: &[Person<'_>],
     inputs: &Inputs,
     scheme: &Scheme,
     rounding: Rounding,
@@ -887,9 +944,14 @@ fn person_amount(
             accelerator,
         } => {
             let parsed = Measure::parse(measure);
-            let x = measure_value(inputs, &[], p, parsed).unwrap_or(Decimal::ZERO);
+            let months = measure_months(component.every, &s.period);
+            if months.is_empty() {
+                return None;
+            }
+            let x = measure_value(inputs, people, p, parsed, &months).unwrap_or(Decimal::ZERO);
             let (mut amount, mut text) =
                 tiered(tiers, x).unwrap_or((Decimal::ZERO, "in no tier → 0".into()));
+            text.insert_str(0, &span_note(&months));
             if let Some(acc) = accelerator {
                 let (level, id) = parsed.metric();
                 let entity = match level {
@@ -900,13 +962,23 @@ fn person_amount(
                     Level::Store => "store",
                     Level::Employee => "employee",
                 };
-                let target = inputs.targets.get(&(
-                    level_name.to_string(),
-                    entity,
-                    s.period.clone(),
-                    id.to_string(),
-                ));
-                if let Some(&target) = target
+                let targets: Vec<Decimal> = months
+                    .iter()
+                    .filter_map(|m| {
+                        inputs
+                            .targets
+                            .get(&(
+                                level_name.to_string(),
+                                entity.clone(),
+                                m.clone(),
+                                id.to_string(),
+                            ))
+                            .copied()
+                    })
+                    .collect();
+                let target = (targets.len() == months.len())
+                    .then(|| targets.iter().copied().sum::<Decimal>());
+                if let Some(target) = target
                     && target > Decimal::ZERO
                     && x > acc.above * target
                 {
@@ -928,10 +1000,15 @@ fn person_amount(
             above,
         } => {
             let rate = *rates.get(&s.role)?;
-            let x = measure_value(inputs, &[], p, Measure::parse(measure)).unwrap_or(Decimal::ZERO);
+            let months = measure_months(component.every, &s.period);
+            if months.is_empty() {
+                return None;
+            }
+            let x = measure_value(inputs, people, p, Measure::parse(measure), &months)
+                .unwrap_or(Decimal::ZERO);
             let part = (x - *above).max(Decimal::ZERO);
             let amount = rate * part;
-            let text = if above.is_zero() {
+            let mut text = if above.is_zero() {
                 format!(
                     "{} × {} = {}",
                     percent_text(rate),
@@ -947,6 +1024,7 @@ fn person_amount(
                     money_text(amount)
                 )
             };
+            text.insert_str(0, &span_note(&months));
             out(amount, Some(measure.clone()), Some(x), text)
         }
         PayRule::AttendanceBonus {
@@ -1072,8 +1150,9 @@ fn pool_shares(
     }
     for ((period, _), members) in groups {
         let first = &people[members[0]];
-        let mut x =
-            measure_value(inputs, people, first, Measure::parse(measure)).unwrap_or(Decimal::ZERO);
+        let months = [period.clone()];
+        let mut x = measure_value(inputs, people, first, Measure::parse(measure), &months)
+            .unwrap_or(Decimal::ZERO);
         let mut basis = measure.to_string();
         if let Some(less) = less {
             // The members' own sums: public sales are what no member closed.
@@ -1575,6 +1654,15 @@ pub(crate) fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, Strin
                     format!("`{role}` must also be one of scheme.roles"),
                 );
             }
+        }
+        if c.every == Every::Quarter
+            && !matches!(c.rule, PayRule::Tiered { .. } | PayRule::RoleRate { .. })
+        {
+            error(
+                &mut issues,
+                format!("{path}.every"),
+                "only `tiered` and `role_rate` components can be computed quarterly".into(),
+            );
         }
         if let Some(d) = &c.defer
             && !(Decimal::ZERO..=Decimal::ONE).contains(&d.share)

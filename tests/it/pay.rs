@@ -189,6 +189,13 @@ rule = { kind = "streak", flag = "award" }
 [[pay.components]]
 id = "losses"
 rule = { kind = "adjustments", kinds = ["loss"] }
+
+[[pay.components]]
+id = "quarter_bonus"
+roles = ["manager"]
+every = "quarter"
+defer = { share = 0.5, release = "year_end" }
+rule = { kind = "role_rate", measure = "store.collected", rates = { manager = 0.01 }, above = 250000 }
 "#;
 
 fn dataset() -> Dataset {
@@ -371,6 +378,7 @@ fn every_component_by_hand() {
             ("attendance", Some("300.00")),
             ("award", Some("0.00")),
             ("losses", Some("0.00")),
+            ("quarter_bonus", None),
         ])
     );
     assert_eq!(r.gross.to_string(), "3350.56");
@@ -449,6 +457,26 @@ fn every_component_by_hand() {
     assert_eq!(r.amounts[1].unwrap().to_string(), "1700.00");
     assert_eq!(r.amounts[5].unwrap().to_string(), "1335.00");
     assert_eq!(r.gross.to_string(), "4635.00");
+    // The quarterly bonus is paid in March only, on Q1's collections:
+    // (100000 + 80000 + 90000.50 − 250000) × 1% = 200.005 → 200.01, half of it
+    // (100.005 → 100.01) held to the year end.
+    assert_eq!(r.amounts[12], None);
+    let march = row(&pay, "M1", "2025-03");
+    assert_eq!(march.amounts[12].unwrap().to_string(), "200.01");
+    assert_eq!(
+        march
+            .details
+            .iter()
+            .find(|d| d.component == "quarter_bonus")
+            .unwrap()
+            .rule,
+        "2025-01–2025-03: 1% × (270000.50 − 250000) = 200.005"
+    );
+    assert_eq!(
+        (march.deferred.to_string(), march.held.to_string()),
+        ("100.01".into(), "100.01".into())
+    );
+    assert_eq!(march.paid_now, march.gross - march.deferred);
     // February: (250 + 250 + 150) / 3 × 3 = 650.00.
     assert_eq!(
         row(&pay, "M1", "2025-02").amounts[5].unwrap().to_string(),
