@@ -1,5 +1,5 @@
 //! The pipeline on a generated dataset of 50 stores × 20 staff × 12 months
-//! of daily rows: reading the CSV files, metrics and scoring, and the whole
+//! of daily rows: reading the CSV files, metrics, scoring and pay, pay alone, and the whole
 //! run, each reported in input rows per second, beside polars' plain CSV
 //! reader on the same files as the baseline.
 
@@ -48,6 +48,13 @@ fn pipeline(c: &mut Criterion) {
     let loaded = read();
     group.bench_function("metrics_and_scores", |b| {
         b.iter(|| kpi::score_dataset(&loaded.dataset, &scheme).expect("score"))
+    });
+    // The pay of the built-in scheme (seed 002) alone, on the scores above:
+    // exact decimals per employee-month.
+    let metrics = kpi_core::compute_metrics(&loaded.dataset).expect("metrics");
+    let scores = kpi_core::score(&scheme, &metrics, &loaded.dataset).expect("scores");
+    group.bench_function("pay", |b| {
+        b.iter(|| kpi_core::compute_pay(&scheme, &scores, &metrics, &loaded.dataset).expect("pay"))
     });
     group.bench_function("read_metrics_scores", |b| {
         b.iter(|| kpi::score_dataset(&read().dataset, &scheme).expect("score"))

@@ -541,6 +541,16 @@ pub struct Pay {
 struct Person<'a> {
     score: &'a ScoreRow,
     roster: Option<&'a Roster>,
+    /// The employee's money sums of the period (cents by metric id).
+    sums: Option<&'a HashMap<String, i64>>,
+}
+
+/// The people of one period: `people` is sorted by period (the order of
+/// `scores`), so they are one contiguous range.
+fn of_period<'p, 'a>(people: &'p [Person<'a>], period: &str) -> &'p [Person<'a>] {
+    let start = people.partition_point(|q| q.score.period.as_str() < period);
+    let end = people.partition_point(|q| q.score.period.as_str() <= period);
+    &people[start..end]
 }
 
 #[derive(Default)]
@@ -585,8 +595,16 @@ pub fn compute_pay(
         .map(|score| Person {
             score,
             roster: roster.get(&score.employee_id),
+            sums: inputs
+                .employee
+                .get(&(score.period.clone(), score.employee_id.clone())),
         })
         .collect();
+    debug_assert!(
+        people
+            .windows(2)
+            .all(|w| w[0].score.period <= w[1].score.period)
+    );
     let n = people.len();
     // amounts[c][i]: component c of person i (unrounded), with its detail.
     let mut amounts: Vec<Vec<Option<(Decimal, PayDetail)>>> =
@@ -639,14 +657,13 @@ pub fn compute_pay(
                         continue;
                     }
                     let group = group_of(p.score, *within);
-                    let others: Vec<Decimal> = people
+                    let start = people.partition_point(|q| q.score.period < p.score.period);
+                    let others: Vec<Decimal> = of_period(&people, &p.score.period)
                         .iter()
                         .enumerate()
+                        .map(|(k, q)| (start + k, q))
                         .filter(|(j, q)| {
-                            *j != i
-                                && q.score.period == p.score.period
-                                && group_of(q.score, *within) == group
-                                && !applies(q)
+                            *j != i && group_of(q.score, *within) == group && !applies(q)
                         })
                         .filter_map(|(j, _)| sum_of(j))
                         .collect();
@@ -798,7 +815,6 @@ fn measure_value(
             Measure::Team(m) => {
                 let team = s.team_id.as_deref()?;
                 Some(team_sum(
-                    inputs,
                     people,
                     period,
                     |q| q.team_id.as_deref() == Some(team),
@@ -816,22 +832,15 @@ fn measure_value(
 
 /// The sum of an employee metric (cents) over the people of a period who match.
 fn team_sum(
-    inputs: &Inputs,
     people: &[Person<'_>],
     period: &str,
     member: impl Fn(&ScoreRow) -> bool,
     metric_id: &str,
 ) -> i64 {
-    people
+    of_period(people, period)
         .iter()
-        .filter(|q| q.score.period == period && member(q.score))
-        .filter_map(|q| {
-            inputs
-                .employee
-                .get(&(q.score.period.clone(), q.score.employee_id.clone()))?
-                .get(metric_id)
-                .copied()
-        })
+        .filter(|q| member(q.score))
+        .filter_map(|q| q.sums?.get(metric_id).copied())
         .sum()
 }
 
@@ -1161,7 +1170,7 @@ fn pool_shares(
                 .map(|&i| people[i].score.employee_id.as_str())
                 .collect();
             let is_member = |q: &ScoreRow| member_ids.contains(&q.employee_id.as_str());
-            let taken = Decimal::new(team_sum(inputs, people, &period, is_member, less), 2);
+            let taken = Decimal::new(team_sum(people, &period, is_member, less), 2);
             x = (x - taken).max(Decimal::ZERO);
             basis = format!("{measure} − {less}");
         }
