@@ -130,6 +130,36 @@ fn demo_writes_a_workbook_that_reads_back() {
             assert_eq!(csv_row[13], format!("{wage:.2}"));
         }
     }
+    // Pay slips: a header row of labels, the amounts, how each was reached.
+    let slips = workbook.worksheet_range("工资条").unwrap();
+    let head: Vec<String> = slips
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        head[..7],
+        [
+            "期间",
+            "工号",
+            "岗位",
+            "等级",
+            "岗位工资",
+            "个人绩效提成",
+            "公共绩效提成"
+        ]
+    );
+    assert!(head.contains(&"实发".to_string()), "{head:?}");
+    let pay_csv = read(&dir.path().join("out/pay.csv"));
+    let first: Vec<&str> = pay_csv.lines().nth(1).unwrap().split(',').collect();
+    let amounts = slips.rows().nth(1).unwrap();
+    assert_eq!(amounts[1].to_string(), first[1]);
+    // The position wage cell is the export's exact amount as a number.
+    assert_eq!(amounts[4], Data::Float(first[6].parse().unwrap()));
+    let how = slips.rows().nth(2).unwrap()[5].to_string();
+    assert!(how.starts_with("tier "), "{how}");
     // Store money is written as yuan numbers, the CSV as exact 2-place text.
     let stores = workbook.worksheet_range("metrics_store").unwrap();
     let gmv_col = stores
