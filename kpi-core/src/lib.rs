@@ -41,9 +41,9 @@ pub use metric::{
 };
 pub use money::{cents_text, cents_to_decimal};
 pub use pay::{
-    Accelerator, Component, Deferral, Every, Measure, OnLeave, Pay, PayDetail, PayRow, PayRule,
-    PayScheme, PerformanceBy, Release, RoundAt, Rounding, Split, Tier, compute_pay, money2,
-    split_pool, tiered,
+    Accelerator, Component, Deferral, Every, Measure, OnLeave, PAY_TOTALS, Pay, PayDetail, PayRow,
+    PayRule, PayScheme, PerformanceBy, Release, RoundAt, Rounding, Split, Tier, compute_pay,
+    money2, split_pool, tiered,
 };
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};

@@ -1541,6 +1541,16 @@ impl Pay {
     }
 }
 
+/// The totals of every `pay` row, after the component columns.
+pub const PAY_TOTALS: [&str; 6] = [
+    "gross",
+    "deferred",
+    "released",
+    "forfeited",
+    "paid_now",
+    "held",
+];
+
 /// Exact 2-place text of an amount already in cents (`1234.50`).
 pub fn money2(d: Decimal) -> String {
     let mut d = d;
@@ -1625,20 +1635,17 @@ pub(crate) fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, Strin
     let error = |issues: &mut Vec<(String, String, bool)>, path: String, message: String| {
         issues.push((path, message, true))
     };
-    let reserved = [
+    let reserved: Vec<&str> = [
         "period",
         "employee_id",
         "store_id",
         "team_id",
         "role",
         "grade",
-        "gross",
-        "deferred",
-        "released",
-        "forfeited",
-        "paid_now",
-        "held",
-    ];
+    ]
+    .into_iter()
+    .chain(PAY_TOTALS)
+    .collect();
     for (i, c) in pay.components.iter().enumerate() {
         let path = format!("pay.components[{i}]");
         if pay.components[..i].iter().any(|x| x.id == c.id) {

@@ -176,41 +176,21 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             .map_err(|e| lift(e, path, "score_details"))?;
     }
     if let Some(pay) = report.pay {
-        let mut frame = pay.to_frame()?;
         let money: Vec<String> = pay
             .component_ids
             .iter()
             .cloned()
-            .chain(PAY_TOTALS.map(String::from))
+            .chain(kpi_core::PAY_TOTALS.map(String::from))
             .collect();
-        numbers(&mut frame, &money).map_err(|source| Error::Polars {
-            sheet: "pay".into(),
-            source,
-        })?;
-        let style = |column: &str| {
-            if money.iter().any(|m| m == column) {
-                CellStyle::Money
-            } else {
-                CellStyle::Text
-            }
-        };
-        write_frame(&mut workbook, "pay", &frame, &style, None)
-            .map_err(|e| lift(e, path, "pay"))?;
-        let mut details = pay.details_frame()?;
+        money_sheet(&mut workbook, path, "pay", pay.to_frame()?, &money)?;
         let money = ["amount", "basis_value", "deferred", "released"].map(String::from);
-        numbers(&mut details, &money).map_err(|source| Error::Polars {
-            sheet: "pay_details".into(),
-            source,
-        })?;
-        let style = |column: &str| {
-            if money.iter().any(|m| m == column) {
-                CellStyle::Money
-            } else {
-                CellStyle::Text
-            }
-        };
-        write_frame(&mut workbook, "pay_details", &details, &style, None)
-            .map_err(|e| lift(e, path, "pay_details"))?;
+        money_sheet(
+            &mut workbook,
+            path,
+            "pay_details",
+            pay.details_frame()?,
+            &money,
+        )?;
         sheet::write_pay_slips(&mut workbook, pay).map_err(xerr)?;
     }
     if let Some(quality) = report.quality {
@@ -285,30 +265,35 @@ pub fn write_reconciliation(
     }
     let money = ["ours", "ledger", "difference"].map(String::from);
     for (name, frame) in [("reconciliation", lines), ("reconciliation_totals", totals)] {
-        let mut frame = frame.clone();
-        numbers(&mut frame, &money).map_err(|source| Error::Polars {
-            sheet: name.into(),
-            source,
-        })?;
-        let style = |column: &str| match column {
-            "ours" | "ledger" | "difference" => CellStyle::Money,
-            "lines" | "not_matching" => CellStyle::Count,
-            _ => CellStyle::Text,
-        };
-        write_frame(&mut workbook, name, &frame, &style, None).map_err(|e| lift(e, path, name))?;
+        money_sheet(&mut workbook, path, name, frame.clone(), &money)?;
     }
     save(workbook, path)
 }
 
-/// The totals of every `pay` row.
-const PAY_TOTALS: [&str; 6] = [
-    "gross",
-    "deferred",
-    "released",
-    "forfeited",
-    "paid_now",
-    "held",
-];
+/// Writes a sheet whose `money` columns hold exact decimal text, as
+/// numbers in yuan; whole-number columns as counts, the rest as text.
+fn money_sheet(
+    workbook: &mut Workbook,
+    path: &Path,
+    name: &str,
+    mut frame: DataFrame,
+    money: &[String],
+) -> Result<()> {
+    numbers(&mut frame, money).map_err(|source| Error::Polars {
+        sheet: name.into(),
+        source,
+    })?;
+    let style = |column: &str| {
+        if money.iter().any(|m| m == column) {
+            CellStyle::Money
+        } else if frame.column(column).is_ok_and(|c| c.dtype().is_integer()) {
+            CellStyle::Count
+        } else {
+            CellStyle::Text
+        }
+    };
+    write_frame(workbook, name, &frame, &style, None).map_err(|e| lift(e, path, name))
+}
 
 /// Exact decimal text columns as numbers, for display in the workbook.
 fn numbers(frame: &mut DataFrame, columns: &[String]) -> PolarsResult<()> {
