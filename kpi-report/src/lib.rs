@@ -134,14 +134,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         path: path.into(),
         source,
     };
-    let mut workbook = Workbook::new();
-    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?;
-    workbook.set_properties(
-        &DocProperties::new()
-            .set_title(&report.title)
-            .set_author("kpi")
-            .set_creation_datetime(&fixed),
-    );
+    let mut workbook = new_workbook(&report.title).map_err(xerr)?;
 
     write_summary(&mut workbook, report).map_err(xerr)?;
     for level in [Level::Store, Level::Employee] {
@@ -205,6 +198,20 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
     save(workbook, path)
 }
 
+/// A workbook whose metadata carries a fixed timestamp, so the same results
+/// give the same bytes.
+fn new_workbook(title: &str) -> std::result::Result<Workbook, rust_xlsxwriter::XlsxError> {
+    let mut workbook = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_author("kpi")
+            .set_creation_datetime(&fixed),
+    );
+    Ok(workbook)
+}
+
 /// Saves a workbook through a temporary file renamed into place.
 fn save(mut workbook: Workbook, path: &Path) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
@@ -238,14 +245,7 @@ pub fn write_reconciliation(
         path: path.into(),
         source,
     };
-    let mut workbook = Workbook::new();
-    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?;
-    workbook.set_properties(
-        &DocProperties::new()
-            .set_title(title)
-            .set_author("kpi")
-            .set_creation_datetime(&fixed),
-    );
+    let mut workbook = new_workbook(title).map_err(xerr)?;
     {
         let sheet = workbook.add_worksheet();
         sheet.set_name("summary").map_err(xerr)?;

@@ -28,6 +28,17 @@ fn ok(args: &[&str], dir: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The first row of a sheet, as text.
+fn header_of(range: &calamine::Range<Data>) -> Vec<String> {
+    range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -57,13 +68,7 @@ fn demo_writes_a_workbook_that_reads_back() {
         ]
     );
     let scores = workbook.worksheet_range("scores").unwrap();
-    let header: Vec<String> = scores
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_of(&scores);
     assert_eq!(
         header,
         [
@@ -132,13 +137,7 @@ fn demo_writes_a_workbook_that_reads_back() {
     }
     // Pay slips: a header row of labels, the amounts, how each was reached.
     let slips = workbook.worksheet_range("工资条").unwrap();
-    let head: Vec<String> = slips
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let head = header_of(&slips);
     assert_eq!(
         head[..7],
         [
