@@ -45,6 +45,42 @@ pub struct Scored {
     pub scores: Scores,
     /// `pay`, when the scheme has a `[pay]` table.
     pub pay: Option<Pay>,
+    /// Trends, attribution and peer benchmarks (see [`analyse`]).
+    pub analysis: Option<Analysis>,
+}
+
+/// The analysis tables of a run.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// `trends`: every metric at company, store, team and employee level.
+    pub trends: DataFrame,
+    /// `attribution`: each month against the month before.
+    pub attribution: DataFrame,
+    /// `peers`: each scored employee against the same role.
+    pub peers: DataFrame,
+}
+
+impl Analysis {
+    /// The tables for a workbook.
+    pub fn tables(&self) -> kpi_report::Analysis<'_> {
+        kpi_report::Analysis {
+            trends: &self.trends,
+            attribution: &self.attribution,
+            peers: &self.peers,
+        }
+    }
+}
+
+/// Trends of every metric, the month-on-month attribution of GMV and
+/// customer-service sales (company, stores, teams) and the peer benchmark.
+pub fn analyse(data: &Dataset, scores: &Scores) -> Result<Analysis> {
+    let pairs = kpi_core::consecutive_months(data).context("analysis")?;
+    Ok(Analysis {
+        trends: kpi_core::trends(data).context("trends")?,
+        attribution: kpi_core::attribution(data, &pairs, kpi_core::AttributionLevel::Store)
+            .context("attribution")?,
+        peers: kpi_core::peers(scores).context("peer benchmark")?,
+    })
 }
 
 /// Computes metrics, scores and, when the scheme has a `[pay]` table, pay.
@@ -56,6 +92,7 @@ pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
         metrics,
         scores,
         pay,
+        analysis: None,
     })
 }
 
@@ -106,6 +143,11 @@ pub fn export_tables(
     if let Some(pay) = &scored.pay {
         tables.push(("pay", pay.to_frame()?));
         tables.push(("pay_details", pay.details_frame()?));
+    }
+    if let Some(analysis) = &scored.analysis {
+        tables.push(("trends", analysis.trends.clone()));
+        tables.push(("attribution", analysis.attribution.clone()));
+        tables.push(("peers", analysis.peers.clone()));
     }
     if let Some(q) = quality {
         tables.push(("data_quality", q.clone()));

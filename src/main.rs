@@ -86,6 +86,9 @@ enum Command {
         /// Scores per month, or rolled up to quarters or years (the mean of the scored months).
         #[arg(long, value_enum, default_value_t = ScorePeriod::Month)]
         period: ScorePeriod,
+        /// Skip trends, attribution and peer benchmarks.
+        #[arg(long)]
+        no_analysis: bool,
     },
     /// Check a scheme file (and, with --data, that the dataset can feed it).
     Validate {
@@ -135,8 +138,34 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+    /// Why GMV and customer-service sales moved between two months: by factor
+    /// (LMDI and chain substitution), by store / team / employee, and the
+    /// conversion rate's mix and rate effects.
+    Attribution {
+        /// Dataset directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Base month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Month compared with it, YYYY-MM.
+        #[arg(long)]
+        to: String,
+        /// How deep: company and stores (with teams' cs_sales), or down to employees.
+        #[arg(long, value_enum, default_value_t = Depth::Store)]
+        level: Depth,
+        /// Export the rows as CSV into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
     /// Print the data contract: tables, columns, kinds and header aliases.
     Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Depth {
+    Store,
+    Employee,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -241,6 +270,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             export,
             export_format,
             period,
+            no_analysis,
         } => {
             if out.is_none() && export.is_none() {
                 bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
@@ -253,6 +283,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let spinner = spinner("scoring");
             let mut scored = score_dataset(&loaded.dataset, &scheme)?;
+            if !no_analysis {
+                spinner.set_message("analysing trends and attribution");
+                scored.analysis = Some(kpi::analyse(&loaded.dataset, &scored.scores)?);
+            }
             let span = match period {
                 ScorePeriod::Month => None,
                 ScorePeriod::Quarter => Some(kpi_core::Span::Quarter),
@@ -350,6 +384,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out.as_deref(),
             export.as_deref(),
         ),
+        Command::Attribution {
+            data,
+            from,
+            to,
+            level,
+            export,
+        } => {
+            let (Some(base), Some(period)) = (Month::parse(&from), Month::parse(&to)) else {
+                bail!("--from and --to are months (YYYY-MM): got `{from}` and `{to}`");
+            };
+            let loaded = load(&data)?;
+            let depth = match level {
+                Depth::Store => kpi_core::AttributionLevel::Store,
+                Depth::Employee => kpi_core::AttributionLevel::Employee,
+            };
+            let frame = kpi_core::attribution(&loaded.dataset, &[(base, period)], depth)?;
+            if frame.height() == 0 {
+                bail!("no activity in {from} or {to} to compare");
+            }
+            print_attribution(&frame)?;
+            if let Some(dir) = export {
+                kpi::export_frames(&dir, &[("attribution", &frame)])?;
+                println!("exports: {}", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema => {
             print_schema();
             Ok(ExitCode::SUCCESS)
@@ -459,6 +519,71 @@ fn reconcile(
     })
 }
 
+/// Prints attribution rows as an aligned table, grouped by what was decomposed.
+fn print_attribution(frame: &polars::prelude::DataFrame) -> Result<()> {
+    let text = |c: &str| -> Result<Vec<String>> {
+        Ok(frame
+            .column(c)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect())
+    };
+    let (levels, ids, metrics, methods, factors) = (
+        text("level")?,
+        text("id")?,
+        text("metric")?,
+        text("method")?,
+        text("factor")?,
+    );
+    let (bases, periods) = (text("base_period")?, text("period")?);
+    let effects: Vec<f64> = frame
+        .column("effect")?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<9} {:<10} {:<16} {:<12} {:<20} {:>16}",
+        "level", "id", "metric", "method", "factor", "effect"
+    );
+    let mut last = String::new();
+    let mut total = 0.0;
+    for i in 0..frame.height() {
+        let method = match methods[i].as_str() {
+            "mix" | "rate" | "interaction" => "mix/rate",
+            m => m,
+        };
+        let group = format!("{} {} {} {method}", levels[i], ids[i], metrics[i]);
+        if group != last && !last.is_empty() {
+            let _ = writeln!(out, "{:>87}\n", format!("total {total:.6}"));
+            total = 0.0;
+        }
+        last = group;
+        total += effects[i];
+        let _ = writeln!(
+            out,
+            "{:<9} {:<10} {:<16} {:<12} {:<20} {:>16.6}",
+            levels[i], ids[i], metrics[i], methods[i], factors[i], effects[i]
+        );
+    }
+    if !last.is_empty() {
+        let _ = writeln!(out, "{:>87}", format!("total {total:.6}"));
+    }
+    if let (Some(b), Some(p)) = (bases.first(), periods.first()) {
+        let _ = writeln!(
+            out,
+            "({b} → {p}; effects in the metric's unit, rates as fractions)"
+        );
+    }
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
+    Ok(())
+}
+
 /// Reads a scheme, refusing it on its first error and printing its warnings.
 fn checked_scheme(path: &Path) -> Result<Scheme> {
     let (scheme, findings) = kpi_io::check_scheme_file(path)?;
@@ -484,7 +609,9 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
     let data = kpi_io::generate(&options);
     spinner.set_message("scoring");
     let scheme = builtin_scheme()?;
-    let scored = score_dataset(&data, &scheme)?;
+    let mut scored = score_dataset(&data, &scheme)?;
+    spinner.set_message("analysing trends and attribution");
+    scored.analysis = Some(kpi::analyse(&data, &scored.scores)?);
     spinner.set_message("writing the workbook");
     let mut report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
         .with_scores(&scheme, &scored.scores)
@@ -501,6 +628,9 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
         );
     if let Some(pay) = &scored.pay {
         report = report.with_pay(pay);
+    }
+    if let Some(analysis) = &scored.analysis {
+        report = report.with_analysis(analysis.tables());
     }
     write_workbook(&report, out)?;
     if let Some(dir) = export {
@@ -571,8 +701,12 @@ fn report<'a>(
             format!("{} files, {} rows", loaded.files.len(), loaded.rows_read),
         )
         .with_fact("data-quality notes", loaded.quality.len().to_string());
-    match &scored.pay {
+    let report = match &scored.pay {
         Some(pay) => report.with_pay(pay),
+        None => report,
+    };
+    match &scored.analysis {
+        Some(analysis) => report.with_analysis(analysis.tables()),
         None => report,
     }
 }

@@ -20,6 +20,8 @@
 //! ```
 #![warn(missing_docs)]
 
+mod analysis;
+mod attribution;
 mod dataset;
 mod error;
 mod metric;
@@ -33,6 +35,8 @@ mod scheme;
 mod scoring;
 mod table;
 
+pub use analysis::{AttributionLevel, attribution, consecutive_months, peers, trends};
+pub use attribution::{MixRate, RateMember, chain, lmdi, mix_rate};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use metric::{

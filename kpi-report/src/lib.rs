@@ -70,7 +70,19 @@ pub struct Report<'a> {
     scores: Option<&'a Scores>,
     quality: Option<&'a DataFrame>,
     pay: Option<&'a Pay>,
+    analysis: Option<Analysis<'a>>,
     facts: Vec<(String, String)>,
+}
+
+/// The analysis tables of a run (see `kpi_core::trends`, `attribution`, `peers`).
+#[derive(Clone, Copy)]
+pub struct Analysis<'a> {
+    /// `trends`.
+    pub trends: &'a DataFrame,
+    /// `attribution`.
+    pub attribution: &'a DataFrame,
+    /// `peers`.
+    pub peers: &'a DataFrame,
 }
 
 impl<'a> Report<'a> {
@@ -83,8 +95,16 @@ impl<'a> Report<'a> {
             scores: None,
             quality: None,
             pay: None,
+            analysis: None,
             facts: Vec::new(),
         }
+    }
+
+    /// Adds the analysis: `trends` (with line charts of the main store
+    /// metrics), `attribution` (with a bar chart) and `peers` sheets.
+    pub fn with_analysis(mut self, analysis: Analysis<'a>) -> Self {
+        self.analysis = Some(analysis);
+        self
     }
 
     /// Adds pay: the `pay` and `pay_details` sheets and the pay slips (工资条).
@@ -114,8 +134,9 @@ impl<'a> Report<'a> {
 }
 
 /// Sheet names, in workbook order (`pay`, `pay_details` and `工资条` only
-/// when the scheme has pay).
-pub const SHEETS: [&str; 9] = [
+/// when the scheme has pay; `trends`, `attribution` and `peers` only with
+/// the analysis).
+pub const SHEETS: [&str; 12] = [
     "summary",
     "metrics_store",
     "metrics_employee",
@@ -124,8 +145,15 @@ pub const SHEETS: [&str; 9] = [
     "pay",
     "pay_details",
     "工资条",
+    "trends",
+    "attribution",
+    "peers",
     "data_quality",
 ];
+
+/// Rows of `trends` above which the sheet keeps the company, store and team
+/// levels only (the export has every row).
+pub const TRENDS_SHEET_ROWS: usize = 200_000;
 
 /// Writes the workbook through a temporary file renamed into place.
 pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()> {
@@ -186,6 +214,9 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         )?;
         sheet::write_pay_slips(&mut workbook, pay).map_err(xerr)?;
     }
+    if let Some(analysis) = report.analysis {
+        write_analysis(&mut workbook, path, analysis)?;
+    }
     if let Some(quality) = report.quality {
         let style = |column: &str| match column {
             "row" | "rows" => CellStyle::Count,
@@ -196,6 +227,47 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
     }
 
     save(workbook, path)
+}
+
+fn write_analysis(workbook: &mut Workbook, path: &Path, analysis: Analysis<'_>) -> Result<()> {
+    let polars = |sheet: &str| {
+        let sheet = sheet.to_string();
+        move |source| Error::Polars { sheet, source }
+    };
+    let mut trends = analysis.trends.clone();
+    if trends.height() > TRENDS_SHEET_ROWS {
+        trends = trends
+            .lazy()
+            .filter(col("level").neq(lit("employee")))
+            .collect()
+            .map_err(polars("trends"))?;
+    }
+    let style = |column: &str| match column {
+        "mom" | "yoy" => CellStyle::Percent,
+        "value" | "rolling_3" | "qtd" | "ytd" => CellStyle::Value,
+        "rank" | "rank_change" | "streak" => CellStyle::Count,
+        _ => CellStyle::Text,
+    };
+    write_frame(workbook, "trends", &trends, &style, None).map_err(|e| lift(e, path, "trends"))?;
+    sheet::trend_charts(workbook, analysis.trends).map_err(|e| lift(e, path, "trends"))?;
+    let style = |column: &str| match column {
+        "effect" => CellStyle::Value,
+        _ => CellStyle::Text,
+    };
+    write_frame(workbook, "attribution", analysis.attribution, &style, None)
+        .map_err(|e| lift(e, path, "attribution"))?;
+    sheet::attribution_chart(workbook, analysis.attribution)
+        .map_err(|e| lift(e, path, "attribution"))?;
+    let style = |column: &str| match column {
+        "percentile" => CellStyle::Percent,
+        "value" | "store_mean" | "store_best" | "all_mean" | "all_best" | "gap_to_best" => {
+            CellStyle::Value
+        }
+        _ => CellStyle::Text,
+    };
+    write_frame(workbook, "peers", analysis.peers, &style, None)
+        .map_err(|e| lift(e, path, "peers"))?;
+    Ok(())
 }
 
 /// A workbook whose metadata carries a fixed timestamp, so the same results

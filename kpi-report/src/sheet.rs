@@ -229,6 +229,127 @@ pub(crate) fn write_pay_slips(
     Ok(())
 }
 
+/// The store metrics charted on the trends sheet.
+const CHARTED: [(&str, &str); 4] = [
+    ("gmv", "GMV 成交额"),
+    ("uv", "UV 访客数"),
+    ("conversion_rate", "转化率"),
+    ("aov", "客单价"),
+];
+
+/// Native line charts of the main store metrics by month, one line per
+/// store, drawn from small period × store tables written to the right of
+/// the trends table.
+pub(crate) fn trend_charts(workbook: &mut Workbook, trends: &DataFrame) -> Result<(), SheetError> {
+    let levels = trends.column("level")?.str()?;
+    let ids = trends.column("id")?.str()?;
+    let metrics = trends.column("metric")?.str()?;
+    let periods = trends.column("period")?.str()?;
+    let values = trends.column("value")?.f64()?;
+    let sheet = workbook.worksheet_from_name("trends")?;
+    let first_col: u16 = 15;
+    let mut top = 0u32;
+    for (k, (metric, title)) in CHARTED.iter().enumerate() {
+        // period → store → value.
+        let mut table: std::collections::BTreeMap<&str, std::collections::BTreeMap<&str, f64>> =
+            Default::default();
+        let mut stores = std::collections::BTreeSet::new();
+        for i in 0..trends.height() {
+            if levels.get(i) == Some("store")
+                && metrics.get(i) == Some(*metric)
+                && let (Some(p), Some(id), Some(v)) = (periods.get(i), ids.get(i), values.get(i))
+            {
+                table.entry(p).or_default().insert(id, v);
+                stores.insert(id);
+            }
+        }
+        if table.is_empty() {
+            continue;
+        }
+        let stores: Vec<&str> = stores.into_iter().collect();
+        sheet.write_string(top, first_col, *metric)?;
+        for (j, store) in stores.iter().enumerate() {
+            sheet.write_string(top, first_col + 1 + j as u16, *store)?;
+        }
+        for (r, (period, row)) in table.iter().enumerate() {
+            let r = top + 1 + r as u32;
+            sheet.write_string(r, first_col, *period)?;
+            for (j, store) in stores.iter().enumerate() {
+                if let Some(v) = row.get(store) {
+                    sheet.write_number(r, first_col + 1 + j as u16, *v)?;
+                }
+            }
+        }
+        let last = top + table.len() as u32;
+        let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Line);
+        chart.title().set_name(*title);
+        for j in 0..stores.len() {
+            let c = first_col + 1 + j as u16;
+            chart
+                .add_series()
+                .set_name(("trends", top, c))
+                .set_categories(("trends", top + 1, first_col, last, first_col))
+                .set_values(("trends", top + 1, c, last, c));
+        }
+        chart.set_width(640).set_height(300);
+        let chart_col = first_col + stores.len() as u16 + 2;
+        sheet.insert_chart(k as u32 * 16, chart_col, &chart)?;
+        top = last + 2;
+    }
+    Ok(())
+}
+
+/// A bar chart of the latest month's GMV change by store (tier attribution),
+/// from a small table written to the right of the attribution table.
+pub(crate) fn attribution_chart(
+    workbook: &mut Workbook,
+    attribution: &DataFrame,
+) -> Result<(), SheetError> {
+    let methods = attribution.column("method")?.str()?;
+    let levels = attribution.column("level")?.str()?;
+    let metrics = attribution.column("metric")?.str()?;
+    let periods = attribution.column("period")?.str()?;
+    let bases = attribution.column("base_period")?.str()?;
+    let factors = attribution.column("factor")?.str()?;
+    let effects = attribution.column("effect")?.f64()?;
+    let tier: Vec<usize> = (0..attribution.height())
+        .filter(|&i| {
+            methods.get(i) == Some("tier")
+                && levels.get(i) == Some("company")
+                && metrics.get(i) == Some("gmv")
+        })
+        .collect();
+    let Some(latest) = tier.iter().filter_map(|&i| periods.get(i)).max() else {
+        return Ok(());
+    };
+    let rows: Vec<usize> = tier
+        .into_iter()
+        .filter(|&i| periods.get(i) == Some(latest))
+        .collect();
+    let sheet = workbook.worksheet_from_name("attribution")?;
+    let col: u16 = 10;
+    let base = rows.first().and_then(|&i| bases.get(i)).unwrap_or("");
+    sheet.write_string(0, col, "store")?;
+    sheet.write_string(0, col + 1, format!("GMV change {base} → {latest}"))?;
+    for (r, &i) in rows.iter().enumerate() {
+        sheet.write_string(r as u32 + 1, col, factors.get(i).unwrap_or(""))?;
+        sheet.write_number(r as u32 + 1, col + 1, effects.get(i).unwrap_or(0.0))?;
+    }
+    let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Bar);
+    chart
+        .title()
+        .set_name(&format!("GMV 变化按门店 {base} → {latest}"));
+    let n = rows.len() as u32;
+    chart
+        .add_series()
+        .set_name(("attribution", 0, col + 1))
+        .set_categories(("attribution", 1, col, n, col))
+        .set_values(("attribution", 1, col + 1, n, col + 1));
+    chart.set_width(560).set_height(320);
+    sheet.insert_chart(0, col + 3, &chart)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

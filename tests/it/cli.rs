@@ -64,9 +64,23 @@ fn demo_writes_a_workbook_that_reads_back() {
             "score_details",
             "pay",
             "pay_details",
-            "工资条"
+            "工资条",
+            "trends",
+            "attribution",
+            "peers"
         ]
     );
+    // The analysis exports: trends with the contract columns first, and the
+    // month-on-month attribution whose LMDI effects add up to GMV's change.
+    let trends = read(&dir.path().join("out/trends.csv"));
+    assert!(
+        trends.starts_with("level,id,metric,period,value,mom,yoy,rolling_3,"),
+        "{}",
+        &trends[..80]
+    );
+    let attribution = read(&dir.path().join("out/attribution.csv"));
+    assert!(attribution.starts_with("level,id,metric,base_period,period,method,factor,effect\n"));
+    assert!(attribution.contains(",lmdi,uv,") && attribution.contains(",mix,S01,"));
     let scores = workbook.worksheet_range("scores").unwrap();
     let header = header_of(&scores);
     assert_eq!(

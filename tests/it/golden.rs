@@ -492,6 +492,7 @@ fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
         metrics,
         scores,
         pay: None,
+        analysis: None,
     };
     let text = kpi::explain(&scored, &scheme, "A", "2025-01", kpi::Lang::Zh).unwrap();
     assert!(

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `kpi` binary and golden scores of the shipped schemes.
 
+mod analysis;
 mod cli;
 mod fixtures;
 mod golden;

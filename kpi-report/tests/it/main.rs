@@ -124,10 +124,20 @@ fn workbook_reads_back_with_values_in_their_units() {
     write_workbook(&report, &path).unwrap();
 
     let mut wb = open_workbook_auto(&path).unwrap();
-    // Without pay, the pay sheets are left out.
+    // Without pay and analysis, their sheets are left out.
     let expected: Vec<&str> = SHEETS
         .into_iter()
-        .filter(|s| !["pay", "pay_details", "工资条"].contains(s))
+        .filter(|s| {
+            ![
+                "pay",
+                "pay_details",
+                "工资条",
+                "trends",
+                "attribution",
+                "peers",
+            ]
+            .contains(s)
+        })
         .collect();
     assert_eq!(wb.sheet_names(), expected);
     let store = wb.worksheet_range("metrics_store").unwrap();

@@ -1,0 +1,789 @@
+//! Trends of every metric at company, store, team and employee level, the
+//! month-by-month attribution of GMV and customer-service sales, and peer
+//! benchmarks of scored employees.
+//!
+//! Every windowed value (rolling 3 months, quarter to date, year to date) is
+//! recomputed from the window's sums: a rate is the ratio of the window's
+//! sums, never a mean of monthly rates.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+
+use crate::attribution::{chain, lmdi, mix_rate};
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::metric::{Direction, Formula, Level, Metric, aggregate_periods, catalogue};
+use crate::period::Month;
+use crate::scoring::{Scores, str_values};
+use crate::table::Table;
+
+/// The monthly sums of one entity: month → input column → sum (in stored units).
+type Series = BTreeMap<Month, HashMap<&'static str, f64>>;
+
+/// Entities of one level: id → (peer group, monthly sums).
+struct LevelSums {
+    level: &'static str,
+    metric_level: Level,
+    entities: BTreeMap<String, (String, Series)>,
+}
+
+fn spec_of(level: Level, column: &str) -> Option<&'static crate::table::ColumnSpec> {
+    level.table().column(column)
+}
+
+/// The value of `metric` over the months of `window` of one entity, from
+/// sums (stock columns are averaged over the months present).
+fn value_over(
+    metric: &Metric,
+    series: &Series,
+    window: impl Iterator<Item = Month>,
+) -> Option<f64> {
+    let months: Vec<&HashMap<&'static str, f64>> = window.filter_map(|m| series.get(&m)).collect();
+    if months.is_empty() {
+        return None;
+    }
+    let sum = |c: &str| -> Option<f64> {
+        let spec = spec_of(metric.level, c)?;
+        let values: Vec<f64> = months.iter().filter_map(|m| m.get(c).copied()).collect();
+        if values.is_empty() {
+            return None;
+        }
+        let total: f64 = values.iter().sum();
+        let total = if spec.stock {
+            total / values.len() as f64
+        } else {
+            total
+        };
+        Some(total / spec.kind.scale() as f64)
+    };
+    match metric.formula {
+        Formula::Sum(c) => sum(c),
+        Formula::Ratio {
+            numerator,
+            denominator,
+        } => {
+            let d = sum(denominator)?;
+            (d != 0.0).then_some(sum(numerator)? / d)
+        }
+        _ => None,
+    }
+}
+
+fn level_sums(data: &Dataset, level: Level) -> Result<Option<DataFrame>> {
+    let Some(activity) = data.get(level.table()) else {
+        return Ok(None);
+    };
+    let columns: Vec<String> = activity
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    Ok(Some(
+        aggregate_periods(activity.clone().lazy(), level, &columns).collect()?,
+    ))
+}
+
+/// Reads a sums frame into entities keyed by `key`, grouped by `group`.
+fn series_of(
+    frame: &DataFrame,
+    level: Level,
+    key: impl Fn(usize) -> Option<String>,
+    group: impl Fn(usize) -> String,
+) -> Result<BTreeMap<String, (String, Series)>> {
+    let periods = str_values(frame, "period")?;
+    let mut columns: Vec<(&'static str, Vec<Option<f64>>)> = Vec::new();
+    for spec in level.table().columns() {
+        if spec.kind.is_additive() && frame.column(spec.name).is_ok() {
+            let values = frame.column(spec.name)?.cast(&DataType::Float64)?;
+            columns.push((spec.name, values.f64()?.iter().collect()));
+        }
+    }
+    let mut out: BTreeMap<String, (String, Series)> = BTreeMap::new();
+    for (i, period) in periods.iter().enumerate() {
+        let (Some(id), Some(month)) = (key(i), period.as_deref().and_then(Month::parse)) else {
+            continue;
+        };
+        let entry = out.entry(id).or_insert_with(|| (group(i), Series::new()));
+        let sums = entry.1.entry(month).or_default();
+        for (name, values) in &columns {
+            if let Some(v) = values[i] {
+                *sums.entry(name).or_default() += v;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The roster's store, team and role of each employee.
+fn roster(data: &Dataset) -> Result<HashMap<String, [Option<String>; 3]>> {
+    let mut out = HashMap::new();
+    let Some(employees) = data.get(Table::Employees) else {
+        return Ok(out);
+    };
+    let get = |c: &str| -> Result<Vec<Option<String>>> {
+        if data.has_column(Table::Employees, c) {
+            str_values(employees, c)
+        } else {
+            Ok(vec![None; employees.height()])
+        }
+    };
+    let (ids, stores, teams, roles) = (
+        get("employee_id")?,
+        get("store_id")?,
+        get("team_id")?,
+        get("role")?,
+    );
+    for i in 0..employees.height() {
+        if let Some(id) = &ids[i] {
+            out.insert(
+                id.clone(),
+                [stores[i].clone(), teams[i].clone(), roles[i].clone()],
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Company, store, team and employee sums.
+fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
+    let mut levels = Vec::new();
+    let roster = roster(data)?;
+    if let Some(stores) = level_sums(data, Level::Store)? {
+        let ids = str_values(&stores, "store_id")?;
+        levels.push(LevelSums {
+            level: "company",
+            metric_level: Level::Store,
+            entities: series_of(
+                &stores,
+                Level::Store,
+                |_| Some("all".into()),
+                |_| "all".into(),
+            )?,
+        });
+        levels.push(LevelSums {
+            level: "store",
+            metric_level: Level::Store,
+            entities: series_of(&stores, Level::Store, |i| ids[i].clone(), |_| "all".into())?,
+        });
+    }
+    if let Some(employees) = level_sums(data, Level::Employee)? {
+        let ids = str_values(&employees, "employee_id")?;
+        let at = |i: usize, k: usize| {
+            ids[i]
+                .as_ref()
+                .and_then(|id| roster.get(id))
+                .and_then(|r| r[k].clone())
+        };
+        levels.push(LevelSums {
+            level: "team",
+            metric_level: Level::Employee,
+            entities: series_of(
+                &employees,
+                Level::Employee,
+                |i| at(i, 1),
+                |i| at(i, 0).unwrap_or_default(),
+            )?,
+        });
+        levels.push(LevelSums {
+            level: "employee",
+            metric_level: Level::Employee,
+            entities: series_of(
+                &employees,
+                Level::Employee,
+                |i| ids[i].clone(),
+                |i| at(i, 2).unwrap_or_default(),
+            )?,
+        });
+    }
+    Ok(levels)
+}
+
+/// One row of `trends`.
+struct TrendRow {
+    level: &'static str,
+    id: String,
+    metric: &'static str,
+    period: Month,
+    value: f64,
+    mom: Option<f64>,
+    yoy: Option<f64>,
+    rolling_3: Option<f64>,
+    qtd: Option<f64>,
+    ytd: Option<f64>,
+    rank: Option<u32>,
+    rank_change: Option<i64>,
+    streak: i64,
+}
+
+fn change(now: f64, before: Option<f64>) -> Option<f64> {
+    before.filter(|b| *b != 0.0).map(|b| now / b - 1.0)
+}
+
+/// The `trends` table: one row per level, entity, metric and month with a
+/// value: `level, id, metric, period, value, mom, yoy, rolling_3` (the
+/// contract columns), then `qtd, ytd` (quarter and year to date), `rank`
+/// among peers (stores among stores, teams in their store, employees of the
+/// same role across stores; 1 is best, ties share the better place),
+/// `rank_change` (positive: moved up since last month) and `streak`
+/// (consecutive months better, positive, or worse, negative, than the month
+/// before). `mom`/`yoy` are relative changes, missing when the earlier month
+/// is missing or 0.
+pub fn trends(data: &Dataset) -> Result<DataFrame> {
+    let mut rows: Vec<TrendRow> = Vec::new();
+    for level in all_levels(data)? {
+        let metrics: Vec<&Metric> = catalogue()
+            .iter()
+            .filter(|m| m.level == level.metric_level)
+            .filter(|m| matches!(m.formula, Formula::Sum(_) | Formula::Ratio { .. }))
+            .collect();
+        let first = rows.len();
+        for (id, (_, series)) in &level.entities {
+            for metric in &metrics {
+                let mut streak = 0i64;
+                let mut previous: Option<(Month, f64)> = None;
+                for &month in series.keys() {
+                    let Some(value) = value_over(metric, series, std::iter::once(month)) else {
+                        previous = None;
+                        streak = 0;
+                        continue;
+                    };
+                    let at = |m: Month| value_over(metric, series, std::iter::once(m));
+                    let before = at(month.shift(-1));
+                    let better = |a: f64, b: f64| match metric.direction {
+                        Direction::Higher => a > b,
+                        Direction::Lower => a < b,
+                    };
+                    streak = match previous {
+                        Some((m, p)) if m.shift(1) == month => {
+                            if better(value, p) {
+                                streak.max(0) + 1
+                            } else if better(p, value) {
+                                streak.min(0) - 1
+                            } else {
+                                0
+                            }
+                        }
+                        _ => 0,
+                    };
+                    previous = Some((month, value));
+                    let quarter_start = Month {
+                        year: month.year,
+                        month: (month.month - 1) / 3 * 3 + 1,
+                    };
+                    let from = |start: Month| {
+                        let n = (month.year - start.year) * 12 + month.month as i32
+                            - start.month as i32;
+                        (0..=n).map(move |k| start.shift(k))
+                    };
+                    rows.push(TrendRow {
+                        level: level.level,
+                        id: id.clone(),
+                        metric: metric.id,
+                        period: month,
+                        value,
+                        mom: change(value, before),
+                        yoy: change(value, at(month.shift(-12))),
+                        rolling_3: value_over(metric, series, (0..3).map(|k| month.shift(k - 2))),
+                        qtd: value_over(metric, series, from(quarter_start)),
+                        ytd: value_over(
+                            metric,
+                            series,
+                            from(Month {
+                                year: month.year,
+                                month: 1,
+                            }),
+                        ),
+                        rank: None,
+                        rank_change: None,
+                        streak,
+                    });
+                }
+            }
+        }
+        rank_rows(&mut rows[first..], &level);
+    }
+    rows.sort_by(|a, b| {
+        (a.level, &a.id, a.metric, a.period).cmp(&(b.level, &b.id, b.metric, b.period))
+    });
+    let n = rows.len();
+    let columns = vec![
+        Column::new(
+            "level".into(),
+            rows.iter().map(|r| r.level).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "id".into(),
+            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "metric".into(),
+            rows.iter().map(|r| r.metric).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "period".into(),
+            rows.iter()
+                .map(|r| r.period.to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+        ),
+        Column::new("mom".into(), rows.iter().map(|r| r.mom).collect::<Vec<_>>()),
+        Column::new("yoy".into(), rows.iter().map(|r| r.yoy).collect::<Vec<_>>()),
+        Column::new(
+            "rolling_3".into(),
+            rows.iter().map(|r| r.rolling_3).collect::<Vec<_>>(),
+        ),
+        Column::new("qtd".into(), rows.iter().map(|r| r.qtd).collect::<Vec<_>>()),
+        Column::new("ytd".into(), rows.iter().map(|r| r.ytd).collect::<Vec<_>>()),
+        Column::new(
+            "rank".into(),
+            rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rank_change".into(),
+            rows.iter().map(|r| r.rank_change).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "streak".into(),
+            rows.iter().map(|r| r.streak).collect::<Vec<_>>(),
+        ),
+    ];
+    Ok(DataFrame::new(n, columns)?)
+}
+
+/// Ranks the rows of one level among their peers, per metric and month.
+fn rank_rows(rows: &mut [TrendRow], level: &LevelSums) {
+    // (metric, month, peer group) → row indices.
+    let mut groups: HashMap<(&'static str, Month, &str), Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let group = level.entities.get(&r.id).map_or("", |e| e.0.as_str());
+        groups
+            .entry((r.metric, r.period, group))
+            .or_default()
+            .push(i);
+    }
+    let direction: HashMap<&str, Direction> =
+        catalogue().iter().map(|m| (m.id, m.direction)).collect();
+    for ((metric, _, _), members) in &groups {
+        let higher = direction.get(metric) != Some(&Direction::Lower);
+        for &i in members {
+            let v = rows[i].value;
+            let better = members
+                .iter()
+                .filter(|&&j| {
+                    if higher {
+                        rows[j].value > v
+                    } else {
+                        rows[j].value < v
+                    }
+                })
+                .count();
+            rows[i].rank = Some(better as u32 + 1);
+        }
+    }
+    // Rank change against the same entity and metric a month earlier.
+    let index: HashMap<(&str, &str, Month), u32> = rows
+        .iter()
+        .filter_map(|r| Some(((r.id.as_str(), r.metric, r.period), r.rank?)))
+        .collect();
+    let changes: Vec<Option<i64>> = rows
+        .iter()
+        .map(|r| {
+            let before = index.get(&(r.id.as_str(), r.metric, r.period.shift(-1)))?;
+            Some(i64::from(*before) - i64::from(r.rank?))
+        })
+        .collect();
+    for (r, c) in rows.iter_mut().zip(changes) {
+        r.rank_change = c;
+    }
+}
+
+/// One row of `attribution`.
+struct AttributionRow {
+    level: &'static str,
+    id: String,
+    metric: &'static str,
+    base: Month,
+    period: Month,
+    method: &'static str,
+    factor: String,
+    effect: f64,
+}
+
+/// Product identities decomposed by factor: (level, metric, factors, and the
+/// metric ids of the factors).
+const IDENTITIES: [(Level, &str, [&str; 4]); 2] = [
+    (Level::Store, "gmv", ["uv", "conversion_rate", "aov", ""]),
+    (
+        Level::Employee,
+        "cs_sales",
+        ["inquiries", "inquiry_conversion", "payment_rate", "cs_aov"],
+    ),
+];
+
+/// Which entities an attribution covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributionLevel {
+    /// The company and its stores (GMV), and store → team (cs_sales).
+    Store,
+    /// Down to every employee (cs_sales by factor and by employee).
+    Employee,
+}
+
+/// The `attribution` table for each pair of months (base, period):
+/// `level, id, metric, base_period, period, method, factor, effect`.
+///
+/// - `lmdi` and `chain`: GMV = UV × conversion × AOV for the company and each
+///   store, and customer-service sales = inquiries × inquiry conversion ×
+///   payment rate × cs_aov for each team (and each employee at
+///   `AttributionLevel::Employee`); `factor` is the factor's metric id.
+/// - `tier`: a sum's change by child, `level` naming the parent: the
+///   company's GMV by store, a store's cs_sales by team, a team's by employee
+///   (employee level only); the children add up to the parent's change.
+/// - `mix`, `rate`, `interaction`: the company's conversion rate change by
+///   store (`factor` is the store).
+pub fn attribution(
+    data: &Dataset,
+    pairs: &[(Month, Month)],
+    depth: AttributionLevel,
+) -> Result<DataFrame> {
+    let levels = all_levels(data)?;
+    let get = |name: &str| levels.iter().find(|l| l.level == name);
+    let mut rows: Vec<AttributionRow> = Vec::new();
+    for &(base, period) in pairs {
+        // Factor decompositions.
+        for (metric_level, metric_id, factors) in IDENTITIES {
+            let factors: Vec<&str> = factors.into_iter().filter(|f| !f.is_empty()).collect();
+            let names: Vec<&str> = match (metric_level, depth) {
+                (Level::Store, _) => vec!["company", "store"],
+                (Level::Employee, AttributionLevel::Store) => vec!["team"],
+                (Level::Employee, AttributionLevel::Employee) => vec!["team", "employee"],
+            };
+            let metrics: Vec<&Metric> = factors
+                .iter()
+                .filter_map(|f| crate::metric::metric(metric_level, f))
+                .collect();
+            if metrics.len() != factors.len() {
+                continue;
+            }
+            let metric = catalogue()
+                .iter()
+                .find(|m| m.id == metric_id && m.level == metric_level);
+            for level in names.iter().filter_map(|n| get(n)) {
+                for (id, (_, series)) in &level.entities {
+                    let x = |m: Month| -> Vec<Option<f64>> {
+                        metrics
+                            .iter()
+                            .map(|f| value_over(f, series, std::iter::once(m)))
+                            .collect()
+                    };
+                    if !(series.contains_key(&base) || series.contains_key(&period)) {
+                        continue;
+                    }
+                    let (x0, x1) = (x(base), x(period));
+                    // A period without rows counts as 0 of the first factor.
+                    let zero_if_absent = |m: Month, mut v: Vec<Option<f64>>| {
+                        if !series.contains_key(&m) {
+                            v[0] = Some(0.0);
+                        }
+                        v
+                    };
+                    let (x0, x1) = (zero_if_absent(base, x0), zero_if_absent(period, x1));
+                    for (method, effects) in [("lmdi", lmdi(&x0, &x1)), ("chain", chain(&x0, &x1))]
+                    {
+                        let Some(effects) = effects else { continue };
+                        for (f, effect) in factors.iter().zip(effects) {
+                            rows.push(AttributionRow {
+                                level: level.level,
+                                id: id.clone(),
+                                metric: metric.map_or(metric_id, |m| m.id),
+                                base,
+                                period,
+                                method,
+                                factor: f.to_string(),
+                                effect,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Tier attribution of sums.
+        let sum_of = |series: &Series, level: Level, id: &str, m: Month| -> Option<f64> {
+            crate::metric::metric(level, id)
+                .and_then(|metric| value_over(metric, series, std::iter::once(m)))
+        };
+        let mut tier = |parent_level: &'static str,
+                        parent: &str,
+                        metric_id: &'static str,
+                        level: Level,
+                        children: Vec<(&String, &Series)>| {
+            for (child, series) in children {
+                let (before, after) = (
+                    sum_of(series, level, metric_id, base),
+                    sum_of(series, level, metric_id, period),
+                );
+                let effect = after.unwrap_or(0.0) - before.unwrap_or(0.0);
+                // Children without the metric in either month (a warehouse
+                // team has no cs_sales) are left out.
+                if before.is_some() || after.is_some() {
+                    rows.push(AttributionRow {
+                        level: parent_level,
+                        id: parent.to_string(),
+                        metric: metric_id,
+                        base,
+                        period,
+                        method: "tier",
+                        factor: child.clone(),
+                        effect,
+                    });
+                }
+            }
+        };
+        if let Some(stores) = get("store") {
+            let children = stores.entities.iter().map(|(id, (_, s))| (id, s)).collect();
+            tier("company", "all", "gmv", Level::Store, children);
+        }
+        if let Some(teams) = get("team") {
+            let mut by_store: BTreeMap<&str, Vec<(&String, &Series)>> = BTreeMap::new();
+            for (id, (store, series)) in &teams.entities {
+                by_store
+                    .entry(store.as_str())
+                    .or_default()
+                    .push((id, series));
+            }
+            for (store, children) in by_store {
+                tier("store", store, "cs_sales", Level::Employee, children);
+            }
+        }
+        if let (AttributionLevel::Employee, Some(employees), Some(_)) =
+            (depth, get("employee"), get("team"))
+        {
+            let roster = roster(data)?;
+            let mut by_team: BTreeMap<String, Vec<(&String, &Series)>> = BTreeMap::new();
+            for (id, (_, series)) in &employees.entities {
+                if let Some(team) = roster.get(id).and_then(|r| r[1].clone()) {
+                    by_team.entry(team).or_default().push((id, series));
+                }
+            }
+            for (team, children) in by_team {
+                tier("team", &team, "cs_sales", Level::Employee, children);
+            }
+        }
+        // Mix and rate of the company's conversion.
+        if let Some(stores) = get("store") {
+            let pair = |s: &Series, m: Month| {
+                let row = s.get(&m);
+                let v = |c: &str| row.and_then(|r| r.get(c)).copied().unwrap_or(0.0);
+                (v("uv"), v("buyers"))
+            };
+            let members: Vec<crate::attribution::RateMember> = stores
+                .entities
+                .iter()
+                .map(|(id, (_, s))| (id.clone(), pair(s, base), pair(s, period)))
+                .collect();
+            if let Some(split) = mix_rate(&members) {
+                for m in split {
+                    for (method, effect) in [
+                        ("mix", m.mix),
+                        ("rate", m.rate),
+                        ("interaction", m.interaction),
+                    ] {
+                        rows.push(AttributionRow {
+                            level: "company",
+                            id: "all".into(),
+                            metric: "conversion_rate",
+                            base,
+                            period,
+                            method,
+                            factor: m.id.clone(),
+                            effect,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let n = rows.len();
+    let columns = vec![
+        Column::new(
+            "level".into(),
+            rows.iter().map(|r| r.level).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "id".into(),
+            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "metric".into(),
+            rows.iter().map(|r| r.metric).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "base_period".into(),
+            rows.iter().map(|r| r.base.to_string()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "period".into(),
+            rows.iter()
+                .map(|r| r.period.to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "method".into(),
+            rows.iter().map(|r| r.method).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "factor".into(),
+            rows.iter().map(|r| r.factor.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "effect".into(),
+            rows.iter().map(|r| r.effect).collect::<Vec<_>>(),
+        ),
+    ];
+    Ok(DataFrame::new(n, columns)?)
+}
+
+/// Each month with data paired with the month before it (month-on-month).
+pub fn consecutive_months(data: &Dataset) -> Result<Vec<(Month, Month)>> {
+    let mut months = std::collections::BTreeSet::new();
+    for table in [Table::StoreDaily, Table::EmployeeDaily] {
+        if let Some(frame) = data.get(table) {
+            for p in str_values(frame, "period")?.into_iter().flatten() {
+                if let Some(m) = Month::parse(&p) {
+                    months.insert(m);
+                }
+            }
+        }
+    }
+    Ok(months
+        .iter()
+        .filter(|m| months.contains(&m.shift(-1)))
+        .map(|m| (m.shift(-1), *m))
+        .collect())
+}
+
+/// The `peers` table: each scored employee's total and item values against
+/// the same role in the same store and in all stores, per period:
+/// `period, employee_id, store_id, role, measure, value, store_mean,
+/// store_best, all_mean, all_best, percentile, gap_to_best`. `percentile` is
+/// the share of the role's employees (all stores) the employee does at least
+/// as well as; `gap_to_best` is how far behind the best of all stores (0 for
+/// the best), in the measure's unit.
+pub fn peers(scores: &Scores) -> Result<DataFrame> {
+    // (measure, direction of better, value) per row.
+    struct Entry<'a> {
+        row: &'a crate::scoring::ScoreRow,
+        measure: String,
+        higher: bool,
+        value: f64,
+    }
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    for r in scores.rows.iter().filter(|r| r.eligible) {
+        if let Some(total) = r.total_score {
+            entries.push(Entry {
+                row: r,
+                measure: "total_score".into(),
+                higher: true,
+                value: total,
+            });
+        }
+        for item in r.items.iter().filter(|i| i.applies) {
+            if let Some(value) = item.value {
+                let higher = crate::metric::find_metric(&item.metric)
+                    .is_none_or(|m| m.direction == Direction::Higher);
+                entries.push(Entry {
+                    row: r,
+                    measure: item.item.clone(),
+                    higher,
+                    value,
+                });
+            }
+        }
+    }
+    let mut all: HashMap<(&str, &str, &str), Vec<f64>> = HashMap::new();
+    let mut store: HashMap<(&str, &str, &str, Option<&str>), Vec<f64>> = HashMap::new();
+    for e in &entries {
+        let r = e.row;
+        all.entry((&r.period, &r.role, &e.measure))
+            .or_default()
+            .push(e.value);
+        store
+            .entry((&r.period, &r.role, &e.measure, r.store_id.as_deref()))
+            .or_default()
+            .push(e.value);
+    }
+    let best = |values: &[f64], higher: bool| {
+        values
+            .iter()
+            .copied()
+            .fold(None, |b: Option<f64>, v| {
+                Some(b.map_or(v, |b| if higher { b.max(v) } else { b.min(v) }))
+            })
+            .unwrap_or(f64::NAN)
+    };
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let mut cols: [Vec<f64>; 6] = Default::default();
+    for e in &entries {
+        let r = e.row;
+        let a = &all[&(r.period.as_str(), r.role.as_str(), e.measure.as_str())];
+        let s = &store[&(
+            r.period.as_str(),
+            r.role.as_str(),
+            e.measure.as_str(),
+            r.store_id.as_deref(),
+        )];
+        let as_good = a
+            .iter()
+            .filter(|&&v| if e.higher { e.value >= v } else { e.value <= v })
+            .count();
+        let top = best(a, e.higher);
+        for (k, v) in [
+            mean(s),
+            best(s, e.higher),
+            mean(a),
+            top,
+            as_good as f64 / a.len() as f64,
+            (top - e.value).abs(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            cols[k].push(v);
+        }
+    }
+    let text = |f: &dyn Fn(&Entry<'_>) -> Option<String>| -> Vec<Option<String>> {
+        entries.iter().map(f).collect()
+    };
+    let mut columns = vec![
+        Column::new("period".into(), text(&|e| Some(e.row.period.clone()))),
+        Column::new(
+            "employee_id".into(),
+            text(&|e| Some(e.row.employee_id.clone())),
+        ),
+        Column::new("store_id".into(), text(&|e| e.row.store_id.clone())),
+        Column::new("role".into(), text(&|e| Some(e.row.role.clone()))),
+        Column::new("measure".into(), text(&|e| Some(e.measure.clone()))),
+        Column::new(
+            "value".into(),
+            entries.iter().map(|e| e.value).collect::<Vec<_>>(),
+        ),
+    ];
+    for (name, values) in [
+        "store_mean",
+        "store_best",
+        "all_mean",
+        "all_best",
+        "percentile",
+        "gap_to_best",
+    ]
+    .into_iter()
+    .zip(cols)
+    {
+        columns.push(Column::new(name.into(), values));
+    }
+    Ok(DataFrame::new(entries.len(), columns)?)
+}

@@ -1,0 +1,201 @@
+//! Trends and attribution on hand-built data: year-over-year and rolling
+//! values across a year boundary and a missing month, LMDI effects that add
+//! up to the change, chain substitution, tier sums and the mix / rate split,
+//! every value computed by hand.
+
+use kpi_core::{AttributionLevel, Dataset, Month, Table, attribution, trends};
+use polars::prelude::*;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
+}
+
+fn dataset() -> Dataset {
+    // (store, month, uv, buyers, gmv cents). S01 has no February 2025.
+    let rows: &[(&str, &str, i64, i64, i64)] = &[
+        ("S01", "2024-01", 1000, 20, 300_000),
+        ("S01", "2024-11", 2000, 50, 1_000_000),
+        ("S01", "2024-12", 1500, 30, 450_000),
+        ("S01", "2025-01", 1200, 30, 540_000),
+        ("S01", "2025-03", 1000, 40, 600_000),
+        ("S02", "2025-01", 800, 16, 240_000),
+        ("S02", "2025-03", 1000, 30, 450_000),
+    ];
+    let mut data = Dataset::new();
+    data.insert(
+        Table::StoreDaily,
+        df!(
+            "store_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "period" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "uv" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "buyers" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            "gmv" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    );
+    data
+}
+
+/// (value, mom, yoy, rolling_3, qtd, ytd, rank) of one trends row.
+#[allow(clippy::type_complexity)]
+fn trend(
+    frame: &DataFrame,
+    level: &str,
+    id: &str,
+    metric: &str,
+    period: &str,
+) -> (
+    f64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<u32>,
+) {
+    let s = |c: &str| frame.column(c).unwrap().str().unwrap().clone();
+    let f = |c: &str| frame.column(c).unwrap().f64().unwrap().clone();
+    let (levels, ids, metrics, periods) = (s("level"), s("id"), s("metric"), s("period"));
+    let i = (0..frame.height())
+        .find(|&i| {
+            levels.get(i) == Some(level)
+                && ids.get(i) == Some(id)
+                && metrics.get(i) == Some(metric)
+                && periods.get(i) == Some(period)
+        })
+        .unwrap_or_else(|| panic!("no trend {level} {id} {metric} {period}"));
+    let rank = frame.column("rank").unwrap().u32().unwrap().get(i);
+    (
+        f("value").get(i).unwrap(),
+        f("mom").get(i),
+        f("yoy").get(i),
+        f("rolling_3").get(i),
+        f("qtd").get(i),
+        f("ytd").get(i),
+        rank,
+    )
+}
+
+#[test]
+fn trends_across_a_year_boundary_and_a_missing_month() {
+    let t = trends(&dataset()).unwrap();
+    // GMV of S01, January 2025: 5400; December 4500 → mom 5400 / 4500 − 1 =
+    // 0.2; January 2024 3000 → yoy 0.8; rolling 3 months across the year
+    // boundary: 10000 + 4500 + 5400 = 19900.
+    let (value, mom, yoy, rolling, qtd, ytd, _) = trend(&t, "store", "S01", "gmv", "2025-01");
+    assert!(close(value, 5400.0));
+    assert!(close(mom.unwrap(), 0.2) && close(yoy.unwrap(), 0.8));
+    assert!(close(rolling.unwrap(), 19900.0));
+    assert!(close(qtd.unwrap(), 5400.0) && close(ytd.unwrap(), 5400.0));
+    // Conversion, a rate: the ratio of the window's sums, (50 + 30 + 30) /
+    // (2000 + 1500 + 1200) = 110 / 4700, not the mean of 2.5%, 2%, 2.5%.
+    let (value, _, yoy, rolling, ..) = trend(&t, "store", "S01", "conversion_rate", "2025-01");
+    assert!(close(value, 0.025));
+    assert!(close(yoy.unwrap(), 0.025 / 0.02 - 1.0));
+    assert!(close(rolling.unwrap(), 110.0 / 4700.0));
+    // March 2025, February missing: no mom; the rolling window and the
+    // quarter hold January and March only: (30 + 40) / (1200 + 1000).
+    let (value, mom, yoy, rolling, qtd, ytd, rank) =
+        trend(&t, "store", "S01", "conversion_rate", "2025-03");
+    assert!(close(value, 0.04));
+    assert_eq!((mom, yoy), (None, None));
+    assert!(close(rolling.unwrap(), 70.0 / 2200.0));
+    assert!(close(qtd.unwrap(), 70.0 / 2200.0) && close(ytd.unwrap(), 70.0 / 2200.0));
+    // S01 converts 4% against S02's 3%: first of the two stores.
+    assert_eq!(rank, Some(1));
+    assert_eq!(
+        trend(&t, "store", "S02", "conversion_rate", "2025-03").6,
+        Some(2)
+    );
+    // The company: both stores' sums, (40 + 30) / (1000 + 1000) = 3.5%.
+    assert!(close(
+        trend(&t, "company", "all", "conversion_rate", "2025-03").0,
+        0.035
+    ));
+    assert!(close(
+        trend(&t, "company", "all", "gmv", "2025-03").0,
+        10500.0
+    ));
+}
+
+fn effects(
+    frame: &DataFrame,
+    level: &str,
+    id: &str,
+    metric: &str,
+    method: &str,
+) -> Vec<(String, f64)> {
+    let s = |c: &str| frame.column(c).unwrap().str().unwrap().clone();
+    let (levels, ids, metrics, methods, factors) =
+        (s("level"), s("id"), s("metric"), s("method"), s("factor"));
+    let effect = frame.column("effect").unwrap().f64().unwrap().clone();
+    (0..frame.height())
+        .filter(|&i| {
+            levels.get(i) == Some(level)
+                && ids.get(i) == Some(id)
+                && metrics.get(i) == Some(metric)
+                && methods.get(i) == Some(method)
+        })
+        .map(|i| (factors.get(i).unwrap().to_string(), effect.get(i).unwrap()))
+        .collect()
+}
+
+#[test]
+fn gmv_changes_split_by_factor_by_store_and_by_mix_and_rate() {
+    let m = |s| Month::parse(s).unwrap();
+    let a = attribution(
+        &dataset(),
+        &[(m("2025-01"), m("2025-03"))],
+        AttributionLevel::Store,
+    )
+    .unwrap();
+    // S01: 1200 × 2.5% × 180 = 5400 → 1000 × 4% × 150 = 6000.
+    // Chain, in the order UV, conversion, AOV: (1000 − 1200) × 0.025 × 180 =
+    // −900; 1000 × 0.015 × 180 = 2700; 1000 × 0.04 × (150 − 180) = −1200.
+    let chain = effects(&a, "store", "S01", "gmv", "chain");
+    let expected = [
+        ("uv", -900.0),
+        ("conversion_rate", 2700.0),
+        ("aov", -1200.0),
+    ];
+    for ((factor, effect), (f, e)) in chain.iter().zip(expected) {
+        assert_eq!(factor, f);
+        assert!(close(*effect, e), "{factor}: {effect}");
+    }
+    // LMDI: L(6000, 5400) · ln(x₁ / x₀) per factor; they add up to 600 exactly.
+    let lmdi = effects(&a, "store", "S01", "gmv", "lmdi");
+    let l = 600.0 / (6000.0f64 / 5400.0).ln();
+    let expected = [
+        l * (1000.0f64 / 1200.0).ln(),
+        l * (0.04f64 / 0.025).ln(),
+        l * (150.0f64 / 180.0).ln(),
+    ];
+    for ((_, effect), e) in lmdi.iter().zip(expected) {
+        assert!(close(*effect, e));
+    }
+    let total: f64 = lmdi.iter().map(|e| e.1).sum();
+    assert!(close(total, 600.0), "{total}");
+    // The company: 7800 → 10500, by LMDI to 1e-9 and by store exactly.
+    let company: f64 = effects(&a, "company", "all", "gmv", "lmdi")
+        .iter()
+        .map(|e| e.1)
+        .sum();
+    assert!(close(company, 2700.0), "{company}");
+    let tier = effects(&a, "company", "all", "gmv", "tier");
+    assert_eq!(tier.len(), 2);
+    assert!(close(tier[0].1, 600.0) && close(tier[1].1, 2100.0));
+    // Conversion 46 / 2000 = 2.3% → 70 / 2000 = 3.5%: mix, rate and
+    // interaction per store add up to 1.2 points.
+    let split: Vec<f64> = ["mix", "rate", "interaction"]
+        .iter()
+        .flat_map(|method| effects(&a, "company", "all", "conversion_rate", method))
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(split.len(), 6);
+    assert!(close(split.iter().sum::<f64>(), 0.012));
+    // S01: mix (0.5 − 0.6) × 2.5% = −0.25 points; rate 0.6 × 1.5 points = 0.9.
+    let mix = effects(&a, "company", "all", "conversion_rate", "mix");
+    assert!(close(mix[0].1, -0.0025) && close(mix[1].1, 0.002));
+    let rate = effects(&a, "company", "all", "conversion_rate", "rate");
+    assert!(close(rate[0].1, 0.009) && close(rate[1].1, 0.004));
+}
