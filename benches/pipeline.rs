@@ -1,5 +1,6 @@
 //! The pipeline on a generated dataset of 50 stores × 20 staff × 12 months
-//! of daily rows: reading the CSV files, metrics, scoring and pay, pay alone, and the whole
+//! of daily rows: reading the CSV files, metrics, scoring and pay, pay alone, the
+//! analysis, and the whole
 //! run, each reported in input rows per second, beside polars' plain CSV
 //! reader on the same files as the baseline.
 
@@ -58,6 +59,18 @@ fn pipeline(c: &mut Criterion) {
     });
     group.bench_function("read_metrics_scores", |b| {
         b.iter(|| kpi::score_dataset(&read().dataset, &scheme).expect("score"))
+    });
+    // The analysis `kpi run` adds by default: trends, month-on-month
+    // attribution and peers.
+    group.bench_function("analysis", |b| {
+        b.iter(|| kpi::analyse(&loaded.dataset, &scores).expect("analysis"))
+    });
+    group.bench_function("read_metrics_scores_analysis", |b| {
+        b.iter(|| {
+            let data = read().dataset;
+            let scored = kpi::score_dataset(&data, &scheme).expect("score");
+            kpi::analyse(&data, &scored.scores).expect("analysis")
+        })
     });
     group.finish();
 }

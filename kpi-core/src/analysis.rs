@@ -19,7 +19,12 @@ use crate::scoring::{Scores, str_values};
 use crate::table::Table;
 
 /// The monthly sums of one entity: month → input column → sum (in stored units).
-type Series = BTreeMap<Month, HashMap<&'static str, f64>>;
+type Series = BTreeMap<Month, Vec<Option<f64>>>;
+
+/// The position of a column of a level's table in a [`Series`] row.
+fn column_index(level: Level, name: &str) -> Option<usize> {
+    level.table().columns().iter().position(|c| c.name == name)
+}
 
 /// Entities of one level: id → (peer group, monthly sums).
 struct LevelSums {
@@ -28,45 +33,84 @@ struct LevelSums {
     entities: BTreeMap<String, (String, Series)>,
 }
 
-fn spec_of(level: Level, column: &str) -> Option<&'static crate::table::ColumnSpec> {
-    level.table().column(column)
+/// One input column of a metric: name, scale to its unit, stock (averaged).
+#[derive(Clone, Copy)]
+struct Input {
+    index: usize,
+    scale: f64,
+    stock: bool,
 }
 
-/// The value of `metric` over the months of `window` of one entity, from
-/// sums (stock columns are averaged over the months present).
-fn value_over(
-    metric: &Metric,
-    series: &Series,
-    window: impl Iterator<Item = Month>,
-) -> Option<f64> {
-    let months: Vec<&HashMap<&'static str, f64>> = window.filter_map(|m| series.get(&m)).collect();
-    if months.is_empty() {
-        return None;
-    }
-    let sum = |c: &str| -> Option<f64> {
-        let spec = spec_of(metric.level, c)?;
-        let values: Vec<f64> = months.iter().filter_map(|m| m.get(c).copied()).collect();
-        if values.is_empty() {
-            return None;
-        }
-        let total: f64 = values.iter().sum();
-        let total = if spec.stock {
-            total / values.len() as f64
-        } else {
-            total
-        };
-        Some(total / spec.kind.scale() as f64)
+/// A metric ready to evaluate over windows of monthly sums.
+#[derive(Clone, Copy)]
+struct Compiled {
+    numerator: Input,
+    denominator: Option<Input>,
+}
+
+fn compile(metric: &Metric) -> Option<Compiled> {
+    let input = |name: &'static str| {
+        let spec = metric.level.table().column(name)?;
+        Some(Input {
+            index: column_index(metric.level, name)?,
+            scale: spec.kind.scale() as f64,
+            stock: spec.stock,
+        })
     };
     match metric.formula {
-        Formula::Sum(c) => sum(c),
+        Formula::Sum(c) => Some(Compiled {
+            numerator: input(c)?,
+            denominator: None,
+        }),
         Formula::Ratio {
             numerator,
             denominator,
-        } => {
-            let d = sum(denominator)?;
-            (d != 0.0).then_some(sum(numerator)? / d)
-        }
+        } => Some(Compiled {
+            numerator: input(numerator)?,
+            denominator: Some(input(denominator)?),
+        }),
         _ => None,
+    }
+}
+
+/// The value of a metric over the months of `window` of one entity, from
+/// sums (stock columns are averaged over the months present).
+fn value_over(
+    metric: &Compiled,
+    series: &Series,
+    window: impl Iterator<Item = Month>,
+) -> Option<f64> {
+    let mut any = false;
+    let mut sums = [(0.0, 0u32); 2];
+    for month in window {
+        let Some(row) = series.get(&month) else {
+            continue;
+        };
+        any = true;
+        for (k, input) in std::iter::once(metric.numerator)
+            .chain(metric.denominator)
+            .enumerate()
+        {
+            if let Some(v) = row[input.index] {
+                sums[k].0 += v;
+                sums[k].1 += 1;
+            }
+        }
+    }
+    if !any {
+        return None;
+    }
+    let total = |k: usize, input: Input| -> Option<f64> {
+        let (sum, n) = sums[k];
+        (n > 0).then(|| if input.stock { sum / f64::from(n) } else { sum } / input.scale)
+    };
+    let numerator = total(0, metric.numerator);
+    match metric.denominator {
+        None => numerator,
+        Some(d) => {
+            let d = total(1, d)?;
+            (d != 0.0).then_some(numerator? / d)
+        }
     }
 }
 
@@ -92,11 +136,12 @@ fn series_of(
     group: impl Fn(usize) -> String,
 ) -> Result<BTreeMap<String, (String, Series)>> {
     let periods = str_values(frame, "period")?;
-    let mut columns: Vec<(&'static str, Vec<Option<f64>>)> = Vec::new();
-    for spec in level.table().columns() {
+    let width = level.table().columns().len();
+    let mut columns: Vec<(usize, Vec<Option<f64>>)> = Vec::new();
+    for (k, spec) in level.table().columns().iter().enumerate() {
         if spec.kind.is_additive() && frame.column(spec.name).is_ok() {
             let values = frame.column(spec.name)?.cast(&DataType::Float64)?;
-            columns.push((spec.name, values.f64()?.iter().collect()));
+            columns.push((k, values.f64()?.iter().collect()));
         }
     }
     let mut out: BTreeMap<String, (String, Series)> = BTreeMap::new();
@@ -105,10 +150,10 @@ fn series_of(
             continue;
         };
         let entry = out.entry(id).or_insert_with(|| (group(i), Series::new()));
-        let sums = entry.1.entry(month).or_default();
-        for (name, values) in &columns {
+        let sums = entry.1.entry(month).or_insert_with(|| vec![None; width]);
+        for (k, values) in &columns {
             if let Some(v) = values[i] {
-                *sums.entry(name).or_default() += v;
+                *sums[*k].get_or_insert(0.0) += v;
             }
         }
     }
@@ -214,6 +259,11 @@ struct TrendRow {
     rank: Option<u32>,
     rank_change: Option<i64>,
     streak: i64,
+    /// Position of the metric in the level's metric list, and whether higher is better.
+    metric_index: u16,
+    higher: bool,
+    /// The entity's peer group, numbered.
+    group: u32,
 }
 
 fn change(now: f64, before: Option<f64>) -> Option<f64> {
@@ -232,23 +282,26 @@ fn change(now: f64, before: Option<f64>) -> Option<f64> {
 pub fn trends(data: &Dataset) -> Result<DataFrame> {
     let mut rows: Vec<TrendRow> = Vec::new();
     for level in all_levels(data)? {
-        let metrics: Vec<&Metric> = catalogue()
+        let metrics: Vec<(&Metric, Compiled)> = catalogue()
             .iter()
             .filter(|m| m.level == level.metric_level)
-            .filter(|m| matches!(m.formula, Formula::Sum(_) | Formula::Ratio { .. }))
+            .filter_map(|m| Some((m, compile(m)?)))
             .collect();
         let first = rows.len();
-        for (id, (_, series)) in &level.entities {
-            for metric in &metrics {
+        let mut groups: HashMap<&str, u32> = HashMap::new();
+        for (id, (group, series)) in &level.entities {
+            let next = groups.len() as u32;
+            let group = *groups.entry(group.as_str()).or_insert(next);
+            for (metric_index, (metric, compiled)) in metrics.iter().enumerate() {
                 let mut streak = 0i64;
                 let mut previous: Option<(Month, f64)> = None;
                 for &month in series.keys() {
-                    let Some(value) = value_over(metric, series, std::iter::once(month)) else {
+                    let Some(value) = value_over(compiled, series, std::iter::once(month)) else {
                         previous = None;
                         streak = 0;
                         continue;
                     };
-                    let at = |m: Month| value_over(metric, series, std::iter::once(m));
+                    let at = |m: Month| value_over(compiled, series, std::iter::once(m));
                     let before = at(month.shift(-1));
                     let better = |a: f64, b: f64| match metric.direction {
                         Direction::Higher => a > b,
@@ -284,10 +337,10 @@ pub fn trends(data: &Dataset) -> Result<DataFrame> {
                         value,
                         mom: change(value, before),
                         yoy: change(value, at(month.shift(-12))),
-                        rolling_3: value_over(metric, series, (0..3).map(|k| month.shift(k - 2))),
-                        qtd: value_over(metric, series, from(quarter_start)),
+                        rolling_3: value_over(compiled, series, (0..3).map(|k| month.shift(k - 2))),
+                        qtd: value_over(compiled, series, from(quarter_start)),
                         ytd: value_over(
-                            metric,
+                            compiled,
                             series,
                             from(Month {
                                 year: month.year,
@@ -297,15 +350,17 @@ pub fn trends(data: &Dataset) -> Result<DataFrame> {
                         rank: None,
                         rank_change: None,
                         streak,
+                        metric_index: metric_index as u16,
+                        higher: metric.direction == Direction::Higher,
+                        group,
                     });
                 }
             }
         }
-        rank_rows(&mut rows[first..], &level);
+        rank_rows(&mut rows[first..]);
     }
-    rows.sort_by(|a, b| {
-        (a.level, &a.id, a.metric, a.period).cmp(&(b.level, &b.id, b.metric, b.period))
-    });
+    // Rows are already in order: level (company, store, team, employee),
+    // entity id, metric (catalogue order), month.
     let n = rows.len();
     let columns = vec![
         Column::new(
@@ -355,49 +410,49 @@ pub fn trends(data: &Dataset) -> Result<DataFrame> {
 }
 
 /// Ranks the rows of one level among their peers, per metric and month.
-fn rank_rows(rows: &mut [TrendRow], level: &LevelSums) {
+fn rank_rows(rows: &mut [TrendRow]) {
     // (metric, month, peer group) → row indices.
-    let mut groups: HashMap<(&'static str, Month, &str), Vec<usize>> = HashMap::new();
+    let key = |r: &TrendRow| {
+        let month = (r.period.year * 12 + r.period.month as i32) as u64;
+        (u64::from(r.metric_index) << 48) | (month << 32) | u64::from(r.group)
+    };
+    let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        let group = level.entities.get(&r.id).map_or("", |e| e.0.as_str());
-        groups
-            .entry((r.metric, r.period, group))
-            .or_default()
-            .push(i);
+        groups.entry(key(r)).or_default().push(i);
     }
-    let direction: HashMap<&str, Direction> =
-        catalogue().iter().map(|m| (m.id, m.direction)).collect();
-    for ((metric, _, _), members) in &groups {
-        let higher = direction.get(metric) != Some(&Direction::Lower);
-        for &i in members {
-            let v = rows[i].value;
-            let better = members
-                .iter()
-                .filter(|&&j| {
-                    if higher {
-                        rows[j].value > v
-                    } else {
-                        rows[j].value < v
-                    }
-                })
-                .count();
-            rows[i].rank = Some(better as u32 + 1);
+    for members in groups.values_mut() {
+        // Best first; competition ranking: ties share the better place.
+        let higher = rows[members[0]].higher;
+        members.sort_by(|&a, &b| {
+            let (x, y) = (rows[a].value, rows[b].value);
+            if higher {
+                y.total_cmp(&x)
+            } else {
+                x.total_cmp(&y)
+            }
+        });
+        let mut place = 1u32;
+        for k in 0..members.len() {
+            if k > 0 && rows[members[k - 1]].value != rows[members[k]].value {
+                place = k as u32 + 1;
+            }
+            rows[members[k]].rank = Some(place);
         }
     }
-    // Rank change against the same entity and metric a month earlier.
-    let index: HashMap<(&str, &str, Month), u32> = rows
-        .iter()
-        .filter_map(|r| Some(((r.id.as_str(), r.metric, r.period), r.rank?)))
-        .collect();
-    let changes: Vec<Option<i64>> = rows
-        .iter()
-        .map(|r| {
-            let before = index.get(&(r.id.as_str(), r.metric, r.period.shift(-1)))?;
-            Some(i64::from(*before) - i64::from(r.rank?))
-        })
-        .collect();
-    for (r, c) in rows.iter_mut().zip(changes) {
-        r.rank_change = c;
+    // Rank change against the same entity and metric a month earlier: the
+    // rows of one entity and metric are consecutive, in month order.
+    for i in 1..rows.len() {
+        let (before, now) = (&rows[i - 1], &rows[i]);
+        if before.metric_index == now.metric_index
+            && before.period.shift(1) == now.period
+            && before.id == now.id
+        {
+            let change = before
+                .rank
+                .zip(now.rank)
+                .map(|(b, n)| i64::from(b) - i64::from(n));
+            rows[i].rank_change = change;
+        }
     }
 }
 
@@ -462,9 +517,9 @@ pub fn attribution(
                 (Level::Employee, AttributionLevel::Store) => vec!["team"],
                 (Level::Employee, AttributionLevel::Employee) => vec!["team", "employee"],
             };
-            let metrics: Vec<&Metric> = factors
+            let metrics: Vec<Compiled> = factors
                 .iter()
-                .filter_map(|f| crate::metric::metric(metric_level, f))
+                .filter_map(|f| compile(crate::metric::metric(metric_level, f)?))
                 .collect();
             if metrics.len() != factors.len() {
                 continue;
@@ -513,8 +568,8 @@ pub fn attribution(
         }
         // Tier attribution of sums.
         let sum_of = |series: &Series, level: Level, id: &str, m: Month| -> Option<f64> {
-            crate::metric::metric(level, id)
-                .and_then(|metric| value_over(metric, series, std::iter::once(m)))
+            let compiled = compile(crate::metric::metric(level, id)?)?;
+            value_over(&compiled, series, std::iter::once(m))
         };
         let mut tier = |parent_level: &'static str,
                         parent: &str,
@@ -577,7 +632,11 @@ pub fn attribution(
         if let Some(stores) = get("store") {
             let pair = |s: &Series, m: Month| {
                 let row = s.get(&m);
-                let v = |c: &str| row.and_then(|r| r.get(c)).copied().unwrap_or(0.0);
+                let v = |c: &str| {
+                    row.zip(column_index(Level::Store, c))
+                        .and_then(|(r, k)| r[k])
+                        .unwrap_or(0.0)
+                };
                 (v("uv"), v("buyers"))
             };
             let members: Vec<crate::attribution::RateMember> = stores
