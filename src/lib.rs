@@ -58,6 +58,9 @@ pub struct Analysis {
     pub attribution: DataFrame,
     /// `peers`: each scored employee against the same role.
     pub peers: DataFrame,
+    /// `target_tracking`: each target with its actual, completion, gap and
+    /// whether its children add up to it.
+    pub targets: DataFrame,
 }
 
 impl Analysis {
@@ -67,6 +70,7 @@ impl Analysis {
             trends: &self.trends,
             attribution: &self.attribution,
             peers: &self.peers,
+            targets: &self.targets,
         }
     }
 }
@@ -80,6 +84,7 @@ pub fn analyse(data: &Dataset, scores: &Scores) -> Result<Analysis> {
         attribution: kpi_core::attribution(data, &pairs, kpi_core::AttributionLevel::Store)
             .context("attribution")?,
         peers: kpi_core::peers(scores).context("peer benchmark")?,
+        targets: kpi_core::target_tracking(data).context("target tracking")?,
     })
 }
 
@@ -148,6 +153,7 @@ pub fn export_tables(
         tables.push(("trends", analysis.trends.clone()));
         tables.push(("attribution", analysis.attribution.clone()));
         tables.push(("peers", analysis.peers.clone()));
+        tables.push(("target_tracking", analysis.targets.clone()));
     }
     if let Some(q) = quality {
         tables.push(("data_quality", q.clone()));

@@ -846,3 +846,198 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
     }
     Ok(DataFrame::new(entries.len(), columns)?)
 }
+
+/// One target of the `targets` table.
+struct TargetRow {
+    period: String,
+    level: String,
+    id: String,
+    metric: String,
+    target: f64,
+}
+
+fn read_targets(data: &Dataset) -> Result<Vec<TargetRow>> {
+    let Some(frame) = data.get(Table::Targets) else {
+        return Ok(Vec::new());
+    };
+    let [periods, levels, ids, metrics] =
+        ["period", "level", "id", "metric"].map(|c| str_values(frame, c));
+    let (periods, levels, ids, metrics) = (periods?, levels?, ids?, metrics?);
+    let targets = frame.column("target")?.cast(&DataType::Float64)?;
+    let mut out = Vec::new();
+    for (i, t) in targets.f64()?.iter().enumerate() {
+        if let (Some(p), Some(l), Some(id), Some(m), Some(t)) =
+            (&periods[i], &levels[i], &ids[i], &metrics[i], t)
+        {
+            out.push(TargetRow {
+                period: p.clone(),
+                level: l.clone(),
+                id: id.clone(),
+                metric: m.clone(),
+                target: t,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The `target_tracking` table: every target of the `targets` table (level
+/// `store`, `team` or `employee`, a month, any metric of that level — a
+/// team's metrics are its employees' sums) with the actual value, the
+/// completion (`actual / target`) and the gap (`target − actual`); then,
+/// where a parent and its children all have targets for the same metric and
+/// month (store → its teams, team → its employees), whether the children add
+/// up to the parent: `check` is `ok`, or names the break with its path
+/// (`store S01 > teams: 120000 ≠ 118000`). Columns: `period, level, id,
+/// metric, target, actual, completion, gap, check`.
+pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
+    let targets = read_targets(data)?;
+    let levels = all_levels(data)?;
+    let roster = roster(data)?;
+    let entity = |level: &str, id: &str| -> Option<(&Series, Level)> {
+        let sums = levels.iter().find(|l| l.level == level)?;
+        Some((&sums.entities.get(id)?.1, sums.metric_level))
+    };
+    // (level, id, metric, period) → target, to find children.
+    let index: HashMap<(&str, &str, &str, &str), f64> = targets
+        .iter()
+        .map(|t| {
+            (
+                (
+                    t.level.as_str(),
+                    t.id.as_str(),
+                    t.metric.as_str(),
+                    t.period.as_str(),
+                ),
+                t.target,
+            )
+        })
+        .collect();
+    // Children of a parent: a store's teams, a team's employees (from the roster).
+    let mut children: HashMap<(&str, String), Vec<String>> = HashMap::new();
+    for (employee, [store, team, _]) in &roster {
+        if let Some(team) = team {
+            children
+                .entry(("team", team.clone()))
+                .or_default()
+                .push(employee.clone());
+            if let Some(store) = store {
+                let teams = children.entry(("store", store.clone())).or_default();
+                if !teams.contains(team) {
+                    teams.push(team.clone());
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for t in &targets {
+        let actual = Month::parse(&t.period).and_then(|month| {
+            let at = |level: &str, id: &str| {
+                let (series, metric_level) = entity(level, id)?;
+                let compiled = compile(crate::metric::metric(metric_level, &t.metric)?)?;
+                value_over(&compiled, series, std::iter::once(month))
+            };
+            match t.level.as_str() {
+                // A store's employee sums (cs_sales) add up over its teams.
+                "store" if crate::metric::metric(Level::Store, &t.metric).is_none() => {
+                    let sum = matches!(
+                        crate::metric::metric(Level::Employee, &t.metric).map(|m| m.formula),
+                        Some(Formula::Sum(_))
+                    );
+                    let teams = children.get(&("store", t.id.clone()))?;
+                    let values: Vec<f64> =
+                        teams.iter().filter_map(|team| at("team", team)).collect();
+                    (sum && !values.is_empty()).then(|| values.iter().sum())
+                }
+                level @ ("store" | "team" | "employee") => at(level, &t.id),
+                _ => None,
+            }
+        });
+        let child_level = match t.level.as_str() {
+            "store" => Some(("team", "teams")),
+            "team" => Some(("employee", "employees")),
+            _ => None,
+        };
+        let check = child_level.and_then(|(child, plural)| {
+            let mut kids = children.get(&(t.level.as_str(), t.id.clone()))?.clone();
+            kids.sort();
+            let given: Vec<f64> = kids
+                .iter()
+                .filter_map(|k| {
+                    index
+                        .get(&(child, k.as_str(), t.metric.as_str(), t.period.as_str()))
+                        .copied()
+                })
+                .collect();
+            if given.is_empty() {
+                return None;
+            }
+            if given.len() < kids.len() {
+                return Some(format!(
+                    "{} {} > {plural}: {} of {} have a target",
+                    t.level,
+                    t.id,
+                    given.len(),
+                    kids.len()
+                ));
+            }
+            let sum: f64 = given.iter().sum();
+            Some(if (sum - t.target).abs() < 0.005 {
+                "ok".to_string()
+            } else {
+                let diff = sum - t.target;
+                format!(
+                    "{} {} > {plural}: {} ≠ {} ({}{})",
+                    t.level,
+                    t.id,
+                    crate::scheme::fmt_num(t.target),
+                    crate::scheme::fmt_num(sum),
+                    if diff > 0.0 { "+" } else { "" },
+                    crate::scheme::fmt_num(diff)
+                )
+            })
+        });
+        rows.push((t, actual, check));
+    }
+    rows.sort_by(|a, b| {
+        (&a.0.period, &a.0.level, &a.0.id, &a.0.metric).cmp(&(
+            &b.0.period,
+            &b.0.level,
+            &b.0.id,
+            &b.0.metric,
+        ))
+    });
+    let text =
+        |f: &dyn Fn(&TargetRow) -> String| -> Vec<String> { rows.iter().map(|r| f(r.0)).collect() };
+    let columns = vec![
+        Column::new("period".into(), text(&|t| t.period.clone())),
+        Column::new("level".into(), text(&|t| t.level.clone())),
+        Column::new("id".into(), text(&|t| t.id.clone())),
+        Column::new("metric".into(), text(&|t| t.metric.clone())),
+        Column::new(
+            "target".into(),
+            rows.iter().map(|r| r.0.target).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "actual".into(),
+            rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "completion".into(),
+            rows.iter()
+                .map(|r| r.1.filter(|_| r.0.target != 0.0).map(|a| a / r.0.target))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "gap".into(),
+            rows.iter()
+                .map(|r| r.1.map(|a| r.0.target - a))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "check".into(),
+            rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+        ),
+    ];
+    Ok(DataFrame::new(rows.len(), columns)?)
+}

@@ -35,7 +35,9 @@ mod scheme;
 mod scoring;
 mod table;
 
-pub use analysis::{AttributionLevel, attribution, consecutive_months, peers, trends};
+pub use analysis::{
+    AttributionLevel, attribution, consecutive_months, peers, target_tracking, trends,
+};
 pub use attribution::{MixRate, RateMember, chain, lmdi, mix_rate};
 pub use dataset::Dataset;
 pub use error::{Error, Result};

@@ -83,6 +83,8 @@ pub struct Analysis<'a> {
     pub attribution: &'a DataFrame,
     /// `peers`.
     pub peers: &'a DataFrame,
+    /// `target_tracking`.
+    pub targets: &'a DataFrame,
 }
 
 impl<'a> Report<'a> {
@@ -136,7 +138,7 @@ impl<'a> Report<'a> {
 /// Sheet names, in workbook order (`pay`, `pay_details` and `工资条` only
 /// when the scheme has pay; `trends`, `attribution` and `peers` only with
 /// the analysis).
-pub const SHEETS: [&str; 12] = [
+pub const SHEETS: [&str; 13] = [
     "summary",
     "metrics_store",
     "metrics_employee",
@@ -148,6 +150,7 @@ pub const SHEETS: [&str; 12] = [
     "trends",
     "attribution",
     "peers",
+    "target_tracking",
     "data_quality",
 ];
 
@@ -267,6 +270,13 @@ fn write_analysis(workbook: &mut Workbook, path: &Path, analysis: Analysis<'_>) 
     };
     write_frame(workbook, "peers", analysis.peers, &style, None)
         .map_err(|e| lift(e, path, "peers"))?;
+    let style = |column: &str| match column {
+        "completion" => CellStyle::Percent,
+        "target" | "actual" | "gap" => CellStyle::Decimal,
+        _ => CellStyle::Text,
+    };
+    write_frame(workbook, "target_tracking", analysis.targets, &style, None)
+        .map_err(|e| lift(e, path, "target_tracking"))?;
     Ok(())
 }
 

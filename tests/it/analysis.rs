@@ -199,3 +199,84 @@ fn gmv_changes_split_by_factor_by_store_and_by_mix_and_rate() {
     let rate = effects(&a, "company", "all", "conversion_rate", "rate");
     assert!(close(rate[0].1, 0.009) && close(rate[1].1, 0.004));
 }
+
+#[test]
+fn targets_are_tracked_and_children_must_add_up_to_their_parent() {
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!(
+            "employee_id" => ["E1", "E2", "E3"],
+            "store_id" => ["S01"; 3],
+            "team_id" => ["T1", "T1", "T2"],
+            "role" => ["customer_service"; 3],
+        )
+        .unwrap(),
+    );
+    // cs_sales in cents: January 35 + 25 = 60 for T1, 45 for T2.
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => ["E1", "E2", "E3", "E1", "E2", "E3"],
+            "period" => ["2025-01", "2025-01", "2025-01", "2025-02", "2025-02", "2025-02"],
+            "cs_sales" => [3_500i64, 2_500, 4_500, 3_000, 3_000, 3_000],
+        )
+        .unwrap(),
+    );
+    // (period, level, id, target): January adds up (100 = 60 + 40, 60 = 30 +
+    // 30); February's teams add up to 90, not 100; E2 has no February target.
+    let rows: &[(&str, &str, &str, f64)] = &[
+        ("2025-01", "store", "S01", 100.0),
+        ("2025-01", "team", "T1", 60.0),
+        ("2025-01", "team", "T2", 40.0),
+        ("2025-01", "employee", "E1", 30.0),
+        ("2025-01", "employee", "E2", 30.0),
+        ("2025-01", "employee", "E3", 40.0),
+        ("2025-02", "store", "S01", 100.0),
+        ("2025-02", "team", "T1", 50.0),
+        ("2025-02", "team", "T2", 40.0),
+        ("2025-02", "employee", "E1", 50.0),
+    ];
+    data.insert(
+        Table::Targets,
+        df!(
+            "period" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "level" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "id" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "metric" => vec!["cs_sales"; rows.len()],
+            "target" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    );
+    let t = kpi_core::target_tracking(&data).unwrap();
+    let s = |c: &str| t.column(c).unwrap().str().unwrap().clone();
+    let f = |c: &str| t.column(c).unwrap().f64().unwrap().clone();
+    let (periods, levels, ids, checks) = (s("period"), s("level"), s("id"), s("check"));
+    let (actual, completion, gap) = (f("actual"), f("completion"), f("gap"));
+    let find = |p: &str, l: &str, id: &str| {
+        (0..t.height())
+            .find(|&i| {
+                periods.get(i) == Some(p) && levels.get(i) == Some(l) && ids.get(i) == Some(id)
+            })
+            .unwrap()
+    };
+    // The store's cs_sales is its teams' sums: 60 + 45 = 105 against 100.
+    let i = find("2025-01", "store", "S01");
+    assert!(close(actual.get(i).unwrap(), 105.0) && close(completion.get(i).unwrap(), 1.05));
+    assert!(close(gap.get(i).unwrap(), -5.0));
+    assert_eq!(checks.get(i), Some("ok"));
+    let i = find("2025-01", "employee", "E1");
+    assert!(close(completion.get(i).unwrap(), 35.0 / 30.0));
+    assert_eq!(checks.get(i), None);
+    assert_eq!(checks.get(find("2025-01", "team", "T1")), Some("ok"));
+    // February: the teams' 50 + 40 = 90 break the store's 100, and only one
+    // of T1's two employees has a target.
+    assert_eq!(
+        checks.get(find("2025-02", "store", "S01")),
+        Some("store S01 > teams: 100 ≠ 90 (-10)")
+    );
+    assert_eq!(
+        checks.get(find("2025-02", "team", "T1")),
+        Some("team T1 > employees: 1 of 2 have a target")
+    );
+}

@@ -67,7 +67,8 @@ fn demo_writes_a_workbook_that_reads_back() {
             "工资条",
             "trends",
             "attribution",
-            "peers"
+            "peers",
+            "target_tracking"
         ]
     );
     // The analysis exports: trends with the contract columns first, and the

@@ -135,6 +135,7 @@ fn workbook_reads_back_with_values_in_their_units() {
                 "trends",
                 "attribution",
                 "peers",
+                "target_tracking",
             ]
             .contains(s)
         })
