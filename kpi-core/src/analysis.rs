@@ -363,48 +363,19 @@ pub fn trends(data: &Dataset) -> Result<DataFrame> {
     // entity id, metric (catalogue order), month.
     let n = rows.len();
     let columns = vec![
-        Column::new(
-            "level".into(),
-            rows.iter().map(|r| r.level).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "id".into(),
-            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "metric".into(),
-            rows.iter().map(|r| r.metric).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "period".into(),
-            rows.iter()
-                .map(|r| r.period.to_string())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "value".into(),
-            rows.iter().map(|r| r.value).collect::<Vec<_>>(),
-        ),
-        Column::new("mom".into(), rows.iter().map(|r| r.mom).collect::<Vec<_>>()),
-        Column::new("yoy".into(), rows.iter().map(|r| r.yoy).collect::<Vec<_>>()),
-        Column::new(
-            "rolling_3".into(),
-            rows.iter().map(|r| r.rolling_3).collect::<Vec<_>>(),
-        ),
-        Column::new("qtd".into(), rows.iter().map(|r| r.qtd).collect::<Vec<_>>()),
-        Column::new("ytd".into(), rows.iter().map(|r| r.ytd).collect::<Vec<_>>()),
-        Column::new(
-            "rank".into(),
-            rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "rank_change".into(),
-            rows.iter().map(|r| r.rank_change).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "streak".into(),
-            rows.iter().map(|r| r.streak).collect::<Vec<_>>(),
-        ),
+        column("level", &rows, |r| r.level),
+        column("id", &rows, |r| r.id.as_str()),
+        column("metric", &rows, |r| r.metric),
+        column("period", &rows, |r| r.period.to_string()),
+        column("value", &rows, |r| r.value),
+        column("mom", &rows, |r| r.mom),
+        column("yoy", &rows, |r| r.yoy),
+        column("rolling_3", &rows, |r| r.rolling_3),
+        column("qtd", &rows, |r| r.qtd),
+        column("ytd", &rows, |r| r.ytd),
+        column("rank", &rows, |r| r.rank),
+        column("rank_change", &rows, |r| r.rank_change),
+        column("streak", &rows, |r| r.streak),
     ];
     Ok(DataFrame::new(n, columns)?)
 }
@@ -668,40 +639,14 @@ pub fn attribution(
     }
     let n = rows.len();
     let columns = vec![
-        Column::new(
-            "level".into(),
-            rows.iter().map(|r| r.level).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "id".into(),
-            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "metric".into(),
-            rows.iter().map(|r| r.metric).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "base_period".into(),
-            rows.iter().map(|r| r.base.to_string()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "period".into(),
-            rows.iter()
-                .map(|r| r.period.to_string())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "method".into(),
-            rows.iter().map(|r| r.method).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "factor".into(),
-            rows.iter().map(|r| r.factor.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "effect".into(),
-            rows.iter().map(|r| r.effect).collect::<Vec<_>>(),
-        ),
+        column("level", &rows, |r| r.level),
+        column("id", &rows, |r| r.id.as_str()),
+        column("metric", &rows, |r| r.metric),
+        column("base_period", &rows, |r| r.base.to_string()),
+        column("period", &rows, |r| r.period.to_string()),
+        column("method", &rows, |r| r.method),
+        column("factor", &rows, |r| r.factor.as_str()),
+        column("effect", &rows, |r| r.effect),
     ];
     Ok(DataFrame::new(n, columns)?)
 }
@@ -845,6 +790,14 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
         columns.push(Column::new(name.into(), values));
     }
     Ok(DataFrame::new(entries.len(), columns)?)
+}
+
+/// A frame column of one value per row.
+fn column<'a, R, T>(name: &str, rows: &'a [R], f: impl Fn(&'a R) -> T) -> Column
+where
+    polars::prelude::Series: NamedFrom<Vec<T>, [T]>,
+{
+    Column::new(name.into(), rows.iter().map(f).collect::<Vec<T>>())
 }
 
 /// One target of the `targets` table.
@@ -1014,30 +967,13 @@ pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
         Column::new("level".into(), text(&|t| t.level.clone())),
         Column::new("id".into(), text(&|t| t.id.clone())),
         Column::new("metric".into(), text(&|t| t.metric.clone())),
-        Column::new(
-            "target".into(),
-            rows.iter().map(|r| r.0.target).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "actual".into(),
-            rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "completion".into(),
-            rows.iter()
-                .map(|r| r.1.filter(|_| r.0.target != 0.0).map(|a| a / r.0.target))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "gap".into(),
-            rows.iter()
-                .map(|r| r.1.map(|a| r.0.target - a))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "check".into(),
-            rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
-        ),
+        column("target", &rows, |r| r.0.target),
+        column("actual", &rows, |r| r.1),
+        column("completion", &rows, |r| {
+            r.1.filter(|_| r.0.target != 0.0).map(|a| a / r.0.target)
+        }),
+        column("gap", &rows, |r| r.1.map(|a| r.0.target - a)),
+        column("check", &rows, |r| r.2.clone()),
     ];
     Ok(DataFrame::new(rows.len(), columns)?)
 }
