@@ -557,6 +557,16 @@ fn require_keys(ctx: &Ctx<'_>, frame: DataFrame) -> Result<DataFrame> {
     Ok(frame)
 }
 
+/// A bare year (`2025`, `2025年`, the number 2025) as `2025`.
+fn year_of(cell: Cell<'_>) -> Option<String> {
+    let year: i32 = match cell {
+        Cell::Number(n) if n.fract() == 0.0 => n as i32,
+        Cell::Text(t) => t.trim().trim_end_matches('年').parse().ok()?,
+        _ => return None,
+    };
+    (1900..=2999).contains(&year).then(|| year.to_string())
+}
+
 fn is_summary_label(text: &str) -> bool {
     let t = text.trim();
     SUMMARY_LABELS.iter().any(|l| t.eq_ignore_ascii_case(l))
@@ -627,7 +637,15 @@ fn type_column(
         ColumnKind::Period => {
             let mut values = Vec::with_capacity(rows.len());
             for &r in rows {
-                values.push(parse_period(view.cell(r, j)).map_err(|m| cell_err(r, m))?);
+                let cell = view.cell(r, j);
+                // A target may be for a whole year (`2025`, `2025年`), split later.
+                let year = (ctx.table == Table::Targets)
+                    .then(|| year_of(cell))
+                    .flatten();
+                values.push(match year {
+                    Some(year) => Some(year),
+                    None => parse_period(cell).map_err(|m| cell_err(r, m))?,
+                });
             }
             Column::new(name, values)
         }

@@ -280,3 +280,214 @@ fn targets_are_tracked_and_children_must_add_up_to_their_parent() {
         Some("team T1 > employees: 1 of 2 have a target")
     );
 }
+
+#[test]
+fn an_annual_target_splits_down_the_pyramid() {
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!(
+            "employee_id" => ["E1", "E2", "E3"],
+            "store_id" => ["S01"; 3],
+            "team_id" => ["T1", "T1", "T2"],
+            "role" => ["customer_service"; 3],
+        )
+        .unwrap(),
+    );
+    // Last year's GMV: January 1000, December 1500, the other months 500.
+    let months: Vec<String> = (1..=12).map(|m| format!("2024-{m:02}")).collect();
+    let gmv: Vec<i64> = (1..=12)
+        .map(|m| match m {
+            1 => 100_000,
+            12 => 150_000,
+            _ => 50_000,
+        })
+        .collect();
+    data.insert(
+        Table::StoreDaily,
+        df!("store_id" => vec!["S01"; 12], "period" => months, "gmv" => gmv).unwrap(),
+    );
+    // Last January's cs_sales: E1 30, E2 10, E3 60 (no other month).
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => ["E1", "E2", "E3"],
+            "period" => ["2024-01"; 3],
+            "cs_sales" => [3_000i64, 1_000, 6_000],
+        )
+        .unwrap(),
+    );
+    // A year of GMV with January given; a year of cs_sales.
+    data.insert(
+        Table::Targets,
+        df!(
+            "period" => ["2025", "2025-01", "2025"],
+            "level" => ["store"; 3],
+            "id" => ["S01"; 3],
+            "metric" => ["gmv", "gmv", "cs_sales"],
+            "target" => [12_000.0, 1_500.0, 1_200.0],
+        )
+        .unwrap(),
+    );
+    let t = kpi_core::target_tracking(&data).unwrap();
+    let s = |c: &str| t.column(c).unwrap().str().unwrap().clone();
+    let (periods, levels, ids, metrics, sources, checks) = (
+        s("period"),
+        s("level"),
+        s("id"),
+        s("metric"),
+        s("source"),
+        s("check"),
+    );
+    let target = t.column("target").unwrap().f64().unwrap().clone();
+    let get = |p: &str, l: &str, id: &str, m: &str| {
+        let i = (0..t.height())
+            .find(|&i| {
+                periods.get(i) == Some(p)
+                    && levels.get(i) == Some(l)
+                    && ids.get(i) == Some(id)
+                    && metrics.get(i) == Some(m)
+            })
+            .unwrap_or_else(|| panic!("no target {p} {l} {id} {m}"));
+        (
+            target.get(i).unwrap(),
+            sources.get(i).unwrap().to_string(),
+            checks.get(i).map(str::to_string),
+        )
+    };
+    // GMV: 12000 − 1500 given = 10500 over February–December by last year's
+    // shares (500 each, 1500 in December, of 6500).
+    let (feb, source, _) = get("2025-02", "store", "S01", "gmv");
+    assert!(close(feb, 10_500.0 * 500.0 / 6_500.0) && source == "seasonal");
+    assert!(close(
+        get("2025-12", "store", "S01", "gmv").0,
+        10_500.0 * 1_500.0 / 6_500.0
+    ));
+    assert_eq!(get("2025-01", "store", "S01", "gmv").1, "given");
+    assert_eq!(get("2025", "store", "S01", "gmv").2.as_deref(), Some("ok"));
+    // cs_sales: no history for most months → 100 a month, evenly.
+    let (jan, source, check) = get("2025-01", "store", "S01", "cs_sales");
+    assert!(close(jan, 100.0) && source == "even");
+    assert_eq!(check.as_deref(), Some("ok"));
+    // January to teams by last January's shares (T1 40, T2 60), then to
+    // employees (E1 30 : E2 10 of T1).
+    let (t1, source, check) = get("2025-01", "team", "T1", "cs_sales");
+    assert!(close(t1, 40.0) && source == "share");
+    assert_eq!(check.as_deref(), Some("ok"));
+    assert!(close(get("2025-01", "team", "T2", "cs_sales").0, 60.0));
+    assert!(close(get("2025-01", "employee", "E1", "cs_sales").0, 30.0));
+    assert!(close(get("2025-01", "employee", "E2", "cs_sales").0, 10.0));
+    // February has no history: even splits, 50 / 50, then 25 / 25.
+    assert!(close(get("2025-02", "team", "T1", "cs_sales").0, 50.0));
+    let (e1, source, _) = get("2025-02", "employee", "E1", "cs_sales");
+    assert!(close(e1, 25.0) && source == "even");
+    assert_eq!(
+        get("2025", "store", "S01", "cs_sales").2.as_deref(),
+        Some("ok")
+    );
+}
+
+#[test]
+fn targets_files_may_name_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("store_daily.csv"),
+        "store_id,period,gmv\nS01,2025-01,100\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("targets.csv"),
+        "期间,层级,对象编号,指标,目标\n2025年,store,S01,gmv,1200\n2025-01,store,S01,gmv,100\n",
+    )
+    .unwrap();
+    let loaded = kpi_io::read_dataset(dir.path(), &|_, _| {});
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => panic!("{e}"),
+    };
+    let targets = loaded.dataset.get(Table::Targets).unwrap();
+    let periods: Vec<&str> = targets
+        .column("period")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(periods, ["2025", "2025-01"]);
+    // A year is accepted in targets only.
+    std::fs::write(
+        dir.path().join("store_daily.csv"),
+        "store_id,period,gmv\nS01,2025,100\n",
+    )
+    .unwrap();
+    let err = kpi_io::read_dataset(dir.path(), &|_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store_daily.csv"), "{err}");
+}
+
+#[test]
+fn monthly_targets_are_tracked_week_by_week() {
+    let mut data = Dataset::new();
+    data.insert(
+        Table::Employees,
+        df!("employee_id" => ["E1"], "store_id" => ["S01"], "team_id" => ["T1"], "role" => ["customer_service"]).unwrap(),
+    );
+    // 12.00 a day from 1 to 10 January 2025 (a Wednesday).
+    let days: Vec<i32> = (1..=10)
+        .map(|d| kpi_core::days_from_civil(2025, 1, d))
+        .collect();
+    let mut daily = df!(
+        "employee_id" => vec!["E1"; 10],
+        "date" => days.clone(),
+        "period" => vec!["2025-01"; 10],
+        "cs_sales" => vec![1_200i64; 10],
+    )
+    .unwrap();
+    daily
+        .with_column(daily.column("date").unwrap().cast(&DataType::Date).unwrap())
+        .unwrap();
+    data.insert(Table::EmployeeDaily, daily);
+    data.insert(
+        Table::Targets,
+        df!(
+            "period" => ["2025-01"],
+            "level" => ["employee"],
+            "id" => ["E1"],
+            "metric" => ["cs_sales"],
+            "target" => [310.0],
+        )
+        .unwrap(),
+    );
+    let t = kpi_core::target_tracking(&data).unwrap();
+    let weeks: Vec<Option<&str>> = t.column("week").unwrap().str().unwrap().iter().collect();
+    let target: Vec<f64> = t
+        .column("target")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    let actual: Vec<Option<f64>> = t.column("actual").unwrap().f64().unwrap().iter().collect();
+    // The month (310 against 120), then its five weeks: 1–5 January (5 of 31
+    // days: 50), three full weeks (70 each), 27–31 January (50).
+    assert_eq!(
+        weeks,
+        [
+            None,
+            Some("2024-12-30"),
+            Some("2025-01-06"),
+            Some("2025-01-13"),
+            Some("2025-01-20"),
+            Some("2025-01-27")
+        ]
+    );
+    for (got, want) in target.iter().zip([310.0, 50.0, 70.0, 70.0, 70.0, 50.0]) {
+        assert!(close(*got, want), "{got} vs {want}");
+    }
+    assert!(close(actual[0].unwrap(), 120.0));
+    assert!(close(actual[1].unwrap(), 60.0) && close(actual[2].unwrap(), 60.0));
+    assert_eq!(actual[3], None);
+}
