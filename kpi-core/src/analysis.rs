@@ -1030,8 +1030,8 @@ struct Tracked {
     source: &'static str,
 }
 
-/// Daily sums of the data: (table, entity id, day) → column → value in its unit.
-type Daily = HashMap<(Table, String, i32), HashMap<&'static str, f64>>;
+/// Daily sums of the data: (table, column) → entity id → day → value in its unit.
+type Daily = HashMap<(Table, &'static str), HashMap<String, BTreeMap<i32, f64>>>;
 
 /// The daily rows of the activity tables, when they have dates, for the
 /// columns some target reads.
@@ -1069,9 +1069,11 @@ fn daily_sums(data: &Dataset, targets: &[TargetRow]) -> Result<Daily> {
             let values = frame.column(spec.name)?.cast(&DataType::Float64)?;
             for ((id, day), v) in ids.iter().zip(&days).zip(values.f64()?.iter()) {
                 if let (Some(id), Some(day), Some(v)) = (id, day, v) {
-                    *out.entry((table, id.clone(), *day))
+                    *out.entry((table, spec.name))
                         .or_default()
-                        .entry(spec.name)
+                        .entry(id.clone())
+                        .or_default()
+                        .entry(*day)
                         .or_default() += v / spec.kind.scale() as f64;
                 }
             }
@@ -1141,15 +1143,11 @@ fn weekly(
     while monday <= last {
         let (from, to) = (monday.max(first), (monday + 6).min(last));
         let days = (to - from + 1) as f64;
-        let values: Vec<f64> = (from..=to)
-            .flat_map(|day| {
-                members.iter().filter_map(move |m| {
-                    daily
-                        .get(&(table, m.clone(), day))
-                        .and_then(|row| row.get(column))
-                        .copied()
-                })
-            })
+        let entities = daily.get(&(table, column));
+        let values: Vec<f64> = members
+            .iter()
+            .filter_map(|m| entities?.get(m.as_str()))
+            .flat_map(|days| days.range(from..=to).map(|(_, v)| *v))
             .collect();
         let (y, mo, d) = crate::period::civil_from_days(monday);
         out.push(Tracked {
