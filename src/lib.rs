@@ -75,14 +75,20 @@ impl Analysis {
     }
 }
 
-/// Trends of every metric, the month-on-month attribution of GMV and
-/// customer-service sales (company, stores, teams) and the peer benchmark.
-pub fn analyse(data: &Dataset, scores: &Scores) -> Result<Analysis> {
+/// Trends of every metric, the month-on-month attribution of GMV,
+/// customer-service sales and the scheme's own identities (company, stores,
+/// teams), the peer benchmark and target tracking.
+pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analysis> {
     let pairs = kpi_core::consecutive_months(data).context("analysis")?;
     Ok(Analysis {
         trends: kpi_core::trends(data).context("trends")?,
-        attribution: kpi_core::attribution(data, &pairs, kpi_core::AttributionLevel::Store)
-            .context("attribution")?,
+        attribution: kpi_core::attribution(
+            data,
+            &pairs,
+            kpi_core::AttributionLevel::Store,
+            &scheme.identities,
+        )
+        .context("attribution")?,
         peers: kpi_core::peers(scores).context("peer benchmark")?,
         targets: kpi_core::target_tracking(data).context("target tracking")?,
     })

@@ -154,6 +154,9 @@ enum Command {
         /// How deep: company and stores (with teams' cs_sales), or down to employees.
         #[arg(long, value_enum, default_value_t = Depth::Store)]
         level: Depth,
+        /// A scheme whose `[[identities]]` are decomposed too.
+        #[arg(long)]
+        scheme: Option<PathBuf>,
         /// Export the rows as CSV into this directory.
         #[arg(long)]
         export: Option<PathBuf>,
@@ -285,7 +288,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut scored = score_dataset(&loaded.dataset, &scheme)?;
             if !no_analysis {
                 spinner.set_message("analysing trends and attribution");
-                scored.analysis = Some(kpi::analyse(&loaded.dataset, &scored.scores)?);
+                scored.analysis = Some(kpi::analyse(&loaded.dataset, &scheme, &scored.scores)?);
             }
             let span = match period {
                 ScorePeriod::Month => None,
@@ -389,6 +392,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             from,
             to,
             level,
+            scheme,
             export,
         } => {
             let (Some(base), Some(period)) = (Month::parse(&from), Month::parse(&to)) else {
@@ -399,7 +403,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Depth::Store => kpi_core::AttributionLevel::Store,
                 Depth::Employee => kpi_core::AttributionLevel::Employee,
             };
-            let frame = kpi_core::attribution(&loaded.dataset, &[(base, period)], depth)?;
+            let identities = match &scheme {
+                Some(path) => checked_scheme(path)?.identities,
+                None => Vec::new(),
+            };
+            let frame =
+                kpi_core::attribution(&loaded.dataset, &[(base, period)], depth, &identities)?;
             if frame.height() == 0 {
                 bail!("no activity in {from} or {to} to compare");
             }
@@ -611,7 +620,7 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
     let scheme = builtin_scheme()?;
     let mut scored = score_dataset(&data, &scheme)?;
     spinner.set_message("analysing trends and attribution");
-    scored.analysis = Some(kpi::analyse(&data, &scored.scores)?);
+    scored.analysis = Some(kpi::analyse(&data, &scheme, &scored.scores)?);
     spinner.set_message("writing the workbook");
     let mut report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
         .with_scores(&scheme, &scored.scores)

@@ -439,14 +439,13 @@ struct AttributionRow {
     effect: f64,
 }
 
-/// Product identities decomposed by factor: (level, metric, factors, and the
-/// metric ids of the factors).
-const IDENTITIES: [(Level, &str, [&str; 4]); 2] = [
-    (Level::Store, "gmv", ["uv", "conversion_rate", "aov", ""]),
+/// The built-in product identities decomposed by factor: (level, metric, factors).
+const IDENTITIES: [(Level, &str, &[&str]); 2] = [
+    (Level::Store, "gmv", &["uv", "conversion_rate", "aov"]),
     (
         Level::Employee,
         "cs_sales",
-        ["inquiries", "inquiry_conversion", "payment_rate", "cs_aov"],
+        &["inquiries", "inquiry_conversion", "payment_rate", "cs_aov"],
     ),
 ];
 
@@ -475,14 +474,35 @@ pub fn attribution(
     data: &Dataset,
     pairs: &[(Month, Month)],
     depth: AttributionLevel,
+    declared: &[crate::scheme::Identity],
 ) -> Result<DataFrame> {
+    // The built-in identities, then the scheme's (catalogue metrics only).
+    let mut identities: Vec<(Level, &'static str, Vec<&'static str>)> = IDENTITIES
+        .iter()
+        .map(|(level, metric, factors)| (*level, *metric, factors.to_vec()))
+        .collect();
+    for identity in declared {
+        let Some(m) = crate::metric::find_metric(&identity.metric) else {
+            continue;
+        };
+        let factors: Option<Vec<&'static str>> = identity
+            .factors
+            .iter()
+            .map(|f| crate::metric::metric(m.level, f).map(|f| f.id))
+            .collect();
+        if let Some(factors) = factors {
+            // One decomposition per metric: the scheme's replaces a built-in one.
+            identities.retain(|(l, id, _)| !(*l == m.level && *id == m.id));
+            identities.push((m.level, m.id, factors));
+        }
+    }
     let levels = all_levels(data)?;
     let get = |name: &str| levels.iter().find(|l| l.level == name);
     let mut rows: Vec<AttributionRow> = Vec::new();
     for &(base, period) in pairs {
         // Factor decompositions.
-        for (metric_level, metric_id, factors) in IDENTITIES {
-            let factors: Vec<&str> = factors.into_iter().filter(|f| !f.is_empty()).collect();
+        for (metric_level, metric_id, factors) in &identities {
+            let (metric_level, metric_id) = (*metric_level, *metric_id);
             let names: Vec<&str> = match (metric_level, depth) {
                 (Level::Store, _) => vec!["company", "store"],
                 (Level::Employee, AttributionLevel::Store) => vec!["team"],

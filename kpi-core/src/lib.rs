@@ -57,9 +57,9 @@ pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};
 pub use scheme::{
     ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Applied, Band, Bonus, Combine, CustomMetric,
-    Eligibility, Grade, Item, MANUAL_PREFIX, ManualRating, MissingPolicy, Override, Past, Payout,
-    PeriodKind, Placing, Rank, RankEvery, RankGroup, Rule, STORE_PREFIX, Scheme, SchemeInfo,
-    SchemeIssue, ScoreWord, Section, Streak, TeamAverage, UnitCount, fmt_num,
+    Eligibility, Grade, Identity, Item, MANUAL_PREFIX, ManualRating, MissingPolicy, Override, Past,
+    Payout, PeriodKind, Placing, Rank, RankEvery, RankGroup, Rule, STORE_PREFIX, Scheme,
+    SchemeInfo, SchemeIssue, ScoreWord, Section, Streak, TeamAverage, UnitCount, fmt_num,
 };
 pub use scoring::{ItemScore, ScoreRow, Scores, check_data, data_problems, round_half_up, score};
 pub use table::{ColumnKind, ColumnSpec, Role, Table};

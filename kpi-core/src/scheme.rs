@@ -52,6 +52,23 @@ pub struct Scheme {
     /// Pay components, computed from the scores and the data.
     #[serde(default)]
     pub pay: Option<crate::pay::PayScheme>,
+    /// Product identities the attribution decomposes by factor, beside the
+    /// built-in GMV = UV × conversion × AOV and cs_sales = inquiries ×
+    /// inquiry conversion × payment rate × cs_aov.
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+}
+
+/// `metric = factor₁ × factor₂ × …`, all metrics of one level (store or
+/// employee), decomposed by LMDI and chain substitution in `kpi run` and
+/// `kpi attribution`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// The metric that is the product.
+    pub metric: String,
+    /// The factors, in the order chain substitution changes them.
+    pub factors: Vec<String>,
 }
 
 /// Weights of the roll-up of monthly scores to quarters and years (seed 004:
@@ -1137,6 +1154,36 @@ impl Scheme {
                 self.metric_issues(&path, &bonus.metric, &bonus.rule),
             );
             issues_from(&mut error, rule_issues(&path, &bonus.rule));
+        }
+        for (i, identity) in self.identities.iter().enumerate() {
+            let path = format!("identities[{i}]");
+            let Some(m) = find_metric(&identity.metric) else {
+                error(
+                    format!("{path}.metric"),
+                    format!("unknown metric `{}`", identity.metric),
+                );
+                continue;
+            };
+            if identity.factors.len() < 2 {
+                error(format!("{path}.factors"), "at least two factors".into());
+            }
+            for factor in &identity.factors {
+                let ok = crate::metric::metric(m.level, factor).is_some_and(|f| {
+                    matches!(
+                        f.formula,
+                        crate::metric::Formula::Sum(_) | crate::metric::Formula::Ratio { .. }
+                    )
+                });
+                if !ok {
+                    error(
+                        format!("{path}.factors"),
+                        format!(
+                            "`{factor}` is not a sum or ratio metric of the same level as `{}`",
+                            identity.metric
+                        ),
+                    );
+                }
+            }
         }
         let weights = [
             (

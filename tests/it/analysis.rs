@@ -143,10 +143,16 @@ fn effects(
 #[test]
 fn gmv_changes_split_by_factor_by_store_and_by_mix_and_rate() {
     let m = |s| Month::parse(s).unwrap();
+    // The scheme declares buyers = UV × conversion too.
+    let declared = [kpi_core::Identity {
+        metric: "buyers".into(),
+        factors: vec!["uv".into(), "conversion_rate".into()],
+    }];
     let a = attribution(
         &dataset(),
         &[(m("2025-01"), m("2025-03"))],
         AttributionLevel::Store,
+        &declared,
     )
     .unwrap();
     // S01: 1200 × 2.5% × 180 = 5400 → 1000 × 4% × 150 = 6000.
@@ -175,6 +181,11 @@ fn gmv_changes_split_by_factor_by_store_and_by_mix_and_rate() {
     }
     let total: f64 = lmdi.iter().map(|e| e.1).sum();
     assert!(close(total, 600.0), "{total}");
+    // The declared identity: UV 1200 → 1000, conversion 2.5% → 4%: chain
+    // (1000 − 1200) × 0.025 = −5 and 1000 × 0.015 = 15; 30 → 40 buyers.
+    let buyers = effects(&a, "store", "S01", "buyers", "chain");
+    assert_eq!(buyers.len(), 2);
+    assert!(close(buyers[0].1, -5.0) && close(buyers[1].1, 15.0));
     // The company: 7800 → 10500, by LMDI to 1e-9 and by store exactly.
     let company: f64 = effects(&a, "company", "all", "gmv", "lmdi")
         .iter()

@@ -65,6 +65,7 @@ fn scheme() -> Scheme {
         ],
         rollup: Default::default(),
         pay: None,
+        identities: Vec::new(),
     }
 }
 
