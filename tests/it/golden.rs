@@ -1214,4 +1214,10 @@ fn scheme_metric_prefixes_and_occurrences_are_checked_with_suggestions() {
         check(&bonus("", bands)),
         ["bonus[0].metric: missing `metric`: the metric id this item scores"]
     );
+    assert_eq!(
+        check("[[identities]]\nmetric = \"gmv\"\nfactors = [\"uv\", \"inquiries\"]\n"),
+        [
+            "identities[0].factors: `inquiries` is not a sum or ratio metric of the same level as `gmv`"
+        ]
+    );
 }
