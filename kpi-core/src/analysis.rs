@@ -904,20 +904,7 @@ pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
     let derived = split_down(&targets, &children, &value_at);
     targets.extend(derived);
     // (level, id, metric, period) → target, to find children.
-    let index: HashMap<(&str, &str, &str, &str), f64> = targets
-        .iter()
-        .map(|t| {
-            (
-                (
-                    t.level.as_str(),
-                    t.id.as_str(),
-                    t.metric.as_str(),
-                    t.period.as_str(),
-                ),
-                t.target,
-            )
-        })
-        .collect();
+    let index = target_index(&targets);
     let daily = daily_sums(data, &targets)?;
     let mut rows = Vec::new();
     for t in &targets {
@@ -1186,6 +1173,22 @@ fn weekly(
     out
 }
 
+/// Targets by (level, id, metric, period).
+fn target_index(targets: &[TargetRow]) -> HashMap<(&str, &str, &str, &str), f64> {
+    targets
+        .iter()
+        .map(|t| {
+            let key = (
+                t.level.as_str(),
+                t.id.as_str(),
+                t.metric.as_str(),
+                t.period.as_str(),
+            );
+            (key, t.target)
+        })
+        .collect()
+}
+
 /// The targets an annual store target implies, below what is given:
 ///
 /// - months: the annual target less the months given, spread over the other
@@ -1203,20 +1206,7 @@ fn split_down(
     children: &HashMap<(&str, String), Vec<String>>,
     value_at: &dyn Fn(&str, &str, &str, Month) -> Option<f64>,
 ) -> Vec<TargetRow> {
-    let given: HashMap<(&str, &str, &str, &str), f64> = targets
-        .iter()
-        .map(|t| {
-            (
-                (
-                    t.level.as_str(),
-                    t.id.as_str(),
-                    t.metric.as_str(),
-                    t.period.as_str(),
-                ),
-                t.target,
-            )
-        })
-        .collect();
+    let given = target_index(targets);
     let mut out = Vec::new();
     // Spreads `total` over `parts` (given where given), weighted by last year.
     let spread = |total: f64, parts: &[(String, Option<f64>, Option<f64>)], by: &'static str| {
