@@ -81,7 +81,7 @@ impl Analysis {
 pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analysis> {
     let pairs = kpi_core::consecutive_months(data).context("analysis")?;
     Ok(Analysis {
-        trends: kpi_core::trends(data).context("trends")?,
+        trends: kpi_core::trends(data, Some(scores)).context("trends")?,
         attribution: kpi_core::attribution(
             data,
             &pairs,

@@ -266,6 +266,67 @@ struct TrendRow {
     group: u32,
 }
 
+/// The `total_score` rows of every scored employee.
+fn score_rows(scores: &Scores, rows: &mut Vec<TrendRow>) {
+    let mut by_employee: BTreeMap<&str, (String, BTreeMap<Month, f64>)> = BTreeMap::new();
+    for r in &scores.rows {
+        if let (Some(total), Some(month)) = (r.total_score, Month::parse(&r.period)) {
+            by_employee
+                .entry(&r.employee_id)
+                .or_insert_with(|| (r.role.clone(), BTreeMap::new()))
+                .1
+                .insert(month, total);
+        }
+    }
+    let mut roles: HashMap<String, u32> = HashMap::new();
+    for (id, (role, months)) in by_employee {
+        let next = roles.len() as u32;
+        let group = *roles.entry(role).or_insert(next);
+        let mean = |window: &mut dyn Iterator<Item = Month>| {
+            let values: Vec<f64> = window.filter_map(|m| months.get(&m).copied()).collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
+        let mut streak = 0i64;
+        let mut previous: Option<(Month, f64)> = None;
+        for (&month, &value) in &months {
+            streak = match previous {
+                Some((m, p)) if m.shift(1) == month => match value.partial_cmp(&p) {
+                    Some(std::cmp::Ordering::Greater) => streak.max(0) + 1,
+                    Some(std::cmp::Ordering::Less) => streak.min(0) - 1,
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            previous = Some((month, value));
+            let quarter_start = (month.month - 1) / 3 * 3 + 1;
+            rows.push(TrendRow {
+                level: "employee",
+                id: id.to_string(),
+                metric: "total_score",
+                period: month,
+                value,
+                mom: change(value, months.get(&month.shift(-1)).copied()),
+                yoy: change(value, months.get(&month.shift(-12)).copied()),
+                rolling_3: mean(&mut (0..3).map(|k| month.shift(k - 2))),
+                qtd: mean(&mut (quarter_start..=month.month).map(|m| Month {
+                    year: month.year,
+                    month: m,
+                })),
+                ytd: mean(&mut (1..=month.month).map(|m| Month {
+                    year: month.year,
+                    month: m,
+                })),
+                rank: None,
+                rank_change: None,
+                streak,
+                metric_index: u16::MAX,
+                higher: true,
+                group,
+            });
+        }
+    }
+}
+
 fn change(now: f64, before: Option<f64>) -> Option<f64> {
     before.filter(|b| *b != 0.0).map(|b| now / b - 1.0)
 }
@@ -279,7 +340,12 @@ fn change(now: f64, before: Option<f64>) -> Option<f64> {
 /// (consecutive months better, positive, or worse, negative, than the month
 /// before). `mom`/`yoy` are relative changes, missing when the earlier month
 /// is missing or 0.
-pub fn trends(data: &Dataset) -> Result<DataFrame> {
+///
+/// With `scores`, each scored employee's `total_score` has rows too (level
+/// `employee`, metric `total_score`): a score is not a ratio of sums, so its
+/// windows are the mean of the months scored in them; ranks are among the
+/// same role.
+pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
     let mut rows: Vec<TrendRow> = Vec::new();
     for level in all_levels(data)? {
         let metrics: Vec<(&Metric, Compiled)> = catalogue()
@@ -359,8 +425,13 @@ pub fn trends(data: &Dataset) -> Result<DataFrame> {
         }
         rank_rows(&mut rows[first..]);
     }
+    if let Some(scores) = scores {
+        let first = rows.len();
+        score_rows(scores, &mut rows);
+        rank_rows(&mut rows[first..]);
+    }
     // Rows are already in order: level (company, store, team, employee),
-    // entity id, metric (catalogue order), month.
+    // entity id, metric (catalogue order), month; scores last.
     let n = rows.len();
     let columns = vec![
         column("level", &rows, |r| r.level),

@@ -78,7 +78,7 @@ fn trend(
 
 #[test]
 fn trends_across_a_year_boundary_and_a_missing_month() {
-    let t = trends(&dataset()).unwrap();
+    let t = trends(&dataset(), None).unwrap();
     // GMV of S01, January 2025: 5400; December 4500 → mom 5400 / 4500 − 1 =
     // 0.2; January 2024 3000 → yoy 0.8; rolling 3 months across the year
     // boundary: 10000 + 4500 + 5400 = 19900.

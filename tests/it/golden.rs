@@ -1221,3 +1221,29 @@ fn scheme_metric_prefixes_and_occurrences_are_checked_with_suggestions() {
         ]
     );
 }
+
+#[test]
+fn score_trends_use_the_months_scored() {
+    // January 100, February 72, April 100 (no March).
+    let data = three_months(["2025-01", "2025-02", "2025-04"]);
+    let scored = kpi::score_dataset(&data, &scoring_scheme()).unwrap();
+    let t = kpi_core::trends(&data, Some(&scored.scores)).unwrap();
+    let metric = t.column("metric").unwrap().str().unwrap().clone();
+    let rows: Vec<usize> = (0..t.height())
+        .filter(|&i| metric.get(i) == Some("total_score"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    let f = |c: &str, i: usize| t.column(c).unwrap().f64().unwrap().get(rows[i]);
+    let streak = |i: usize| t.column("streak").unwrap().i64().unwrap().get(rows[i]);
+    // February: 72 / 100 − 1; down one month in a row.
+    assert!((f("mom", 1).unwrap() + 0.28).abs() < 1e-12);
+    assert_eq!(streak(1), Some(-1));
+    // April: no March, so no mom and the run breaks; the rolling window holds
+    // February and April: (72 + 100) / 2; the quarter April only; the year
+    // (100 + 72 + 100) / 3.
+    assert_eq!(f("mom", 2), None);
+    assert_eq!(streak(2), Some(0));
+    assert_eq!(f("rolling_3", 2), Some(86.0));
+    assert_eq!(f("qtd", 2), Some(100.0));
+    assert!((f("ytd", 2).unwrap() - 272.0 / 3.0).abs() < 1e-12);
+}
