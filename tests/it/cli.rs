@@ -612,3 +612,75 @@ fn reconcile_exits_3_on_the_planted_ledger_and_0_on_a_clean_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.xlsx"));
 }
+
+#[test]
+fn run_without_analysis_writes_no_analysis_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", "2"],
+        dir.path(),
+    );
+    ok(
+        &["run", "--data", "data", "--scheme", SCHEME, "--export", "a"],
+        dir.path(),
+    );
+    ok(
+        &[
+            "run",
+            "--data",
+            "data",
+            "--scheme",
+            SCHEME,
+            "--export",
+            "b",
+            "--no-analysis",
+        ],
+        dir.path(),
+    );
+    for table in ["trends", "attribution", "peers", "target_tracking"] {
+        assert!(
+            dir.path().join(format!("a/{table}.csv")).exists(),
+            "{table}"
+        );
+        assert!(
+            !dir.path().join(format!("b/{table}.csv")).exists(),
+            "{table}"
+        );
+    }
+    // The rest is the same either way.
+    assert_eq!(
+        read(&dir.path().join("a/scores.csv")),
+        read(&dir.path().join("b/scores.csv"))
+    );
+    // `kpi attribution` prints the decomposition with its totals.
+    let out = ok(
+        &[
+            "attribution",
+            "--data",
+            "data",
+            "--from",
+            "2024-11",
+            "--to",
+            "2024-12",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.contains("company   all        gmv              lmdi         uv"),
+        "{out}"
+    );
+    assert!(out.contains("total"), "{out}");
+    let out = kpi(
+        &[
+            "attribution",
+            "--data",
+            "data",
+            "--from",
+            "2024-11",
+            "--to",
+            "nope",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
