@@ -15,7 +15,7 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::metric::{Direction, Formula, Level, Metric, aggregate_periods, catalogue};
 use crate::period::Month;
-use crate::scoring::{Scores, str_values};
+use crate::scoring::{Scores, roster, str_values};
 use crate::table::Table;
 
 /// The monthly sums of one entity: month → input column → sum (in stored units).
@@ -160,36 +160,6 @@ fn series_of(
     Ok(out)
 }
 
-/// The roster's store, team and role of each employee.
-fn roster(data: &Dataset) -> Result<HashMap<String, [Option<String>; 3]>> {
-    let mut out = HashMap::new();
-    let Some(employees) = data.get(Table::Employees) else {
-        return Ok(out);
-    };
-    let get = |c: &str| -> Result<Vec<Option<String>>> {
-        if data.has_column(Table::Employees, c) {
-            str_values(employees, c)
-        } else {
-            Ok(vec![None; employees.height()])
-        }
-    };
-    let (ids, stores, teams, roles) = (
-        get("employee_id")?,
-        get("store_id")?,
-        get("team_id")?,
-        get("role")?,
-    );
-    for i in 0..employees.height() {
-        if let Some(id) = &ids[i] {
-            out.insert(
-                id.clone(),
-                [stores[i].clone(), teams[i].clone(), roles[i].clone()],
-            );
-        }
-    }
-    Ok(out)
-}
-
 /// Company, store, team and employee sums.
 fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
     let mut levels = Vec::new();
@@ -214,20 +184,19 @@ fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
     }
     if let Some(employees) = level_sums(data, Level::Employee)? {
         let ids = str_values(&employees, "employee_id")?;
-        let at = |i: usize, k: usize| {
-            ids[i]
-                .as_ref()
-                .and_then(|id| roster.get(id))
-                .and_then(|r| r[k].clone())
-        };
+        let entry = |i: usize| ids[i].as_ref().and_then(|id| roster.get(id));
         levels.push(LevelSums {
             level: "team",
             metric_level: Level::Employee,
             entities: series_of(
                 &employees,
                 Level::Employee,
-                |i| at(i, 1),
-                |i| at(i, 0).unwrap_or_default(),
+                |i| entry(i)?.team_id.clone(),
+                |i| {
+                    entry(i)
+                        .and_then(|r| r.store_id.clone())
+                        .unwrap_or_default()
+                },
             )?,
         });
         levels.push(LevelSums {
@@ -237,7 +206,7 @@ fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
                 &employees,
                 Level::Employee,
                 |i| ids[i].clone(),
-                |i| at(i, 2).unwrap_or_default(),
+                |i| entry(i).and_then(|r| r.role.clone()).unwrap_or_default(),
             )?,
         });
     }
@@ -568,6 +537,7 @@ pub fn attribution(
         }
     }
     let levels = all_levels(data)?;
+    let roster = roster(data)?;
     let get = |name: &str| levels.iter().find(|l| l.level == name);
     let mut rows: Vec<AttributionRow> = Vec::new();
     for &(base, period) in pairs {
@@ -679,10 +649,9 @@ pub fn attribution(
         if let (AttributionLevel::Employee, Some(employees), Some(_)) =
             (depth, get("employee"), get("team"))
         {
-            let roster = roster(data)?;
             let mut by_team: BTreeMap<String, Vec<(&String, &Series)>> = BTreeMap::new();
             for (id, (_, series)) in &employees.entities {
-                if let Some(team) = roster.get(id).and_then(|r| r[1].clone()) {
+                if let Some(team) = roster.get(id).and_then(|r| r.team_id.clone()) {
                     by_team.entry(team).or_default().push((id, series));
                 }
             }
@@ -949,13 +918,13 @@ pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
     };
     // Children of a parent: a store's teams, a team's employees (from the roster).
     let mut children: HashMap<(&str, String), Vec<String>> = HashMap::new();
-    for (employee, [store, team, _]) in &roster {
-        if let Some(team) = team {
+    for (employee, entry) in &roster {
+        if let Some(team) = &entry.team_id {
             children
                 .entry(("team", team.clone()))
                 .or_default()
                 .push(employee.clone());
-            if let Some(store) = store {
+            if let Some(store) = &entry.store_id {
                 let teams = children.entry(("store", store.clone())).or_default();
                 if !teams.contains(team) {
                     teams.push(team.clone());

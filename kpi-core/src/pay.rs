@@ -17,7 +17,7 @@ use crate::metric::{Formula, Level, Unit, metric};
 use crate::period::Month;
 use crate::period_metrics::Metrics;
 use crate::scheme::{RankGroup, STORE_PREFIX, Scheme};
-use crate::scoring::{ScoreRow, Scores, str_values};
+use crate::scoring::{ScoreRow, Scores, lacks, str_values};
 use crate::table::{ColumnKind, Role, Table};
 
 /// The `[pay]` table of a scheme.
@@ -1565,15 +1565,10 @@ pub(crate) fn pay_problems(
     data: &Dataset,
 ) -> Vec<crate::error::Error> {
     let mut out = Vec::new();
-    let lacks = |path: String, table: Table, column: &str| crate::error::Error::MissingColumn {
-        path,
-        table: table.name().into(),
-        column: column.into(),
-    };
     let measure = |path: String, text: &str, out: &mut Vec<crate::error::Error>| {
         let (level, id) = Measure::parse(text).metric();
         if !metrics.metrics(level).iter().any(|m| m.id == id) {
-            out.push(lacks(path, level.table(), id));
+            out.extend(lacks(path, level.table(), id));
         }
     };
     for (i, c) in pay.components.iter().enumerate() {
@@ -1588,7 +1583,7 @@ pub(crate) fn pay_problems(
                 base_column: Some(column),
                 ..
             } if !data.has_column(Table::Employees, column) => {
-                out.push(lacks(path.clone(), Table::Employees, column));
+                out.extend(lacks(path.clone(), Table::Employees, column));
             }
             _ => {}
         }
@@ -1600,7 +1595,7 @@ pub(crate) fn pay_problems(
             } => {
                 measure(format!("{path}.measure"), m, &mut out);
                 if accelerator.is_some() && data.get(Table::Targets).is_none() {
-                    out.push(lacks(
+                    out.extend(lacks(
                         format!("{path}.accelerator"),
                         Table::Targets,
                         "target",
@@ -1617,7 +1612,7 @@ pub(crate) fn pay_problems(
                 }
             }
             PayRule::AttendanceBonus { .. } if data.get(Table::Attendance).is_none() => {
-                out.push(lacks(path, Table::Attendance, "absent_days"));
+                out.extend(lacks(path, Table::Attendance, "absent_days"));
             }
             PayRule::Performance {
                 by: PerformanceBy::Payout,

@@ -257,7 +257,11 @@ fn weekly_problem(
 }
 
 /// The scheme key `path` needs `column` of `table`, which the dataset lacks.
-fn lacks(path: impl Into<String>, table: Table, column: impl AsRef<str>) -> Option<Error> {
+pub(crate) fn lacks(
+    path: impl Into<String>,
+    table: Table,
+    column: impl AsRef<str>,
+) -> Option<Error> {
     Some(Error::MissingColumn {
         path: path.into(),
         table: table.name().into(),
@@ -703,15 +707,17 @@ fn rank_places(
     ranks
 }
 
-struct RosterEntry {
-    store_id: Option<String>,
-    team_id: Option<String>,
-    role: Option<String>,
+/// An employee's place in the roster.
+pub(crate) struct RosterEntry {
+    pub(crate) store_id: Option<String>,
+    pub(crate) team_id: Option<String>,
+    pub(crate) role: Option<String>,
     /// Days since 1970-01-01.
     hire_date: Option<i32>,
 }
 
-fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
+/// The roster by employee id.
+pub(crate) fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
     let mut out = HashMap::new();
     let Some(employees) = data.get(Table::Employees) else {
         return Ok(out);
