@@ -920,9 +920,7 @@ fn person_amount(
             }
             let pct = match by {
                 PerformanceBy::Payout => s.payout_pct,
-                PerformanceBy::Score => s
-                    .total_score
-                    .and_then(|t| Decimal::from_str_exact(&format!("{t:.2}")).ok()),
+                PerformanceBy::Score => s.total_score.and_then(crate::scheme::score_percent),
             };
             match pct {
                 Some(pct) => {

@@ -568,6 +568,14 @@ pub struct Grade {
     pub position_wage: Option<rust_decimal::Decimal>,
 }
 
+/// A total score read as an exact percentage at its 2-decimal value
+/// (`77.99` → 77.99%).
+pub fn score_percent(total: f64) -> Option<rust_decimal::Decimal> {
+    let mut d = rust_decimal::Decimal::from_str_exact(&format!("{total:.2}")).ok()?;
+    d.rescale(2);
+    Some(d)
+}
+
 /// The payout percentage of a grade.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -592,11 +600,7 @@ impl Grade {
     pub fn payout_pct(&self, total: f64) -> Option<rust_decimal::Decimal> {
         match self.payout? {
             Payout::Percent(p) => Some(p),
-            Payout::Score(_) => {
-                let mut d = rust_decimal::Decimal::from_str_exact(&format!("{total:.2}")).ok()?;
-                d.rescale(2);
-                Some(d)
-            }
+            Payout::Score(_) => score_percent(total),
         }
     }
 }
