@@ -390,6 +390,46 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
     out
 }
 
+/// The items of `scheme` whose metric reads a column that was rebuilt from
+/// platform exports only approximately, one line each, for `kpi explain`.
+pub fn explain_approximations(
+    scheme: &Scheme,
+    approximations: &[kpi_io::Approximation],
+    lang: Lang,
+) -> String {
+    let mut out = String::new();
+    for item in &scheme.items {
+        let (level, id) = match item.metric.strip_prefix(kpi_core::STORE_PREFIX) {
+            Some(id) => (Level::Store, id),
+            None => (Level::Employee, item.metric.as_str()),
+        };
+        let Some(m) = metric(level, id) else {
+            continue;
+        };
+        let (num, den) = m.ratio_columns();
+        for a in approximations {
+            if a.table != level.table() || ![num, den].contains(&Some(a.column.as_str())) {
+                continue;
+            }
+            let label = item.label.clone().unwrap_or_else(|| match lang {
+                Lang::Zh => m.zh.to_string(),
+                Lang::En => m.en.to_string(),
+            });
+            out.push_str(&match lang {
+                Lang::Zh => format!(
+                    "≈ {label}（{}）是近似值：{} 由导出报表重建：{}（见 data_quality）\n",
+                    item.id, a.column, a.how
+                ),
+                Lang::En => format!(
+                    "≈ {label} ({}) is approximate: {} was rebuilt from platform exports: {} (see data_quality)\n",
+                    item.id, a.column, a.how
+                ),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::zh_rule;

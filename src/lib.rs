@@ -16,7 +16,7 @@ pub mod ledger;
 
 use std::path::{Path, PathBuf};
 
-pub use explain::{Lang, explain};
+pub use explain::{Lang, explain, explain_approximations};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;

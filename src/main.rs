@@ -23,6 +23,15 @@ use kpi_report::{Report, write_workbook};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Read matching platform exports with this profile instead of the one
+    /// their headers match: `ID` for every export file, `PATTERN=ID` for
+    /// files whose path (within the dataset) contains PATTERN. Repeatable.
+    #[arg(long, global = true, value_name = "[PATTERN=]ID")]
+    profile: Vec<String>,
+    /// Add the export profiles in this TOML file or directory (a profile
+    /// with a built-in id replaces it).
+    #[arg(long, global = true, value_name = "PATH")]
+    profile_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +74,10 @@ enum Command {
         /// Header language.
         #[arg(long, value_enum, default_value_t = Headers::En)]
         headers: Headers,
+        /// Write the data as platform exports (赤兔, 千牛, 京东 客服, 生意参谋,
+        /// 京东商智, 工资表) with the rest as tidy CSV, instead of tidy tables.
+        #[arg(long, conflicts_with_all = ["format", "monthly_files", "headers"])]
+        as_exports: bool,
     },
     /// Score a dataset with a scheme and write the workbook (and exports).
     Run {
@@ -161,8 +174,13 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
-    /// Print the data contract: tables, columns, kinds and header aliases.
-    Schema,
+    /// Print the data contract: tables, columns, kinds and header aliases
+    /// (or, with --profiles, the export profiles).
+    Schema {
+        /// List the export profiles: how each is detected and its column map.
+        #[arg(long)]
+        profiles: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,6 +224,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let mut read = kpi_io::ReadOptions::default();
+    if let Some(dir) = &cli.profile_dir {
+        read.profiles.add(dir)?;
+    }
+    let read = read.with_forced(&cli.profile)?;
     match cli.command {
         Command::Demo { out, export } => demo(&out, export.as_deref()),
         Command::Gen {
@@ -218,6 +241,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             monthly_files,
             headers,
+            as_exports,
         } => {
             let Some(start) = Month::parse(&start) else {
                 bail!("--start `{start}` is not a month (expected YYYY-MM)");
@@ -243,6 +267,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 _ => 0,
             };
+            if as_exports {
+                let files = kpi_io::write_exports(&data, data.get(Table::PayrollLedger), &out)?;
+                println!(
+                    "wrote {} files ({} rows) to {} as platform exports",
+                    files.len(),
+                    data.total_rows(),
+                    out.display()
+                );
+                println!(
+                    "工资表.xlsx: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let write = WriteOptions::default()
                 .with_format(match format {
                     GenFormat::Csv => DataFormat::Csv,
@@ -280,7 +317,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let started = Instant::now();
             let scheme = checked_scheme(&scheme)?;
-            let loaded = load(&data)?;
+            let loaded = load(&data, &read)?;
             for warning in kpi::scheme_warnings(&scheme, &loaded.dataset) {
                 eprintln!("warning: {warning}");
             }
@@ -329,7 +366,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             if let Some(dir) = data {
-                let loaded = load(&dir)?;
+                let loaded = load(&dir, &read)?;
                 let metrics = kpi_core::compute_metrics(&loaded.dataset)?;
                 let problems = kpi_core::data_problems(&parsed, &metrics, &loaded.dataset);
                 for problem in &problems {
@@ -364,11 +401,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--period `{period}` is not a month (expected YYYY-MM)");
             }
             let scheme = checked_scheme(&scheme)?;
-            let loaded = load(&data)?;
+            let loaded = load(&data, &read)?;
             let scored = score_dataset(&loaded.dataset, &scheme)?;
             print!(
                 "{}",
                 kpi::explain(&scored, &scheme, &employee, &period, lang)?
+            );
+            print!(
+                "{}",
+                kpi::explain_approximations(&scheme, &loaded.approximations, lang)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -380,6 +421,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             export,
         } => reconcile(
+            &read,
             &data,
             &scheme,
             &ledger,
@@ -398,7 +440,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (Some(base), Some(period)) = (Month::parse(&from), Month::parse(&to)) else {
                 bail!("--from and --to are months (YYYY-MM): got `{from}` and `{to}`");
             };
-            let loaded = load(&data)?;
+            let loaded = load(&data, &read)?;
             let depth = match level {
                 Depth::Store => kpi_core::AttributionLevel::Store,
                 Depth::Employee => kpi_core::AttributionLevel::Employee,
@@ -419,14 +461,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema => {
-            print_schema();
+        Command::Schema { profiles } => {
+            if profiles {
+                print_profiles(&read);
+            } else {
+                print_schema();
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 fn reconcile(
+    read: &kpi_io::ReadOptions,
     data: &Path,
     scheme_path: &Path,
     ledger_path: &Path,
@@ -446,8 +493,8 @@ fn reconcile(
             scheme_path.display()
         );
     };
-    let loaded = load(data)?;
-    let (ledger, notes) = kpi_io::read_table(ledger_path, Table::PayrollLedger)?;
+    let loaded = load(data, read)?;
+    let (ledger, notes) = kpi_io::read_table_with(ledger_path, Table::PayrollLedger, read)?;
     for note in notes.iter().take(20) {
         eprintln!("warning: {note}");
     }
@@ -661,7 +708,7 @@ fn spinner(message: &'static str) -> ProgressBar {
     bar
 }
 
-fn load(dir: &Path) -> Result<kpi_io::Loaded> {
+fn load(dir: &Path, read: &kpi_io::ReadOptions) -> Result<kpi_io::Loaded> {
     let bar = ProgressBar::new(0);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -679,7 +726,7 @@ fn load(dir: &Path) -> Result<kpi_io::Loaded> {
         );
         bar.inc(1);
     };
-    let loaded = kpi_io::read_dataset(dir, &progress)
+    let loaded = kpi_io::read_dataset_with(dir, read, &progress)
         .with_context(|| format!("reading the dataset in {}", dir.display()))?;
     bar.finish_and_clear();
     for note in loaded.quality.iter().take(20) {
@@ -753,6 +800,17 @@ fn print_summary(
         println!("data-quality notes: {}", quality.len());
     }
     println!("elapsed: {:.2} s", started.elapsed().as_secs_f64());
+}
+
+fn print_profiles(read: &kpi_io::ReadOptions) {
+    println!(
+        "# Export profiles: a spreadsheet in the dataset that is not named after a table is read \
+         with the profile its header row matches (first 30 rows; two-row headers flattened)"
+    );
+    for profile in read.profiles.all() {
+        println!("\n{}", kpi_io::describe(profile).trim_end());
+        println!("  source: {}", profile.source);
+    }
 }
 
 fn print_schema() {

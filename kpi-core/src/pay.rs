@@ -36,7 +36,15 @@ pub struct PayScheme {
     /// The components, computed in this order (an `average_of` component
     /// reads earlier ones).
     pub components: Vec<Component>,
+    /// For `kpi reconcile`: payroll-ledger names (工资表 headers) → a
+    /// component id, a total (`gross`, `paid_now`, `deferred`, `released`)
+    /// or `ignore`, where the ledger's names are not our ids or labels.
+    #[serde(default)]
+    pub ledger_columns: std::collections::BTreeMap<String, String>,
 }
+
+/// What a `ledger_columns` value may name besides a component id.
+pub const LEDGER_TARGETS: &[&str] = &["gross", "paid_now", "deferred", "released", "ignore"];
 
 /// A rounding rule for cents.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1639,6 +1647,20 @@ pub(crate) fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, Strin
     .into_iter()
     .chain(PAY_TOTALS)
     .collect();
+    for (name, target) in &pay.ledger_columns {
+        if !LEDGER_TARGETS.contains(&target.as_str())
+            && !pay.components.iter().any(|c| &c.id == target)
+        {
+            error(
+                &mut issues,
+                format!("pay.ledger_columns.{name}"),
+                format!(
+                    "`{target}` is neither a component id nor one of {}",
+                    LEDGER_TARGETS.join(", ")
+                ),
+            );
+        }
+    }
     for (i, c) in pay.components.iter().enumerate() {
         let path = format!("pay.components[{i}]");
         if pay.components[..i].iter().any(|x| x.id == c.id) {

@@ -161,7 +161,12 @@ pub fn reconcile(
         else {
             continue;
         };
-        let target = resolve(pay, c).ok_or_else(|| c.trim().to_string());
+        // The scheme may say what a ledger name stands for (or to skip it).
+        let mapped = scheme.ledger_columns.get(c.trim()).map(String::as_str);
+        if mapped == Some("ignore") {
+            continue;
+        }
+        let target = resolve(pay, mapped.unwrap_or(c)).ok_or_else(|| c.trim().to_string());
         if let Ok(t) = target
             && !matches!(t, Target::Component(_))
         {

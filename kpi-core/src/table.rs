@@ -95,6 +95,7 @@ const EMPLOYEES: &[ColumnSpec] = &[
     c("seniority_pay", Money),
     c("coefficient", Number),
     c("manager_id", Id),
+    c("nickname", Text),
 ];
 
 const STORES: &[ColumnSpec] = &[

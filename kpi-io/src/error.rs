@@ -116,6 +116,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An export profile is invalid or unknown.
+    #[error("profile {origin}: {message}")]
+    Profile {
+        /// The profile file (or the option) that is wrong.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A domain operation failed.
     #[error(transparent)]
     Core(#[from] kpi_core::Error),

@@ -44,14 +44,32 @@ pub(crate) struct Table<'g> {
     grid: &'g Grid,
     /// Header row, relative to the grid (sheets) or 0 (CSV).
     header_row: usize,
+    /// Headers as read (a two-row header flattened), when not the row's own.
+    headers: Option<Vec<String>>,
 }
 
 impl<'g> Table<'g> {
     pub(crate) fn new(grid: &'g Grid, header_row: usize) -> Self {
-        Table { grid, header_row }
+        Table {
+            grid,
+            header_row,
+            headers: None,
+        }
+    }
+
+    /// The grid from `header_row` on, with `headers` standing for that row.
+    pub(crate) fn with_headers(grid: &'g Grid, header_row: usize, headers: Vec<String>) -> Self {
+        Table {
+            grid,
+            header_row,
+            headers: Some(headers),
+        }
     }
 
     pub(crate) fn headers(&self) -> Vec<String> {
+        if let Some(h) = &self.headers {
+            return h.clone();
+        }
         match self.grid {
             Grid::Csv { header, .. } => header.clone(),
             Grid::Sheet { range, .. } => (0..range.width())
@@ -109,23 +127,7 @@ impl<'g> Table<'g> {
 /// the header being the first line of the first `max_scan` lines that
 /// `is_header` accepts.
 pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Result<Grid> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text: String = match std::str::from_utf8(&bytes) {
-        Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
-        Err(_) => {
-            let (decoded, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
-            if had_errors {
-                return Err(Error::Layout {
-                    at: Position {
-                        file: path.into(),
-                        ..Default::default()
-                    },
-                    message: "the file is neither UTF-8 nor GBK/GB18030 text".into(),
-                });
-            }
-            decoded.into_owned()
-        }
-    };
+    let text = csv_text(path)?;
     let mut offset = 0;
     let mut header: Option<(usize, Vec<String>)> = None;
     for (line_index, line) in text.split_inclusive('\n').take(30).enumerate() {
@@ -179,6 +181,36 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
     })
 }
 
+/// The text of a CSV file: UTF-8 (a BOM dropped), else GBK/GB18030.
+fn csv_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(match std::str::from_utf8(&bytes) {
+        Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
+        Err(_) => {
+            let (decoded, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
+            if had_errors {
+                return Err(Error::Layout {
+                    at: Position {
+                        file: path.into(),
+                        ..Default::default()
+                    },
+                    message: "the file is neither UTF-8 nor GBK/GB18030 text".into(),
+                });
+            }
+            decoded.into_owned()
+        }
+    })
+}
+
+/// The first `n` lines of a CSV file, split into fields.
+pub(crate) fn csv_head(path: &Path, n: usize) -> Result<Vec<Vec<String>>> {
+    Ok(csv_text(path)?
+        .lines()
+        .take(n)
+        .map(split_csv_line)
+        .collect())
+}
+
 /// Splits one CSV line into fields, honouring double quotes.
 pub(crate) fn split_csv_line(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
@@ -198,6 +230,17 @@ pub(crate) fn split_csv_line(line: &str) -> Vec<String> {
     }
     fields.push(field.trim().to_string());
     fields
+}
+
+/// The cells of sheet row `r` as text (blank for empty cells).
+pub(crate) fn row_text(range: &Range<Data>, r: usize) -> Vec<String> {
+    (0..range.width())
+        .map(|c| match range.get((r, c)) {
+            Some(Data::String(s)) => s.trim().to_string(),
+            Some(Data::Empty) | None => String::new(),
+            Some(other) => other.to_string(),
+        })
+        .collect()
 }
 
 /// Reads every sheet of a workbook (xlsx, xlsm, xls, ods).

@@ -13,8 +13,11 @@
 
 mod alias;
 mod error;
+mod export;
+mod export_writer;
 mod grid;
 pub mod parse;
+mod profile;
 mod quality;
 mod reader;
 mod scheme_file;
@@ -23,8 +26,15 @@ mod writer;
 
 pub use alias::{ALIASES, aliases, canonical_column, chinese_header, fold_header};
 pub use error::{Error, Position, Result};
+pub use export::{FileDate, file_date, month_in, split_nicknames};
+pub use export_writer::write_exports;
+pub use profile::{
+    BUILTIN_PROFILES, Profile, Profiles, ReadOptions, StoreSource, Target, describe,
+};
 pub use quality::{QualityNote, quality_frame};
-pub use reader::{EXTENSIONS, Loaded, read_dataset, read_table};
+pub use reader::{
+    Approximation, EXTENSIONS, Loaded, read_dataset, read_dataset_with, read_table, read_table_with,
+};
 pub use scheme_file::{
     Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,
 };

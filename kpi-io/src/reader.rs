@@ -13,8 +13,10 @@ use kpi_core::{ColumnKind, Dataset, Month, Role, Table};
 
 use crate::alias::canonical_column;
 use crate::error::{Error, Position, Result};
+use crate::export::Resolver;
 use crate::grid::{self, Grid};
 use crate::parse::{Cell, parse_date, parse_decimal, parse_period, parse_seconds};
+use crate::profile::{Profile, ReadOptions, StoreSource, Target};
 use crate::quality::QualityNote;
 
 /// File extensions read as tables.
@@ -45,6 +47,40 @@ pub struct Loaded {
     pub quality: Vec<QualityNote>,
     /// Data rows read over all files.
     pub rows_read: usize,
+    /// Columns rebuilt from exports only approximately (an average times a
+    /// count), which `kpi explain` names under the items they feed.
+    pub approximations: Vec<Approximation>,
+}
+
+/// A column rebuilt from an export only approximately.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approximation {
+    /// The table.
+    pub table: Table,
+    /// The column of the contract.
+    pub column: String,
+    /// How it was rebuilt and how close it is.
+    pub how: String,
+}
+
+/// A column rebuilt from an export's rates or averages, in one file.
+#[derive(Debug, Clone)]
+struct Derivation {
+    table: Table,
+    column: &'static str,
+    how: String,
+    exact: bool,
+    rows: usize,
+    file: String,
+    files: usize,
+}
+
+/// What one export file gave: frames per table with the profile used.
+struct ExportRead {
+    parts: Vec<(Table, String, DataFrame)>,
+    notes: Vec<QualityNote>,
+    derived: Vec<Derivation>,
+    rows_read: usize,
 }
 
 /// One file of one table, found in the dataset directory.
@@ -54,15 +90,29 @@ struct InputFile {
     path: PathBuf,
 }
 
-/// Reads the dataset in `dir`, parsing files in parallel. `progress` is
-/// called once per file read, with the file and the number of files in all.
+/// Reads the dataset in `dir` with the built-in export profiles; see
+/// [`read_dataset_with`].
 pub fn read_dataset(
     dir: impl AsRef<Path>,
     progress: &(dyn Fn(&Path, usize) + Sync),
 ) -> Result<Loaded> {
+    read_dataset_with(dir, &ReadOptions::default(), progress)
+}
+
+/// Reads the dataset in `dir`, parsing files in parallel. Files named after
+/// a table of the contract are read first; every other spreadsheet (at the
+/// top or in other folders) is a platform export, read with the profile its
+/// headers match (or the one `options` forces), keyed through the roster.
+/// `progress` is called once per file read, with the file and the number of
+/// files in all.
+pub fn read_dataset_with(
+    dir: impl AsRef<Path>,
+    options: &ReadOptions,
+    progress: &(dyn Fn(&Path, usize) + Sync),
+) -> Result<Loaded> {
     let dir = dir.as_ref();
-    let (inputs, mut quality) = discover(dir)?;
-    let total = inputs.len();
+    let (inputs, exports, mut quality) = discover(dir)?;
+    let total = inputs.len() + exports.len();
     let parts: Vec<Result<FilePart>> = inputs
         .par_iter()
         .enumerate()
@@ -72,19 +122,105 @@ pub fn read_dataset(
             part
         })
         .collect();
-    let mut by_table: BTreeMap<Table, Vec<FilePart>> = BTreeMap::new();
+    let mut by_table: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
     let mut rows_read = 0;
     for (input, part) in inputs.iter().zip(parts) {
         let part = part?;
         rows_read += part.rows_read;
         quality.extend(part.notes.iter().cloned());
-        by_table.entry(input.table).or_default().push(part);
+        by_table.entry(input.table).or_default().push(part.frame);
     }
-    let files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let mut files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let mut approximations = Vec::new();
+    if !exports.is_empty() {
+        // Exports are keyed by nickname or store name: the roster comes first.
+        let mut roster = Dataset::new();
+        for table in [Table::Employees, Table::Stores] {
+            if let Some(frames) = by_table.get(&table) {
+                roster.insert(table, stack(table, frames.clone())?);
+            }
+        }
+        let resolver = Resolver::new(&roster, &files)?;
+        let first = files.len();
+        let reads: Vec<Result<ExportRead>> = exports
+            .par_iter()
+            .enumerate()
+            .map(|(k, path)| {
+                let read = read_export(dir, path, (first + k) as u32, options, &resolver, true);
+                progress(path, total);
+                read
+            })
+            .collect();
+        let mut used: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut derived: BTreeMap<(Table, &'static str, String), Derivation> = BTreeMap::new();
+        for read in reads {
+            let read = read?;
+            rows_read += read.rows_read;
+            quality.extend(read.notes);
+            for (table, profile, frame) in read.parts {
+                let u = used.entry(profile).or_default();
+                u.0 += 1;
+                u.1 += frame.height();
+                by_table.entry(table).or_default().push(frame);
+            }
+            for d in read.derived {
+                derived
+                    .entry((d.table, d.column, d.how.clone()))
+                    .and_modify(|e| {
+                        e.rows += d.rows;
+                        e.exact &= d.exact;
+                        e.files += 1;
+                    })
+                    .or_insert(d);
+            }
+        }
+        files.extend(exports.iter().cloned());
+        for (profile, (sheets, rows)) in used {
+            quality.push(QualityNote {
+                table: options
+                    .profiles
+                    .get(&profile)
+                    .map_or("-".into(), |p| p.table.name().to_string()),
+                file: dir.display().to_string(),
+                sheet: None,
+                row: None,
+                column: None,
+                issue: format!("{sheets} sheets or files read as export profile `{profile}`"),
+                action: "read".into(),
+                rows,
+            });
+        }
+        for d in derived.into_values() {
+            if !d.exact {
+                approximations.push(Approximation {
+                    table: d.table,
+                    column: d.column.to_string(),
+                    how: d.how.clone(),
+                });
+            }
+            quality.push(QualityNote {
+                table: d.table.name().into(),
+                file: if d.files > 1 {
+                    format!("{} and {} more files", d.file, d.files - 1)
+                } else {
+                    d.file.clone()
+                },
+                sheet: None,
+                row: None,
+                column: Some(d.column.to_string()),
+                issue: d.how.clone(),
+                action: if d.exact {
+                    "rebuilt exactly".into()
+                } else {
+                    "approximated".into()
+                },
+                rows: d.rows,
+            });
+        }
+    }
     let mut dataset = Dataset::new();
-    for (table, parts) in by_table {
-        let frame = concat_parts(table, parts)?;
-        dataset.insert(table, frame);
+    for (table, frames) in by_table {
+        dataset.insert(table, stack(table, frames)?);
     }
     for table in Table::ALL.into_iter().filter(|t| t.has_unique_key()) {
         if let Some(frame) = dataset.get(table).cloned() {
@@ -95,7 +231,7 @@ pub fn read_dataset(
     if dataset.get(Table::StoreDaily).is_none() && dataset.get(Table::EmployeeDaily).is_none() {
         return Err(Error::Dataset {
             path: dir.into(),
-            message: "no activity table: expected store_daily or employee_daily (a file or a folder of files)".into(),
+            message: "no activity table: expected store_daily or employee_daily (a file or a folder of files, or platform exports)".into(),
         });
     }
     check_references(&dataset, &files, &mut quality)?;
@@ -105,6 +241,7 @@ pub fn read_dataset(
         files,
         quality,
         rows_read,
+        approximations,
     })
 }
 
@@ -112,6 +249,16 @@ pub fn read_dataset(
 /// its own), with the same header search, aliases, cell parsing and
 /// duplicate checks as a dataset; data-quality notes are returned with it.
 pub fn read_table(path: impl AsRef<Path>, table: Table) -> Result<(DataFrame, Vec<QualityNote>)> {
+    read_table_with(path, table, &ReadOptions::default())
+}
+
+/// [`read_table`], where a file not in the contract's shape may be an export
+/// of the table in one of `options`' profiles (a 工资表 for `payroll_ledger`).
+pub fn read_table_with(
+    path: impl AsRef<Path>,
+    table: Table,
+    options: &ReadOptions,
+) -> Result<(DataFrame, Vec<QualityNote>)> {
     let path = path.as_ref();
     if !path.is_file() || !has_table_extension(path) {
         return Err(Error::Dataset {
@@ -123,7 +270,29 @@ pub fn read_table(path: impl AsRef<Path>, table: Table) -> Result<(DataFrame, Ve
         table,
         path: path.into(),
     };
-    let part = read_file(&input, 0)?;
+    let part = match read_file(&input, 0) {
+        Ok(part) => part,
+        // Not in the contract's shape: perhaps an export of this table (a 工资表).
+        Err(contract @ Error::Layout { .. }) => {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            let read = read_export(dir, path, 0, options, &Resolver::default(), false)?;
+            let frames: Vec<DataFrame> = read
+                .parts
+                .into_iter()
+                .filter(|(t, ..)| *t == table)
+                .map(|(.., f)| f)
+                .collect();
+            if frames.is_empty() {
+                return Err(contract);
+            }
+            FilePart {
+                frame: stack(table, frames)?,
+                notes: read.notes,
+                rows_read: read.rows_read,
+            }
+        }
+        Err(e) => return Err(e),
+    };
     let mut quality = part.notes.clone();
     let files = vec![input.path.clone()];
     let frame = concat_parts(table, vec![part])?;
@@ -135,8 +304,13 @@ pub fn read_table(path: impl AsRef<Path>, table: Table) -> Result<(DataFrame, Ve
     Ok((frame, quality))
 }
 
-fn discover(dir: &Path) -> Result<(Vec<InputFile>, Vec<QualityNote>)> {
+/// What a dataset directory holds: files of contract tables, other
+/// spreadsheets (platform exports), and notes on what was ignored.
+type Discovered = (Vec<InputFile>, Vec<PathBuf>, Vec<QualityNote>);
+
+fn discover(dir: &Path) -> Result<Discovered> {
     let mut notes = Vec::new();
+    let mut exports = Vec::new();
     if !dir.is_dir() {
         return Err(Error::Dataset {
             path: dir.into(),
@@ -160,11 +334,18 @@ fn discover(dir: &Path) -> Result<(Vec<InputFile>, Vec<QualityNote>)> {
             stem
         };
         let Some(table) = Table::from_name(name) else {
-            if !is_hidden(&path) {
+            if is_hidden(&path) {
+                continue;
+            }
+            if is_dir {
+                collect_exports(&path, &mut exports, &mut notes)?;
+            } else if has_table_extension(&path) {
+                exports.push(path);
+            } else {
                 notes.push(QualityNote::file(
                     "-",
                     &path,
-                    "not a table of the data contract",
+                    "neither a table of the data contract nor a spreadsheet",
                     "ignored",
                 ));
             }
@@ -214,7 +395,35 @@ fn discover(dir: &Path) -> Result<(Vec<InputFile>, Vec<QualityNote>)> {
             inputs.push(InputFile { table, path });
         }
     }
-    Ok((inputs, notes))
+    Ok((inputs, exports, notes))
+}
+
+/// Spreadsheets under a folder not named after a table, recursively, sorted.
+fn collect_exports(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<QualityNote>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(dir, e))?;
+    entries.sort();
+    for path in entries {
+        if is_hidden(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            collect_exports(&path, out, notes)?;
+        } else if has_table_extension(&path) {
+            out.push(path);
+        } else {
+            notes.push(QualityNote::file(
+                "-",
+                &path,
+                "not a spreadsheet",
+                "ignored",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_hidden(path: &Path) -> bool {
@@ -329,6 +538,7 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
             &view,
             file_index,
             &mut notes,
+            None,
         )?;
         rows_read += view.height();
         frames.push(typed);
@@ -353,6 +563,337 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
         notes,
         rows_read,
     })
+}
+
+/// Reads one platform export: each sheet with the header of a profile
+/// (the forced one, or the best fit) is typed as that profile's table.
+fn read_export(
+    dir: &Path,
+    path: &Path,
+    file_index: u32,
+    options: &ReadOptions,
+    resolver: &Resolver,
+    must_match: bool,
+) -> Result<ExportRead> {
+    let relative = crate::export::path_text(dir, path);
+    let forced = options.forced_for(Path::new(&relative));
+    let fits = |headers: &[String]| -> Option<&Profile> {
+        match forced {
+            Some(p) => p.fit(headers).map(|_| p),
+            None => options.profiles.detect(headers),
+        }
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut scanned: Vec<Vec<String>> = Vec::new();
+    let grids = match ext.as_str() {
+        "csv" => match grid::read_csv(path, &|f| fits(f).is_some()) {
+            Ok(g) => vec![g],
+            Err(Error::Layout { .. }) => {
+                scanned = grid::csv_head(path, 30)?;
+                vec![]
+            }
+            Err(e) => return Err(e),
+        },
+        "parquet" => vec![grid::read_parquet(path)?],
+        _ => grid::read_workbook(path)?,
+    };
+    let mut read = ExportRead {
+        parts: Vec::new(),
+        notes: Vec::new(),
+        derived: Vec::new(),
+        rows_read: 0,
+    };
+    let mut unmatched = Vec::new();
+    for grid in &grids {
+        let found = match grid {
+            Grid::Csv { header, .. } => {
+                scanned.push(header.clone());
+                fits(header).map(|p| (0, p, None))
+            }
+            Grid::Sheet { range, .. } => (0..range.height().min(30)).find_map(|r| {
+                let row = grid::row_text(range, r);
+                if let Some(p) = fits(&row) {
+                    return Some((r, p, None));
+                }
+                scanned.push(row.clone());
+                if r > 0 {
+                    let above = grid::row_text(range, r - 1);
+                    let flat = crate::export::flatten_two_rows(&above, &row);
+                    if let Some(p) = fits(&flat) {
+                        return Some((r, p, Some(flat)));
+                    }
+                }
+                None
+            }),
+        };
+        let Some((header_row, profile, flat)) = found else {
+            unmatched.push(grid.sheet().unwrap_or("").to_string());
+            continue;
+        };
+        let banner = match grid {
+            Grid::Sheet { range, .. } => (0..header_row)
+                .map(|r| grid::row_text(range, r).join(" "))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Grid::Csv { .. } => String::new(),
+        };
+        let view = match flat {
+            Some(headers) => grid::Table::with_headers(grid, header_row, headers),
+            None => grid::Table::new(grid, header_row),
+        };
+        let frame = if profile.wide {
+            type_wide(
+                profile,
+                path,
+                grid.sheet(),
+                &view,
+                file_index,
+                &banner,
+                &mut read.notes,
+            )?
+        } else {
+            type_rows(
+                profile.table,
+                path,
+                grid.sheet(),
+                &view,
+                file_index,
+                &mut read.notes,
+                Some(ExportCtx {
+                    profile,
+                    resolver,
+                    hint: format!("{relative} {banner}"),
+                    derived: &mut read.derived,
+                }),
+            )?
+        };
+        read.rows_read += view.height();
+        read.parts.push((profile.table, profile.id.clone(), frame));
+    }
+    if read.parts.is_empty() && must_match {
+        let closest = closest_profile(
+            forced.map_or(options.profiles.all(), std::slice::from_ref),
+            &scanned,
+        );
+        return Err(Error::Layout {
+            at: Position {
+                file: path.into(),
+                ..Default::default()
+            },
+            message: format!(
+                "matches no export profile{} and is not named after a table of the data contract{}; \
+                 give it with --profile '{}=ID', add a profile with --profile-dir, name it after a \
+                 table (employee_daily.xlsx), or move it out of the dataset (`kpi schema --profiles` lists the profiles)",
+                forced.map_or(String::new(), |p| format!(" (forced: `{}`)", p.id)),
+                closest.map_or(String::new(), |(id, missing)| format!(
+                    "; closest is `{id}`, whose header lacks {missing}"
+                )),
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+        });
+    }
+    for sheet in unmatched {
+        read.notes.push(QualityNote {
+            table: "-".into(),
+            file: path.display().to_string(),
+            sheet: Some(sheet),
+            row: None,
+            column: None,
+            issue: "no header of an export profile".into(),
+            action: "sheet ignored".into(),
+            rows: 0,
+        });
+    }
+    Ok(read)
+}
+
+/// The profile whose signature a scanned row comes closest to, and what it lacks.
+fn closest_profile(profiles: &[Profile], rows: &[Vec<String>]) -> Option<(String, String)> {
+    let mut best: Option<(usize, String, String)> = None;
+    for p in profiles {
+        for row in rows {
+            let folded: Vec<String> = row.iter().map(|h| crate::alias::fold_header(h)).collect();
+            let (hit, missing): (Vec<_>, Vec<_>) = p
+                .signature
+                .iter()
+                .partition(|g| g.iter().any(|h| folded.contains(h)));
+            if hit.is_empty() {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(b, ..)| hit.len() > *b) {
+                let missing = missing
+                    .iter()
+                    .map(|g| format!("`{}`", g.join("` or `")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                best = Some((hit.len(), p.id.clone(), missing));
+            }
+        }
+    }
+    best.map(|(_, id, missing)| (id, missing))
+}
+
+/// A wide payroll sheet (工资表) as ledger lines: one per employee and
+/// numeric column, the column's header being the component.
+fn type_wide(
+    profile: &Profile,
+    path: &Path,
+    sheet: Option<&str>,
+    view: &grid::Table<'_>,
+    file_index: u32,
+    banner: &str,
+    notes: &mut Vec<QualityNote>,
+) -> Result<DataFrame> {
+    let table = profile.table;
+    let ctx = Ctx { table, path, sheet };
+    let headers = view.headers();
+    let mut employee = None;
+    let mut period_col = None;
+    let mut components = Vec::new();
+    for (j, h) in headers.iter().enumerate() {
+        if h.trim().is_empty() || profile.skips(h) {
+            continue;
+        }
+        match profile.targets(h).first() {
+            Some(Target::Column("employee_id")) => employee = Some(j),
+            Some(Target::Column("period")) => period_col = Some(j),
+            Some(_) => {}
+            None => components.push(j),
+        }
+    }
+    let Some(employee) = employee else {
+        return Err(Error::Layout {
+            at: ctx.at(view.row_number(0).saturating_sub(1), ""),
+            message: "the payroll sheet has no employee id column (工号 / 员工编号)".into(),
+        });
+    };
+    let file_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let year_hint = crate::export::year_in(banner).or_else(|| crate::export::year_in(&file_name));
+    let sheet_month = crate::export::month_in(banner, None)
+        .or_else(|| sheet.and_then(|s| crate::export::month_in(s, year_hint)))
+        .or_else(|| crate::export::month_in(&file_name, year_hint));
+    if period_col.is_none() && sheet_month.is_none() {
+        return Err(Error::Layout {
+            at: Position {
+                file: path.into(),
+                sheet: sheet.map(str::to_string),
+                ..Default::default()
+            },
+            message: "cannot tell the month of this payroll sheet: no 月份 column, and neither \
+                      the title rows (2025 年 八 月 工 资 表), the sheet name (2025年8月, 8月) nor \
+                      the file name name one"
+                .into(),
+        });
+    }
+    let (mut periods, mut employees, mut names, mut amounts, mut rows_out) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut blank = 0;
+    for r in 0..view.height() {
+        let label = (0..headers.len().min(3))
+            .filter_map(|j| view.cell(r, j).text())
+            .find(|t| is_summary_label(t));
+        if let Some(label) = label {
+            notes.push(ctx.note(
+                Some(view.row_number(r)),
+                None,
+                format!("summary row `{}`", label.trim()),
+                "dropped",
+            ));
+            continue;
+        }
+        let id = match view.cell(r, employee) {
+            Cell::Text(t) if !crate::parse::is_placeholder(t) => t.trim().to_string(),
+            Cell::Number(n) => kpi_core::fmt_num(n),
+            _ => {
+                if components
+                    .iter()
+                    .all(|j| matches!(view.cell(r, *j), Cell::Empty))
+                {
+                    blank += 1;
+                    continue;
+                }
+                return Err(Error::Cell {
+                    at: ctx.at(view.row_number(r), &headers[employee]),
+                    message: "the employee id is empty on a row with amounts".into(),
+                });
+            }
+        };
+        let period = match period_col {
+            Some(j) => parse_period(view.cell(r, j))
+                .map_err(|m| Error::Cell {
+                    at: ctx.at(view.row_number(r), &headers[j]),
+                    message: m,
+                })?
+                .or_else(|| sheet_month.map(|m| m.to_string())),
+            None => sheet_month.map(|m| m.to_string()),
+        };
+        let Some(period) = period else {
+            return Err(Error::Cell {
+                at: ctx.at(view.row_number(r), "月份"),
+                message: "no month for this row".into(),
+            });
+        };
+        for &j in &components {
+            let cell = view.cell(r, j);
+            let Some(d) = parse_decimal(cell).map_err(|m| Error::Cell {
+                at: ctx.at(view.row_number(r), &headers[j]),
+                message: m,
+            })?
+            else {
+                continue;
+            };
+            let cents = d * Decimal::ONE_HUNDRED;
+            if cents.fract() != Decimal::ZERO {
+                notes.push(ctx.note(
+                    Some(view.row_number(r)),
+                    Some(&headers[j]),
+                    format!("money {d} has more than 2 decimals"),
+                    "rounded half-up to the cent",
+                ));
+            }
+            let Some(cents) = cents
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                .to_i64()
+            else {
+                return Err(Error::Cell {
+                    at: ctx.at(view.row_number(r), &headers[j]),
+                    message: format!("{d} is out of range"),
+                });
+            };
+            periods.push(period.clone());
+            employees.push(id.clone());
+            names.push(headers[j].trim().to_string());
+            amounts.push(cents);
+            rows_out.push(view.row_number(r) as u32);
+        }
+    }
+    if blank > 0 {
+        let mut note = ctx.note(None, None, "blank rows".into(), "dropped");
+        note.rows = blank;
+        notes.push(note);
+    }
+    let height = periods.len();
+    DataFrame::new(
+        height,
+        vec![
+            Column::new("period".into(), periods),
+            Column::new("employee_id".into(), employees),
+            Column::new("component".into(), names),
+            Column::new("amount".into(), amounts),
+            Column::new("_file".into(), vec![file_index; height]),
+            Column::new("_row".into(), rows_out),
+        ],
+    )
+    .map_err(|e| Error::polars(format!("{}: building `{table}`", path.display()), e))
 }
 
 struct Ctx<'a> {
@@ -391,6 +932,25 @@ impl Ctx<'_> {
     }
 }
 
+/// How an export's rows are keyed and where its dates come from.
+struct ExportCtx<'a> {
+    profile: &'a Profile,
+    resolver: &'a Resolver,
+    /// The file path (relative to the dataset) and the banner lines above
+    /// the header, where a store or a date may be named.
+    hint: String,
+    derived: &'a mut Vec<Derivation>,
+}
+
+/// A header's meaning in the file being read.
+enum Use {
+    Column(&'static kpi_core::ColumnSpec),
+    Nickname,
+    Store,
+    Rate(&'static str, &'static str),
+    Average(&'static str, &'static str),
+}
+
 fn type_rows(
     table: Table,
     path: &Path,
@@ -398,47 +958,125 @@ fn type_rows(
     view: &grid::Table<'_>,
     file_index: u32,
     notes: &mut Vec<QualityNote>,
+    mut export: Option<ExportCtx<'_>>,
 ) -> Result<DataFrame> {
     let ctx = Ctx { table, path, sheet };
-    let headers = view.headers();
-    let mut mapped: Vec<(usize, &'static kpi_core::ColumnSpec)> = Vec::new();
+    let headers = match &export {
+        Some(_) => crate::export::dedupe_generic(&view.headers()),
+        None => view.headers(),
+    };
+    let header_row = view.row_number(0).saturating_sub(1);
+    let mut uses: Vec<(usize, Use)> = Vec::new();
     let mut extras: Vec<(usize, String)> = Vec::new();
     for (j, header) in headers.iter().enumerate() {
-        match canonical_column(table, header) {
-            Some(name) => {
-                if let Some((other, _)) = mapped.iter().find(|(_, s)| s.name == name) {
-                    return Err(Error::Layout {
-                        at: ctx.at(view.row_number(0).saturating_sub(1), header),
-                        message: format!(
-                            "columns `{}` and `{header}` both mean `{name}`",
-                            headers[*other]
-                        ),
-                    });
-                }
-                mapped.push((j, table.column(name).expect("canonical")));
+        if header.trim().is_empty() {
+            continue;
+        }
+        let found: Vec<Use> = match &export {
+            None => canonical_column(table, header)
+                .map(|name| Use::Column(table.column(name).expect("canonical")))
+                .into_iter()
+                .collect(),
+            Some(x) => x
+                .profile
+                .targets(header)
+                .into_iter()
+                .map(|t| match t {
+                    Target::Column(c) => Use::Column(table.column(c).expect("checked")),
+                    Target::Nickname => Use::Nickname,
+                    Target::Store => Use::Store,
+                    Target::Rate { column, of } => Use::Rate(column, of),
+                    Target::Average { column, per } => Use::Average(column, per),
+                })
+                .collect(),
+        };
+        if found.is_empty() {
+            if !export.as_ref().is_some_and(|x| x.profile.skips(header)) {
+                extras.push((j, header.trim().to_string()));
             }
-            None if header.trim().is_empty() => {}
-            None => extras.push((j, header.trim().to_string())),
+            continue;
+        }
+        for u in found {
+            let name = match &u {
+                Use::Column(spec) => spec.name,
+                Use::Nickname => "employee_id",
+                Use::Store => "store_id",
+                Use::Rate(..) | Use::Average(..) => "",
+            };
+            let clash = uses.iter().find(|(_, v)| match v {
+                Use::Column(spec) => spec.name == name,
+                Use::Nickname => name == "employee_id",
+                Use::Store => name == "store_id",
+                _ => false,
+            });
+            if !name.is_empty()
+                && let Some((other, _)) = clash
+            {
+                return Err(Error::Layout {
+                    at: ctx.at(header_row, header),
+                    message: format!(
+                        "columns `{}` and `{header}` both mean `{name}`",
+                        headers[*other]
+                    ),
+                });
+            }
+            uses.push((j, u));
         }
     }
-    let has = |n: &str| mapped.iter().any(|(_, s)| s.name == n);
+    let has = |n: &str| {
+        uses.iter()
+            .any(|(_, u)| matches!(u, Use::Column(s) if s.name == n))
+    };
+    // A file without a date column: its name (or banner) tells the day or month.
+    let mut file_date = None;
     if table.is_dated() && !has("date") && !has("period") {
-        return Err(Error::Layout {
-            at: Position {
-                file: path.into(),
-                sheet: sheet.map(str::to_string),
-                row: Some(view.row_number(0).saturating_sub(1)),
-                column: None,
-            },
-            message: format!("`{table}` needs a date (日期) or period (月份) column"),
-        });
+        let name_text = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let told = name_text
+            .as_deref()
+            .map(crate::export::file_date)
+            .unwrap_or(Err("it has no name".into()));
+        let told = match (told, &export) {
+            (Ok(d), _) => Ok(d),
+            (Err(e), Some(x)) => crate::export::file_date(&x.hint).map_err(|_| e),
+            (Err(e), None) => Err(e),
+        };
+        match told {
+            Ok(d) => file_date = Some(d),
+            Err(why) => {
+                return Err(Error::Layout {
+                    at: Position {
+                        file: path.into(),
+                        sheet: sheet.map(str::to_string),
+                        row: Some(header_row),
+                        column: None,
+                    },
+                    message: format!(
+                        "`{table}` needs a date (日期) or period (月份) column, and the file name \
+                         tells no date: {why} (name a day or a range, e.g. \
+                         `…_2025-04-20至2025-04-20`, `…_20250809_20250809_`, `…_2025-01-01_2025-01-31`)"
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(crate::export::FileDate::PartOfMonth(m, from, to)) = file_date {
+        notes.push(ctx.note(
+            None,
+            None,
+            format!(
+                "the file covers {}–{}, part of {m}",
+                crate::export::fmt_day(from),
+                crate::export::fmt_day(to)
+            ),
+            "read as that month's rows",
+        ));
     }
 
     // Rows kept: not blank, not a summary row.
     let mut rows = Vec::with_capacity(view.height());
     let mut blank = 0;
     for r in 0..view.height() {
-        if mapped
+        if uses
             .iter()
             .all(|(j, _)| matches!(view.cell(r, *j), Cell::Empty))
         {
@@ -466,16 +1104,99 @@ fn type_rows(
     }
 
     let mut columns = Vec::new();
-    for (j, spec) in &mapped {
-        columns.push(type_column(
-            &ctx,
-            view,
-            *j,
-            &headers[*j],
-            spec,
-            &rows,
-            notes,
-        )?);
+    // Rows keyed by nickname: mapped through the roster; unmapped ones are
+    // reported with their row counts.
+    if let Some(x) = &export
+        && let Some((j, _)) = uses.iter().find(|(_, u)| matches!(u, Use::Nickname))
+    {
+        let j = *j;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut unmapped: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for &r in &rows {
+            let nick = match view.cell(r, j) {
+                Cell::Text(t) => t.trim().to_string(),
+                Cell::Number(n) => kpi_core::fmt_num(n),
+                _ => String::new(),
+            };
+            match x.resolver.employee(&nick) {
+                Some(id) => {
+                    ids.push(id.to_string());
+                    kept.push(r);
+                }
+                None => {
+                    unmapped.entry(nick).or_insert((view.row_number(r), 0)).1 += 1;
+                }
+            }
+        }
+        for (nick, (first, count)) in unmapped {
+            let mut note = ctx.note(
+                Some(first),
+                Some(&headers[j]),
+                if nick.is_empty() {
+                    "rows without a nickname".to_string()
+                } else if x.resolver.has_nicknames() {
+                    format!("nickname `{nick}` is no employee's (roster column nickname / 旺旺)")
+                } else {
+                    format!(
+                        "nickname `{nick}`: the roster has no nickname column (nickname / 旺旺 / 客服昵称)"
+                    )
+                },
+                "rows not used: add the nickname to the employee's roster row",
+            );
+            note.rows = count;
+            notes.push(note);
+        }
+        rows = kept;
+        columns.push(Column::new("employee_id".into(), ids));
+    }
+    for (j, u) in &uses {
+        if let Use::Column(spec) = u {
+            columns.push(type_column(
+                &ctx,
+                view,
+                *j,
+                &headers[*j],
+                spec,
+                &rows,
+                notes,
+            )?);
+        }
+    }
+    if let Some(x) = &export {
+        // The store: a column naming it by id or name, else the path or banner.
+        if let Some((j, _)) = uses.iter().find(|(_, u)| matches!(u, Use::Store)) {
+            let values: Vec<Option<String>> = rows
+                .iter()
+                .map(|&r| {
+                    view.cell(r, *j).text().map(|t| {
+                        x.resolver
+                            .store(t)
+                            .map_or_else(|| t.trim().to_string(), str::to_string)
+                    })
+                })
+                .collect();
+            columns.push(Column::new("store_id".into(), values));
+        } else if x.profile.store == StoreSource::Path {
+            let Some(store) = x.resolver.store_in(&x.hint) else {
+                return Err(Error::Layout {
+                    at: Position {
+                        file: path.into(),
+                        sheet: sheet.map(str::to_string),
+                        ..Default::default()
+                    },
+                    message: format!(
+                        "profile `{}` has no store column, and neither the file path nor the lines \
+                         above the header name a store of `stores` (by id or name)",
+                        x.profile.id
+                    ),
+                });
+            };
+            columns.push(crate::export::constant("store_id", store, rows.len()));
+        }
+    }
+    if let Some(x) = export.as_mut() {
+        derive_columns(&ctx, view, &headers, &uses, &rows, &mut columns, x, notes)?;
     }
     for (j, name) in &extras {
         if table.column(name).is_some() || columns.iter().any(|c: &Column| c.name() == name) {
@@ -483,7 +1204,29 @@ fn type_rows(
         }
         columns.push(extra_column(view, *j, name, &rows));
     }
-    if table.is_dated() && has("date") && !has("period") {
+    match file_date {
+        Some(crate::export::FileDate::Day(d)) => {
+            columns.push(
+                Int32Chunked::from_iter_options(
+                    "date".into(),
+                    std::iter::repeat_n(Some(d), rows.len()),
+                )
+                .into_date()
+                .into_column(),
+            );
+        }
+        Some(crate::export::FileDate::Month(m) | crate::export::FileDate::PartOfMonth(m, ..)) => {
+            columns.push(crate::export::constant(
+                "period",
+                &m.to_string(),
+                rows.len(),
+            ))
+        }
+        None => {}
+    }
+    let has_date = columns.iter().any(|c| c.name() == "date");
+    let has_period = columns.iter().any(|c| c.name() == "period");
+    if table.is_dated() && has_date && !has_period {
         let dates = columns
             .iter()
             .find(|c| c.name() == "date")
@@ -508,6 +1251,143 @@ fn type_rows(
     let frame = DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::polars(format!("{}: building `{table}`", path.display()), e))?;
     require_keys(&ctx, frame)
+}
+
+/// The integer values of a typed count column.
+fn counts_of(columns: &[Column], name: &str) -> Option<Vec<Option<i64>>> {
+    let c = columns.iter().find(|c| c.name() == name)?;
+    Some(c.i64().ok()?.iter().collect())
+}
+
+/// Columns an export gives as rates or averages: `count = round(rate ×
+/// denominator)` (exact when only one count shows as that rate) and `sum =
+/// average × count` (an approximation: the average is rounded as shown).
+/// A column the file gives directly is not rebuilt.
+#[allow(clippy::too_many_arguments)]
+fn derive_columns(
+    ctx: &Ctx<'_>,
+    view: &grid::Table<'_>,
+    headers: &[String],
+    uses: &[(usize, Use)],
+    rows: &[usize],
+    columns: &mut Vec<Column>,
+    x: &mut ExportCtx<'_>,
+    notes: &mut Vec<QualityNote>,
+) -> Result<()> {
+    let file = ctx.path.display().to_string();
+    for (j, u) in uses {
+        let (column, base, is_rate) = match u {
+            Use::Rate(c, of) => (*c, *of, true),
+            Use::Average(c, per) => (*c, *per, false),
+            _ => continue,
+        };
+        if columns.iter().any(|c| c.name() == column) {
+            continue;
+        }
+        let header = &headers[*j];
+        let Some(base_values) = counts_of(columns, base) else {
+            notes.push(ctx.note(
+                None,
+                Some(header),
+                format!("`{column}` cannot be rebuilt from `{header}`: the file has no `{base}`"),
+                "column not read",
+            ));
+            continue;
+        };
+        let spec = ctx.table.column(column).expect("checked");
+        let mut values: Vec<Option<i64>> = Vec::with_capacity(rows.len());
+        let mut exact = true;
+        let mut worst = Decimal::ZERO;
+        for (k, &r) in rows.iter().enumerate() {
+            let cell = view.cell(r, *j);
+            let shown = match cell {
+                Cell::Text(t) if crate::parse::is_placeholder(t) => None,
+                Cell::Empty | Cell::Error => None,
+                _ => Some(if !is_rate && spec.kind == ColumnKind::Seconds {
+                    parse_seconds(cell)
+                        .map_err(|m| Error::Cell {
+                            at: ctx.at(view.row_number(r), header),
+                            message: m,
+                        })?
+                        .and_then(crate::parse::decimal_of_f64)
+                } else {
+                    parse_decimal(cell).map_err(|m| Error::Cell {
+                        at: ctx.at(view.row_number(r), header),
+                        message: m,
+                    })?
+                }),
+            }
+            .flatten();
+            let value = match (base_values[k], shown) {
+                (None, _) => None,
+                (Some(0), _) => Some(0),
+                (Some(_), None) => {
+                    notes.push(ctx.note(
+                        Some(view.row_number(r)),
+                        Some(header),
+                        format!("no value to rebuild `{column}` from"),
+                        "left missing",
+                    ));
+                    None
+                }
+                (Some(n), Some(v)) => {
+                    // Half a unit of the last decimal shown; a number cell
+                    // holds the rate itself, not a rounded display.
+                    let numeric = matches!(cell, Cell::Number(_));
+                    let half = if numeric {
+                        Decimal::new(1, 9)
+                    } else {
+                        Decimal::new(5, v.scale() + 1)
+                    };
+                    if is_rate {
+                        let product = v * Decimal::from(n);
+                        let count = product
+                            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+                        if (product - count).abs() > half * Decimal::from(n) {
+                            notes.push(ctx.note(
+                                Some(view.row_number(r)),
+                                Some(header),
+                                format!("no whole `{column}` gives the rate {v} of {n} `{base}`"),
+                                "rounded to the nearest count",
+                            ));
+                            exact = false;
+                        } else if !numeric && half * Decimal::from(2 * n) >= Decimal::ONE {
+                            // More than one count shows as this rate.
+                            exact = false;
+                        }
+                        count.to_i64()
+                    } else {
+                        let unit = Decimal::from(spec.kind.scale());
+                        let stored = (v * unit)
+                            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+                        worst = worst.max(half);
+                        exact = false;
+                        (stored * Decimal::from(n)).to_i64()
+                    }
+                }
+            };
+            values.push(value);
+        }
+        let how = if is_rate {
+            format!("`{column}` = round(`{header}` × `{base}`)")
+        } else {
+            format!(
+                "`{column}` = `{header}` × `{base}` (the average is shown to ±{} a {base})",
+                worst.normalize()
+            )
+        };
+        x.derived.push(Derivation {
+            table: ctx.table,
+            column,
+            how,
+            exact,
+            rows: rows.len(),
+            file: file.clone(),
+            files: 1,
+        });
+        columns.push(Column::new(column.into(), values));
+    }
+    Ok(())
 }
 
 /// Rows missing a key value are an error naming the first such row.
@@ -896,7 +1776,40 @@ fn key_columns(table: Table, frame: &DataFrame) -> Vec<&'static str> {
         .collect()
 }
 
-/// Identical duplicate rows are dropped with a note; duplicates that differ are an error.
+/// The key of every row as text; a dated row without a date (a monthly row
+/// among daily ones) is keyed by its period.
+fn key_text(table: Table, frame: &DataFrame, keys: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        let c = frame
+            .column(name)
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(|e| Error::polars(format!("{table} keys"), e))?;
+        Ok(c.str()
+            .expect("cast")
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    keys.iter()
+        .map(|k| {
+            let mut values = text(k)?;
+            if *k == "date" && frame.column("period").is_ok() {
+                let periods = text("period")?;
+                for (v, p) in values.iter_mut().zip(periods) {
+                    if v.is_none() {
+                        *v = p.map(|p| format!("month {p}"));
+                    }
+                }
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+/// Rows with the same key: identical ones are dropped with a note; rows
+/// whose columns complement each other (an export and an internal sheet
+/// giving different columns of the same day) are merged into one, noted
+/// once per pair of files; rows that disagree on a value are an error.
 fn drop_duplicates(
     table: Table,
     frame: DataFrame,
@@ -904,40 +1817,69 @@ fn drop_duplicates(
     quality: &mut Vec<QualityNote>,
 ) -> Result<DataFrame> {
     let keys = key_columns(table, &frame);
-    let key_text: Vec<Column> = keys
-        .iter()
-        .map(|k| frame.column(k).and_then(|c| c.cast(&DataType::String)))
-        .collect::<PolarsResult<_>>()
-        .map_err(|e| Error::polars(format!("{table} keys"), e))?;
-    let key_text: Vec<&StringChunked> = key_text.iter().map(|c| c.str().expect("cast")).collect();
+    let key_text = key_text(table, &frame, &keys)?;
     let mut first_of: HashMap<Vec<&str>, usize> = HashMap::with_capacity(frame.height());
     let mut keep: Vec<bool> = Vec::with_capacity(frame.height());
     let mut dropped = 0;
+    let mut merged_into: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut merge_notes: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
     let data_columns: Vec<&Column> = frame
         .columns()
         .iter()
         .filter(|c| !c.name().starts_with('_'))
         .collect();
+    let key_of = |i: usize| -> Vec<&str> {
+        key_text
+            .iter()
+            .map(|c| c[i].as_deref().unwrap_or(""))
+            .collect()
+    };
+    let describe_key = |key: &[&str]| {
+        keys.iter()
+            .zip(key)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for i in 0..frame.height() {
-        let key: Vec<&str> = key_text.iter().map(|c| c.get(i).unwrap_or("")).collect();
-        if let Some(&first) = first_of.get(&key) {
-            let same = data_columns
-                .iter()
-                .all(|c| c.get(first).ok() == c.get(i).ok());
-            if !same {
+        let key = key_of(i);
+        let Some(&first) = first_of.get(&key) else {
+            keep.push(true);
+            first_of.insert(key, i);
+            continue;
+        };
+        let mut identical = true;
+        for c in &data_columns {
+            let (a, b) = (c.get(first).ok(), c.get(i).ok());
+            if a == b {
+                continue;
+            }
+            identical = false;
+            let a_null = a.as_ref().is_none_or(|v| v.is_null());
+            let b_null = b.as_ref().is_none_or(|v| v.is_null());
+            // A row merged in earlier may already give this column.
+            let conflict = if !a_null && !b_null {
+                true
+            } else if a_null && !b_null {
+                merged_into.get(&first).into_iter().flatten().any(|&o| {
+                    c.get(o)
+                        .ok()
+                        .is_some_and(|v| !v.is_null() && Some(&v) != b.as_ref())
+                })
+            } else {
+                false
+            };
+            if conflict {
                 return Err(Error::DuplicateKey {
                     table: table.name().into(),
-                    key: keys
-                        .iter()
-                        .zip(&key)
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    key: format!("{}; column {}", describe_key(&key), c.name()),
                     first: Box::new(position_of(&frame, files, first, None)),
                     second: Box::new(position_of(&frame, files, i, None)),
                 });
             }
-            keep.push(false);
+        }
+        keep.push(false);
+        if identical {
             dropped += 1;
             let at = position_of(&frame, files, i, None);
             quality.push(QualityNote {
@@ -949,26 +1891,67 @@ fn drop_duplicates(
                 issue: format!(
                     "duplicate of {} ({})",
                     position_of(&frame, files, first, None),
-                    keys.iter()
-                        .zip(&key)
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    describe_key(&key)
                 ),
                 action: "dropped (identical)".into(),
                 rows: 1,
             });
         } else {
-            keep.push(true);
-            first_of.insert(key, i);
+            merged_into.entry(first).or_default().push(i);
+            let a = position_of(&frame, files, first, None).file;
+            let b = position_of(&frame, files, i, None).file;
+            let entry = merge_notes
+                .entry((a.display().to_string(), b.display().to_string()))
+                .or_insert((i, 0));
+            entry.1 += 1;
         }
     }
-    if dropped == 0 {
+    for ((a, b), (first_row, count)) in merge_notes {
+        let at = position_of(&frame, files, first_row, None);
+        quality.push(QualityNote {
+            table: table.name().into(),
+            file: b.clone(),
+            sheet: None,
+            row: at.row,
+            column: None,
+            issue: format!(
+                "rows with the same key as rows of {a}, giving other columns (first of {count})"
+            ),
+            action: "merged into one row".into(),
+            rows: count,
+        });
+    }
+    if dropped == 0 && merged_into.is_empty() {
         return Ok(frame);
     }
-    let keep: BooleanChunked = keep.into_iter().collect();
-    frame
-        .filter(&keep)
+    let kept: Vec<usize> = (0..frame.height()).filter(|&i| keep[i]).collect();
+    let mut columns = Vec::with_capacity(frame.width());
+    for c in frame.columns() {
+        let from: Vec<IdxSize> = kept
+            .iter()
+            .map(|&i| {
+                let source = match merged_into.get(&i) {
+                    Some(others)
+                        if !c.name().starts_with('_') && c.get(i).is_ok_and(|v| v.is_null()) =>
+                    {
+                        others
+                            .iter()
+                            .copied()
+                            .find(|&o| c.get(o).is_ok_and(|v| !v.is_null()))
+                            .unwrap_or(i)
+                    }
+                    _ => i,
+                };
+                source as IdxSize
+            })
+            .collect();
+        let index = IdxCa::from_vec("".into(), from);
+        columns.push(
+            c.take(&index)
+                .map_err(|e| Error::polars(format!("{table}: merging rows"), e))?,
+        );
+    }
+    DataFrame::new(kept.len(), columns)
         .map_err(|e| Error::polars(format!("{table}: dropping duplicates"), e))
 }
 

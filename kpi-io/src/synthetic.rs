@@ -240,7 +240,7 @@ pub fn generate(options: &GenOptions) -> Dataset {
             );
             employees.row(vec![
                 V::S(id.clone()),
-                V::S(name),
+                V::S(name.clone()),
                 V::S(store_id(s)),
                 V::S(team),
                 V::S(role.id().into()),
@@ -254,6 +254,18 @@ pub fn generate(options: &GenOptions) -> Dataset {
                     V::N
                 } else {
                     V::S(format!("E{:04}", s * options.employees_per_store + 1))
+                },
+                // Customer-service staff answer under a sub-account nickname
+                // (店铺:昵称), which 赤兔, 千牛 and 京东 reports are keyed by.
+                if role == Role::CustomerService {
+                    V::S(format!(
+                        "{}店铺{:02}:{name}{:02}",
+                        ["天猫", "淘宝", "京东"][s % 3],
+                        s + 1,
+                        slot + 1
+                    ))
+                } else {
+                    V::N
                 },
             ]);
             staff.push(Staff {

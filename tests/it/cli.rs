@@ -684,3 +684,85 @@ fn run_without_analysis_writes_no_analysis_tables() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn schema_lists_the_export_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&["schema", "--profiles"], dir.path());
+    for id in [
+        "chitu_cs",
+        "sycm_cs",
+        "sycm_shop",
+        "qianniu_cs",
+        "jd_cs",
+        "jd_sz_funnel",
+        "payroll_sheet",
+    ] {
+        assert!(out.contains(&format!("\n{id} — ")), "{id}:\n{out}");
+    }
+    assert!(out.contains("replies = rate × buyer_messages"), "{out}");
+    let bad = kpi(&["schema", "--profiles", "--profile", "nope"], dir.path());
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no profile `nope`"));
+}
+
+#[test]
+fn gen_as_exports_scores_explains_and_reconciles() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = ok(
+        &["gen", "--out", "ex", "--months", "2", "--as-exports"],
+        dir.path(),
+    );
+    assert!(stdout.contains("as platform exports"), "{stdout}");
+    assert!(dir.path().join("ex/工资表.xlsx").is_file());
+    assert!(dir.path().join("ex/赤兔/天猫店铺01").is_dir());
+    ok(
+        &[
+            "run",
+            "--data",
+            "ex",
+            "--scheme",
+            SCHEME,
+            "--export",
+            "out",
+            "--no-analysis",
+        ],
+        dir.path(),
+    );
+    let quality = read(&dir.path().join("out/data_quality.csv"));
+    assert!(quality.contains("approximated"), "{quality}");
+    let explained = ok(
+        &[
+            "explain",
+            "--data",
+            "ex",
+            "--scheme",
+            SCHEME,
+            "--employee",
+            "E0002",
+            "--period",
+            "2024-12",
+        ],
+        dir.path(),
+    );
+    assert!(
+        explained.contains("≈") && explained.contains("response_seconds"),
+        "{explained}"
+    );
+    // The 工资表 holds the generated ledger with its planted errors.
+    let reconciled = kpi(
+        &[
+            "reconcile",
+            "--data",
+            "ex",
+            "--scheme",
+            SCHEME,
+            "--ledger",
+            "ex/工资表.xlsx",
+        ],
+        dir.path(),
+    );
+    assert_eq!(reconciled.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&reconciled.stdout);
+    assert!(text.contains("加班费"), "{text}");
+}

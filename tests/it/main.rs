@@ -2,6 +2,7 @@
 
 mod analysis;
 mod cli;
+mod exports;
 mod fixtures;
 mod golden;
 mod pay;

@@ -187,7 +187,7 @@ fn identical_duplicates_are_dropped_and_conflicting_ones_refused() {
     assert_eq!(
         err,
         format!(
-            "employee_daily: rows {}, row 3 and {}, row 2 have the same key (employee_id=E1, date=2025-01-06) but different values",
+            "employee_daily: rows {}, row 3 and {}, row 2 have the same key (employee_id=E1, date=2025-01-06; column inquiries) but different values",
             folder.join("a.csv").display(),
             folder.join("b.csv").display()
         )
@@ -363,7 +363,7 @@ fn a_folder_without_activity_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "employees.csv", ROSTER);
     let err = read(dir.path()).unwrap_err().to_string();
-    assert!(err.ends_with("no activity table: expected store_daily or employee_daily (a file or a folder of files)"), "{err}");
+    assert!(err.ends_with("no activity table: expected store_daily or employee_daily (a file or a folder of files, or platform exports)"), "{err}");
 }
 
 #[test]
