@@ -152,7 +152,8 @@ pub fn read_dataset_with(
             })
             .collect();
         let mut used: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        let mut derived: BTreeMap<(Table, &'static str, String), Derivation> = BTreeMap::new();
+        let mut derived: BTreeMap<(Table, &'static str, String, bool), Derivation> =
+            BTreeMap::new();
         for read in reads {
             let read = read?;
             rows_read += read.rows_read;
@@ -165,10 +166,9 @@ pub fn read_dataset_with(
             }
             for d in read.derived {
                 derived
-                    .entry((d.table, d.column, d.how.clone()))
+                    .entry((d.table, d.column, d.how.clone(), d.exact))
                     .and_modify(|e| {
                         e.rows += d.rows;
-                        e.exact &= d.exact;
                         e.files += 1;
                     })
                     .or_insert(d);
@@ -1253,6 +1253,16 @@ fn type_rows(
     require_keys(&ctx, frame)
 }
 
+/// Decimals a number is shown with, as a ratio: `41.25%` → 4, `0.5` → 1,
+/// `12` → 0 (trailing zeros count: `41.20%` is shown to 4).
+fn shown_decimals(text: &str) -> u32 {
+    let t = text.trim();
+    let after_point = t.split_once('.').map_or(0, |(_, frac)| {
+        frac.chars().take_while(char::is_ascii_digit).count() as u32
+    });
+    after_point + if t.ends_with('%') { 2 } else { 0 }
+}
+
 /// The integer values of a typed count column.
 fn counts_of(columns: &[Column], name: &str) -> Option<Vec<Option<i64>>> {
     let c = columns.iter().find(|c| c.name() == name)?;
@@ -1296,8 +1306,8 @@ fn derive_columns(
         };
         let spec = ctx.table.column(column).expect("checked");
         let mut values: Vec<Option<i64>> = Vec::with_capacity(rows.len());
-        let mut exact = true;
-        let mut worst = Decimal::ZERO;
+        // Rows rebuilt exactly and only approximately.
+        let (mut exact_rows, mut approx_rows) = (0, 0);
         for (k, &r) in rows.iter().enumerate() {
             let cell = view.cell(r, *j);
             let shown = match cell {
@@ -1318,6 +1328,7 @@ fn derive_columns(
                 }),
             }
             .flatten();
+            let mut row_exact = true;
             let value = match (base_values[k], shown) {
                 (None, _) => None,
                 (Some(0), _) => Some(0),
@@ -1334,10 +1345,9 @@ fn derive_columns(
                     // Half a unit of the last decimal shown; a number cell
                     // holds the rate itself, not a rounded display.
                     let numeric = matches!(cell, Cell::Number(_));
-                    let half = if numeric {
-                        Decimal::new(1, 9)
-                    } else {
-                        Decimal::new(5, v.scale() + 1)
+                    let half = match cell {
+                        Cell::Text(t) if !numeric => Decimal::new(5, shown_decimals(t) + 1),
+                        _ => Decimal::new(1, 9),
                     };
                     if is_rate {
                         let product = v * Decimal::from(n);
@@ -1350,41 +1360,51 @@ fn derive_columns(
                                 format!("no whole `{column}` gives the rate {v} of {n} `{base}`"),
                                 "rounded to the nearest count",
                             ));
-                            exact = false;
+                            row_exact = false;
                         } else if !numeric && half * Decimal::from(2 * n) >= Decimal::ONE {
                             // More than one count shows as this rate.
-                            exact = false;
+                            row_exact = false;
                         }
                         count.to_i64()
                     } else {
                         let unit = Decimal::from(spec.kind.scale());
                         let stored = (v * unit)
                             .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-                        worst = worst.max(half);
-                        exact = false;
+                        row_exact = false;
                         (stored * Decimal::from(n)).to_i64()
                     }
                 }
             };
+            if value.is_some() {
+                if row_exact {
+                    exact_rows += 1;
+                } else {
+                    approx_rows += 1;
+                }
+            }
             values.push(value);
         }
         let how = if is_rate {
             format!("`{column}` = round(`{header}` × `{base}`)")
         } else {
             format!(
-                "`{column}` = `{header}` × `{base}` (the average is shown to ±{} a {base})",
-                worst.normalize()
+                "`{column}` = `{header}` × `{base}`: the average as shown (rounded), \
+                 so within half its last digit per {base}"
             )
         };
-        x.derived.push(Derivation {
-            table: ctx.table,
-            column,
-            how,
-            exact,
-            rows: rows.len(),
-            file: file.clone(),
-            files: 1,
-        });
+        for (exact, rows) in [(true, exact_rows), (false, approx_rows)] {
+            if rows > 0 {
+                x.derived.push(Derivation {
+                    table: ctx.table,
+                    column,
+                    how: how.clone(),
+                    exact,
+                    rows,
+                    file: file.clone(),
+                    files: 1,
+                });
+            }
+        }
         columns.push(Column::new(column.into(), values));
     }
     Ok(())
@@ -2047,6 +2067,15 @@ fn check_period_gaps(data: &Dataset, quality: &mut Vec<QualityNote>) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_decimals_count_trailing_zeros() {
+        assert_eq!(shown_decimals("41.25%"), 4);
+        assert_eq!(shown_decimals("41.20%"), 4);
+        assert_eq!(shown_decimals("100%"), 2);
+        assert_eq!(shown_decimals("0.5"), 1);
+        assert_eq!(shown_decimals("12"), 0);
+    }
 
     #[test]
     fn summary_labels() {
