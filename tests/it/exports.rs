@@ -555,3 +555,38 @@ fn exports_folder_has_every_generated_profile() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn exports_are_written_byte_identically_and_atomically() {
+    let data = kpi_io::generate(
+        &kpi_io::GenOptions::default()
+            .with_stores(3)
+            .with_employees_per_store(4)
+            .with_months(1),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let a = kpi_io::write_exports(&data, None, dir.path().join("a")).unwrap();
+    let b = kpi_io::write_exports(&data, None, dir.path().join("b")).unwrap();
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap(), "{}", x.display());
+        assert!(!x.to_string_lossy().ends_with(".tmp"));
+    }
+    // One file per profile kind at least, and no temporary file left behind.
+    for folder in ["赤兔", "千牛", "京东客服", "生意参谋", "京东商智"] {
+        assert!(a.iter().any(|p| p.to_string_lossy().contains(folder)), "{folder}");
+    }
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    walk(&dir.path().join("a"), &mut all);
+    assert_eq!(all.len(), a.len());
+}
