@@ -1250,7 +1250,93 @@ fn type_rows(
     ));
     let frame = DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::polars(format!("{}: building `{table}`", path.display()), e))?;
-    require_keys(&ctx, frame)
+    let frame = require_keys(&ctx, frame)?;
+    if export.as_ref().is_some_and(|x| {
+        x.profile
+            .columns
+            .iter()
+            .any(|(_, t)| *t == Target::Nickname)
+    }) {
+        add_accounts_of_one_employee(&ctx, frame, notes)
+    } else {
+        Ok(frame)
+    }
+}
+
+/// Rows of one sheet keyed by different nicknames of one employee (two
+/// sub-accounts on the same day) are that employee's activity: their counts,
+/// money and durations are added into one row, noted.
+fn add_accounts_of_one_employee(
+    ctx: &Ctx<'_>,
+    frame: DataFrame,
+    notes: &mut Vec<QualityNote>,
+) -> Result<DataFrame> {
+    let keys = key_columns(ctx.table, &frame);
+    let text = key_text(ctx.table, &frame, &keys)?;
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<Vec<&str>, usize> = HashMap::new();
+    for i in 0..frame.height() {
+        let key: Vec<&str> = text.iter().map(|c| c[i].as_deref().unwrap_or("")).collect();
+        match index.get(&key) {
+            Some(&g) => groups[g].push(i),
+            None => {
+                index.insert(key, groups.len());
+                groups.push(vec![i]);
+            }
+        }
+    }
+    if groups.len() == frame.height() {
+        return Ok(frame);
+    }
+    let mut columns = Vec::with_capacity(frame.width());
+    for c in frame.columns() {
+        let additive = ctx
+            .table
+            .column(c.name())
+            .is_some_and(|s| s.kind.is_additive())
+            && c.dtype() == &DataType::Int64;
+        if additive {
+            let values = c.i64().map_err(|e| Error::polars(c.name().as_str(), e))?;
+            let summed: Vec<Option<i64>> = groups
+                .iter()
+                // Missing in any account is missing for the employee.
+                .map(|g| g.iter().map(|&i| values.get(i)).sum::<Option<i64>>())
+                .collect();
+            columns.push(Column::new(c.name().clone(), summed));
+        } else {
+            let first =
+                IdxCa::from_vec("".into(), groups.iter().map(|g| g[0] as IdxSize).collect());
+            columns.push(
+                c.take(&first)
+                    .map_err(|e| Error::polars(format!("{}: adding accounts", ctx.table), e))?,
+            );
+        }
+    }
+    let rows = frame
+        .column("_row")
+        .ok()
+        .and_then(|c| c.u32().ok().cloned());
+    for g in groups.iter().filter(|g| g.len() > 1) {
+        let first = rows.as_ref().and_then(|r| r.get(g[0])).map(|r| r as usize);
+        let mut note = ctx.note(
+            first,
+            None,
+            format!(
+                "{} rows are nicknames of one employee ({})",
+                g.len(),
+                keys.iter()
+                    .zip(&text)
+                    .map(|(k, c)| format!("{k}={}", c[g[0]].as_deref().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "added into one row",
+        );
+        note.rows = g.len();
+        notes.push(note);
+    }
+    DataFrame::new(groups.len(), columns)
+        .map_err(|e| Error::polars(format!("{}: adding accounts", ctx.table), e))
 }
 
 /// Decimals a number is shown with, as a ratio: `41.25%` → 4, `0.5` → 1,

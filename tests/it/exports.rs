@@ -88,11 +88,18 @@ fn chitu_report_reads_by_nickname_with_date_from_file_name() {
         e("E0001", "2025-04-20", "response_seconds"),
         Some(7_650_000)
     );
-    // 李娜娜 is E0002's second nickname; rates given as numbers (1.0).
-    assert_eq!(e("E0002", "2025-04-20", "receptions"), Some(100));
-    assert_eq!(e("E0002", "2025-04-20", "replies"), Some(200));
-    // 延迟统计: not final, so no response time for that row.
+    // 李娜娜 and 天猫店铺01:小李 are both E0002's: the two rows are added.
+    // 李娜娜's rates are numbers (1.0 × 200 = 200 replies), 小李's 100% × 4.
+    assert_eq!(e("E0002", "2025-04-20", "receptions"), Some(105));
+    assert_eq!(e("E0002", "2025-04-20", "replies"), Some(204));
+    assert_eq!(e("E0002", "2025-04-20", "cs_sales"), Some(455_000));
+    // 延迟统计 (not final) on 李娜娜's row: the day's response time is missing.
     assert_eq!(e("E0002", "2025-04-20", "response_seconds"), None);
+    assert!(l.quality.iter().any(|n| {
+        n.action == "added into one row"
+            && n.issue
+                .starts_with("2 rows are nicknames of one employee (employee_id=E0002")
+    }));
     // The next day's file lacks 询单->最终付款人数: 66.67% × 30 inquiries = 20.
     assert_eq!(e("E0001", "2025-04-21", "paid_buyers"), Some(20));
     assert_eq!(e("E0001", "2025-04-21", "cs_sales"), Some(200_000));
@@ -569,12 +576,20 @@ fn exports_are_written_byte_identically_and_atomically() {
     let b = kpi_io::write_exports(&data, None, dir.path().join("b")).unwrap();
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
-        assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap(), "{}", x.display());
+        assert_eq!(
+            std::fs::read(x).unwrap(),
+            std::fs::read(y).unwrap(),
+            "{}",
+            x.display()
+        );
         assert!(!x.to_string_lossy().ends_with(".tmp"));
     }
     // One file per profile kind at least, and no temporary file left behind.
     for folder in ["赤兔", "千牛", "京东客服", "生意参谋", "京东商智"] {
-        assert!(a.iter().any(|p| p.to_string_lossy().contains(folder)), "{folder}");
+        assert!(
+            a.iter().any(|p| p.to_string_lossy().contains(folder)),
+            "{folder}"
+        );
     }
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {

@@ -875,8 +875,7 @@ fn a_payroll_sheet_reconciles_like_the_ledger_with_the_schemes_column_map() {
     let data = kpi_io::generate(&kpi_io::GenOptions::default().with_months(3));
     let mut scheme = kpi::builtin_scheme().unwrap();
     let pay = kpi::score_dataset(&data, &scheme).unwrap().pay.unwrap();
-    let (ledger, planted) =
-        kpi::ledger::planted_ledger(scheme.pay.as_ref().unwrap(), &pay, &data);
+    let (ledger, planted) = kpi::ledger::planted_ledger(scheme.pay.as_ref().unwrap(), &pay, &data);
     // Payroll calls 工龄工资 工龄补贴 on its sheet.
     let k = pay.labels.iter().position(|l| l == "工龄工资").unwrap();
     let renamed = ledger
