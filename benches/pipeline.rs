@@ -75,5 +75,37 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pipeline);
+/// Reading a year of platform exports (赤兔 and 京东 客服 day files, 千牛,
+/// 生意参谋 and 京东商智 month files, the tidy remainder, a 工资表) against
+/// reading the same data as tidy CSV tables, in the same run.
+fn exports(c: &mut Criterion) {
+    let data = generate(
+        &GenOptions::default()
+            .with_stores(6)
+            .with_employees_per_store(12)
+            .with_months(12)
+            .with_start(kpi_core::Month {
+                year: 2025,
+                month: 1,
+            }),
+    );
+    let rows = data.total_rows() as u64;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tidy = dir.path().join("tidy");
+    let exported = dir.path().join("exports");
+    write_dataset(&data, &tidy, &WriteOptions::default()).expect("write tidy");
+    let files = kpi_io::write_exports(&data, None, &exported).expect("write exports");
+    let mut group = c.benchmark_group(format!("exports_6x12x12_{}_files", files.len()));
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(rows));
+    group.bench_function("baseline_read_tidy_csv", |b| {
+        b.iter(|| read_dataset(&tidy, &|_, _| {}).expect("read tidy"))
+    });
+    group.bench_function("read_exports", |b| {
+        b.iter(|| read_dataset(&exported, &|_, _| {}).expect("read exports"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pipeline, exports);
 criterion_main!(benches);
