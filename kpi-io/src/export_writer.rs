@@ -228,13 +228,24 @@ fn cell_for(target: &Target, ints: &mut Ints<'_>, i: usize, nickname: &str, all_
     }
 }
 
-/// The columns a profile gives, which the tidy remainder leaves blank.
-fn provided(profile: &Profile) -> Vec<&'static str> {
-    profile
+/// Flags `rows` blank in the tidy remainder for every column `profile`
+/// gives (the export carries them).
+fn flag_provided(
+    blanked: &mut HashMap<&'static str, Vec<bool>>,
+    profile: &Profile,
+    rows: &[usize],
+    height: usize,
+) {
+    let given = profile
         .provides()
         .into_iter()
-        .filter(|c| !matches!(*c, "employee_id" | "store_id" | "date" | "period"))
-        .collect()
+        .filter(|c| !matches!(*c, "employee_id" | "store_id" | "date" | "period"));
+    for c in given {
+        let flags = blanked.entry(c).or_insert_with(|| vec![false; height]);
+        for &i in rows {
+            flags[i] = true;
+        }
+    }
 }
 
 /// Writes `data` (and the payroll `ledger`) as platform exports under `dir`.
@@ -388,14 +399,7 @@ pub fn write_exports(
                 sheet_rows.push(vec![Out::Text("平均值".into()), Out::Text("-".into())]);
                 sheet_rows.push(vec![Out::Text("汇总值".into()), Out::Text("-".into())]);
             }
-            for c in provided(&p) {
-                let flags = blanked
-                    .entry(c)
-                    .or_insert_with(|| vec![false; frame.height()]);
-                for &i in rows {
-                    flags[i] = true;
-                }
-            }
+            flag_provided(&mut blanked, &p, rows, frame.height());
             let (folder, file) = if jd {
                 (
                     "京东商智",
@@ -506,14 +510,7 @@ pub fn write_exports(
                 sheet_rows.push(vec![Out::Text("汇总".into())]);
                 sheet_rows.push(vec![Out::Text("均值".into())]);
             }
-            for c in provided(&p) {
-                let flags = blanked
-                    .entry(c)
-                    .or_insert_with(|| vec![false; frame.height()]);
-                for &i in rows {
-                    flags[i] = true;
-                }
-            }
+            flag_provided(&mut blanked, &p, rows, frame.height());
             let (folder, file) = match id {
                 "chitu_cs" => ("赤兔", format!("客服绩效_{name}_{when}至{when}.xlsx")),
                 "jd_cs" => {

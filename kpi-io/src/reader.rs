@@ -798,16 +798,7 @@ fn type_wide(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut blank = 0;
     for r in 0..view.height() {
-        let label = (0..headers.len().min(3))
-            .filter_map(|j| view.cell(r, j).text())
-            .find(|t| is_summary_label(t));
-        if let Some(label) = label {
-            notes.push(ctx.note(
-                Some(view.row_number(r)),
-                None,
-                format!("summary row `{}`", label.trim()),
-                "dropped",
-            ));
+        if drop_summary_row(&ctx, view, headers.len(), r, notes) {
             continue;
         }
         let id = match view.cell(r, employee) {
@@ -851,19 +842,7 @@ fn type_wide(
             else {
                 continue;
             };
-            let cents = d * Decimal::ONE_HUNDRED;
-            if cents.fract() != Decimal::ZERO {
-                notes.push(ctx.note(
-                    Some(view.row_number(r)),
-                    Some(&headers[j]),
-                    format!("money {d} has more than 2 decimals"),
-                    "rounded half-up to the cent",
-                ));
-            }
-            let Some(cents) = cents
-                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-                .to_i64()
-            else {
+            let Some(cents) = to_cents(&ctx, view, r, &headers[j], d, notes) else {
                 return Err(Error::Cell {
                     at: ctx.at(view.row_number(r), &headers[j]),
                     message: format!("{d} is out of range"),
@@ -1083,16 +1062,7 @@ fn type_rows(
             blank += 1;
             continue;
         }
-        let label = (0..headers.len().min(3))
-            .filter_map(|j| view.cell(r, j).text())
-            .find(|t| is_summary_label(t));
-        if let Some(label) = label {
-            notes.push(ctx.note(
-                Some(view.row_number(r)),
-                None,
-                format!("summary row `{}`", label.trim()),
-                "dropped",
-            ));
+        if drop_summary_row(&ctx, view, headers.len(), r, notes) {
             continue;
         }
         rows.push(r);
@@ -1553,6 +1523,52 @@ fn year_of(cell: Cell<'_>) -> Option<String> {
     (1900..=2999).contains(&year).then(|| year.to_string())
 }
 
+/// Drops data row `r` with a note when one of its first three cells is a
+/// summary label (汇总, 合计, 全店平均值…).
+fn drop_summary_row(
+    ctx: &Ctx<'_>,
+    view: &grid::Table<'_>,
+    width: usize,
+    r: usize,
+    notes: &mut Vec<QualityNote>,
+) -> bool {
+    let label = (0..width.min(3))
+        .filter_map(|j| view.cell(r, j).text())
+        .find(|t| is_summary_label(t));
+    if let Some(label) = label {
+        notes.push(ctx.note(
+            Some(view.row_number(r)),
+            None,
+            format!("summary row `{}`", label.trim()),
+            "dropped",
+        ));
+    }
+    label.is_some()
+}
+
+/// Yuan as integer cents; more than 2 decimals is rounded half-up, noted.
+fn to_cents(
+    ctx: &Ctx<'_>,
+    view: &grid::Table<'_>,
+    r: usize,
+    header: &str,
+    yuan: Decimal,
+    notes: &mut Vec<QualityNote>,
+) -> Option<i64> {
+    let cents = yuan * Decimal::ONE_HUNDRED;
+    if cents.fract() != Decimal::ZERO {
+        notes.push(ctx.note(
+            Some(view.row_number(r)),
+            Some(header),
+            format!("money {yuan} has more than 2 decimals"),
+            "rounded half-up to the cent",
+        ));
+    }
+    cents
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+}
+
 fn is_summary_label(text: &str) -> bool {
     let t = text.trim();
     SUMMARY_LABELS.iter().any(|l| t.eq_ignore_ascii_case(l))
@@ -1653,18 +1669,7 @@ fn type_column(
                     continue;
                 };
                 let v = if money {
-                    let cents = d * Decimal::ONE_HUNDRED;
-                    if cents.fract() != Decimal::ZERO {
-                        notes.push(ctx.note(
-                            Some(view.row_number(r)),
-                            Some(header),
-                            format!("money {d} has more than 2 decimals"),
-                            "rounded half-up to the cent",
-                        ));
-                    }
-                    cents
-                        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-                        .to_i64()
+                    to_cents(ctx, view, r, header, d, notes)
                 } else {
                     if d.fract() != Decimal::ZERO {
                         return Err(cell_err(r, format!("{d} is not a whole count")));
