@@ -245,10 +245,19 @@ pub(crate) fn row_text(range: &Range<Data>, r: usize) -> Vec<String> {
 
 /// Reads every sheet of a workbook (xlsx, xlsm, xls, ods).
 pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|source| Error::Workbook {
-        path: path.into(),
-        source: Box::new(source),
-    })?;
+    let mut workbook = match calamine::open_workbook_auto(path) {
+        Ok(workbook) => workbook,
+        // Some platforms (生意参谋 among them) save an HTML table as `.xls`.
+        Err(source) => match html_tables(path)? {
+            Some(grids) => return Ok(grids),
+            None => {
+                return Err(Error::Workbook {
+                    path: path.into(),
+                    source: Box::new(source),
+                });
+            }
+        },
+    };
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
         let range = workbook
@@ -260,6 +269,140 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
         grids.push(Grid::Sheet { name, range });
     }
     Ok(grids)
+}
+
+/// The tables of an HTML file saved as a spreadsheet, one grid each
+/// (`colspan` and `rowspan` spread as merged cells are: the text in the
+/// first cell, the others blank); `None` when the file is not HTML.
+fn html_tables(path: &Path) -> Result<Option<Vec<Grid>>> {
+    let text = csv_text(path)?;
+    if !text.trim_start().starts_with('<') {
+        return Ok(None);
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut grids = Vec::new();
+    let mut at = 0;
+    while let Some(start) = lower[at..].find("<table").map(|i| at + i) {
+        let end = lower[start..]
+            .find("</table")
+            .map_or(text.len(), |i| start + i);
+        let rows = html_rows(&text[start..end], &lower[start..end]);
+        at = end.max(start + 1);
+        let height = rows.len();
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        if height == 0 || width == 0 {
+            continue;
+        }
+        let mut range = Range::new((0, 0), (height as u32 - 1, width as u32 - 1));
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !cell.is_empty() {
+                    range.set_value((r as u32, c as u32), Data::String(cell.clone()));
+                }
+            }
+        }
+        grids.push(Grid::Sheet {
+            name: format!("table{}", grids.len() + 1),
+            range,
+        });
+    }
+    Ok(Some(grids))
+}
+
+/// The cell texts of each `<tr>` of one table, spans spread out.
+fn html_rows(text: &str, lower: &str) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // Columns still covered by a rowspan from above: remaining rows.
+    let mut carried: Vec<usize> = Vec::new();
+    for (tr_start, tr_end) in spans(lower, "<tr", "</tr") {
+        // The cells start after the `<tr …>` tag itself.
+        let tr_start = lower[tr_start..tr_end]
+            .find('>')
+            .map_or(tr_end, |i| tr_start + i + 1);
+        let (tr, tr_lower) = (&text[tr_start..tr_end], &lower[tr_start..tr_end]);
+        let mut row: Vec<String> = Vec::new();
+        let mut cells = spans(tr_lower, "<t", "</t")
+            .into_iter()
+            .filter(|(s, _)| matches!(tr_lower.as_bytes().get(s + 2), Some(b'd' | b'h')))
+            .peekable();
+        let mut col = 0;
+        loop {
+            if carried.get(col).is_some_and(|&n| n > 0) {
+                carried[col] -= 1;
+                row.push(String::new());
+                col += 1;
+                continue;
+            }
+            let Some((s, e)) = cells.next() else { break };
+            let open_end = tr_lower[s..e].find('>').map_or(e, |i| s + i + 1);
+            let attrs = &tr_lower[s..open_end];
+            let span = |name: &str| -> usize {
+                attrs
+                    .find(name)
+                    .map(|i| &attrs[i + name.len()..])
+                    .and_then(|rest| {
+                        let digits: String = rest
+                            .trim_start_matches(['=', '"', '\'', ' '])
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        digits.parse().ok()
+                    })
+                    .unwrap_or(1)
+                    .max(1)
+            };
+            let (colspan, rowspan) = (span("colspan"), span("rowspan"));
+            row.push(html_text(&tr[open_end..e]));
+            for k in 0..colspan {
+                if carried.len() <= col + k {
+                    carried.resize(col + k + 1, 0);
+                }
+                carried[col + k] = rowspan - 1;
+                if k > 0 {
+                    row.push(String::new());
+                }
+            }
+            col += colspan;
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// Byte ranges from each `open` tag to its `close` tag (exclusive).
+fn spans(lower: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(s) = lower[at..].find(open).map(|i| at + i) {
+        let e = lower[s + open.len()..]
+            .find(close)
+            .map_or(lower.len(), |i| s + open.len() + i);
+        out.push((s, e));
+        at = e.max(s + 1);
+    }
+    out
+}
+
+/// A cell's text: tags dropped, entities decoded, spaces trimmed.
+fn html_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let mut decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    decoded = decoded.replace("&amp;", "&");
+    decoded.trim().to_string()
 }
 
 /// Reads a Parquet file and turns it into a CSV-like grid of text cells,
@@ -297,6 +440,22 @@ pub(crate) fn read_parquet(path: &Path) -> Result<Grid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_rows_spread_spans() {
+        let html = r#"<table><tr><TD rowspan="2">日期</td><td colspan=2>流量</td></tr>
+            <tr><th>访客数(UV)</th><th>同比</th></tr>
+            <tr><td>2025-04-01</td><td>1,234&nbsp;</td><td><span>5%</span></td></tr></table>"#;
+        let lower = html.to_ascii_lowercase();
+        assert_eq!(
+            html_rows(html, &lower),
+            vec![
+                vec!["日期", "流量", ""],
+                vec!["", "访客数(UV)", "同比"],
+                vec!["2025-04-01", "1,234", "5%"],
+            ]
+        );
+    }
 
     #[test]
     fn csv_lines_split_with_quotes() {

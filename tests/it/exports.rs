@@ -167,6 +167,24 @@ fn sycm_shop_xls_reads_text_cells_and_rebuilds_counts() {
 }
 
 #[test]
+fn an_html_table_saved_as_xls_reads_like_a_workbook() {
+    // 生意参谋's older downloads: an HTML table in GBK named `.xls`.
+    let l = fixtures();
+    let s = |day, c| value(l, Table::StoreDaily, ("S02", day), c);
+    assert_eq!(s("2025-04-01", "uv"), Some(2500));
+    assert_eq!(s("2025-04-01", "pv"), Some(6000));
+    assert_eq!(s("2025-04-01", "bounces"), Some(1003)); // 40.12% × 2500
+    assert_eq!(s("2025-04-01", "gmv"), Some(880_050));
+    assert_eq!(s("2025-04-01", "buyers"), Some(44));
+    assert_eq!(s("2025-04-02", "bounces"), Some(500));
+    assert!(l.quality.iter().any(|n| {
+        n.issue == "summary row `汇总值`"
+            && n.file
+                .ends_with("店铺整体_淘宝店铺02_2025-04-01_2025-04-02.xls")
+    }));
+}
+
+#[test]
 fn sycm_cs_report_reads_under_its_banner() {
     let l = fixtures();
     let e = |c| value(l, Table::EmployeeDaily, ("E0001", "2025-04-22"), c);
