@@ -303,6 +303,20 @@ fn a_file_with_no_date_is_an_error_naming_it() {
     let err = read(dir.path()).unwrap_err().to_string();
     assert!(err.contains(&to.display().to_string()), "{err}");
     assert!(err.contains("the file name tells no date"), "{err}");
+    // A dated folder tells it.
+    let dated = dir.path().join("赤兔/2025-04-21/客服绩效_天猫店铺01.xlsx");
+    std::fs::create_dir_all(dated.parent().unwrap()).unwrap();
+    std::fs::rename(&to, &dated).unwrap();
+    let loaded = read(dir.path()).unwrap();
+    assert_eq!(
+        value(
+            &loaded,
+            Table::EmployeeDaily,
+            ("E0001", "2025-04-21"),
+            "paid_buyers"
+        ),
+        Some(20)
+    );
 }
 
 #[test]
