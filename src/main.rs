@@ -25,7 +25,8 @@ struct Cli {
     command: Command,
     /// Read matching platform exports with this profile instead of the one
     /// their headers match: `ID` for every export file, `PATTERN=ID` for
-    /// files whose path (within the dataset) contains PATTERN. Repeatable.
+    /// files whose path (within the dataset) contains PATTERN; the id
+    /// `ignore` leaves matching files out. Repeatable.
     #[arg(long, global = true, value_name = "[PATTERN=]ID")]
     profile: Vec<String>,
     /// Add the export profiles in this TOML file or directory (a profile

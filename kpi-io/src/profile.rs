@@ -390,13 +390,17 @@ impl Default for Profiles {
     }
 }
 
+/// The `--profile` id that leaves matching files out of the dataset.
+pub const IGNORE: &str = "ignore";
+
 /// How the reader picks profiles.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     /// The profiles known.
     pub profiles: Profiles,
     /// Forced profiles: (part of the file path, or empty for every export
-    /// file) → profile id. The last matching entry wins.
+    /// file) → profile id, or `ignore` to leave the files out. The last
+    /// matching entry wins.
     pub force: Vec<(String, String)>,
 }
 
@@ -408,7 +412,7 @@ impl ReadOptions {
                 Some((p, id)) => (p.to_string(), id.to_string()),
                 None => (String::new(), value.clone()),
             };
-            if self.profiles.get(&id).is_none() {
+            if id != IGNORE && self.profiles.get(&id).is_none() {
                 return Err(Error::Profile {
                     origin: format!("--profile {value}"),
                     message: format!(
@@ -429,12 +433,21 @@ impl ReadOptions {
 
     /// The profile forced for a file, if any.
     pub(crate) fn forced_for(&self, path: &Path) -> Option<&Profile> {
+        self.forced_id(path).and_then(|id| self.profiles.get(id))
+    }
+
+    /// Whether `--profile 'PATTERN=ignore'` leaves this file out.
+    pub(crate) fn ignores(&self, path: &Path) -> bool {
+        self.forced_id(path) == Some(IGNORE)
+    }
+
+    fn forced_id(&self, path: &Path) -> Option<&str> {
         let text = path.display().to_string();
         self.force
             .iter()
             .rev()
             .find(|(pattern, _)| pattern.is_empty() || text.contains(pattern.as_str()))
-            .and_then(|(_, id)| self.profiles.get(id))
+            .map(|(_, id)| id.as_str())
     }
 }
 

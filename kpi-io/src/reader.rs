@@ -111,7 +111,20 @@ pub fn read_dataset_with(
     progress: &(dyn Fn(&Path, usize) + Sync),
 ) -> Result<Loaded> {
     let dir = dir.as_ref();
-    let (inputs, exports, mut quality) = discover(dir)?;
+    let (inputs, mut exports, mut quality) = discover(dir)?;
+    exports.retain(|path| {
+        let relative = crate::export::path_text(dir, path);
+        let ignored = options.ignores(Path::new(&relative));
+        if ignored {
+            quality.push(QualityNote::file(
+                "-",
+                path,
+                "matches a --profile '…=ignore' pattern",
+                "ignored",
+            ));
+        }
+        !ignored
+    });
     let total = inputs.len() + exports.len();
     let parts: Vec<Result<FilePart>> = inputs
         .par_iter()
@@ -675,6 +688,10 @@ fn read_export(
         read.parts.push((profile.table, profile.id.clone(), frame));
     }
     if read.parts.is_empty() && must_match {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let closest = closest_profile(
             forced.map_or(options.profiles.all(), std::slice::from_ref),
             &scanned,
@@ -686,15 +703,13 @@ fn read_export(
             },
             message: format!(
                 "matches no export profile{} and is not named after a table of the data contract{}; \
-                 give it with --profile '{}=ID', add a profile with --profile-dir, name it after a \
-                 table (employee_daily.xlsx), or move it out of the dataset (`kpi schema --profiles` lists the profiles)",
+                 give it with --profile '{name}=ID', add a profile with --profile-dir, name it after a \
+                 table (employee_daily.xlsx), or leave it out with --profile '{name}=ignore' \
+                 (`kpi schema --profiles` lists the profiles)",
                 forced.map_or(String::new(), |p| format!(" (forced: `{}`)", p.id)),
                 closest.map_or(String::new(), |(id, missing)| format!(
                     "; closest is `{id}`, whose header lacks {missing}"
                 )),
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
             ),
         });
     }

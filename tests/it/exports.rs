@@ -330,6 +330,17 @@ fn a_file_matching_no_profile_is_an_error_naming_it() {
     assert!(err.contains("matches no export profile"), "{err}");
     // The closest profile and what its header lacks.
     assert!(err.contains("closest is `chitu_cs`"), "{err}");
+    // Left out on purpose, it is noted and the rest reads.
+    let options = ReadOptions::default()
+        .with_forced(&["运营月报=ignore".to_string()])
+        .unwrap();
+    let loaded = kpi_io::read_dataset_with(dir.path(), &options, &|_, _| {}).unwrap();
+    assert!(
+        loaded
+            .quality
+            .iter()
+            .any(|n| n.action == "ignored" && n.file.ends_with("运营月报.csv"))
+    );
 }
 
 #[test]
