@@ -391,12 +391,22 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
 }
 
 /// The items of `scheme` whose metric reads a column that was rebuilt from
-/// platform exports only approximately, one line each, for `kpi explain`.
+/// platform exports only approximately for this employee (or their store,
+/// for store metrics), one line each, for `kpi explain`.
 pub fn explain_approximations(
+    scored: &Scored,
     scheme: &Scheme,
     approximations: &[kpi_io::Approximation],
+    employee: &str,
     lang: Lang,
 ) -> String {
+    let store = scored
+        .scores
+        .rows
+        .iter()
+        .find(|r| r.employee_id == employee)
+        .and_then(|r| r.store_id.clone())
+        .unwrap_or_default();
     let mut out = String::new();
     for item in &scheme.items {
         let (level, id) = match item.metric.strip_prefix(kpi_core::STORE_PREFIX) {
@@ -408,7 +418,15 @@ pub fn explain_approximations(
         };
         let (num, den) = m.ratio_columns();
         for a in approximations {
-            if a.table != level.table() || ![num, den].contains(&Some(a.column.as_str())) {
+            let owner = if level == Level::Store {
+                store.as_str()
+            } else {
+                employee
+            };
+            if a.table != level.table()
+                || ![num, den].contains(&Some(a.column.as_str()))
+                || !a.ids.contains(owner)
+            {
                 continue;
             }
             let label = item.label.clone().unwrap_or_else(|| match lang {

@@ -410,7 +410,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             print!(
                 "{}",
-                kpi::explain_approximations(&scheme, &loaded.approximations, lang)
+                kpi::explain_approximations(
+                    &scored,
+                    &scheme,
+                    &loaded.approximations,
+                    &employee,
+                    lang
+                )
             );
             Ok(ExitCode::SUCCESS)
         }

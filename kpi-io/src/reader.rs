@@ -61,6 +61,8 @@ pub struct Approximation {
     pub column: String,
     /// How it was rebuilt and how close it is.
     pub how: String,
+    /// The employees (or stores, for store tables) with approximate rows.
+    pub ids: BTreeSet<String>,
 }
 
 /// A column rebuilt from an export's rates or averages, in one file.
@@ -73,6 +75,8 @@ struct Derivation {
     rows: usize,
     file: String,
     files: usize,
+    /// Employees or stores of the rows.
+    ids: BTreeSet<String>,
 }
 
 /// What one export file gave: frames per table with the profile used.
@@ -183,6 +187,7 @@ pub fn read_dataset_with(
                     .and_modify(|e| {
                         e.rows += d.rows;
                         e.files += 1;
+                        e.ids.extend(d.ids.iter().cloned());
                     })
                     .or_insert(d);
             }
@@ -209,6 +214,7 @@ pub fn read_dataset_with(
                     table: d.table,
                     column: d.column.to_string(),
                     how: d.how.clone(),
+                    ids: d.ids.clone(),
                 });
             }
             quality.push(QualityNote {
@@ -1377,8 +1383,21 @@ fn derive_columns(
         };
         let spec = ctx.table.column(column).expect("checked");
         let mut values: Vec<Option<i64>> = Vec::with_capacity(rows.len());
-        // Rows rebuilt exactly and only approximately.
+        // Rows rebuilt exactly and only approximately, and whose they are.
         let (mut exact_rows, mut approx_rows) = (0, 0);
+        let (mut exact_ids, mut approx_ids) = (BTreeSet::new(), BTreeSet::new());
+        let owner = columns
+            .iter()
+            .find(|c| c.name() == "employee_id")
+            .or_else(|| columns.iter().find(|c| c.name() == "store_id"))
+            .and_then(|c| c.str().ok().cloned());
+        let owner_of = |k: usize| {
+            owner
+                .as_ref()
+                .and_then(|o| o.get(k))
+                .unwrap_or("")
+                .to_string()
+        };
         for (k, &r) in rows.iter().enumerate() {
             let cell = view.cell(r, *j);
             let shown = match cell {
@@ -1449,8 +1468,10 @@ fn derive_columns(
             if value.is_some() {
                 if row_exact {
                     exact_rows += 1;
+                    exact_ids.insert(owner_of(k));
                 } else {
                     approx_rows += 1;
+                    approx_ids.insert(owner_of(k));
                 }
             }
             values.push(value);
@@ -1463,7 +1484,10 @@ fn derive_columns(
                  so within half its last digit per {base}"
             )
         };
-        for (exact, rows) in [(true, exact_rows), (false, approx_rows)] {
+        for (exact, rows, ids) in [
+            (true, exact_rows, exact_ids),
+            (false, approx_rows, approx_ids),
+        ] {
             if rows > 0 {
                 x.derived.push(Derivation {
                     table: ctx.table,
@@ -1473,6 +1497,7 @@ fn derive_columns(
                     rows,
                     file: file.clone(),
                     files: 1,
+                    ids,
                 });
             }
         }

@@ -745,10 +745,12 @@ fn gen_as_exports_scores_explains_and_reconciles() {
         ],
         dir.path(),
     );
+    // E0002 answers in a 天猫 store: only the 赤兔 average applies to them.
     assert!(
-        explained.contains("≈") && explained.contains("response_seconds"),
+        explained.contains("≈") && explained.contains("`平均响应(秒)` × `responses`"),
         "{explained}"
     );
+    assert!(!explained.contains("平均响应时长"), "{explained}");
     // The 工资表 holds the generated ledger with its planted errors.
     let reconciled = kpi(
         &[
