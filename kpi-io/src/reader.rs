@@ -141,15 +141,28 @@ pub fn read_dataset_with(
         .collect();
     let mut by_table: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
     let mut rows_read = 0;
-    for (input, part) in inputs.iter().zip(parts) {
-        let part = part?;
+    // A spreadsheet in a table's folder without the contract's header may be
+    // a platform export put there: it is tried with the profiles, and its own
+    // error stands if none fits.
+    let mut retry: Vec<(u32, Option<Error>)> = Vec::new();
+    for (index, (input, part)) in inputs.iter().zip(parts).enumerate() {
+        let part = match part {
+            Ok(part) => part,
+            Err(e @ Error::Layout { .. })
+                if !input.path.extension().is_some_and(|x| x == "parquet") =>
+            {
+                retry.push((index as u32, Some(e)));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         rows_read += part.rows_read;
         quality.extend(part.notes.iter().cloned());
         by_table.entry(input.table).or_default().push(part.frame);
     }
     let mut files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let mut approximations = Vec::new();
-    if !exports.is_empty() {
+    if !exports.is_empty() || !retry.is_empty() {
         // Exports are keyed by nickname or store name: the roster comes first.
         let mut roster = Dataset::new();
         for table in [Table::Employees, Table::Stores] {
@@ -159,20 +172,39 @@ pub fn read_dataset_with(
         }
         let resolver = Resolver::new(&roster, &files)?;
         let first = files.len();
-        let reads: Vec<Result<ExportRead>> = exports
-            .par_iter()
+        // (file index, path, whether a profile must fit)
+        let jobs: Vec<(u32, &Path, bool)> = exports
+            .iter()
             .enumerate()
-            .map(|(k, path)| {
-                let read = read_export(dir, path, (first + k) as u32, options, &resolver, true);
+            .map(|(k, path)| ((first + k) as u32, path.as_path(), true))
+            .chain(
+                retry
+                    .iter()
+                    .map(|(index, _)| (*index, files[*index as usize].as_path(), false)),
+            )
+            .collect();
+        let reads: Vec<Result<ExportRead>> = jobs
+            .par_iter()
+            .map(|&(index, path, must_match)| {
+                let read = read_export(dir, path, index, options, &resolver, must_match);
                 progress(path, total);
                 read
             })
             .collect();
+        let mut contract_errors = retry.into_iter().map(|(_, e)| e);
         let mut used: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         let mut derived: BTreeMap<(Table, &'static str, String, bool), Derivation> =
             BTreeMap::new();
-        for read in reads {
+        for (k, read) in reads.into_iter().enumerate() {
             let read = read?;
+            if k >= exports.len() {
+                let contract_error = contract_errors.next().flatten();
+                if read.parts.is_empty()
+                    && let Some(e) = contract_error
+                {
+                    return Err(e);
+                }
+            }
             rows_read += read.rows_read;
             quality.extend(read.notes);
             for (table, profile, frame) in read.parts {

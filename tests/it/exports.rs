@@ -344,6 +344,36 @@ fn a_file_matching_no_profile_is_an_error_naming_it() {
 }
 
 #[test]
+fn an_export_in_a_tables_folder_is_read_with_its_profile() {
+    let dir = copy_fixtures();
+    let folder = dir.path().join("employee_daily");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::rename(
+        dir.path()
+            .join("赤兔/客服绩效_天猫店铺01_2025-04-21至2025-04-21.xlsx"),
+        folder.join("客服绩效_天猫店铺01_2025-04-21至2025-04-21.xlsx"),
+    )
+    .unwrap();
+    // A tidy file beside it, for other columns of the same day.
+    std::fs::write(
+        folder.join("质检.csv"),
+        "员工编号,日期,违规次数\nE0001,2025-04-21,1\n",
+    )
+    .unwrap();
+    let loaded = read(dir.path()).unwrap();
+    let e = |c| value(&loaded, Table::EmployeeDaily, ("E0001", "2025-04-21"), c);
+    assert_eq!(e("paid_buyers"), Some(20));
+    assert_eq!(e("violations"), Some(1));
+    // A file there that is neither keeps the contract's own message.
+    std::fs::write(folder.join("杂项.csv"), "甲,乙\n1,2\n").unwrap();
+    let err = read(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("杂项.csv") && err.contains("no header row"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_nickname_given_to_two_employees_is_refused() {
     let dir = copy_fixtures();
     let roster = dir.path().join("employees.csv");
