@@ -149,7 +149,7 @@ pub fn read_dataset_with(
         let part = match part {
             Ok(part) => part,
             Err(e @ Error::Layout { .. })
-                if !input.path.extension().is_some_and(|x| x == "parquet") =>
+                if input.path.extension().is_none_or(|x| x != "parquet") =>
             {
                 retry.push((index as u32, Some(e)));
                 continue;
