@@ -704,6 +704,37 @@ fn schema_lists_the_export_profiles() {
     let bad = kpi(&["schema", "--profiles", "--profile", "nope"], dir.path());
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no profile `nope`"));
+    // A profile of one's own is listed; a broken one names its file and key.
+    std::fs::write(
+        dir.path().join("seat.toml"),
+        "id = \"seat_daily\"\nname = \"坐席日报\"\ntable = \"employee_daily\"\n\
+         signature = [\"坐席\"]\n[columns]\n\"坐席\" = \"nickname\"\n\"会话数\" = \"receptions\"\n",
+    )
+    .unwrap();
+    let out = ok(
+        &["schema", "--profiles", "--profile-dir", "seat.toml"],
+        dir.path(),
+    );
+    assert!(out.contains("\nseat_daily — 坐席日报"), "{out}");
+    assert!(out.contains("source: seat.toml"), "{out}");
+    std::fs::write(
+        dir.path().join("seat.toml"),
+        "id = \"seat_daily\"\nname = \"x\"\ntable = \"employee_daily\"\n\
+         signature = [\"坐席\"]\n[columns]\n\"坐席\" = \"nickname\"\n\"会话数\" = \"sessions\"\n",
+    )
+    .unwrap();
+    let bad = kpi(
+        &["schema", "--profiles", "--profile-dir", "seat.toml"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success()
+            && stderr.contains("profile seat.toml")
+            && stderr
+                .contains("columns.\"会话数\": `sessions` is not a column of `employee_daily`"),
+        "{stderr}"
+    );
 }
 
 #[test]
