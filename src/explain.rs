@@ -435,12 +435,14 @@ pub fn explain_approximations(
             });
             out.push_str(&match lang {
                 Lang::Zh => format!(
-                    "≈ {label}（{}）是近似值：{} 由导出报表重建：{}（见 data_quality）\n",
-                    item.id, a.column, a.how
+                    "≈ {label}（{}）是近似值：{} 由导出报表的「{}」× {} 重建，\
+                     报表的平均值已按显示位数四舍五入（见 data_quality）\n",
+                    item.id, a.column, a.source, a.per
                 ),
                 Lang::En => format!(
-                    "≈ {label} ({}) is approximate: {} was rebuilt from platform exports: {} (see data_quality)\n",
-                    item.id, a.column, a.how
+                    "≈ {label} ({}) is approximate: {} was rebuilt as the export's `{}` × {}, \
+                     an average rounded as shown (see data_quality)\n",
+                    item.id, a.column, a.source, a.per
                 ),
             });
         }

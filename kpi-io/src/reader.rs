@@ -61,6 +61,10 @@ pub struct Approximation {
     pub column: String,
     /// How it was rebuilt and how close it is.
     pub how: String,
+    /// The export header it was rebuilt from (`平均响应(秒)`).
+    pub source: String,
+    /// The count the header's values were multiplied by (`responses`).
+    pub per: String,
     /// The employees (or stores, for store tables) with approximate rows.
     pub ids: BTreeSet<String>,
 }
@@ -71,6 +75,9 @@ struct Derivation {
     table: Table,
     column: &'static str,
     how: String,
+    /// The export header rebuilt from, and the count it multiplies.
+    source: String,
+    per: &'static str,
     exact: bool,
     rows: usize,
     file: String,
@@ -246,6 +253,8 @@ pub fn read_dataset_with(
                     table: d.table,
                     column: d.column.to_string(),
                     how: d.how.clone(),
+                    source: d.source.clone(),
+                    per: d.per.to_string(),
                     ids: d.ids.clone(),
                 });
             }
@@ -1525,6 +1534,8 @@ fn derive_columns(
                     table: ctx.table,
                     column,
                     how: how.clone(),
+                    source: header.trim().to_string(),
+                    per: base,
                     exact,
                     rows,
                     file: file.clone(),

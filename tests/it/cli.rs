@@ -778,7 +778,7 @@ fn gen_as_exports_scores_explains_and_reconciles() {
     );
     // E0002 answers in a 天猫 store: only the 赤兔 average applies to them.
     assert!(
-        explained.contains("≈") && explained.contains("`平均响应(秒)` × `responses`"),
+        explained.contains("≈ 平均响应时间（avg_response_seconds）是近似值：response_seconds 由导出报表的「平均响应(秒)」× responses 重建"),
         "{explained}"
     );
     assert!(!explained.contains("平均响应时长"), "{explained}");
