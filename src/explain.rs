@@ -100,14 +100,7 @@ pub fn explain(
 
 fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> anyhow::Error {
     let frame = &scored.metrics.employee;
-    let column = |name: &str| -> Vec<Option<String>> {
-        frame
-            .column(name)
-            .ok()
-            .and_then(|c| c.str().ok().cloned())
-            .map(|c| c.iter().map(|v| v.map(str::to_string)).collect())
-            .unwrap_or_default()
-    };
+    let column = |name: &str| kpi_core::str_values(frame, name).unwrap_or_default();
     let (ids, roles, periods) = (column("employee_id"), column("role"), column("period"));
     let rows: Vec<usize> = (0..ids.len())
         .filter(|&i| ids[i].as_deref() == Some(employee))

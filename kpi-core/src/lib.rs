@@ -61,5 +61,7 @@ pub use scheme::{
     Payout, PeriodKind, Placing, Rank, RankEvery, RankGroup, Rule, STORE_PREFIX, Scheme,
     SchemeInfo, SchemeIssue, ScoreWord, Section, Streak, TeamAverage, UnitCount, fmt_num,
 };
-pub use scoring::{ItemScore, ScoreRow, Scores, check_data, data_problems, round_half_up, score};
+pub use scoring::{
+    ItemScore, ScoreRow, Scores, check_data, data_problems, round_half_up, score, str_values,
+};
 pub use table::{ColumnKind, ColumnSpec, Role, Table};

@@ -782,7 +782,9 @@ fn absent_days(data: &Dataset) -> Result<HashMap<(String, String), f64>> {
     Ok(out)
 }
 
-pub(crate) fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+/// The values of a text column, owned (an error when the column is absent
+/// or not text).
+pub fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
     Ok(frame
         .column(name)?
         .str()?

@@ -148,13 +148,9 @@ impl<'a> Ints<'a> {
     }
 }
 
+/// A text column's values; none when the frame lacks it.
 fn text_column(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
-    frame
-        .column(name)
-        .ok()
-        .and_then(|c| c.str().ok().cloned())
-        .map(|c| c.iter().map(|v| v.map(str::to_string)).collect())
-        .unwrap_or_default()
+    kpi_core::str_values(frame, name).unwrap_or_default()
 }
 
 fn day_column(frame: &DataFrame) -> Vec<Option<i32>> {

@@ -377,12 +377,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
             message: "not a directory".into(),
         });
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io(dir, e))?;
-    entries.sort();
+    let entries = sorted_entries(dir)?;
     let mut inputs = Vec::new();
     let mut seen: BTreeMap<Table, PathBuf> = BTreeMap::new();
     for path in entries {
@@ -430,13 +425,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
             });
         }
         if is_dir {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
-                .map_err(|e| Error::io(&path, e))?
-                .map(|e| e.map(|e| e.path()))
-                .collect::<std::io::Result<_>>()
-                .map_err(|e| Error::io(&path, e))?;
-            files.sort();
-            for file in files {
+            for file in sorted_entries(&path)? {
                 if is_hidden(&file) || file.is_dir() {
                     continue;
                 }
@@ -458,15 +447,20 @@ fn discover(dir: &Path) -> Result<Discovered> {
     Ok((inputs, exports, notes))
 }
 
-/// Spreadsheets under a folder not named after a table, recursively, sorted.
-fn collect_exports(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<QualityNote>) -> Result<()> {
+/// The entries of a directory, sorted by path.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .map(|e| e.map(|e| e.path()))
         .collect::<std::io::Result<_>>()
         .map_err(|e| Error::io(dir, e))?;
     entries.sort();
-    for path in entries {
+    Ok(entries)
+}
+
+/// Spreadsheets under a folder not named after a table, recursively, sorted.
+fn collect_exports(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<QualityNote>) -> Result<()> {
+    for path in sorted_entries(dir)? {
         if is_hidden(&path) {
             continue;
         }
