@@ -29,54 +29,72 @@ pub enum FileDate {
 fn dates_in(text: &str) -> Vec<i32> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    let digits_at =
-        |i: usize| -> usize { chars[i..].iter().take_while(|c| c.is_ascii_digit()).count() };
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
-            i += 1;
+    // Runs inside a date already read are skipped.
+    let mut read_to = 0;
+    for (i, n) in digit_runs(&chars) {
+        if i < read_to {
             continue;
         }
-        let n = digits_at(i);
         let run: String = chars[i..i + n].iter().collect();
         if n == 8 {
             if let Ok(Some(d)) = parse_date(Cell::Text(&run)) {
                 out.push(d);
             }
-            i += n;
             continue;
         }
-        if n == 4 {
-            // year, separator, month, separator, day
-            let mut j = i + 4;
-            let mut parts = vec![run.clone()];
-            for seps in [&['-', '/', '.', '年'][..], &['-', '/', '.', '月'][..]] {
-                if j < chars.len() && seps.contains(&chars[j]) {
-                    let m = digits_at(j + 1);
-                    if (1..=2).contains(&m) {
-                        parts.push(chars[j + 1..j + 1 + m].iter().collect());
-                        j += 1 + m;
-                        continue;
-                    }
-                }
-                break;
-            }
-            if parts.len() == 3 {
-                let (y, m, d) = (
-                    parts[0].parse::<i32>().unwrap_or(0),
-                    parts[1].parse::<u32>().unwrap_or(0),
-                    parts[2].parse::<u32>().unwrap_or(0),
-                );
-                if (1..=12).contains(&m) && d >= 1 && d <= (Month { year: y, month: m }).days() {
-                    out.push(days_from_civil(y, m, d));
-                }
-                i = j;
-                continue;
-            }
+        if n != 4 {
+            continue;
         }
-        i += n;
+        // year, separator, month, separator, day
+        let mut j = i + 4;
+        let mut parts = vec![run];
+        for seps in [&['-', '/', '.', '年'][..], &['-', '/', '.', '月'][..]] {
+            if j < chars.len() && seps.contains(&chars[j]) {
+                let m = digits_at(&chars, j + 1);
+                if (1..=2).contains(&m) {
+                    parts.push(chars[j + 1..j + 1 + m].iter().collect());
+                    j += 1 + m;
+                    continue;
+                }
+            }
+            break;
+        }
+        if parts.len() == 3 {
+            let (y, m, d) = (
+                parts[0].parse::<i32>().unwrap_or(0),
+                parts[1].parse::<u32>().unwrap_or(0),
+                parts[2].parse::<u32>().unwrap_or(0),
+            );
+            if (1..=12).contains(&m) && d >= 1 && d <= (Month { year: y, month: m }).days() {
+                out.push(days_from_civil(y, m, d));
+            }
+            read_to = j;
+        }
     }
     out
+}
+
+/// The number of ASCII digits from `i` on.
+fn digits_at(chars: &[char], i: usize) -> usize {
+    chars.get(i..).map_or(0, |rest| {
+        rest.iter().take_while(|c| c.is_ascii_digit()).count()
+    })
+}
+
+/// Every maximal run of ASCII digits: (start, length).
+fn digit_runs(chars: &[char]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let n = digits_at(chars, i);
+        if n > 0 {
+            runs.push((i, n));
+            i += n;
+        } else {
+            i += 1;
+        }
+    }
+    runs
 }
 
 /// The day or month a file name (or banner text) tells: one date is that
@@ -155,19 +173,12 @@ pub fn month_in(text: &str, year_hint: Option<i32>) -> Option<Month> {
         t = t.replace(cn, n);
     }
     let chars: Vec<char> = t.chars().collect();
-    let digits = |i: usize| chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let mut i = 0;
     let mut bare_month = None;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
-            i += 1;
-            continue;
-        }
-        let n = digits(i);
+    for (i, n) in digit_runs(&chars) {
         let run: String = chars[i..i + n].iter().collect();
         let after = chars.get(i + n).copied();
         if n == 4 && matches!(after, Some('-' | '/' | '.' | '年' | '_')) {
-            let m = digits(i + n + 1);
+            let m = digits_at(&chars, i + n + 1);
             if (1..=2).contains(&m) {
                 let month: String = chars[i + n + 1..i + n + 1 + m].iter().collect();
                 let next = chars.get(i + n + 1 + m).copied();
@@ -192,7 +203,6 @@ pub fn month_in(text: &str, year_hint: Option<i32>) -> Option<Month> {
         if (1..=2).contains(&n) && after == Some('月') && bare_month.is_none() {
             bare_month = run.parse::<u32>().ok().filter(|m| (1..=12).contains(m));
         }
-        i += n;
     }
     let year = year_hint.or_else(|| year_in(&folded))?;
     bare_month.map(|month| Month { year, month })
@@ -201,22 +211,10 @@ pub fn month_in(text: &str, year_hint: Option<i32>) -> Option<Month> {
 /// A four-digit year (2000–2099) standing alone in a text.
 pub fn year_in(text: &str) -> Option<i32> {
     let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_ascii_digit()) {
-            let n = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if n == 4 {
-                let y: i32 = chars[i..i + 4].iter().collect::<String>().parse().ok()?;
-                if (2000..=2099).contains(&y) {
-                    return Some(y);
-                }
-            }
-            i += n;
-        } else {
-            i += 1;
-        }
-    }
-    None
+    digit_runs(&chars).into_iter().find_map(|(i, n)| {
+        let year: i32 = chars[i..i + n].iter().collect::<String>().parse().ok()?;
+        (n == 4 && (2000..=2099).contains(&year)).then_some(year)
+    })
 }
 
 /// Splits a roster nickname cell: several nicknames separated by `;`, `；`,
