@@ -550,7 +550,17 @@ pub fn write_exports(
 
     if let Some(ledger) = ledger {
         let path = dir.join("工资表.xlsx");
-        write_workbook(&path, &payroll_sheets(ledger))?;
+        let names: HashMap<String, String> = data
+            .get(Table::Employees)
+            .map(|f| {
+                text_column(f, "employee_id")
+                    .into_iter()
+                    .zip(text_column(f, "name"))
+                    .filter_map(|(id, name)| Some((id?, name?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        write_workbook(&path, &payroll_sheets(ledger, &names))?;
         written.push(path);
     }
     written.sort();
@@ -583,7 +593,7 @@ const CN_MONTHS: [&str; 12] = [
 
 /// The ledger as 工资表 sheets: a spaced-out title row, a blank row, the
 /// header from column B, a row per employee, a 合计 row.
-fn payroll_sheets(ledger: &DataFrame) -> Vec<SheetOut> {
+fn payroll_sheets(ledger: &DataFrame, names: &HashMap<String, String>) -> Vec<SheetOut> {
     let periods = text_column(ledger, "period");
     let employees = text_column(ledger, "employee_id");
     let components = text_column(ledger, "component");
@@ -640,7 +650,9 @@ fn payroll_sheets(ledger: &DataFrame) -> Vec<SheetOut> {
                 let mut row = vec![
                     Out::Num((n + 1) as f64),
                     Out::Text(employee.clone()),
-                    Out::Text(String::new()),
+                    names
+                        .get(employee)
+                        .map_or(Out::Blank, |n| Out::Text(n.clone())),
                 ];
                 let mut gross = 0;
                 for (k, c) in used.iter().enumerate() {
