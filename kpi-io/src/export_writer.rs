@@ -631,11 +631,12 @@ fn payroll_sheets(ledger: &DataFrame, names: &HashMap<String, String>) -> Vec<Sh
                 .iter()
                 .filter(|c| rows.values().any(|r| r.contains_key(*c)))
                 .collect();
-            let title: String = format!("{}年{}月工资表", m.year, CN_MONTHS[m.month as usize - 1])
+            // `2025 年 八 月 工 资 表`, spaced out as payroll titles are.
+            let month_cn: Vec<String> = CN_MONTHS[m.month as usize - 1]
                 .chars()
                 .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
+                .collect();
+            let title = format!("{} 年 {} 月 工 资 表", m.year, month_cn.join(" "));
             let mut out = vec![vec![Out::Text(title)], vec![]];
             let mut header = vec![
                 Out::Text("序号".into()),
