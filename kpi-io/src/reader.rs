@@ -1298,11 +1298,11 @@ fn add_accounts_of_one_employee(
     notes: &mut Vec<QualityNote>,
 ) -> Result<DataFrame> {
     let keys = key_columns(ctx.table, &frame);
-    let text = key_text(ctx.table, &frame, &keys)?;
+    let text = KeyText::new(ctx.table, &frame, &keys)?;
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut index: HashMap<Vec<&str>, usize> = HashMap::new();
     for i in 0..frame.height() {
-        let key: Vec<&str> = text.iter().map(|c| c[i].as_deref().unwrap_or("")).collect();
+        let key = text.row(i);
         match index.get(&key) {
             Some(&g) => groups[g].push(i),
             None => {
@@ -1351,8 +1351,8 @@ fn add_accounts_of_one_employee(
                 "{} rows are nicknames of one employee ({})",
                 g.len(),
                 keys.iter()
-                    .zip(&text)
-                    .map(|(k, c)| format!("{k}={}", c[g[0]].as_deref().unwrap_or("")))
+                    .zip(text.row(g[0]))
+                    .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -1964,34 +1964,48 @@ fn key_columns(table: Table, frame: &DataFrame) -> Vec<&'static str> {
         .collect()
 }
 
-/// The key of every row as text; a dated row without a date (a monthly row
-/// among daily ones) is keyed by its period.
-fn key_text(table: Table, frame: &DataFrame, keys: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
-    let text = |name: &str| -> Result<Vec<Option<String>>> {
-        let c = frame
-            .column(name)
-            .and_then(|c| c.cast(&DataType::String))
-            .map_err(|e| Error::polars(format!("{table} keys"), e))?;
-        Ok(c.str()
-            .expect("cast")
+/// The key columns of a frame as text, read row by row without copying; a
+/// dated row without a date (a monthly row among daily ones) is keyed by its
+/// period (`2025-01`, never equal to a date).
+struct KeyText {
+    /// Per key column: its text, and the period standing in for a missing date.
+    columns: Vec<(StringChunked, Option<StringChunked>)>,
+}
+
+impl KeyText {
+    fn new(table: Table, frame: &DataFrame, keys: &[&str]) -> Result<KeyText> {
+        let text = |name: &str| -> Result<StringChunked> {
+            frame
+                .column(name)
+                .and_then(|c| c.cast(&DataType::String))
+                .and_then(|c| c.str().cloned())
+                .map_err(|e| Error::polars(format!("{table} keys"), e))
+        };
+        let columns = keys
             .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
-    keys.iter()
-        .map(|k| {
-            let mut values = text(k)?;
-            if *k == "date" && frame.column("period").is_ok() {
-                let periods = text("period")?;
-                for (v, p) in values.iter_mut().zip(periods) {
-                    if v.is_none() {
-                        *v = p.map(|p| format!("month {p}"));
-                    }
-                }
-            }
-            Ok(values)
-        })
-        .collect()
+            .map(|k| {
+                let fallback = if *k == "date" && frame.column("period").is_ok() {
+                    Some(text("period")?)
+                } else {
+                    None
+                };
+                Ok((text(k)?, fallback))
+            })
+            .collect::<Result<_>>()?;
+        Ok(KeyText { columns })
+    }
+
+    /// The key of row `i`.
+    fn row(&self, i: usize) -> Vec<&str> {
+        self.columns
+            .iter()
+            .map(|(c, fallback)| {
+                c.get(i)
+                    .or_else(|| fallback.as_ref().and_then(|f| f.get(i)))
+                    .unwrap_or("")
+            })
+            .collect()
+    }
 }
 
 /// Rows with the same key: identical ones are dropped with a note; rows
@@ -2005,7 +2019,7 @@ fn drop_duplicates(
     quality: &mut Vec<QualityNote>,
 ) -> Result<DataFrame> {
     let keys = key_columns(table, &frame);
-    let key_text = key_text(table, &frame, &keys)?;
+    let key_text = KeyText::new(table, &frame, &keys)?;
     let mut first_of: HashMap<Vec<&str>, usize> = HashMap::with_capacity(frame.height());
     let mut keep: Vec<bool> = Vec::with_capacity(frame.height());
     let mut dropped = 0;
@@ -2016,12 +2030,6 @@ fn drop_duplicates(
         .iter()
         .filter(|c| !c.name().starts_with('_'))
         .collect();
-    let key_of = |i: usize| -> Vec<&str> {
-        key_text
-            .iter()
-            .map(|c| c[i].as_deref().unwrap_or(""))
-            .collect()
-    };
     let describe_key = |key: &[&str]| {
         keys.iter()
             .zip(key)
@@ -2030,7 +2038,7 @@ fn drop_duplicates(
             .join(", ")
     };
     for i in 0..frame.height() {
-        let key = key_of(i);
+        let key = key_text.row(i);
         let Some(&first) = first_of.get(&key) else {
             keep.push(true);
             first_of.insert(key, i);
