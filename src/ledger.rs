@@ -62,15 +62,13 @@ pub fn planted_ledger(scheme: &PayScheme, pay: &Pay, data: &Dataset) -> (DataFra
             let mut booked = amount;
             match kind_of(k) {
                 PayRule::Tiered { .. } if !rounded => {
-                    if let Some(d) = detail {
-                        let yuan = d
-                            .exact
-                            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-                        if (yuan - amount).abs() > Decimal::new(1, 2) {
-                            booked = yuan;
-                            rounded = true;
-                            plant(row, k, Status::Mismatch, "commission rounded to the yuan");
-                        }
+                    if let Some(yuan) =
+                        detail.and_then(|d| d.exact.round_dp(0, kpi_core::Rounding::HalfUp))
+                        && (yuan - amount).abs() > Decimal::new(1, 2)
+                    {
+                        booked = yuan;
+                        rounded = true;
+                        plant(row, k, Status::Mismatch, "commission rounded to the yuan");
                     }
                 }
                 PayRule::Adjustments { .. } if !missing_loss && amount.is_sign_negative() => {

@@ -27,6 +27,19 @@ pub enum Error {
         /// Column name.
         column: String,
     },
+    /// An amount could not be computed exactly: a product or quotient of
+    /// the scheme's rates and the data went past 128-bit integers.
+    #[error(
+        "pay `{what}` of employee {employee_id} in {period}: the exact amount is out of range (beyond 38 digits); check the rates and amounts of the scheme and the data"
+    )]
+    OutOfRange {
+        /// The component id, or the total (`gross`).
+        what: String,
+        /// Employee id.
+        employee_id: String,
+        /// `YYYY-MM`.
+        period: String,
+    },
 }
 
 /// Result of `kpi-core`.

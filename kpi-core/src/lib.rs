@@ -45,11 +45,11 @@ pub use metric::{
     Direction, Formula, Level, Metric, Unit, aggregate_periods, available_metrics, catalogue,
     column_scale, find_metric, metric, ratio_expr, with_ratio_metrics,
 };
-pub use money::{cents_text, cents_to_decimal};
+pub use money::{Exact, Rounding, cents_text, cents_to_decimal};
 pub use pay::{
     Accelerator, Component, Deferral, Every, Measure, OnLeave, PAY_TOTALS, Pay, PayDetail, PayRow,
-    PayRule, PayScheme, PerformanceBy, Release, RoundAt, Rounding, Split, Tier, compute_pay,
-    money2, split_pool, tiered,
+    PayRule, PayScheme, PerformanceBy, Release, RoundAt, Split, Tier, compute_pay, money2,
+    split_pool, tiered,
 };
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};

@@ -12,8 +12,9 @@ use rust_decimal::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metric::{Formula, Level, Unit, metric};
+use crate::money::{Exact, Rounding};
 use crate::period::Month;
 use crate::period_metrics::Metrics;
 use crate::scheme::{RankGroup, STORE_PREFIX, Scheme};
@@ -45,30 +46,6 @@ pub struct PayScheme {
 
 /// What a `ledger_columns` value may name besides a component id.
 pub const LEDGER_TARGETS: &[&str] = &["gross", "paid_now", "deferred", "released", "ignore"];
-
-/// A rounding rule for cents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rounding {
-    /// Half away from zero (四舍五入): 0.005 → 0.01.
-    #[default]
-    HalfUp,
-    /// Half to even (banker's rounding): 0.005 → 0.00, 0.015 → 0.02.
-    HalfEven,
-}
-
-impl Rounding {
-    /// `amount` rounded to cents.
-    pub fn cents(self, amount: Decimal) -> Decimal {
-        let strategy = match self {
-            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
-            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
-        };
-        let mut d = amount.round_dp_with_strategy(2, strategy);
-        d.rescale(2);
-        d
-    }
-}
 
 /// Where amounts are rounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,9 +300,10 @@ impl Tier {
         above && below
     }
 
-    /// The unrounded amount of the tier at `x`.
-    pub fn amount(&self, x: Decimal) -> Decimal {
-        self.fixed + self.rate * (x - self.offset)
+    /// The exact, unrounded amount of the tier at `x`.
+    pub fn amount(&self, x: Decimal) -> Exact {
+        Exact::from(self.fixed)
+            + Exact::from(self.rate) * (Exact::from(x) - Exact::from(self.offset))
     }
 
     fn edges(&self) -> String {
@@ -347,8 +325,8 @@ impl Tier {
     }
 }
 
-/// The tier a measure falls in and its unrounded amount, in words.
-pub fn tiered(tiers: &[Tier], x: Decimal) -> Option<(Decimal, String)> {
+/// The tier a measure falls in and its exact amount, in words.
+pub fn tiered(tiers: &[Tier], x: Decimal) -> Option<(Exact, String)> {
     let tier = tiers.iter().find(|t| t.contains(x))?;
     let amount = tier.amount(x);
     let mut text = format!("tier {}: ", tier.edges());
@@ -365,7 +343,7 @@ pub fn tiered(tiers: &[Tier], x: Decimal) -> Option<(Decimal, String)> {
             money_text(tier.offset)
         ));
     }
-    text.push_str(&format!(" = {}", money_text(amount)));
+    text.push_str(&format!(" = {}", exact_text(amount)));
     Some((amount, text))
 }
 
@@ -480,6 +458,22 @@ fn money_text(d: Decimal) -> String {
     n.to_string()
 }
 
+/// An exact amount in words: as [`money_text`] when it ends, else to 6
+/// places marked `…`.
+fn exact_text(e: Exact) -> String {
+    e.to_decimal().map_or_else(|| e.to_string(), money_text)
+}
+
+/// `amount` rounded as the scheme says, or the error naming what could not
+/// be computed exactly (`what`: a component id or a total).
+fn round_for(rounding: Rounding, amount: Exact, what: &str, s: &ScoreRow) -> Result<Decimal> {
+    rounding.round(amount).ok_or_else(|| Error::OutOfRange {
+        what: what.to_string(),
+        employee_id: s.employee_id.clone(),
+        period: s.period.clone(),
+    })
+}
+
 /// One amount and how it was reached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PayDetail {
@@ -487,8 +481,8 @@ pub struct PayDetail {
     pub component: String,
     /// The amount (rounded as the scheme says).
     pub amount: Decimal,
-    /// The amount before rounding.
-    pub exact: Decimal,
+    /// The amount before rounding, exact.
+    pub exact: Exact,
     /// The measure or base the amount is computed on.
     pub basis: Option<String>,
     /// Its value.
@@ -615,7 +609,7 @@ pub fn compute_pay(
     );
     let n = people.len();
     // amounts[c][i]: component c of person i (unrounded), with its detail.
-    let mut amounts: Vec<Vec<Option<(Decimal, PayDetail)>>> =
+    let mut amounts: Vec<Vec<Option<(Exact, PayDetail)>>> =
         Vec::with_capacity(pay.components.len());
     for (c, component) in pay.components.iter().enumerate() {
         let mut column = vec![None; n];
@@ -646,15 +640,15 @@ pub fn compute_pay(
                         *split,
                     ),
                     &applies,
-                );
+                )?;
             }
             PayRule::AverageOf { of, factor, within } => {
                 let indices: Vec<usize> = of
                     .iter()
                     .filter_map(|id| pay.components[..c].iter().position(|x| &x.id == id))
                     .collect();
-                let sum_of = |i: usize| -> Option<Decimal> {
-                    let parts: Vec<Decimal> = indices
+                let sum_of = |i: usize| -> Option<Exact> {
+                    let parts: Vec<Exact> = indices
                         .iter()
                         .filter_map(|&k| amounts[k][i].as_ref().map(|(a, _)| *a))
                         .collect();
@@ -666,7 +660,7 @@ pub fn compute_pay(
                     }
                     let group = group_of(p.score, *within);
                     let start = people.partition_point(|q| q.score.period < p.score.period);
-                    let others: Vec<Decimal> = of_period(&people, &p.score.period)
+                    let others: Vec<Exact> = of_period(&people, &p.score.period)
                         .iter()
                         .enumerate()
                         .map(|(k, q)| (start + k, q))
@@ -677,13 +671,16 @@ pub fn compute_pay(
                         .collect();
                     let (amount, rule) = if others.is_empty() {
                         (
-                            Decimal::ZERO,
+                            Exact::ZERO,
                             "no other staff with these components → 0".to_string(),
                         )
                     } else {
-                        let mean =
-                            others.iter().copied().sum::<Decimal>() / Decimal::from(others.len());
-                        let amount = *factor * mean;
+                        // Multiply before dividing: factor × sum / n is one
+                        // exact quotient, rounded once later.
+                        let total: Exact = others.iter().copied().sum();
+                        let headcount = Exact::ratio(others.len() as i128, 1);
+                        let amount = Exact::from(*factor) * total / headcount;
+                        let mean = total / headcount;
                         (
                             amount,
                             format!(
@@ -691,8 +688,10 @@ pub fn compute_pay(
                                 factor.normalize(),
                                 of.join(" + "),
                                 others.len(),
-                                money_text(pay.rounding.cents(mean)),
-                                money_text(amount)
+                                pay.rounding
+                                    .round(mean)
+                                    .map_or_else(|| mean.to_string(), money_text),
+                                exact_text(amount)
                             ),
                         )
                     };
@@ -717,9 +716,12 @@ pub fn compute_pay(
         }
         // Round each component now, unless the scheme rounds the total only.
         if pay.round == RoundAt::Component {
-            for (amount, detail) in column.iter_mut().flatten() {
-                *amount = pay.rounding.cents(*amount);
-                detail.amount = *amount;
+            for (i, entry) in column.iter_mut().enumerate() {
+                if let Some((amount, detail)) = entry {
+                    let cents = round_for(pay.rounding, *amount, &component.id, people[i].score)?;
+                    *amount = Exact::from(cents);
+                    detail.amount = cents;
+                }
             }
         }
         amounts.push(column);
@@ -728,13 +730,13 @@ pub fn compute_pay(
     for (i, p) in people.iter().enumerate() {
         let mut details = Vec::new();
         let mut row_amounts = Vec::with_capacity(pay.components.len());
-        let mut gross = Decimal::ZERO;
+        let mut gross = Exact::ZERO;
         for column in &amounts {
             match &column[i] {
                 Some((amount, d)) => {
-                    gross += *amount;
+                    gross = gross + *amount;
                     let mut d = d.clone();
-                    d.amount = pay.rounding.cents(*amount);
+                    d.amount = round_for(pay.rounding, *amount, &d.component, p.score)?;
                     row_amounts.push(Some(d.amount));
                     details.push(d);
                 }
@@ -751,7 +753,7 @@ pub fn compute_pay(
             grade: s.grade.clone(),
             amounts: row_amounts,
             details,
-            gross: pay.rounding.cents(gross),
+            gross: round_for(pay.rounding, gross, "gross", s)?,
             deferred: Decimal::ZERO,
             released: Decimal::ZERO,
             forfeited: Decimal::ZERO,
@@ -759,7 +761,7 @@ pub fn compute_pay(
             held: Decimal::ZERO,
         });
     }
-    defer(pay, &people, &mut rows);
+    defer(pay, &people, &mut rows)?;
     Ok(Some(Pay {
         component_ids: pay.components.iter().map(|c| c.id.clone()).collect(),
         labels: pay
@@ -771,17 +773,19 @@ pub fn compute_pay(
     }))
 }
 
+/// The detail of an exact amount; its rounded `amount` is set where the
+/// scheme rounds.
 fn detail(
     component: &Component,
-    amount: Decimal,
+    exact: Exact,
     basis: Option<String>,
     basis_value: Option<Decimal>,
     rule: String,
 ) -> PayDetail {
     PayDetail {
         component: component.id.clone(),
-        amount,
-        exact: amount,
+        amount: Decimal::ZERO,
+        exact,
         basis,
         basis_value,
         rule,
@@ -883,15 +887,15 @@ fn person_amount(
     inputs: &Inputs,
     scheme: &Scheme,
     rounding: Rounding,
-) -> Option<(Decimal, PayDetail)> {
+) -> Option<(Exact, PayDetail)> {
     let s = p.score;
     let key = (s.period.clone(), s.employee_id.clone());
-    let out = |amount: Decimal, basis: Option<String>, value: Option<Decimal>, rule: String| {
+    let out = |amount: Exact, basis: Option<String>, value: Option<Decimal>, rule: String| {
         Some((amount, detail(component, amount, basis, value, rule)))
     };
     match rule {
         PayRule::Fixed { amount } => out(
-            *amount,
+            Exact::from(*amount),
             None,
             None,
             format!("fixed {}", money_text(*amount)),
@@ -899,17 +903,20 @@ fn person_amount(
         PayRule::Roster { column } => {
             let amount = roster_amount(p, column).unwrap_or(Decimal::ZERO);
             out(
-                amount,
+                Exact::from(amount),
                 Some(column.clone()),
                 Some(amount),
                 format!("employees.{column}"),
             )
         }
         PayRule::PositionWage => match (&s.grade, s.position_wage) {
-            (Some(grade), Some(wage)) => {
-                out(wage, None, None, format!("position wage of grade {grade}"))
-            }
-            _ => out(Decimal::ZERO, None, None, "no grade this period → 0".into()),
+            (Some(grade), Some(wage)) => out(
+                Exact::from(wage),
+                None,
+                None,
+                format!("position wage of grade {grade}"),
+            ),
+            _ => out(Exact::ZERO, None, None, "no grade this period → 0".into()),
         },
         PayRule::Performance {
             base,
@@ -920,7 +927,7 @@ fn person_amount(
                 base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
             if s.flags.iter().any(|f| f.starts_with("probation")) {
                 return out(
-                    Decimal::ZERO,
+                    Exact::ZERO,
                     Some(basis),
                     Some(base),
                     "probation: not paid by the scheme → 0".into(),
@@ -932,7 +939,8 @@ fn person_amount(
             };
             match pct {
                 Some(pct) => {
-                    let amount = base * pct / Decimal::ONE_HUNDRED;
+                    let amount =
+                        Exact::from(base) * Exact::from(pct) / Exact::from(Decimal::ONE_HUNDRED);
                     out(
                         amount,
                         Some(basis),
@@ -941,12 +949,12 @@ fn person_amount(
                             "{} × {}% = {}",
                             money_text(base),
                             pct.normalize(),
-                            money_text(amount)
+                            exact_text(amount)
                         ),
                     )
                 }
                 None => out(
-                    Decimal::ZERO,
+                    Exact::ZERO,
                     Some(basis),
                     Some(base),
                     "no score or payout this period → 0".into(),
@@ -965,7 +973,7 @@ fn person_amount(
             }
             let x = measure_value(inputs, people, p, parsed, &months).unwrap_or(Decimal::ZERO);
             let (mut amount, mut text) =
-                tiered(tiers, x).unwrap_or((Decimal::ZERO, "in no tier → 0".into()));
+                tiered(tiers, x).unwrap_or((Exact::ZERO, "in no tier → 0".into()));
             text.insert_str(0, &span_note(&months));
             if let Some(acc) = accelerator {
                 let (level, id) = parsed.metric();
@@ -995,15 +1003,15 @@ fn person_amount(
                     .then(|| targets.iter().copied().sum::<Decimal>());
                 if let Some(target) = target
                     && target > Decimal::ZERO
-                    && x > acc.above * target
+                    && Exact::from(x) > Exact::from(acc.above) * Exact::from(target)
                 {
-                    amount *= acc.factor;
+                    amount = amount * Exact::from(acc.factor);
                     text.push_str(&format!(
                         "; above {} of target {} → × {} = {}",
                         percent_text(acc.above),
                         money_text(target),
                         acc.factor.normalize(),
-                        money_text(amount)
+                        exact_text(amount)
                     ));
                 }
             }
@@ -1022,13 +1030,13 @@ fn person_amount(
             let x = measure_value(inputs, people, p, Measure::parse(measure), &months)
                 .unwrap_or(Decimal::ZERO);
             let part = (x - *above).max(Decimal::ZERO);
-            let amount = rate * part;
+            let amount = Exact::from(rate) * Exact::from(part);
             let mut text = if above.is_zero() {
                 format!(
                     "{} × {} = {}",
                     percent_text(rate),
                     money_text(x),
-                    money_text(amount)
+                    exact_text(amount)
                 )
             } else {
                 format!(
@@ -1036,7 +1044,7 @@ fn person_amount(
                     percent_text(rate),
                     money_text(x),
                     money_text(*above),
-                    money_text(amount)
+                    exact_text(amount)
                 )
             };
             text.insert_str(0, &span_note(&months));
@@ -1056,7 +1064,7 @@ fn person_amount(
                 || absent >= Decimal::from(*forfeit_absent_days);
             if forfeited {
                 out(
-                    Decimal::ZERO,
+                    Exact::ZERO,
                     Some(basis),
                     Some(base),
                     format!(
@@ -1066,7 +1074,7 @@ fn person_amount(
                     ),
                 )
             } else {
-                let amount = *rate * base;
+                let amount = Exact::from(*rate) * Exact::from(base);
                 out(
                     amount,
                     Some(basis),
@@ -1075,7 +1083,7 @@ fn person_amount(
                         "{} × {} = {}",
                         percent_text(*rate),
                         money_text(base),
-                        money_text(amount)
+                        exact_text(amount)
                     ),
                 )
             }
@@ -1097,7 +1105,7 @@ fn person_amount(
             } else {
                 format!("no `{flag}` streak completed → 0")
             };
-            out(amount, None, None, text)
+            out(Exact::from(amount), None, None, text)
         }
         PayRule::Adjustments { kinds } => {
             let rows: Vec<&(String, i64, String)> = inputs
@@ -1123,7 +1131,7 @@ fn person_amount(
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            out(amount, None, None, text)
+            out(Exact::from(amount), None, None, text)
         }
         PayRule::Pool { .. } | PayRule::AverageOf { .. } => None,
     }
@@ -1135,7 +1143,7 @@ fn person_amount(
 /// so the shares add up to the pool exactly.
 #[allow(clippy::type_complexity)]
 fn pool_shares(
-    column: &mut [Option<(Decimal, PayDetail)>],
+    column: &mut [Option<(Exact, PayDetail)>],
     people: &[Person<'_>],
     inputs: &Inputs,
     rounding: Rounding,
@@ -1149,7 +1157,7 @@ fn pool_shares(
         Split,
     ),
     applies: &dyn Fn(&Person<'_>) -> bool,
-) {
+) -> Result<()> {
     // (period, group) → members (eligible people the component applies to).
     let mut groups: BTreeMap<(String, Option<String>), Vec<usize>> = BTreeMap::new();
     for (i, p) in people.iter().enumerate() {
@@ -1182,15 +1190,15 @@ fn pool_shares(
         }
         let (raw, how) = match (rate, tiers) {
             (Some(rate), _) => (
-                rate * x,
+                Exact::from(rate) * Exact::from(x),
                 format!("{} × {}", percent_text(rate), money_text(x)),
             ),
             (None, Some(tiers)) => {
-                tiered(tiers, x).unwrap_or((Decimal::ZERO, "in no tier → 0".into()))
+                tiered(tiers, x).unwrap_or((Exact::ZERO, "in no tier → 0".into()))
             }
-            (None, None) => (Decimal::ZERO, "no rate".into()),
+            (None, None) => (Exact::ZERO, "no rate".into()),
         };
-        let pool = rounding.cents(raw);
+        let pool = round_for(rounding, raw, &component.id, first.score)?;
         let weights: Vec<Decimal> = members
             .iter()
             .map(|&i| match split {
@@ -1202,7 +1210,11 @@ fn pool_shares(
             })
             .collect();
         // Members are in employee-id order, so ties go to the lower id.
-        let shares = split_pool(pool, &weights);
+        let shares = split_pool(pool, &weights).ok_or_else(|| Error::OutOfRange {
+            what: component.id.clone(),
+            employee_id: first.score.employee_id.clone(),
+            period: period.clone(),
+        })?;
         let total_weight: Decimal = weights.iter().copied().sum();
         for ((&i, share), weight) in members.iter().zip(shares).zip(&weights) {
             let of = match split {
@@ -1215,44 +1227,75 @@ fn pool_shares(
             };
             let text = format!("pool {how} → {}; {of} → {}", money2(pool), money2(share));
             column[i] = Some((
-                share,
-                detail(component, share, Some(basis.clone()), Some(x), text),
+                Exact::from(share),
+                detail(
+                    component,
+                    Exact::from(share),
+                    Some(basis.clone()),
+                    Some(x),
+                    text,
+                ),
             ));
         }
     }
+    Ok(())
 }
 
 /// Splits a pool of whole cents by weight: each share is the floor of its
 /// exact share in cents, and the cents left over go one each to the largest
 /// remainders, ties to the earlier position; the shares add up to `pool`
-/// exactly. Zero total weight shares nothing.
-pub fn split_pool(pool: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
-    let total: Decimal = weights.iter().copied().sum();
-    if total <= Decimal::ZERO {
-        return vec![Decimal::ZERO; weights.len()];
+/// exactly. Zero total weight shares nothing. Shares and remainders are
+/// integers (weights scaled to whole numbers), so equal remainders tie
+/// exactly. None when a product is beyond 128-bit integers.
+///
+/// ```
+/// use kpi_core::split_pool;
+/// use rust_decimal::Decimal;
+///
+/// // 100.00 by coefficients 1, 1.5, 2: 22.222…, 33.333…, 44.444… → 22.22, 33.33, 44.45.
+/// let weights = [Decimal::ONE, Decimal::new(15, 1), Decimal::TWO];
+/// let shares = split_pool(Decimal::new(10_000, 2), &weights).unwrap();
+/// let text: Vec<String> = shares.iter().map(|s| s.to_string()).collect();
+/// assert_eq!(text, ["22.22", "33.33", "44.45"]);
+/// ```
+pub fn split_pool(pool: Decimal, weights: &[Decimal]) -> Option<Vec<Decimal>> {
+    let places = weights.iter().map(|w| w.scale()).max().unwrap_or(0);
+    let whole_weights: Vec<i128> = weights
+        .iter()
+        .map(|w| {
+            w.mantissa()
+                .checked_mul(10i128.checked_pow(places - w.scale())?)
+        })
+        .collect::<Option<_>>()?;
+    let total = whole_weights
+        .iter()
+        .try_fold(0i128, |sum, w| sum.checked_add(*w))?;
+    if total <= 0 {
+        return Some(vec![Decimal::ZERO; weights.len()]);
     }
-    let cents = (pool * Decimal::ONE_HUNDRED).trunc();
-    let exact: Vec<Decimal> = weights.iter().map(|w| cents * *w / total).collect();
-    let mut whole: Vec<Decimal> = exact.iter().map(|e| e.floor()).collect();
-    let left = cents - whole.iter().copied().sum::<Decimal>();
+    let cents = (pool * Decimal::ONE_HUNDRED).trunc().to_i128()?;
+    let mut whole = Vec::with_capacity(weights.len());
+    let mut rest = Vec::with_capacity(weights.len());
+    for w in &whole_weights {
+        let product = cents.checked_mul(*w)?;
+        whole.push(product.div_euclid(total));
+        rest.push(product.rem_euclid(total));
+    }
+    let left = cents - whole.iter().sum::<i128>();
     let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| {
-        (exact[b] - whole[b])
-            .cmp(&(exact[a] - whole[a]))
-            .then(a.cmp(&b))
-    });
-    for &k in order.iter().take(left.to_usize().unwrap_or(0)) {
-        whole[k] += Decimal::ONE;
+    order.sort_by(|&a, &b| rest[b].cmp(&rest[a]).then(a.cmp(&b)));
+    for &k in order.iter().take(usize::try_from(left).unwrap_or(0)) {
+        whole[k] += 1;
     }
     whole
         .into_iter()
-        .map(|c| Decimal::new(c.to_i64().unwrap_or(0), 2))
+        .map(|c| Decimal::try_from_i128_with_scale(c, 2).ok())
         .collect()
 }
 
 /// Holds back the deferred share of components month by month and pays the
 /// balance when due, or when the employee leaves (as the scheme says).
-fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow]) {
+fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow]) -> Result<()> {
     let mut by_employee: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in people.iter().enumerate() {
         by_employee
@@ -1285,7 +1328,8 @@ fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow]) {
                     .iter()
                     .position(|d| d.component == component.id);
                 if let Some(k) = position {
-                    let held = pay.rounding.cents(rows[i].details[k].amount * rule.share);
+                    let share = Exact::from(rows[i].details[k].amount) * Exact::from(rule.share);
+                    let held = round_for(pay.rounding, share, &component.id, people[i].score)?;
                     rows[i].details[k].deferred = held;
                     balance[c] += held;
                     deferred += held;
@@ -1315,6 +1359,7 @@ fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow]) {
             row.held = cents(balance.iter().copied().sum());
         }
     }
+    Ok(())
 }
 
 fn read_roster(data: &Dataset) -> Result<HashMap<String, Roster>> {
@@ -1889,8 +1934,8 @@ fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<(String, String,
                     at,
                     format!(
                         "the amount falls from {} to {} as the measure crosses {}",
-                        money_text(left),
-                        money_text(right),
+                        exact_text(left),
+                        exact_text(right),
                         money_text(max)
                     ),
                     false,

@@ -8,7 +8,8 @@ use polars::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::error::Result;
-use crate::pay::{Pay, PayDetail, PayRow, PayRule, PayScheme, Rounding, money2};
+use crate::money::{Exact, Rounding};
+use crate::pay::{Pay, PayDetail, PayRow, PayRule, PayScheme, money2};
 use crate::scoring::str_values;
 
 /// How one line compares.
@@ -292,24 +293,16 @@ fn cause(scheme: &PayScheme, row: &PayRow, target: Target, line: &Line) -> Optio
 }
 
 /// Whether the ledger rounded the same exact amount another way.
-fn rounding_cause(exact: Decimal, ours: Decimal, ledger: Decimal) -> Option<String> {
-    let mut trunc = exact.trunc_with_scale(2);
-    trunc.rescale(2);
+fn rounding_cause(exact: Exact, ours: Decimal, ledger: Decimal) -> Option<String> {
     let candidates = [
-        (Rounding::HalfUp.cents(exact), "rounds half-up"),
-        (Rounding::HalfEven.cents(exact), "rounds half-even"),
-        (trunc, "truncates to the cent"),
-        (
-            exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero),
-            "rounds to the yuan",
-        ),
+        (Rounding::HalfUp.round(exact), "rounds half-up"),
+        (Rounding::HalfEven.round(exact), "rounds half-even"),
+        (exact.trunc_dp(2), "truncates to the cent"),
+        (exact.round_dp(0, Rounding::HalfUp), "rounds to the yuan"),
     ];
     for (value, how) in candidates {
-        if value == ledger && value != ours {
-            return Some(format!(
-                "rounding: the ledger {how} ({} exact)",
-                exact.normalize()
-            ));
+        if value == Some(ledger) && ledger != ours {
+            return Some(format!("rounding: the ledger {how} ({exact} exact)"));
         }
     }
     ((ledger - ours).abs() <= Decimal::new(5, 2))

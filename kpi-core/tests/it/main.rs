@@ -1,6 +1,8 @@
 //! Metric and rule invariants: ratios of sums, growth across years and
 //! gaps, targets, and monotone scoring rules.
 
+mod pay;
+
 use kpi_core::{Band, Dataset, Direction, Past, Rule, Table, UnitCount, compute_metrics};
 use polars::prelude::*;
 use proptest::prelude::*;
