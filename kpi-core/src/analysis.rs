@@ -13,9 +13,10 @@ use polars::prelude::*;
 use crate::attribution::{chain, lmdi, mix_rate};
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::frame::str_values;
 use crate::metric::{Direction, Formula, Level, Metric, aggregate_periods, catalogue};
 use crate::period::Month;
-use crate::scoring::{Scores, roster, str_values};
+use crate::scoring::{Scores, roster};
 use crate::table::Table;
 
 /// The monthly sums of one entity: month → input column → sum (in stored units).
@@ -1018,10 +1019,10 @@ pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
                     "{} {} > {plural}: {} ≠ {} ({}{})",
                     t.level,
                     t.id,
-                    crate::scheme::fmt_num(t.target),
-                    crate::scheme::fmt_num(sum),
+                    crate::format::fmt_num(t.target),
+                    crate::format::fmt_num(sum),
                     if diff > 0.0 { "+" } else { "" },
-                    crate::scheme::fmt_num(diff)
+                    crate::format::fmt_num(diff)
                 )
             })
         });

@@ -44,3 +44,16 @@ pub enum Error {
 
 /// Result of `kpi-core`.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The scheme key `path` needs `column` of `table`, which the dataset lacks.
+pub(crate) fn lacks(
+    path: impl Into<String>,
+    table: crate::table::Table,
+    column: impl AsRef<str>,
+) -> Option<Error> {
+    Some(Error::MissingColumn {
+        path: path.into(),
+        table: table.name().into(),
+        column: column.as_ref().into(),
+    })
+}

@@ -24,8 +24,11 @@ mod analysis;
 mod attribution;
 mod dataset;
 mod error;
+mod format;
+mod frame;
 mod metric;
 mod money;
+mod needs;
 mod pay;
 mod period;
 mod period_metrics;
@@ -41,27 +44,26 @@ pub use analysis::{
 pub use attribution::{MixRate, RateMember, chain, lmdi, mix_rate};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
+pub use format::{fmt_num, money2};
+pub use frame::str_values;
 pub use metric::{
     Direction, Formula, Level, Metric, Unit, aggregate_periods, available_metrics, catalogue,
     column_scale, find_metric, metric, ratio_expr, with_ratio_metrics,
 };
 pub use money::{Exact, Rounding, cents_text, cents_to_decimal};
-pub use pay::{
-    Accelerator, Component, Deferral, Every, Measure, OnLeave, PAY_TOTALS, Pay, PayDetail, PayRow,
-    PayRule, PayScheme, PerformanceBy, Release, RoundAt, Split, Tier, compute_pay, money2,
-    split_pool, tiered,
-};
+pub use needs::{check_data, data_problems};
+pub use pay::{Pay, PayDetail, PayRow, compute_pay, split_pool, tiered};
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
 pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};
 pub use scheme::{
-    ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Applied, Band, Bonus, Combine, CustomMetric,
-    Eligibility, Grade, Identity, Item, MANUAL_PREFIX, ManualRating, MissingPolicy, Override, Past,
-    Payout, PeriodKind, Placing, Rank, RankEvery, RankGroup, Rule, STORE_PREFIX, Scheme,
-    SchemeInfo, SchemeIssue, ScoreWord, Section, Streak, TeamAverage, UnitCount, fmt_num,
+    ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Accelerator, Applied, Band, Bonus, Combine, Component,
+    CustomMetric, Deferral, Eligibility, Every, Grade, Identity, Item, LEDGER_TARGETS,
+    MANUAL_PREFIX, ManualRating, Measure, MissingPolicy, OnLeave, Override, PAY_TOTALS, Past,
+    PayRule, PayScheme, Payout, PerformanceBy, PeriodKind, Placing, Rank, RankEvery, RankGroup,
+    Release, RoundAt, Rule, STORE_PREFIX, Scheme, SchemeInfo, SchemeIssue, ScoreWord, Section,
+    Split, Streak, TeamAverage, Tier, UnitCount,
 };
-pub use scoring::{
-    ItemScore, ScoreRow, Scores, check_data, data_problems, round_half_up, score, str_values,
-};
+pub use scoring::{ItemScore, ScoreRow, Scores, round_half_up, score};
 pub use table::{ColumnKind, ColumnSpec, Role, Table};

@@ -8,9 +8,11 @@ use polars::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::error::Result;
+use crate::format::money2;
+use crate::frame::str_values;
 use crate::money::{Exact, Rounding};
-use crate::pay::{Pay, PayDetail, PayRow, PayRule, PayScheme, money2};
-use crate::scoring::str_values;
+use crate::pay::{Pay, PayDetail, PayRow};
+use crate::scheme::{PayRule, PayScheme};
 
 /// How one line compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

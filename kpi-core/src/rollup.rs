@@ -210,7 +210,7 @@ fn roll_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::fmt_num;
+    use crate::format::fmt_num;
 
     #[test]
     fn spans_label_months() {

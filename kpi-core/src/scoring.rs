@@ -6,13 +6,15 @@ use polars::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::format::fmt_num;
+use crate::frame::{f64_values, str_values};
 use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
 use crate::scheme::{
     ATTENDANCE_PREFIX, Combine, MANUAL_PREFIX, MissingPolicy, Placing, Rank, RankEvery, RankGroup,
-    Rule, STORE_PREFIX, Scheme, fmt_num,
+    Rule, STORE_PREFIX, Scheme,
 };
 use crate::table::Table;
 
@@ -107,207 +109,13 @@ pub struct Scores {
     pub has_position_wage: bool,
 }
 
-/// Checks that the data can feed every item of the scheme; the first problem.
-pub fn check_data(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<()> {
-    match data_problems(scheme, metrics, data).into_iter().next() {
-        Some(problem) => Err(problem),
-        None => Ok(()),
-    }
-}
-
-/// Every column or table the scheme needs that the dataset lacks, and every
-/// metric it cannot read from this data, each naming the scheme key.
-pub fn data_problems(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Vec<Error> {
-    let mut problems = Vec::new();
-    for (path, metric_id) in scored_metrics(scheme) {
-        problems.extend(metric_problem(scheme, metrics, data, path, metric_id));
-    }
-    for (path, metric_id, rule) in scored_rules(scheme) {
-        problems.extend(weekly_problem(scheme, data, path, metric_id, rule));
-    }
-    if let Some(pay) = &scheme.pay {
-        problems.extend(crate::pay::pay_problems(pay, metrics, data));
-    }
-    let tenure = &scheme.eligibility;
-    if (tenure.min_days_employed.is_some() || tenure.probation_days.is_some())
-        && !data.has_column(Table::Employees, "hire_date")
-    {
-        let key = if tenure.min_days_employed.is_some() {
-            "min_days_employed"
-        } else {
-            "probation_days"
-        };
-        problems.extend(lacks(
-            format!("eligibility.{key}"),
-            Table::Employees,
-            "hire_date",
-        ));
-    }
-    if scheme.eligibility.max_absent_days.is_some()
-        && data.get(Table::Attendance).is_some()
-        && !data.has_column(Table::Attendance, "absent_days")
-    {
-        problems.extend(lacks(
-            "eligibility.max_absent_days",
-            Table::Attendance,
-            "absent_days",
-        ));
-    }
-    problems
-}
-
-fn metric_problem(
-    scheme: &Scheme,
-    metrics: &Metrics,
-    data: &Dataset,
-    path: String,
-    metric_id: &str,
-) -> Option<Error> {
-    if let Some(custom) = scheme.metrics.iter().find(|m| m.id == metric_id) {
-        let columns = std::iter::once(&custom.numerator).chain(&custom.denominator);
-        for column in columns {
-            if !data.has_column(Table::EmployeeDaily, column) {
-                return lacks(path, Table::EmployeeDaily, column);
-            }
-        }
-        return None;
-    }
-    if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
-        return catalogue_problem(Level::Store, store_metric, metrics, data, path);
-    }
-    if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
-        if !data.has_column(Table::Attendance, column) {
-            return lacks(path, Table::Attendance, column);
-        }
-        return None;
-    }
-    if metric_id.starts_with(MANUAL_PREFIX) {
-        if !data.has_column(Table::ManualScores, "score") {
-            return lacks(path, Table::ManualScores, "score");
-        }
-        return None;
-    }
-    catalogue_problem(Level::Employee, metric_id, metrics, data, path)
-}
-
-/// Why a catalogue metric of `level` cannot be read from this data, if it cannot.
-fn catalogue_problem(
-    level: Level,
-    id: &str,
-    metrics: &Metrics,
-    data: &Dataset,
-    path: String,
-) -> Option<Error> {
-    let Some(m) = metric(level, id) else {
-        let level = match level {
-            Level::Store => "store",
-            Level::Employee => "employee",
-        };
-        return Some(Error::Scheme {
-            path,
-            message: format!("unknown {level} metric `{id}`"),
-        });
-    };
-    if metrics.metrics(level).iter().any(|x| x.id == m.id) {
-        return None;
-    }
-    let table = level.table();
-    if let Formula::TargetRatio { numerator, .. } = m.formula
-        && data.has_column(table, numerator)
-    {
-        return lacks(path, Table::Targets, "target");
-    }
-    let missing = m
-        .inputs()
-        .into_iter()
-        .find(|c| !data.has_column(table, c))
-        .unwrap_or(m.id);
-    lacks(path, table, missing)
-}
-
-fn weekly_problem(
-    scheme: &Scheme,
-    data: &Dataset,
-    path: String,
-    metric_id: &str,
-    rule: &Rule,
-) -> Option<Error> {
-    let Rule::Rank {
-        every: RankEvery::Week,
-        ..
-    } = rule
-    else {
-        return None;
-    };
-    let weekly_metric = scheme.metrics.iter().any(|m| m.id == metric_id)
-        || metric(Level::Employee, metric_id)
-            .is_some_and(|m| !matches!(m.formula, Formula::TargetRatio { .. }));
-    if !weekly_metric {
-        return Some(Error::Scheme {
-            path: format!("{path}.rule.every"),
-            message: format!(
-                "`{metric_id}` cannot be ranked weekly: weekly ranks read employee_daily metrics (not targets, manual ratings or attendance)"
-            ),
-        });
-    }
-    if !data.has_column(Table::EmployeeDaily, "date") {
-        return lacks(format!("{path}.rule.every"), Table::EmployeeDaily, "date");
-    }
-    None
-}
-
-/// The scheme key `path` needs `column` of `table`, which the dataset lacks.
-pub(crate) fn lacks(
-    path: impl Into<String>,
-    table: Table,
-    column: impl AsRef<str>,
-) -> Option<Error> {
-    Some(Error::MissingColumn {
-        path: path.into(),
-        table: table.name().into(),
-        column: column.as_ref().into(),
-    })
-}
-
-/// Every metric the scheme reads, with its key path: the metric of every
-/// item, then of every bonus item (the counts of an `occurrences` rule).
-fn scored_metrics(scheme: &Scheme) -> Vec<(String, &str)> {
-    let mut out = Vec::new();
-    for (path, metric, rule) in scored_rules(scheme) {
-        match rule {
-            Rule::Occurrences { counts, .. } => out.extend(
-                counts
-                    .keys()
-                    .map(|id| (format!("{path}.rule.counts.{id}"), id.as_str())),
-            ),
-            _ => out.push((format!("{path}.metric"), metric)),
-        }
-    }
-    out
-}
-
-/// Every item, then every bonus item: key path, metric and rule.
-fn scored_rules(scheme: &Scheme) -> impl Iterator<Item = (String, &str, &Rule)> {
-    let items = scheme
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| (format!("items[{i}]"), item.metric.as_str(), &item.rule));
-    let bonus = scheme
-        .bonus
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (format!("bonus[{i}]"), b.metric.as_str(), &b.rule));
-    items.chain(bonus)
-}
-
 /// Scores every employee-period of a covered role.
 ///
 /// The population is every employee-period with activity, plus every
 /// employee-period in `attendance` inside the activity's periods (someone
 /// absent all month is still listed, as not eligible).
 pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Scores> {
-    check_data(scheme, metrics, data)?;
+    crate::needs::check_data(scheme, metrics, data)?;
     let frame = &metrics.employee;
     let absent = absent_days(data)?;
     let roster = roster(data)?;
@@ -550,7 +358,7 @@ impl Weekly {
     /// Recomputes the employee metrics per calendar week, when a rank rule
     /// ranks weekly.
     fn new(scheme: &Scheme, data: &Dataset) -> Result<Option<Weekly>> {
-        let weekly = scored_rules(scheme).any(|(_, _, rule)| {
+        let weekly = scheme.scored_rules().any(|(_, _, rule)| {
             matches!(
                 rule,
                 Rule::Rank {
@@ -619,7 +427,7 @@ fn rank_places(
         .filter(|(_, e)| is_eligible(scheme, e))
         .map(|(i, e)| ((e.period.as_str(), e.employee_id.as_str()), i))
         .collect();
-    for (k, (_, _, rule)) in scored_rules(scheme).enumerate() {
+    for (k, (_, _, rule)) in scheme.scored_rules().enumerate() {
         let Rule::Rank {
             within,
             direction,
@@ -782,22 +590,6 @@ fn absent_days(data: &Dataset) -> Result<HashMap<(String, String), f64>> {
     Ok(out)
 }
 
-/// The values of a text column, owned (an error when the column is absent
-/// or not text).
-pub fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(frame
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let column = frame.column(name)?.cast(&DataType::Float64)?;
-    Ok(column.f64()?.iter().collect())
-}
-
 /// The value, numerator and denominator columns of every item, as f64.
 struct ItemColumns {
     value: Vec<Vec<Option<f64>>>,
@@ -951,7 +743,7 @@ impl ItemColumns {
             custom_denominators: Vec::new(),
             counts: Vec::new(),
         };
-        for (_, metric_id, rule) in scored_rules(scheme) {
+        for (_, metric_id, rule) in scheme.scored_rules() {
             if let Rule::Occurrences { counts, .. } = rule {
                 // The value is Σ points × count; the counts are kept to explain it.
                 let mut parts = Vec::new();

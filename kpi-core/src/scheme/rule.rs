@@ -1,0 +1,494 @@
+//! Applying a rule: how each rule kind (`bands`, `linear`, `per_unit`,
+//! `rank`, `scale`, `occurrences`) turns a metric value into points, with
+//! the rule in words for explanations.
+
+use super::{Band, Past, Placing, Rank, RankGroup, Rule, UnitCount};
+use crate::format::fmt_num;
+use crate::metric::Direction;
+
+/// How a rule turned a value into points, for explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The points.
+    pub points: f64,
+    /// The rule in words (`band ≥0.5 → 100`, `100 − 2 × (40 − 32) = 84`).
+    pub rule: String,
+}
+
+impl Rule {
+    /// Scores a present value; a rank rule also needs the employee's
+    /// placings (one per period, or one per ranked week).
+    pub fn apply_ranked(&self, value: f64, placings: Option<&[Placing]>) -> Applied {
+        match (self, placings) {
+            (Rule::Rank { within, points, .. }, Some(placings)) => {
+                let group = match within {
+                    RankGroup::Store => "store",
+                    RankGroup::Team => "team",
+                    RankGroup::Role => "role",
+                };
+                let points_at = |rank: &Rank| points.get(rank.place - 1).copied().unwrap_or(0.0);
+                let total: f64 = placings.iter().map(|p| points_at(&p.rank)).sum();
+                let parts: Vec<String> = placings
+                    .iter()
+                    .map(|p| {
+                        let week = p
+                            .week
+                            .as_ref()
+                            .map(|w| format!("week of {w}: "))
+                            .unwrap_or_default();
+                        format!(
+                            "{week}place {} of {} in the {group} → {}",
+                            p.rank.place,
+                            p.rank.of,
+                            fmt_num(points_at(&p.rank))
+                        )
+                    })
+                    .collect();
+                let rule = match parts.as_slice() {
+                    [one] if placings[0].week.is_none() => one.clone(),
+                    [] => "not ranked in any week → 0".to_string(),
+                    _ => format!("{}; sum {}", parts.join("; "), fmt_num(total)),
+                };
+                Applied {
+                    points: total,
+                    rule,
+                }
+            }
+            _ => self.apply(value),
+        }
+    }
+
+    /// Scores an `occurrences` rule from its counts (metric id, count), in
+    /// the rule's order; other rules score `value`.
+    pub fn apply_counts(&self, value: f64, counts: &[(&str, f64)]) -> Applied {
+        let Rule::Occurrences {
+            start, floor, cap, ..
+        } = self
+        else {
+            return self.apply(value);
+        };
+        let mut raw = *start;
+        let mut rule = fmt_num(*start);
+        for ((id, count), per) in counts.iter().zip(self.occurrence_points()) {
+            raw += per * count;
+            rule.push_str(&format!(
+                " {} {} × {} {id}",
+                if per < 0.0 { "−" } else { "+" },
+                fmt_num(per.abs()),
+                fmt_num(*count)
+            ));
+        }
+        rule.push_str(&format!(" = {}", fmt_num(raw)));
+        within_limits(raw, *floor, *cap, rule)
+    }
+
+    /// Points per occurrence of an `occurrences` rule, in its counts' order.
+    fn occurrence_points(&self) -> Vec<f64> {
+        match self {
+            Rule::Occurrences { counts, .. } => counts.values().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Scores a present value (a rank rule without a place scores 0).
+    pub fn apply(&self, value: f64) -> Applied {
+        match self {
+            Rule::Rank { .. } => Applied {
+                points: 0.0,
+                rule: "not ranked → 0".to_string(),
+            },
+            Rule::Occurrences {
+                start, floor, cap, ..
+            } => {
+                let raw = start + value;
+                let rule = format!(
+                    "{} + ({}) = {}",
+                    fmt_num(*start),
+                    fmt_num(value),
+                    fmt_num(raw)
+                );
+                within_limits(raw, *floor, *cap, rule)
+            }
+            Rule::Scale { from, to } => {
+                let share = ((value - from[0]) / (from[1] - from[0])).clamp(0.0, 1.0);
+                let points = to[0] + share * (to[1] - to[0]);
+                Applied {
+                    points,
+                    rule: format!(
+                        "scale {}–{} → {}–{}: {}",
+                        fmt_num(from[0]),
+                        fmt_num(from[1]),
+                        fmt_num(to[0]),
+                        fmt_num(to[1]),
+                        fmt_num(points)
+                    ),
+                }
+            }
+            Rule::Bands { direction, bands } => {
+                match bands.iter().find(|b| b.contains(value, *direction)) {
+                    Some(band) => Applied {
+                        points: band.points,
+                        rule: format!(
+                            "band {} → {}",
+                            band_text(band, *direction),
+                            fmt_num(band.points)
+                        ),
+                    },
+                    None => Applied {
+                        points: 0.0,
+                        rule: "no band covers the value → 0".to_string(),
+                    },
+                }
+            }
+            Rule::PerUnit {
+                start,
+                threshold,
+                points_per_unit,
+                unit,
+                past,
+                count,
+                floor,
+                cap,
+            } => {
+                let distance = match past {
+                    Past::Above => value - threshold,
+                    Past::Below => threshold - value,
+                };
+                let mut units = (distance / unit).max(0.0);
+                if *count == UnitCount::Whole {
+                    units = units.floor();
+                }
+                let raw = start + points_per_unit * units;
+                let rule = format!(
+                    "{} {} {} × {} = {}",
+                    fmt_num(*start),
+                    if *points_per_unit < 0.0 { "−" } else { "+" },
+                    fmt_num(points_per_unit.abs()),
+                    fmt_num(units),
+                    fmt_num(raw)
+                );
+                within_limits(raw, *floor, *cap, rule)
+            }
+            Rule::Linear {
+                pivot,
+                base,
+                points_per_unit,
+                unit,
+                floor,
+                cap,
+            } => {
+                let units = (value - pivot) / unit;
+                let raw = base + points_per_unit * units;
+                let rule = format!(
+                    "{} {} {} × {} = {}",
+                    fmt_num(*base),
+                    if units < 0.0 { "−" } else { "+" },
+                    fmt_num(*points_per_unit),
+                    fmt_num(units.abs()),
+                    fmt_num(raw)
+                );
+                within_limits(raw, *floor, *cap, rule)
+            }
+        }
+    }
+}
+
+/// Keeps raw points within the limits and says so in the rule text.
+fn within_limits(raw: f64, floor: Option<f64>, cap: Option<f64>, mut rule: String) -> Applied {
+    let mut points = raw;
+    if let Some(floor) = floor {
+        points = points.max(floor);
+    }
+    if let Some(cap) = cap {
+        points = points.min(cap);
+    }
+    if points != raw {
+        rule.push_str(&format!(", kept within limits → {}", fmt_num(points)));
+    }
+    Applied { points, rule }
+}
+
+fn band_text(band: &Band, direction: Direction) -> String {
+    let (lo, hi) = match direction {
+        Direction::Higher => ("≥", "<"),
+        Direction::Lower => (">", "≤"),
+    };
+    match (band.min, band.max) {
+        (Some(min), Some(max)) => format!("{lo}{} and {hi}{}", fmt_num(min), fmt_num(max)),
+        (Some(min), None) => format!("{lo}{}", fmt_num(min)),
+        (None, Some(max)) => format!("{hi}{}", fmt_num(max)),
+        (None, None) => "any value".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::RankEvery;
+    use rstest::rstest;
+
+    fn conversion_bands() -> Rule {
+        let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
+        Rule::Bands {
+            direction: Direction::Higher,
+            bands: vec![
+                band(Some(0.5), None, 100.0),
+                band(Some(0.3), Some(0.5), 90.0),
+                band(Some(0.2), Some(0.3), 80.0),
+                band(None, Some(0.2), 0.0),
+            ],
+        }
+    }
+
+    #[rstest]
+    #[case(0.5, 100.0)]
+    #[case(0.499_999, 90.0)]
+    #[case(0.3, 90.0)]
+    #[case(0.299_999, 80.0)]
+    #[case(0.2, 80.0)]
+    #[case(0.199_999, 0.0)]
+    #[case(0.0, 0.0)]
+    #[case(1.0, 100.0)]
+    fn higher_bands_give_edges_to_the_better_band(#[case] value: f64, #[case] points: f64) {
+        assert_eq!(conversion_bands().apply(value).points, points);
+    }
+
+    #[rstest]
+    #[case(250.0, -5.0)]
+    #[case(200.0, -3.0)]
+    #[case(100.0, -1.0)]
+    #[case(50.0, 0.0)]
+    #[case(1.0, 0.0)]
+    fn lower_bands_give_edges_to_the_better_band(#[case] value: f64, #[case] points: f64) {
+        let rule = Rule::Bands {
+            direction: Direction::Lower,
+            bands: vec![
+                Band {
+                    min: Some(200.0),
+                    max: None,
+                    points: -5.0,
+                },
+                Band {
+                    min: Some(100.0),
+                    max: Some(200.0),
+                    points: -3.0,
+                },
+                Band {
+                    min: Some(50.0),
+                    max: Some(100.0),
+                    points: -1.0,
+                },
+                Band {
+                    min: None,
+                    max: Some(50.0),
+                    points: 0.0,
+                },
+            ],
+        };
+        assert_eq!(rule.apply(value).points, points);
+    }
+
+    fn response_deduction(count: UnitCount) -> Rule {
+        Rule::PerUnit {
+            start: 100.0,
+            threshold: 32.0,
+            points_per_unit: -2.0,
+            unit: 1.0,
+            past: Past::Above,
+            count,
+            floor: Some(0.0),
+            cap: Some(100.0),
+        }
+    }
+
+    #[rstest]
+    #[case(10.0, 100.0)]
+    #[case(32.0, 100.0)]
+    #[case(33.0, 98.0)]
+    #[case(40.5, 83.0)]
+    #[case(82.0, 0.0)]
+    #[case(500.0, 0.0)]
+    fn per_unit_deduction_within_floor_and_cap(#[case] seconds: f64, #[case] points: f64) {
+        assert_eq!(
+            response_deduction(UnitCount::Continuous)
+                .apply(seconds)
+                .points,
+            points
+        );
+    }
+
+    fn linear(floor: Option<f64>, cap: Option<f64>) -> Rule {
+        // Seed 002: 咨询转化率 34% is the baseline, ±5 points per percentage point.
+        Rule::Linear {
+            pivot: 0.34,
+            base: 100.0,
+            points_per_unit: 5.0,
+            unit: 0.01,
+            floor,
+            cap,
+        }
+    }
+
+    #[rstest]
+    #[case(0.34, 100.0)]
+    #[case(0.36, 110.0)]
+    #[case(0.30, 80.0)]
+    #[case(0.0, -70.0)]
+    fn linear_around_a_baseline(#[case] value: f64, #[case] points: f64) {
+        let got = linear(None, None).apply(value).points;
+        assert!((got - points).abs() < 1e-9, "{value}: {got}");
+    }
+
+    #[test]
+    fn linear_within_floor_and_cap_and_as_target_ratio() {
+        assert_eq!(linear(Some(90.0), Some(105.0)).apply(0.40).points, 105.0);
+        assert_eq!(linear(Some(90.0), Some(105.0)).apply(0.20).points, 90.0);
+        // Seed 000 第11条: actual / target, floored at 50% and capped at 150%.
+        let ratio = Rule::Linear {
+            pivot: 0.0,
+            base: 0.0,
+            points_per_unit: 100.0,
+            unit: 1.0,
+            floor: Some(50.0),
+            cap: Some(150.0),
+        };
+        assert_eq!(ratio.apply(0.3).points, 50.0);
+        assert_eq!(ratio.apply(0.8).points, 80.0);
+        assert_eq!(ratio.apply(2.0).points, 150.0);
+        assert_eq!(
+            ratio.apply(2.0).rule,
+            "0 + 100 × 2 = 200, kept within limits → 150"
+        );
+    }
+
+    #[test]
+    fn whole_units_ignore_the_partial_unit() {
+        assert_eq!(
+            response_deduction(UnitCount::Whole).apply(40.5).points,
+            84.0
+        );
+    }
+
+    #[test]
+    fn no_floor_means_no_lower_limit() {
+        let rule = Rule::PerUnit {
+            start: 100.0,
+            threshold: 32.0,
+            points_per_unit: -2.0,
+            unit: 1.0,
+            past: Past::Above,
+            count: UnitCount::Continuous,
+            floor: None,
+            cap: None,
+        };
+        assert_eq!(rule.apply(132.0).points, -100.0);
+    }
+
+    fn occurrences(floor: Option<f64>) -> Rule {
+        // Seed 002 淘宝绩效考核表(员工): each violation −1, each bad review −2.
+        Rule::Occurrences {
+            start: 100.0,
+            counts: [
+                ("bad_reviews".to_string(), -2.0),
+                ("violations".to_string(), -1.0),
+            ]
+            .into_iter()
+            .collect(),
+            floor,
+            cap: Some(100.0),
+        }
+    }
+
+    #[rstest]
+    #[case(0.0, 0.0, 100.0)]
+    #[case(0.0, 1.0, 99.0)]
+    #[case(1.0, 0.0, 98.0)]
+    #[case(1.0, 3.0, 95.0)]
+    #[case(50.0, 0.0, 0.0)]
+    #[case(50.0, 1.0, 0.0)]
+    #[case(49.0, 2.0, 0.0)]
+    #[case(49.0, 1.0, 1.0)]
+    fn occurrences_deduct_until_the_item_is_zero(
+        #[case] bad_reviews: f64,
+        #[case] violations: f64,
+        #[case] points: f64,
+    ) {
+        let counts = [("bad_reviews", bad_reviews), ("violations", violations)];
+        assert_eq!(
+            occurrences(Some(0.0)).apply_counts(0.0, &counts).points,
+            points
+        );
+    }
+
+    #[test]
+    fn occurrences_without_a_floor_go_below_zero_and_say_how() {
+        let applied =
+            occurrences(None).apply_counts(0.0, &[("bad_reviews", 51.0), ("violations", 3.0)]);
+        assert_eq!(applied.points, -5.0);
+        assert_eq!(
+            applied.rule,
+            "100 − 2 × 51 bad_reviews − 1 × 3 violations = -5"
+        );
+    }
+
+    // Seed 000 电商部员工绩效考核指标: ≥95% rewarded, 75–95% neutral, below 65%
+    // penalised; 65–75% is neither, so it is neutral.
+    #[rstest]
+    #[case(1.2, 5.0)]
+    #[case(0.95, 5.0)]
+    #[case(0.949_999, 0.0)]
+    #[case(0.75, 0.0)]
+    #[case(0.65, 0.0)]
+    #[case(0.649_999, -5.0)]
+    #[case(0.0, -5.0)]
+    fn task_completion_bands_reward_and_penalise(#[case] completion: f64, #[case] points: f64) {
+        let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
+        let rule = Rule::Bands {
+            direction: Direction::Higher,
+            bands: vec![
+                band(Some(0.95), None, 5.0),
+                band(Some(0.65), Some(0.95), 0.0),
+                band(None, Some(0.65), -5.0),
+            ],
+        };
+        assert_eq!(rule.apply(completion).points, points);
+    }
+
+    #[test]
+    fn weekly_ranks_add_up_their_weeks() {
+        let rule = Rule::Rank {
+            within: RankGroup::Store,
+            direction: Direction::Higher,
+            points: vec![3.0, 2.0, 1.0],
+            every: RankEvery::Week,
+        };
+        let week = |w: &str, place: usize| Placing {
+            week: Some(w.to_string()),
+            rank: Rank { place, of: 4 },
+        };
+        let placings = [
+            week("2025-03-03", 1),
+            week("2025-03-10", 4),
+            week("2025-03-17", 2),
+            week("2025-03-24", 1),
+        ];
+        let applied = rule.apply_ranked(0.0, Some(&placings));
+        assert_eq!(applied.points, 8.0);
+        assert!(
+            applied
+                .rule
+                .contains("week of 2025-03-10: place 4 of 4 in the store → 0"),
+            "{}",
+            applied.rule
+        );
+        assert!(applied.rule.ends_with("sum 8"), "{}", applied.rule);
+        let period = [Placing {
+            week: None,
+            rank: Rank { place: 2, of: 5 },
+        }];
+        assert_eq!(
+            rule.apply_ranked(0.0, Some(&period)).rule,
+            "place 2 of 5 in the store → 2"
+        );
+    }
+}
