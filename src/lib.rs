@@ -82,7 +82,7 @@ pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analy
     let pairs = kpi_core::consecutive_months(data).context("analysis")?;
     Ok(Analysis {
         trends: kpi_core::trends(data, Some(scores)).context("trends")?,
-        attribution: kpi_core::attribution(
+        attribution: kpi_core::attribute_changes(
             data,
             &pairs,
             kpi_core::AttributionLevel::Store,

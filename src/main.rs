@@ -456,8 +456,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(path) => checked_scheme(path)?.identities,
                 None => Vec::new(),
             };
-            let frame =
-                kpi_core::attribution(&loaded.dataset, &[(base, period)], depth, &identities)?;
+            let frame = kpi_core::attribute_changes(
+                &loaded.dataset,
+                &[(base, period)],
+                depth,
+                &identities,
+            )?;
             if frame.height() == 0 {
                 bail!("no activity in {from} or {to} to compare");
             }

@@ -21,7 +21,6 @@
 #![warn(missing_docs)]
 
 mod analysis;
-mod attribution;
 mod dataset;
 mod error;
 mod format;
@@ -39,9 +38,9 @@ mod scoring;
 mod table;
 
 pub use analysis::{
-    AttributionLevel, attribution, consecutive_months, peers, target_tracking, trends,
+    AttributionLevel, MixRate, RateMember, attribute_changes, chain, consecutive_months, lmdi,
+    mix_rate, peers, target_tracking, trends,
 };
-pub use attribution::{MixRate, RateMember, chain, lmdi, mix_rate};
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use format::{fmt_num, money2};

@@ -3,7 +3,7 @@
 //! up to the change, chain substitution, tier sums and the mix / rate split,
 //! every value computed by hand.
 
-use kpi_core::{AttributionLevel, Dataset, Month, Table, attribution, trends};
+use kpi_core::{AttributionLevel, Dataset, Month, Table, attribute_changes, trends};
 use polars::prelude::*;
 
 fn close(a: f64, b: f64) -> bool {
@@ -148,7 +148,7 @@ fn gmv_changes_split_by_factor_by_store_and_by_mix_and_rate() {
         metric: "buyers".into(),
         factors: vec!["uv".into(), "conversion_rate".into()],
     }];
-    let a = attribution(
+    let a = attribute_changes(
         &dataset(),
         &[(m("2025-01"), m("2025-03"))],
         AttributionLevel::Store,

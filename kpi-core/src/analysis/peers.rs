@@ -1,0 +1,131 @@
+//! Peer benchmarks: each scored employee against the others of their role.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::metric::Direction;
+use crate::scoring::Scores;
+
+/// The `peers` table: each scored employee's total and item values against
+/// the same role in the same store and in all stores, per period:
+/// `period, employee_id, store_id, role, measure, value, store_mean,
+/// store_best, all_mean, all_best, percentile, gap_to_best`. `percentile` is
+/// the share of the role's employees (all stores) the employee does at least
+/// as well as; `gap_to_best` is how far behind the best of all stores (0 for
+/// the best), in the measure's unit.
+pub fn peers(scores: &Scores) -> Result<DataFrame> {
+    // (measure, direction of better, value) per row.
+    struct Entry<'a> {
+        row: &'a crate::scoring::ScoreRow,
+        measure: String,
+        higher: bool,
+        value: f64,
+    }
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    for r in scores.rows.iter().filter(|r| r.eligible) {
+        if let Some(total) = r.total_score {
+            entries.push(Entry {
+                row: r,
+                measure: "total_score".into(),
+                higher: true,
+                value: total,
+            });
+        }
+        for item in r.items.iter().filter(|i| i.applies) {
+            if let Some(value) = item.value {
+                let higher = crate::metric::find_metric(&item.metric)
+                    .is_none_or(|m| m.direction == Direction::Higher);
+                entries.push(Entry {
+                    row: r,
+                    measure: item.item.clone(),
+                    higher,
+                    value,
+                });
+            }
+        }
+    }
+    let mut all: HashMap<(&str, &str, &str), Vec<f64>> = HashMap::new();
+    let mut store: HashMap<(&str, &str, &str, Option<&str>), Vec<f64>> = HashMap::new();
+    for e in &entries {
+        let r = e.row;
+        all.entry((&r.period, &r.role, &e.measure))
+            .or_default()
+            .push(e.value);
+        store
+            .entry((&r.period, &r.role, &e.measure, r.store_id.as_deref()))
+            .or_default()
+            .push(e.value);
+    }
+    let best = |values: &[f64], higher: bool| {
+        values
+            .iter()
+            .copied()
+            .fold(None, |b: Option<f64>, v| {
+                Some(b.map_or(v, |b| if higher { b.max(v) } else { b.min(v) }))
+            })
+            .unwrap_or(f64::NAN)
+    };
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let mut cols: [Vec<f64>; 6] = Default::default();
+    for e in &entries {
+        let r = e.row;
+        let a = &all[&(r.period.as_str(), r.role.as_str(), e.measure.as_str())];
+        let s = &store[&(
+            r.period.as_str(),
+            r.role.as_str(),
+            e.measure.as_str(),
+            r.store_id.as_deref(),
+        )];
+        let as_good = a
+            .iter()
+            .filter(|&&v| if e.higher { e.value >= v } else { e.value <= v })
+            .count();
+        let top = best(a, e.higher);
+        for (k, v) in [
+            mean(s),
+            best(s, e.higher),
+            mean(a),
+            top,
+            as_good as f64 / a.len() as f64,
+            (top - e.value).abs(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            cols[k].push(v);
+        }
+    }
+    let text = |f: &dyn Fn(&Entry<'_>) -> Option<String>| -> Vec<Option<String>> {
+        entries.iter().map(f).collect()
+    };
+    let mut columns = vec![
+        Column::new("period".into(), text(&|e| Some(e.row.period.clone()))),
+        Column::new(
+            "employee_id".into(),
+            text(&|e| Some(e.row.employee_id.clone())),
+        ),
+        Column::new("store_id".into(), text(&|e| e.row.store_id.clone())),
+        Column::new("role".into(), text(&|e| Some(e.row.role.clone()))),
+        Column::new("measure".into(), text(&|e| Some(e.measure.clone()))),
+        Column::new(
+            "value".into(),
+            entries.iter().map(|e| e.value).collect::<Vec<_>>(),
+        ),
+    ];
+    for (name, values) in [
+        "store_mean",
+        "store_best",
+        "all_mean",
+        "all_best",
+        "percentile",
+        "gap_to_best",
+    ]
+    .into_iter()
+    .zip(cols)
+    {
+        columns.push(Column::new(name.into(), values));
+    }
+    Ok(DataFrame::new(entries.len(), columns)?)
+}

@@ -1,0 +1,375 @@
+//! Pay: the components of a scheme's `[pay]`, computed exactly in
+//! `rust_decimal` per employee and period, with how each amount was reached.
+//!
+//! Money enters as integer cents (metric sums, roster amounts, adjustments)
+//! or as decimals written in the scheme, and is rounded once, where the
+//! scheme says: per component (default) or on the gross.
+
+mod average;
+mod defer;
+mod inputs;
+mod person;
+mod pool;
+mod tiered;
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use rust_decimal::prelude::*;
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::format::money2;
+use crate::money::{Exact, Rounding};
+use crate::period_metrics::Metrics;
+use crate::scheme::{Component, PayRule, RankGroup, RoundAt, Scheme};
+use crate::scoring::{ScoreRow, Scores};
+
+use average::average_of;
+use defer::defer;
+use inputs::{Inputs, Roster, read_inputs, read_roster};
+use person::person_amount;
+use pool::pool_shares;
+pub use pool::split_pool;
+pub use tiered::tiered;
+
+/// `2025-01–2025-03: ` before the rule text of a quarterly component.
+fn span_note(months: &[String]) -> String {
+    match months {
+        [first, .., last] => format!("{first}–{last}: "),
+        _ => String::new(),
+    }
+}
+
+/// `amount` rounded as the scheme says, or the error naming what could not
+/// be computed exactly (`what`: a component id or a total).
+fn round_for(rounding: Rounding, amount: Exact, what: &str, s: &ScoreRow) -> Result<Decimal> {
+    rounding.round(amount).ok_or_else(|| Error::OutOfRange {
+        what: what.to_string(),
+        employee_id: s.employee_id.clone(),
+        period: s.period.clone(),
+    })
+}
+
+/// One amount and how it was reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayDetail {
+    /// Component id.
+    pub component: String,
+    /// The amount (rounded as the scheme says).
+    pub amount: Decimal,
+    /// The amount before rounding, exact.
+    pub exact: Exact,
+    /// The measure or base the amount is computed on.
+    pub basis: Option<String>,
+    /// Its value.
+    pub basis_value: Option<Decimal>,
+    /// The tier or rule, in words.
+    pub rule: String,
+    /// Held back this month.
+    pub deferred: Decimal,
+    /// Paid from the held balance this month.
+    pub released: Decimal,
+}
+
+/// The pay of one employee in one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayRow {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// Employee id.
+    pub employee_id: String,
+    /// Store id.
+    pub store_id: Option<String>,
+    /// Team id.
+    pub team_id: Option<String>,
+    /// Role id.
+    pub role: String,
+    /// Grade of the period's score.
+    pub grade: Option<String>,
+    /// One amount per component, in scheme order; none where it does not apply.
+    pub amounts: Vec<Option<Decimal>>,
+    /// Every amount with its rule.
+    pub details: Vec<PayDetail>,
+    /// Sum of the components.
+    pub gross: Decimal,
+    /// Held back this month.
+    pub deferred: Decimal,
+    /// Paid this month from money held earlier.
+    pub released: Decimal,
+    /// Held money given up on leaving.
+    pub forfeited: Decimal,
+    /// Paid this month: gross − deferred + released.
+    pub paid_now: Decimal,
+    /// Held balance after this month.
+    pub held: Decimal,
+}
+
+/// The pay of a run.
+#[derive(Debug, Clone)]
+pub struct Pay {
+    /// Component ids, in scheme order.
+    pub component_ids: Vec<String>,
+    /// Component labels, in scheme order.
+    pub labels: Vec<String>,
+    /// Rows sorted by period and employee.
+    pub rows: Vec<PayRow>,
+}
+
+/// Inputs of one employee-period, gathered once.
+struct Person<'a> {
+    score: &'a ScoreRow,
+    roster: Option<&'a Roster>,
+    /// The employee's money sums of the period (cents by metric id).
+    sums: Option<&'a HashMap<String, i64>>,
+}
+
+/// The people of one period: `people` is sorted by period (the order of
+/// `scores`), so they are one contiguous range.
+fn of_period<'p, 'a>(people: &'p [Person<'a>], period: &str) -> &'p [Person<'a>] {
+    let start = people.partition_point(|q| q.score.period.as_str() < period);
+    let end = people.partition_point(|q| q.score.period.as_str() <= period);
+    &people[start..end]
+}
+
+/// Computes the pay of every scored employee-period of the run.
+pub fn compute_pay(
+    scheme: &Scheme,
+    scores: &Scores,
+    metrics: &Metrics,
+    data: &Dataset,
+) -> Result<Option<Pay>> {
+    let Some(pay) = &scheme.pay else {
+        return Ok(None);
+    };
+    let roster = read_roster(data)?;
+    let inputs = read_inputs(metrics, data)?;
+    let people: Vec<Person<'_>> = scores
+        .rows
+        .iter()
+        .map(|score| Person {
+            score,
+            roster: roster.get(&score.employee_id),
+            sums: inputs
+                .employee
+                .get(&(score.period.clone(), score.employee_id.clone())),
+        })
+        .collect();
+    debug_assert!(
+        people
+            .windows(2)
+            .all(|w| w[0].score.period <= w[1].score.period)
+    );
+    let n = people.len();
+    // amounts[c][i]: component c of person i (unrounded), with its detail.
+    let mut amounts: Vec<Vec<Option<(Exact, PayDetail)>>> =
+        Vec::with_capacity(pay.components.len());
+    for (c, component) in pay.components.iter().enumerate() {
+        let mut column = vec![None; n];
+        let applies = |p: &Person<'_>| {
+            component.roles.is_empty() || component.roles.iter().any(|r| r.id() == p.score.role)
+        };
+        match &component.rule {
+            PayRule::Pool {
+                measure,
+                less,
+                rate,
+                tiers,
+                within,
+                split,
+            } => {
+                pool_shares(
+                    &mut column,
+                    &people,
+                    &inputs,
+                    pay.rounding,
+                    component,
+                    (
+                        measure,
+                        less.as_deref(),
+                        *rate,
+                        tiers.as_deref(),
+                        *within,
+                        *split,
+                    ),
+                    &applies,
+                )?;
+            }
+            PayRule::AverageOf { of, factor, within } => average_of(
+                &mut column,
+                &amounts,
+                &pay.components[..c],
+                &people,
+                pay.rounding,
+                component,
+                (of, *factor, *within),
+                &applies,
+            ),
+            rule => {
+                for (i, p) in people.iter().enumerate() {
+                    if applies(p) {
+                        column[i] = person_amount(
+                            component,
+                            rule,
+                            p,
+                            &people,
+                            &inputs,
+                            scheme,
+                            pay.rounding,
+                        );
+                    }
+                }
+            }
+        }
+        // Round each component now, unless the scheme rounds the total only.
+        if pay.round == RoundAt::Component {
+            for (i, entry) in column.iter_mut().enumerate() {
+                if let Some((amount, detail)) = entry {
+                    let cents = round_for(pay.rounding, *amount, &component.id, people[i].score)?;
+                    *amount = Exact::from(cents);
+                    detail.amount = cents;
+                }
+            }
+        }
+        amounts.push(column);
+    }
+    let mut rows = Vec::with_capacity(n);
+    for (i, p) in people.iter().enumerate() {
+        let mut details = Vec::new();
+        let mut row_amounts = Vec::with_capacity(pay.components.len());
+        let mut gross = Exact::ZERO;
+        for column in &amounts {
+            match &column[i] {
+                Some((amount, d)) => {
+                    gross = gross + *amount;
+                    let mut d = d.clone();
+                    d.amount = round_for(pay.rounding, *amount, &d.component, p.score)?;
+                    row_amounts.push(Some(d.amount));
+                    details.push(d);
+                }
+                None => row_amounts.push(None),
+            }
+        }
+        let s = p.score;
+        rows.push(PayRow {
+            period: s.period.clone(),
+            employee_id: s.employee_id.clone(),
+            store_id: s.store_id.clone(),
+            team_id: s.team_id.clone(),
+            role: s.role.clone(),
+            grade: s.grade.clone(),
+            amounts: row_amounts,
+            details,
+            gross: round_for(pay.rounding, gross, "gross", s)?,
+            deferred: Decimal::ZERO,
+            released: Decimal::ZERO,
+            forfeited: Decimal::ZERO,
+            paid_now: Decimal::ZERO,
+            held: Decimal::ZERO,
+        });
+    }
+    defer(pay, &people, &mut rows)?;
+    Ok(Some(Pay {
+        component_ids: pay.components.iter().map(|c| c.id.clone()).collect(),
+        labels: pay
+            .components
+            .iter()
+            .map(|c| c.label.clone().unwrap_or_else(|| c.id.clone()))
+            .collect(),
+        rows,
+    }))
+}
+
+/// The detail of an exact amount; its rounded `amount` is set where the
+/// scheme rounds.
+fn detail(
+    component: &Component,
+    exact: Exact,
+    basis: Option<String>,
+    basis_value: Option<Decimal>,
+    rule: String,
+) -> PayDetail {
+    PayDetail {
+        component: component.id.clone(),
+        amount: Decimal::ZERO,
+        exact,
+        basis,
+        basis_value,
+        rule,
+        deferred: Decimal::ZERO,
+        released: Decimal::ZERO,
+    }
+}
+
+fn group_of(score: &ScoreRow, within: RankGroup) -> Option<&str> {
+    match within {
+        RankGroup::Team => score.team_id.as_deref(),
+        _ => score.store_id.as_deref(),
+    }
+}
+
+impl Pay {
+    /// The `pay` table: `period, employee_id, store_id, team_id, role, grade`,
+    /// one column per component, then `gross, deferred, released, forfeited,
+    /// paid_now, held`; money as exact 2-place text.
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let text = |f: &dyn Fn(&PayRow) -> Option<String>| -> Vec<Option<String>> {
+            self.rows.iter().map(f).collect()
+        };
+        let money = |f: &dyn Fn(&PayRow) -> Option<Decimal>| -> Vec<Option<String>> {
+            self.rows.iter().map(|r| f(r).map(money2)).collect()
+        };
+        let mut columns = vec![
+            Column::new("period".into(), text(&|r| Some(r.period.clone()))),
+            Column::new("employee_id".into(), text(&|r| Some(r.employee_id.clone()))),
+            Column::new("store_id".into(), text(&|r| r.store_id.clone())),
+            Column::new("team_id".into(), text(&|r| r.team_id.clone())),
+            Column::new("role".into(), text(&|r| Some(r.role.clone()))),
+            Column::new("grade".into(), text(&|r| r.grade.clone())),
+        ];
+        for (c, id) in self.component_ids.iter().enumerate() {
+            columns.push(Column::new(id.as_str().into(), money(&|r| r.amounts[c])));
+        }
+        for (name, f) in [
+            ("gross", (|r: &PayRow| r.gross) as fn(&PayRow) -> Decimal),
+            ("deferred", |r| r.deferred),
+            ("released", |r| r.released),
+            ("forfeited", |r| r.forfeited),
+            ("paid_now", |r| r.paid_now),
+            ("held", |r| r.held),
+        ] {
+            columns.push(Column::new(name.into(), money(&|r| Some(f(r)))));
+        }
+        Ok(DataFrame::new(self.rows.len(), columns)?)
+    }
+
+    /// The long `pay_details` table: one row per employee, period and component.
+    pub fn details_frame(&self) -> Result<DataFrame> {
+        let details: Vec<(&PayRow, &PayDetail)> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.details.iter().map(move |d| (r, d)))
+            .collect();
+        let text = |f: &dyn Fn(&PayRow, &PayDetail) -> Option<String>| -> Vec<Option<String>> {
+            details.iter().map(|(r, d)| f(r, d)).collect()
+        };
+        let columns = vec![
+            Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
+            Column::new(
+                "employee_id".into(),
+                text(&|r, _| Some(r.employee_id.clone())),
+            ),
+            Column::new("component".into(), text(&|_, d| Some(d.component.clone()))),
+            Column::new("amount".into(), text(&|_, d| Some(money2(d.amount)))),
+            Column::new("basis".into(), text(&|_, d| d.basis.clone())),
+            Column::new(
+                "basis_value".into(),
+                text(&|_, d| d.basis_value.map(money2)),
+            ),
+            Column::new("rule".into(), text(&|_, d| Some(d.rule.clone()))),
+            Column::new("deferred".into(), text(&|_, d| Some(money2(d.deferred)))),
+            Column::new("released".into(), text(&|_, d| Some(money2(d.released)))),
+        ];
+        Ok(DataFrame::new(details.len(), columns)?)
+    }
+}

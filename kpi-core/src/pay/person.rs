@@ -1,0 +1,348 @@
+//! The amount of a per-person component: fixed, roster, position wage,
+//! performance, tiered, role rate, attendance bonus, streak, adjustments.
+
+use rust_decimal::Decimal;
+
+use super::tiered::tiered;
+use super::{Inputs, PayDetail, Person, detail, of_period, span_note};
+use crate::format::{exact_text, money_text, percent_text};
+use crate::metric::Level;
+use crate::money::{Exact, Rounding};
+use crate::scheme::{Component, Measure, PayRule, PerformanceBy, Scheme, measure_months};
+use crate::scoring::ScoreRow;
+
+/// A measure's exact value for a person.
+pub(super) fn measure_value(
+    inputs: &Inputs,
+    people: &[Person<'_>],
+    person: &Person<'_>,
+    measure: Measure<'_>,
+    months: &[String],
+) -> Option<Decimal> {
+    let s = person.score;
+    let mut cents = 0i64;
+    let mut any = false;
+    for period in months {
+        let value = match measure {
+            Measure::Employee(m) => inputs
+                .employee
+                .get(&(period.clone(), s.employee_id.clone()))
+                .and_then(|v| v.get(m))
+                .copied(),
+            Measure::Store(m) => inputs
+                .store
+                .get(&(period.clone(), s.store_id.clone()?))
+                .and_then(|v| v.get(m))
+                .copied(),
+            Measure::Team(m) => {
+                let team = s.team_id.as_deref()?;
+                Some(team_sum(
+                    people,
+                    period,
+                    |q| q.team_id.as_deref() == Some(team),
+                    m,
+                ))
+            }
+        };
+        if let Some(v) = value {
+            cents += v;
+            any = true;
+        }
+    }
+    any.then(|| Decimal::new(cents, 2))
+}
+
+/// The sum of an employee metric (cents) over the people of a period who match.
+pub(super) fn team_sum(
+    people: &[Person<'_>],
+    period: &str,
+    member: impl Fn(&ScoreRow) -> bool,
+    metric_id: &str,
+) -> i64 {
+    of_period(people, period)
+        .iter()
+        .filter(|q| member(q.score))
+        .filter_map(|q| q.sums?.get(metric_id).copied())
+        .sum()
+}
+
+pub(super) fn roster_amount(person: &Person<'_>, column: &str) -> Option<Decimal> {
+    person
+        .roster?
+        .money
+        .get(column)
+        .map(|&c| Decimal::new(c, 2))
+}
+
+/// The base of a performance or attendance component.
+pub(super) fn base_of(
+    person: &Person<'_>,
+    base: Option<Decimal>,
+    column: Option<&str>,
+) -> Option<(Decimal, String)> {
+    match (base, column) {
+        (Some(b), _) => Some((b, "base".to_string())),
+        (None, Some(c)) => Some((roster_amount(person, c)?, c.to_string())),
+        _ => None,
+    }
+}
+
+/// The amount of a per-person component (not a pool or an average).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn person_amount(
+    component: &Component,
+    rule: &PayRule,
+    p: &Person<'_>,
+    people: &[Person<'_>],
+    inputs: &Inputs,
+    scheme: &Scheme,
+    rounding: Rounding,
+) -> Option<(Exact, PayDetail)> {
+    let s = p.score;
+    let key = (s.period.clone(), s.employee_id.clone());
+    let out = |amount: Exact, basis: Option<String>, value: Option<Decimal>, rule: String| {
+        Some((amount, detail(component, amount, basis, value, rule)))
+    };
+    match rule {
+        PayRule::Fixed { amount } => out(
+            Exact::from(*amount),
+            None,
+            None,
+            format!("fixed {}", money_text(*amount)),
+        ),
+        PayRule::Roster { column } => {
+            let amount = roster_amount(p, column).unwrap_or(Decimal::ZERO);
+            out(
+                Exact::from(amount),
+                Some(column.clone()),
+                Some(amount),
+                format!("employees.{column}"),
+            )
+        }
+        PayRule::PositionWage => match (&s.grade, s.position_wage) {
+            (Some(grade), Some(wage)) => out(
+                Exact::from(wage),
+                None,
+                None,
+                format!("position wage of grade {grade}"),
+            ),
+            _ => out(Exact::ZERO, None, None, "no grade this period → 0".into()),
+        },
+        PayRule::Performance {
+            base,
+            base_column,
+            by,
+        } => {
+            let (base, basis) =
+                base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
+            if s.flags.iter().any(|f| f.starts_with("probation")) {
+                return out(
+                    Exact::ZERO,
+                    Some(basis),
+                    Some(base),
+                    "probation: not paid by the scheme → 0".into(),
+                );
+            }
+            let pct = match by {
+                PerformanceBy::Payout => s.payout_pct,
+                PerformanceBy::Score => s.total_score.and_then(crate::scheme::score_percent),
+            };
+            match pct {
+                Some(pct) => {
+                    let amount =
+                        Exact::from(base) * Exact::from(pct) / Exact::from(Decimal::ONE_HUNDRED);
+                    out(
+                        amount,
+                        Some(basis),
+                        Some(base),
+                        format!(
+                            "{} × {}% = {}",
+                            money_text(base),
+                            pct.normalize(),
+                            exact_text(amount)
+                        ),
+                    )
+                }
+                None => out(
+                    Exact::ZERO,
+                    Some(basis),
+                    Some(base),
+                    "no score or payout this period → 0".into(),
+                ),
+            }
+        }
+        PayRule::Tiered {
+            measure,
+            tiers,
+            accelerator,
+        } => {
+            let parsed = Measure::parse(measure);
+            let months = measure_months(component.every, &s.period);
+            if months.is_empty() {
+                return None;
+            }
+            let x = measure_value(inputs, people, p, parsed, &months).unwrap_or(Decimal::ZERO);
+            let (mut amount, mut text) =
+                tiered(tiers, x).unwrap_or((Exact::ZERO, "in no tier → 0".into()));
+            text.insert_str(0, &span_note(&months));
+            if let Some(acc) = accelerator {
+                let (level, id) = parsed.metric();
+                let entity = match level {
+                    Level::Store => s.store_id.clone().unwrap_or_default(),
+                    Level::Employee => s.employee_id.clone(),
+                };
+                let level_name = match level {
+                    Level::Store => "store",
+                    Level::Employee => "employee",
+                };
+                let targets: Vec<Decimal> = months
+                    .iter()
+                    .filter_map(|m| {
+                        inputs
+                            .targets
+                            .get(&(
+                                level_name.to_string(),
+                                entity.clone(),
+                                m.clone(),
+                                id.to_string(),
+                            ))
+                            .copied()
+                    })
+                    .collect();
+                let target = (targets.len() == months.len())
+                    .then(|| targets.iter().copied().sum::<Decimal>());
+                if let Some(target) = target
+                    && target > Decimal::ZERO
+                    && Exact::from(x) > Exact::from(acc.above) * Exact::from(target)
+                {
+                    amount = amount * Exact::from(acc.factor);
+                    text.push_str(&format!(
+                        "; above {} of target {} → × {} = {}",
+                        percent_text(acc.above),
+                        money_text(target),
+                        acc.factor.normalize(),
+                        exact_text(amount)
+                    ));
+                }
+            }
+            out(amount, Some(measure.clone()), Some(x), text)
+        }
+        PayRule::RoleRate {
+            measure,
+            rates,
+            above,
+        } => {
+            let rate = *rates.get(&s.role)?;
+            let months = measure_months(component.every, &s.period);
+            if months.is_empty() {
+                return None;
+            }
+            let x = measure_value(inputs, people, p, Measure::parse(measure), &months)
+                .unwrap_or(Decimal::ZERO);
+            let part = (x - *above).max(Decimal::ZERO);
+            let amount = Exact::from(rate) * Exact::from(part);
+            let mut text = if above.is_zero() {
+                format!(
+                    "{} × {} = {}",
+                    percent_text(rate),
+                    money_text(x),
+                    exact_text(amount)
+                )
+            } else {
+                format!(
+                    "{} × ({} − {}) = {}",
+                    percent_text(rate),
+                    money_text(x),
+                    money_text(*above),
+                    exact_text(amount)
+                )
+            };
+            text.insert_str(0, &span_note(&months));
+            out(amount, Some(measure.clone()), Some(x), text)
+        }
+        PayRule::AttendanceBonus {
+            base,
+            base_column,
+            rate,
+            forfeit_events,
+            forfeit_absent_days,
+        } => {
+            let (base, basis) =
+                base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
+            let (events, absent) = inputs.attendance.get(&key).copied().unwrap_or_default();
+            let forfeited = events >= Decimal::from(*forfeit_events)
+                || absent >= Decimal::from(*forfeit_absent_days);
+            if forfeited {
+                out(
+                    Exact::ZERO,
+                    Some(basis),
+                    Some(base),
+                    format!(
+                        "{} late/early/leave event(s), {} absent day(s): forfeited → 0",
+                        events.normalize(),
+                        absent.normalize()
+                    ),
+                )
+            } else {
+                let amount = Exact::from(*rate) * Exact::from(base);
+                out(
+                    amount,
+                    Some(basis),
+                    Some(base),
+                    format!(
+                        "{} × {} = {}",
+                        percent_text(*rate),
+                        money_text(base),
+                        exact_text(amount)
+                    ),
+                )
+            }
+        }
+        PayRule::Streak { flag } => {
+            let raised = s.streaks.iter().any(|f| f == flag);
+            let amount = scheme
+                .streaks
+                .iter()
+                .find(|st| &st.flag == flag)
+                .and_then(|st| st.amount)
+                .filter(|_| raised)
+                .unwrap_or(Decimal::ZERO);
+            let text = if raised {
+                format!(
+                    "streak `{flag}` completed this month → {}",
+                    money_text(amount)
+                )
+            } else {
+                format!("no `{flag}` streak completed → 0")
+            };
+            out(Exact::from(amount), None, None, text)
+        }
+        PayRule::Adjustments { kinds } => {
+            let rows: Vec<&(String, i64, String)> = inputs
+                .adjustments
+                .get(&key)
+                .map(|v| {
+                    v.iter()
+                        .filter(|(k, ..)| kinds.is_empty() || kinds.contains(k))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let amount: Decimal = rows.iter().map(|(_, c, _)| Decimal::new(*c, 2)).sum();
+            let text = if rows.is_empty() {
+                "no adjustment → 0".to_string()
+            } else {
+                rows.iter()
+                    .map(|(k, c, r)| {
+                        format!(
+                            "{k} {} ({r})",
+                            money_text(rounding.cents(Decimal::new(*c, 2)))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            out(Exact::from(amount), None, None, text)
+        }
+        PayRule::Pool { .. } | PayRule::AverageOf { .. } => None,
+    }
+}

@@ -1,0 +1,170 @@
+//! `pool`: a pool per store or team and month, shared to the cent.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::prelude::*;
+
+use super::person::{measure_value, team_sum};
+use super::tiered::tiered;
+use super::{Inputs, PayDetail, Person, detail, group_of, round_for};
+use crate::error::{Error, Result};
+use crate::format::{money_text, money2, percent_text};
+use crate::money::{Exact, Rounding};
+use crate::scheme::{Component, Measure, RankGroup, Split, Tier};
+use crate::scoring::ScoreRow;
+
+/// Shares of a pool, per group and period, to the cent: each member gets
+/// the floor of its exact share in cents, and the cents left over go one
+/// each to the members with the largest remainders (ties: employee id),
+/// so the shares add up to the pool exactly.
+#[allow(clippy::type_complexity)]
+pub(super) fn pool_shares(
+    column: &mut [Option<(Exact, PayDetail)>],
+    people: &[Person<'_>],
+    inputs: &Inputs,
+    rounding: Rounding,
+    component: &Component,
+    (measure, less, rate, tiers, within, split): (
+        &str,
+        Option<&str>,
+        Option<Decimal>,
+        Option<&[Tier]>,
+        RankGroup,
+        Split,
+    ),
+    applies: &dyn Fn(&Person<'_>) -> bool,
+) -> Result<()> {
+    // (period, group) → members (eligible people the component applies to).
+    let mut groups: BTreeMap<(String, Option<String>), Vec<usize>> = BTreeMap::new();
+    for (i, p) in people.iter().enumerate() {
+        if applies(p) && p.score.eligible {
+            groups
+                .entry((
+                    p.score.period.clone(),
+                    group_of(p.score, within).map(str::to_string),
+                ))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((period, _), members) in groups {
+        let first = &people[members[0]];
+        let months = [period.clone()];
+        let mut x = measure_value(inputs, people, first, Measure::parse(measure), &months)
+            .unwrap_or(Decimal::ZERO);
+        let mut basis = measure.to_string();
+        if let Some(less) = less {
+            // The members' own sums: public sales are what no member closed.
+            let member_ids: Vec<&str> = members
+                .iter()
+                .map(|&i| people[i].score.employee_id.as_str())
+                .collect();
+            let is_member = |q: &ScoreRow| member_ids.contains(&q.employee_id.as_str());
+            let taken = Decimal::new(team_sum(people, &period, is_member, less), 2);
+            x = (x - taken).max(Decimal::ZERO);
+            basis = format!("{measure} − {less}");
+        }
+        let (raw, how) = match (rate, tiers) {
+            (Some(rate), _) => (
+                Exact::from(rate) * Exact::from(x),
+                format!("{} × {}", percent_text(rate), money_text(x)),
+            ),
+            (None, Some(tiers)) => {
+                tiered(tiers, x).unwrap_or((Exact::ZERO, "in no tier → 0".into()))
+            }
+            (None, None) => (Exact::ZERO, "no rate".into()),
+        };
+        let pool = round_for(rounding, raw, &component.id, first.score)?;
+        let weights: Vec<Decimal> = members
+            .iter()
+            .map(|&i| match split {
+                Split::Equal => Decimal::ONE,
+                Split::Coefficient => people[i]
+                    .roster
+                    .and_then(|r| r.coefficient)
+                    .unwrap_or(Decimal::ZERO),
+            })
+            .collect();
+        // Members are in employee-id order, so ties go to the lower id.
+        let shares = split_pool(pool, &weights).ok_or_else(|| Error::OutOfRange {
+            what: component.id.clone(),
+            employee_id: first.score.employee_id.clone(),
+            period: period.clone(),
+        })?;
+        let total_weight: Decimal = weights.iter().copied().sum();
+        for ((&i, share), weight) in members.iter().zip(shares).zip(&weights) {
+            let of = match split {
+                Split::Equal => format!("÷ {} staff", members.len()),
+                Split::Coefficient => format!(
+                    "× coefficient {} / {}",
+                    weight.normalize(),
+                    total_weight.normalize()
+                ),
+            };
+            let text = format!("pool {how} → {}; {of} → {}", money2(pool), money2(share));
+            column[i] = Some((
+                Exact::from(share),
+                detail(
+                    component,
+                    Exact::from(share),
+                    Some(basis.clone()),
+                    Some(x),
+                    text,
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Splits a pool of whole cents by weight: each share is the floor of its
+/// exact share in cents, and the cents left over go one each to the largest
+/// remainders, ties to the earlier position; the shares add up to `pool`
+/// exactly. Zero total weight shares nothing. Shares and remainders are
+/// integers (weights scaled to whole numbers), so equal remainders tie
+/// exactly. None when a product is beyond 128-bit integers.
+///
+/// ```
+/// use kpi_core::split_pool;
+/// use rust_decimal::Decimal;
+///
+/// // 100.00 by coefficients 1, 1.5, 2: 22.222…, 33.333…, 44.444… → 22.22, 33.33, 44.45.
+/// let weights = [Decimal::ONE, Decimal::new(15, 1), Decimal::TWO];
+/// let shares = split_pool(Decimal::new(10_000, 2), &weights).unwrap();
+/// let text: Vec<String> = shares.iter().map(|s| s.to_string()).collect();
+/// assert_eq!(text, ["22.22", "33.33", "44.45"]);
+/// ```
+pub fn split_pool(pool: Decimal, weights: &[Decimal]) -> Option<Vec<Decimal>> {
+    let places = weights.iter().map(|w| w.scale()).max().unwrap_or(0);
+    let whole_weights: Vec<i128> = weights
+        .iter()
+        .map(|w| {
+            w.mantissa()
+                .checked_mul(10i128.checked_pow(places - w.scale())?)
+        })
+        .collect::<Option<_>>()?;
+    let total = whole_weights
+        .iter()
+        .try_fold(0i128, |sum, w| sum.checked_add(*w))?;
+    if total <= 0 {
+        return Some(vec![Decimal::ZERO; weights.len()]);
+    }
+    let cents = (pool * Decimal::ONE_HUNDRED).trunc().to_i128()?;
+    let mut whole = Vec::with_capacity(weights.len());
+    let mut rest = Vec::with_capacity(weights.len());
+    for w in &whole_weights {
+        let product = cents.checked_mul(*w)?;
+        whole.push(product.div_euclid(total));
+        rest.push(product.rem_euclid(total));
+    }
+    let left = cents - whole.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| rest[b].cmp(&rest[a]).then(a.cmp(&b)));
+    for &k in order.iter().take(usize::try_from(left).unwrap_or(0)) {
+        whole[k] += 1;
+    }
+    whole
+        .into_iter()
+        .map(|c| Decimal::try_from_i128_with_scale(c, 2).ok())
+        .collect()
+}
