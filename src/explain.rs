@@ -31,8 +31,8 @@ struct Words {
     payout: &'static str,
     position_wage: &'static str,
     store: &'static str,
-    /// Puts a rule text of the engine (English) into the language.
-    translate: fn(&str) -> String,
+    /// The language the engine renders rule texts in.
+    lang: kpi_core::Lang,
 }
 
 const ZH: Words = Words {
@@ -49,7 +49,7 @@ const ZH: Words = Words {
     payout: "绩效工资比例",
     position_wage: "岗位工资",
     store: "门店",
-    translate: zh_rule,
+    lang: kpi_core::Lang::Zh,
 };
 
 const EN: Words = Words {
@@ -66,7 +66,7 @@ const EN: Words = Words {
     payout: "performance pay",
     position_wage: "position wage",
     store: "store",
-    translate: str::to_string,
+    lang: kpi_core::Lang::En,
 };
 
 fn value_text(unit: Unit, value: f64) -> String {
@@ -129,67 +129,6 @@ fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> 
     )
 }
 
-/// A rule text of the engine in Chinese: the fixed phrases are replaced and
-/// `place P of N in the store` becomes `店内第 P 名(共 N 人)`; numbers, metric
-/// ids and arithmetic stay as they are.
-fn zh_rule(rule: &str) -> String {
-    const PHRASES: [(&str, &str); 16] = [
-        (
-            "missing → not scored, weight redistributed",
-            "缺失 → 不计分,权重分给其他项",
-        ),
-        ("missing → no bonus", "缺失 → 不加分"),
-        ("missing → 0", "缺失 → 0"),
-        ("no band covers the value → 0", "不在任何区间 → 0"),
-        ("not ranked in any week → 0", "各周均未排名 → 0"),
-        ("not ranked → 0", "未排名 → 0"),
-        ("not scored for role", "不考核该岗位"),
-        (", kept within limits → ", ",按上下限取 "),
-        (", capped at ", ",封顶 "),
-        ("; sum ", ";合计 "),
-        ("band ", "区间 "),
-        (" and ", " 且 "),
-        ("scale ", "量表 "),
-        ("week of ", ""),
-        (": place", " 当周: place"),
-        ("mean of ", "平均 "),
-    ];
-    let mut text = rule.to_string();
-    for (en, zh) in PHRASES {
-        text = text.replace(en, zh);
-    }
-    // `place P of N in the GROUP` → `GROUP第 P 名(共 N 人)`.
-    let mut out = String::new();
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("place ") {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + "place ".len()..];
-        let parsed = tail.split_once(" of ").and_then(|(place, tail)| {
-            let (of, tail) = tail.split_once(" in the ")?;
-            let end = tail.find(' ').unwrap_or(tail.len());
-            let group = match &tail[..end] {
-                "store" => "店内",
-                "team" => "组内",
-                "role" => "同岗位",
-                _ => return None,
-            };
-            Some((format!("{group}第 {place} 名(共 {of} 人)"), &tail[end..]))
-        });
-        match parsed {
-            Some((zh, tail)) => {
-                out.push_str(&zh);
-                rest = tail;
-            }
-            None => {
-                out.push_str("place ");
-                rest = tail;
-            }
-        }
-    }
-    out.push_str(rest);
-    out.replace(" month(s)", " 个月")
-}
-
 /// `+3`, `−1`, `0`.
 fn signed(points: f64) -> String {
     match points {
@@ -217,7 +156,7 @@ fn push_points(out: &mut String, w: &Words, score: &kpi_core::ItemScore) {
     out.push_str(&format!(
         "      {}: {}; {} {points} × {} {} → {} {contribution}\n",
         w.rule,
-        (w.translate)(&score.rule),
+        score.rule(w.lang),
         w.points,
         w.weight,
         fmt_num(score.weight),
@@ -344,7 +283,7 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         out.push_str(&format!(
             "      {}: {}; {} {}\n",
             w.rule,
-            (w.translate)(&score.rule),
+            score.rule(w.lang),
             w.bonus,
             signed(score.points.unwrap_or(0.0))
         ));
@@ -441,32 +380,4 @@ pub fn explain_approximations(
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::zh_rule;
-
-    #[test]
-    fn rule_texts_read_in_chinese() {
-        assert_eq!(zh_rule("band ≥0.6 and <0.8 → 80"), "区间 ≥0.6 且 <0.8 → 80");
-        assert_eq!(
-            zh_rule("100 − 2 × 50 = 0, kept within limits → 0"),
-            "100 − 2 × 50 = 0,按上下限取 0"
-        );
-        assert_eq!(
-            zh_rule("place 2 of 5 in the team → 2"),
-            "组内第 2 名(共 5 人) → 2"
-        );
-        assert_eq!(
-            zh_rule(
-                "week of 2025-03-03: place 1 of 4 in the store → 3; week of 2025-03-10: place 4 of 4 in the store → 0; sum 3, capped at 2"
-            ),
-            "2025-03-03 当周: 店内第 1 名(共 4 人) → 3; 2025-03-10 当周: 店内第 4 名(共 4 人) → 0;合计 3,封顶 2"
-        );
-        assert_eq!(zh_rule("missing → 0"), "缺失 → 0");
-        assert_eq!(zh_rule("mean of 3 month(s)"), "平均 3 个月");
-        // Text that is not a placing is left alone.
-        assert_eq!(zh_rule("place holder"), "place holder");
-    }
 }

@@ -58,11 +58,12 @@ pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};
 pub use scheme::{
     ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Accelerator, Applied, Band, Bonus, Combine, Component,
-    CustomMetric, Deferral, Eligibility, Every, Grade, Identity, Item, LEDGER_TARGETS,
-    MANUAL_PREFIX, ManualRating, Measure, MissingPolicy, OnLeave, Override, PAY_TOTALS, Past,
-    PayRule, PayScheme, Payout, PerformanceBy, PeriodKind, Placing, Rank, RankEvery, RankGroup,
-    Release, RoundAt, Rule, STORE_PREFIX, Scheme, SchemeInfo, SchemeIssue, ScoreWord, Section,
-    Split, Streak, TeamAverage, Tier, UnitCount,
+    CustomMetric, Deferral, Eligibility, Every, Grade, Identity, Item, LEDGER_TARGETS, Lang,
+    MANUAL_PREFIX, ManualRating, Measure, MissingOutcome, MissingPolicy, Occurrence, OnLeave,
+    Override, PAY_TOTALS, Past, PayRule, PayScheme, Payout, PerformanceBy, PeriodKind, Place,
+    Placing, Rank, RankEvery, RankGroup, Release, RoundAt, Rule, STORE_PREFIX, Scheme, SchemeInfo,
+    SchemeIssue, ScoreWord, Section, Split, Step, Streak, TeamAverage, Tier, UnitCount,
+    render_steps,
 };
 pub use scoring::{ItemScore, ScoreRow, Scores, round_half_up, score};
 pub use table::{ColumnKind, ColumnSpec, Role, Table};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::period::Month;
-use crate::scheme::Scheme;
+use crate::scheme::{Scheme, Step};
 use crate::scoring::{ItemScore, ScoreRow, Scores, round_half_up};
 
 /// The span monthly scores are rolled up to.
@@ -144,13 +144,8 @@ fn roll_one(
         flags.push(format!("not scored in {}", names(&unscored)));
     }
     let avg = |value: &dyn Fn(&ScoreRow) -> Option<f64>| span_mean(scheme, span, &scored, value);
-    let how = if scheme.rollup.month_weights.is_some()
-        || (span == Span::Year && scheme.rollup.quarter_weights.is_some())
-    {
-        "weighted mean"
-    } else {
-        "mean"
-    };
+    let weighted = scheme.rollup.month_weights.is_some()
+        || (span == Span::Year && scheme.rollup.quarter_weights.is_some());
     let roll_items = |pick: &dyn Fn(&ScoreRow) -> &Vec<ItemScore>| -> Vec<ItemScore> {
         let Some(first) = scored.first() else {
             return Vec::new();
@@ -168,7 +163,10 @@ fn roll_one(
                     points,
                     weight: template.weight,
                     contribution: avg(&|r| pick(r).get(i).and_then(|s| s.contribution)),
-                    rule: format!("{how} of {} month(s)", scored.len()),
+                    steps: vec![Step::RolledUp {
+                        weighted,
+                        months: scored.len(),
+                    }],
                     missing_reason: None,
                     applies: template.applies,
                 }

@@ -13,8 +13,8 @@ use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
 use crate::scheme::{
-    ATTENDANCE_PREFIX, Combine, MANUAL_PREFIX, MissingPolicy, Placing, Rank, RankEvery, RankGroup,
-    Rule, STORE_PREFIX, Scheme,
+    ATTENDANCE_PREFIX, Combine, Lang, MANUAL_PREFIX, MissingOutcome, MissingPolicy, Placing, Rank,
+    RankEvery, RankGroup, Rule, STORE_PREFIX, Scheme, Step, render_steps,
 };
 use crate::table::Table;
 
@@ -37,12 +37,19 @@ pub struct ItemScore {
     pub weight: f64,
     /// Points × weight ÷ total weight considered: what the item adds to the total.
     pub contribution: Option<f64>,
-    /// The rule applied, in words.
-    pub rule: String,
+    /// What the rule did (see [`ItemScore::rule`] for it in words).
+    pub steps: Vec<Step>,
     /// Why the value is missing, when it is.
     pub missing_reason: Option<String>,
     /// False when the item's section does not score the employee's role.
     pub applies: bool,
+}
+
+impl ItemScore {
+    /// The rule applied, in words.
+    pub fn rule(&self, lang: Lang) -> String {
+        render_steps(&self.steps, lang)
+    }
 }
 
 /// The score of one employee in one period.
@@ -1029,26 +1036,32 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
                 points: None,
                 weight: item.weight,
                 contribution: None,
-                rule: format!("not scored for role {}", out.role),
+                steps: vec![Step::NotForRole {
+                    role: out.role.clone(),
+                }],
                 missing_reason: None,
                 applies: false,
             });
             continue;
         }
         let (value, numerator, denominator) = inputs(i);
-        let (points, rule, missing_reason) = match value {
+        let (points, steps, missing_reason) = match value {
             Some(v) => {
                 let applied = apply(i, &item.rule, v);
-                (Some(applied.points), applied.rule, None)
+                (Some(applied.points), applied.steps, None)
             }
             None => {
                 let reason = columns.missing_reason(i, numerator, denominator, row.is_some());
                 out.flags.push(format!("missing: {} ({reason})", item.id));
                 match scheme.missing_policy(item) {
-                    MissingPolicy::Zero => (Some(0.0), "missing → 0".to_string(), Some(reason)),
+                    MissingPolicy::Zero => (
+                        Some(0.0),
+                        vec![Step::Missing(MissingOutcome::Zero)],
+                        Some(reason),
+                    ),
                     MissingPolicy::Skip => (
                         None,
-                        "missing → not scored, weight redistributed".to_string(),
+                        vec![Step::Missing(MissingOutcome::Skipped)],
                         Some(reason),
                     ),
                 }
@@ -1063,7 +1076,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             points,
             weight: item.weight,
             contribution: None,
-            rule,
+            steps,
             missing_reason,
             applies: true,
         });
@@ -1073,21 +1086,24 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     for (k, bonus) in scheme.bonus.iter().enumerate() {
         let i = scheme.items.len() + k;
         let (value, numerator, denominator) = inputs(i);
-        let (points, rule, missing_reason) = match value {
+        let (points, steps, missing_reason) = match value {
             Some(v) => {
-                let applied = apply(i, &bonus.rule, v);
+                let mut applied = apply(i, &bonus.rule, v);
                 match bonus.cap {
-                    Some(cap) if applied.points > cap => (
-                        cap,
-                        format!("{}, capped at {}", applied.rule, fmt_num(cap)),
-                        None,
-                    ),
-                    _ => (applied.points, applied.rule, None),
+                    Some(cap) if applied.points > cap => {
+                        applied.steps.push(Step::CappedAt { cap });
+                        (cap, applied.steps, None)
+                    }
+                    _ => (applied.points, applied.steps, None),
                 }
             }
             None => {
                 let reason = columns.missing_reason(i, numerator, denominator, row.is_some());
-                (0.0, "missing → no bonus".to_string(), Some(reason))
+                (
+                    0.0,
+                    vec![Step::Missing(MissingOutcome::NoBonus)],
+                    Some(reason),
+                )
             }
         };
         bonus_total += points;
@@ -1100,7 +1116,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             points: Some(points),
             weight: 0.0,
             contribution: Some(points),
-            rule,
+            steps,
             missing_reason,
             applies: true,
         });
@@ -1328,7 +1344,7 @@ impl Scores {
             Column::new("value".into(), num(&|i| i.value)),
             Column::new("numerator".into(), num(&|i| i.numerator)),
             Column::new("denominator".into(), num(&|i| i.denominator)),
-            Column::new("rule".into(), text(&|_, i| Some(i.rule.clone()))),
+            Column::new("rule".into(), text(&|_, i| Some(i.rule(Lang::En)))),
             Column::new(
                 "points".into(),
                 num(&|i| i.points.map(|p| round_half_up(p, 4))),

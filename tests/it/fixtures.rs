@@ -66,13 +66,13 @@ fn points(r: &ScoreRow, id: &str) -> f64 {
     kpi_core::round_half_up(score.points.unwrap(), 4)
 }
 
-fn rule<'a>(r: &'a ScoreRow, id: &str) -> &'a str {
-    &r.items
+fn rule(r: &ScoreRow, id: &str) -> String {
+    r.items
         .iter()
         .chain(&r.bonus_items)
         .find(|s| s.item == id)
         .unwrap()
-        .rule
+        .rule(kpi_core::Lang::En)
 }
 
 #[test]

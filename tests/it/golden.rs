@@ -3,7 +3,7 @@
 //! 120 / 80 / 50, response 32 s and 82 s, zero denominators, 20 and 21
 //! absent days.
 
-use kpi_core::{Dataset, MissingPolicy, ScoreRow, Table, compute_metrics, score};
+use kpi_core::{Dataset, Lang, MissingPolicy, ScoreRow, Table, compute_metrics, score};
 use polars::prelude::*;
 
 /// (id, role, inquiries, order_buyers, paid_buyers, cs_sales cents, responses, response ms, absent days)
@@ -251,14 +251,14 @@ fn explanations_carry_numerator_denominator_and_rule() {
         (response.numerator, response.denominator),
         (Some(405.0), Some(10.0))
     );
-    assert_eq!(response.rule, "100 − 2 × 8.5 = 83");
+    assert_eq!(response.rule(Lang::En), "100 − 2 × 8.5 = 83");
     assert_eq!(response.contribution, Some(83.0 * 20.0 / 100.0));
     let aov = &c.items[2];
     assert_eq!(
         (aov.value, aov.numerator, aov.denominator),
         (Some(50.0), Some(600.0), Some(12.0))
     );
-    assert_eq!(aov.rule, "band ≥50 and <80 → 80");
+    assert_eq!(aov.rule(Lang::En), "band ≥50 and <80 → 80");
 }
 
 #[test]
@@ -458,7 +458,10 @@ fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
         .collect();
     assert_eq!(contributions, [28.0, 20.0, 16.0, 16.6]);
     let a = row(&scores.rows, "A");
-    assert_eq!(a.bonus_items[0].rule, "0 + 1 × 16 = 16, capped at 5");
+    assert_eq!(
+        a.bonus_items[0].rule(Lang::En),
+        "0 + 1 × 16 = 16, capped at 5"
+    );
 
     let frame = scores.to_frame().unwrap();
     let names: Vec<&str> = frame
@@ -552,7 +555,7 @@ fn rank_bonus_gives_top_three_places_with_ties_sharing_the_better_place() {
     for (id, bonus, rule, total) in expected {
         let r = row(&scores.rows, id);
         assert_eq!(r.bonus, Some(bonus), "{id}");
-        assert_eq!(r.bonus_items[0].rule, rule, "{id}");
+        assert_eq!(r.bonus_items[0].rule(Lang::En), rule, "{id}");
         assert_eq!(r.total_score, Some(total), "{id}");
     }
     // The bonus lifts I from 94 (优秀) to 95 (卓越).
@@ -1138,17 +1141,17 @@ fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
             r.bonus,
             Some(points),
             "{id} {period}: {}",
-            r.bonus_items[0].rule
+            r.bonus_items[0].rule(Lang::En)
         );
         assert_eq!(r.total_score, Some(50.0 + points), "{id} {period}");
     }
     assert_eq!(
-        at("Y", "2025-01").bonus_items[0].rule,
+        at("Y", "2025-01").bonus_items[0].rule(Lang::En),
         "week of 2025-01-20: place 2 of 3 in the store → 2; \
          week of 2025-01-27: place 1 of 3 in the store → 3; sum 5"
     );
     assert_eq!(
-        at("Z", "2025-02").bonus_items[0].rule,
+        at("Z", "2025-02").bonus_items[0].rule(Lang::En),
         "week of 2025-02-03: place 3 of 3 in the store → 1; sum 1"
     );
 

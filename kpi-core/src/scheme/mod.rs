@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 mod pay;
 mod rule;
+mod step;
 mod validate;
 
 pub(crate) use pay::measure_months;
@@ -19,6 +20,7 @@ pub use pay::{
     PayScheme, PerformanceBy, Release, RoundAt, Split, Tier,
 };
 pub use rule::Applied;
+pub use step::{Lang, MissingOutcome, Occurrence, Place, Step, render_steps};
 pub use validate::SchemeIssue;
 
 use crate::metric::Direction;

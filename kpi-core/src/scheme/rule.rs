@@ -2,17 +2,23 @@
 //! `rank`, `scale`, `occurrences`) turns a metric value into points, with
 //! the rule in words for explanations.
 
-use super::{Band, Past, Placing, Rank, RankGroup, Rule, UnitCount};
-use crate::format::fmt_num;
-use crate::metric::Direction;
+use super::step::{Lang, Occurrence, Place, Step, render_steps};
+use super::{Past, Placing, Rank, Rule, UnitCount};
 
 /// How a rule turned a value into points, for explanations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
     /// The points.
     pub points: f64,
-    /// The rule in words (`band ≥0.5 → 100`, `100 − 2 × (40 − 32) = 84`).
-    pub rule: String,
+    /// What the rule did (`band ≥0.5 → 100`, `100 − 2 × (40 − 32) = 84`).
+    pub steps: Vec<Step>,
+}
+
+impl Applied {
+    /// The rule in words.
+    pub fn text(&self, lang: Lang) -> String {
+        render_steps(&self.steps, lang)
+    }
 }
 
 impl Rule {
@@ -21,37 +27,24 @@ impl Rule {
     pub fn apply_ranked(&self, value: f64, placings: Option<&[Placing]>) -> Applied {
         match (self, placings) {
             (Rule::Rank { within, points, .. }, Some(placings)) => {
-                let group = match within {
-                    RankGroup::Store => "store",
-                    RankGroup::Team => "team",
-                    RankGroup::Role => "role",
-                };
                 let points_at = |rank: &Rank| points.get(rank.place - 1).copied().unwrap_or(0.0);
-                let total: f64 = placings.iter().map(|p| points_at(&p.rank)).sum();
-                let parts: Vec<String> = placings
+                let places: Vec<Place> = placings
                     .iter()
-                    .map(|p| {
-                        let week = p
-                            .week
-                            .as_ref()
-                            .map(|w| format!("week of {w}: "))
-                            .unwrap_or_default();
-                        format!(
-                            "{week}place {} of {} in the {group} → {}",
-                            p.rank.place,
-                            p.rank.of,
-                            fmt_num(points_at(&p.rank))
-                        )
+                    .map(|p| Place {
+                        week: p.week.clone(),
+                        place: p.rank.place,
+                        of: p.rank.of,
+                        points: points_at(&p.rank),
                     })
                     .collect();
-                let rule = match parts.as_slice() {
-                    [one] if placings[0].week.is_none() => one.clone(),
-                    [] => "not ranked in any week → 0".to_string(),
-                    _ => format!("{}; sum {}", parts.join("; "), fmt_num(total)),
-                };
+                let total: f64 = places.iter().map(|p| p.points).sum();
                 Applied {
                     points: total,
-                    rule,
+                    steps: vec![Step::Placed {
+                        group: *within,
+                        places,
+                        total,
+                    }],
                 }
             }
             _ => self.apply(value),
@@ -68,18 +61,21 @@ impl Rule {
             return self.apply(value);
         };
         let mut raw = *start;
-        let mut rule = fmt_num(*start);
+        let mut occurrences = Vec::with_capacity(counts.len());
         for ((id, count), per) in counts.iter().zip(self.occurrence_points()) {
             raw += per * count;
-            rule.push_str(&format!(
-                " {} {} × {} {id}",
-                if per < 0.0 { "−" } else { "+" },
-                fmt_num(per.abs()),
-                fmt_num(*count)
-            ));
+            occurrences.push(Occurrence {
+                metric: id.to_string(),
+                points_each: per,
+                count: *count,
+            });
         }
-        rule.push_str(&format!(" = {}", fmt_num(raw)));
-        within_limits(raw, *floor, *cap, rule)
+        let step = Step::Occurrences {
+            start: *start,
+            counts: occurrences,
+            raw,
+        };
+        within_limits(raw, *floor, *cap, step)
     }
 
     /// Points per occurrence of an `occurrences` rule, in its counts' order.
@@ -92,52 +88,47 @@ impl Rule {
 
     /// Scores a present value (a rank rule without a place scores 0).
     pub fn apply(&self, value: f64) -> Applied {
+        let one = |points: f64, step: Step| Applied {
+            points,
+            steps: vec![step],
+        };
         match self {
-            Rule::Rank { .. } => Applied {
-                points: 0.0,
-                rule: "not ranked → 0".to_string(),
-            },
+            Rule::Rank { .. } => one(0.0, Step::NotRanked),
             Rule::Occurrences {
                 start, floor, cap, ..
             } => {
                 let raw = start + value;
-                let rule = format!(
-                    "{} + ({}) = {}",
-                    fmt_num(*start),
-                    fmt_num(value),
-                    fmt_num(raw)
-                );
-                within_limits(raw, *floor, *cap, rule)
+                let step = Step::OccurrenceSum {
+                    start: *start,
+                    value,
+                    raw,
+                };
+                within_limits(raw, *floor, *cap, step)
             }
             Rule::Scale { from, to } => {
                 let share = ((value - from[0]) / (from[1] - from[0])).clamp(0.0, 1.0);
                 let points = to[0] + share * (to[1] - to[0]);
-                Applied {
+                one(
                     points,
-                    rule: format!(
-                        "scale {}–{} → {}–{}: {}",
-                        fmt_num(from[0]),
-                        fmt_num(from[1]),
-                        fmt_num(to[0]),
-                        fmt_num(to[1]),
-                        fmt_num(points)
-                    ),
-                }
+                    Step::Scale {
+                        from: *from,
+                        to: *to,
+                        points,
+                    },
+                )
             }
             Rule::Bands { direction, bands } => {
                 match bands.iter().find(|b| b.contains(value, *direction)) {
-                    Some(band) => Applied {
-                        points: band.points,
-                        rule: format!(
-                            "band {} → {}",
-                            band_text(band, *direction),
-                            fmt_num(band.points)
-                        ),
-                    },
-                    None => Applied {
-                        points: 0.0,
-                        rule: "no band covers the value → 0".to_string(),
-                    },
+                    Some(band) => one(
+                        band.points,
+                        Step::Band {
+                            direction: *direction,
+                            min: band.min,
+                            max: band.max,
+                            points: band.points,
+                        },
+                    ),
+                    None => one(0.0, Step::NoBand),
                 }
             }
             Rule::PerUnit {
@@ -159,15 +150,13 @@ impl Rule {
                     units = units.floor();
                 }
                 let raw = start + points_per_unit * units;
-                let rule = format!(
-                    "{} {} {} × {} = {}",
-                    fmt_num(*start),
-                    if *points_per_unit < 0.0 { "−" } else { "+" },
-                    fmt_num(points_per_unit.abs()),
-                    fmt_num(units),
-                    fmt_num(raw)
-                );
-                within_limits(raw, *floor, *cap, rule)
+                let step = Step::PerUnit {
+                    start: *start,
+                    points_per_unit: *points_per_unit,
+                    units,
+                    raw,
+                };
+                within_limits(raw, *floor, *cap, step)
             }
             Rule::Linear {
                 pivot,
@@ -179,22 +168,20 @@ impl Rule {
             } => {
                 let units = (value - pivot) / unit;
                 let raw = base + points_per_unit * units;
-                let rule = format!(
-                    "{} {} {} × {} = {}",
-                    fmt_num(*base),
-                    if units < 0.0 { "−" } else { "+" },
-                    fmt_num(*points_per_unit),
-                    fmt_num(units.abs()),
-                    fmt_num(raw)
-                );
-                within_limits(raw, *floor, *cap, rule)
+                let step = Step::Linear {
+                    base: *base,
+                    points_per_unit: *points_per_unit,
+                    units,
+                    raw,
+                };
+                within_limits(raw, *floor, *cap, step)
             }
         }
     }
 }
 
-/// Keeps raw points within the limits and says so in the rule text.
-fn within_limits(raw: f64, floor: Option<f64>, cap: Option<f64>, mut rule: String) -> Applied {
+/// Keeps raw points within the limits, as a step of its own when they bite.
+fn within_limits(raw: f64, floor: Option<f64>, cap: Option<f64>, step: Step) -> Applied {
     let mut points = raw;
     if let Some(floor) = floor {
         points = points.max(floor);
@@ -202,29 +189,18 @@ fn within_limits(raw: f64, floor: Option<f64>, cap: Option<f64>, mut rule: Strin
     if let Some(cap) = cap {
         points = points.min(cap);
     }
+    let mut steps = vec![step];
     if points != raw {
-        rule.push_str(&format!(", kept within limits → {}", fmt_num(points)));
+        steps.push(Step::KeptWithin { points });
     }
-    Applied { points, rule }
-}
-
-fn band_text(band: &Band, direction: Direction) -> String {
-    let (lo, hi) = match direction {
-        Direction::Higher => ("≥", "<"),
-        Direction::Lower => (">", "≤"),
-    };
-    match (band.min, band.max) {
-        (Some(min), Some(max)) => format!("{lo}{} and {hi}{}", fmt_num(min), fmt_num(max)),
-        (Some(min), None) => format!("{lo}{}", fmt_num(min)),
-        (None, Some(max)) => format!("{hi}{}", fmt_num(max)),
-        (None, None) => "any value".to_string(),
-    }
+    Applied { points, steps }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheme::RankEvery;
+    use crate::metric::Direction;
+    use crate::scheme::{Band, RankEvery, RankGroup};
     use rstest::rstest;
 
     fn conversion_bands() -> Rule {
@@ -356,7 +332,7 @@ mod tests {
         assert_eq!(ratio.apply(0.8).points, 80.0);
         assert_eq!(ratio.apply(2.0).points, 150.0);
         assert_eq!(
-            ratio.apply(2.0).rule,
+            ratio.apply(2.0).text(Lang::En),
             "0 + 100 × 2 = 200, kept within limits → 150"
         );
     }
@@ -426,7 +402,7 @@ mod tests {
             occurrences(None).apply_counts(0.0, &[("bad_reviews", 51.0), ("violations", 3.0)]);
         assert_eq!(applied.points, -5.0);
         assert_eq!(
-            applied.rule,
+            applied.text(Lang::En),
             "100 − 2 × 51 bad_reviews − 1 × 3 violations = -5"
         );
     }
@@ -476,18 +452,22 @@ mod tests {
         assert_eq!(applied.points, 8.0);
         assert!(
             applied
-                .rule
+                .text(Lang::En)
                 .contains("week of 2025-03-10: place 4 of 4 in the store → 0"),
             "{}",
-            applied.rule
+            applied.text(Lang::En)
         );
-        assert!(applied.rule.ends_with("sum 8"), "{}", applied.rule);
+        assert!(
+            applied.text(Lang::En).ends_with("sum 8"),
+            "{}",
+            applied.text(Lang::En)
+        );
         let period = [Placing {
             week: None,
             rank: Rank { place: 2, of: 5 },
         }];
         assert_eq!(
-            rule.apply_ranked(0.0, Some(&period)).rule,
+            rule.apply_ranked(0.0, Some(&period)).text(Lang::En),
             "place 2 of 5 in the store → 2"
         );
     }
