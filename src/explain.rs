@@ -241,7 +241,8 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         scheme.scheme.name
     );
     if !row.eligible {
-        out.push_str(&format!("{}: {}\n", w.not_eligible, row.flags.join("; ")));
+        let flags: Vec<String> = row.flags.iter().map(|f| f.to_string()).collect();
+        out.push_str(&format!("{}: {}\n", w.not_eligible, flags.join("; ")));
         return out;
     }
     for (item, score) in scheme.items.iter().zip(&row.items) {
@@ -303,10 +304,11 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
     if let Some(wage) = row.position_wage {
         out.push_str(&format!("{} ¥{wage:.2}\n", w.position_wage));
     }
-    let notes: Vec<&String> = row
+    let notes: Vec<String> = row
         .flags
         .iter()
-        .filter(|f| !f.starts_with("missing:"))
+        .filter(|f| !matches!(f, kpi_core::Flag::Missing { .. }))
+        .map(|f| f.to_string())
         .collect();
     if !notes.is_empty() {
         out.push_str(&format!(

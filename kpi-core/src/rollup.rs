@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::period::Month;
 use crate::scheme::{Scheme, Step};
-use crate::scoring::{ItemScore, ScoreRow, Scores, round_half_up};
+use crate::scoring::{Flag, ItemScore, ScoreRow, Scores, round_half_up};
 
 /// The span monthly scores are rolled up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,24 +124,19 @@ fn roll_one(
         .filter(|r| r.total_score.is_some())
         .collect();
     let mut flags = Vec::new();
-    let names = |rows: &[&ScoreRow]| {
-        rows.iter()
-            .map(|r| r.period.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    flags.push(format!(
-        "rolled up from {} month(s): {}",
-        scored.len(),
-        names(&scored)
-    ));
+    let names = |rows: &[&ScoreRow]| rows.iter().map(|r| r.period.clone()).collect::<Vec<_>>();
+    flags.push(Flag::RolledUp {
+        months: names(&scored),
+    });
     let unscored: Vec<&ScoreRow> = months
         .iter()
         .copied()
         .filter(|r| r.total_score.is_none())
         .collect();
     if !unscored.is_empty() {
-        flags.push(format!("not scored in {}", names(&unscored)));
+        flags.push(Flag::NotScoredIn {
+            months: names(&unscored),
+        });
     }
     let avg = |value: &dyn Fn(&ScoreRow) -> Option<f64>| span_mean(scheme, span, &scored, value);
     let weighted = scheme.rollup.month_weights.is_some()

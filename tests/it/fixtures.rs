@@ -403,7 +403,10 @@ fn explain_adds_up_to_the_total_for_every_fixture() {
             .iter()
             .filter(|r| r.total_score.is_some())
         {
-            if r.flags.iter().any(|f| f.starts_with("team_average")) {
+            if r.flags
+                .iter()
+                .any(|f| matches!(f, kpi_core::Flag::TeamAverage { .. }))
+            {
                 continue;
             }
             let sum: f64 = r

@@ -3,7 +3,7 @@
 //! 120 / 80 / 50, response 32 s and 82 s, zero denominators, 20 and 21
 //! absent days.
 
-use kpi_core::{Dataset, Lang, MissingPolicy, ScoreRow, Table, compute_metrics, score};
+use kpi_core::{Dataset, Flag, Lang, MissingPolicy, ScoreRow, Table, compute_metrics, score};
 use polars::prelude::*;
 
 /// (id, role, inquiries, order_buyers, paid_buyers, cs_sales cents, responses, response ms, absent days)
@@ -235,7 +235,13 @@ fn customer_service_scheme_matches_hand_computed_scores() {
     let g = row(rows, "G");
     assert!(!g.eligible);
     assert_eq!((g.total_score, g.grade.as_deref()), (None, None));
-    assert_eq!(g.flags, ["not_eligible: absent_days 21 > 20"]);
+    assert_eq!(
+        g.flags,
+        [Flag::AbsentTooLong {
+            days: 21.0,
+            max: 20.0
+        }]
+    );
 }
 
 #[test]
@@ -293,7 +299,7 @@ fn skip_policy_redistributes_the_weight_of_missing_items() {
     assert_eq!(c.total_score, Some(80.0));
     let e = row(&scores.rows, "E");
     assert_eq!(e.total_score, None);
-    assert!(e.flags.iter().any(|f| f == "no item could be scored"));
+    assert!(e.flags.contains(&Flag::NoItemScored));
 }
 
 #[test]
@@ -611,10 +617,16 @@ fn new_staff_are_not_scored_and_probation_is_flagged() {
     let scores = score(&scheme, &metrics, &data).unwrap();
     let a = row(&scores.rows, "A");
     assert!(!a.eligible);
-    assert_eq!(a.flags, ["not_eligible: employed 12 days < 30"]);
+    assert_eq!(a.flags, [Flag::TooNew { days: 12, min: 30 }]);
     let b = row(&scores.rows, "B");
     assert!(b.eligible);
-    assert_eq!(b.flags, ["probation: employed 48 days < 90"]);
+    assert_eq!(
+        b.flags,
+        [Flag::Probation {
+            days: 48,
+            probation: 90
+        }]
+    );
     assert_eq!(b.total_score, Some(72.0));
     assert!(row(&scores.rows, "C").flags.is_empty());
 }
@@ -722,7 +734,18 @@ months = 2
         .rows
         .iter()
         .filter(|r| !r.flags.is_empty())
-        .map(|r| format!("{} {} {}", r.employee_id, r.period, r.flags.join("; ")))
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.employee_id,
+                r.period,
+                r.flags
+                    .iter()
+                    .map(Flag::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
         .collect();
     assert_eq!(
         flagged,
@@ -771,7 +794,7 @@ fn a_manager_scores_the_average_of_the_store_staff() {
         (m.total_score, m.grade.as_deref()),
         (Some(66.6), Some("一般"))
     );
-    assert_eq!(m.flags, ["team_average: mean of 7 staff totals"]);
+    assert_eq!(m.flags, [Flag::TeamAverage { staff: 7 }]);
     assert!(m.items.is_empty());
 
     let bad = text.replace(
@@ -840,8 +863,12 @@ fn quarters_are_the_mean_of_the_scored_months() {
     assert_eq!(
         q.flags,
         [
-            "rolled up from 2 month(s): 2025-01, 2025-02",
-            "not scored in 2025-03"
+            Flag::RolledUp {
+                months: vec!["2025-01".into(), "2025-02".into()]
+            },
+            Flag::NotScoredIn {
+                months: vec!["2025-03".into()]
+            }
         ]
     );
     let year = kpi_core::roll_up(&scored.scores, &scheme, kpi_core::Span::Year);

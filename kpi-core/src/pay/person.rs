@@ -9,7 +9,7 @@ use crate::format::{exact_text, money_text, percent_text};
 use crate::metric::Level;
 use crate::money::{Exact, Rounding};
 use crate::scheme::{Component, Measure, PayRule, PerformanceBy, Scheme, measure_months};
-use crate::scoring::ScoreRow;
+use crate::scoring::{Flag, ScoreRow};
 
 /// A measure's exact value for a person.
 pub(super) fn measure_value(
@@ -135,7 +135,7 @@ pub(super) fn person_amount(
         } => {
             let (base, basis) =
                 base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
-            if s.flags.iter().any(|f| f.starts_with("probation")) {
+            if s.flags.iter().any(|f| matches!(f, Flag::Probation { .. })) {
                 return out(
                     Exact::ZERO,
                     Some(basis),

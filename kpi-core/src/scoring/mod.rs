@@ -7,7 +7,10 @@ use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::format::fmt_num;
+mod flag;
+
+pub use flag::Flag;
+
 use crate::frame::{f64_values, str_values};
 use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
@@ -84,7 +87,7 @@ pub struct ScoreRow {
     /// Position wage of the grade, yuan (none when the grade table names none).
     pub position_wage: Option<Decimal>,
     /// Notes: why not eligible, which items were missing.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     /// The streak flags raised this period (`award`), for pay.
     pub streaks: Vec<String>,
 }
@@ -235,24 +238,22 @@ fn average_for_managers(scheme: &Scheme, rows: &mut [ScoreRow]) {
         r.bonus_items.clear();
         r.bonus = None;
         r.flags
-            .retain(|f| !f.starts_with("missing:") && f != "no item could be scored");
+            .retain(|f| !matches!(f, Flag::Missing { .. } | Flag::NoItemScored));
         match staff {
             Some(totals) => {
                 let mean = round_half_up(totals.iter().sum::<f64>() / totals.len() as f64, 2);
                 r.total_score = Some(mean);
                 r.set_grade(scheme, mean);
-                r.flags.push(format!(
-                    "team_average: mean of {} staff totals",
-                    totals.len()
-                ));
+                r.flags.push(Flag::TeamAverage {
+                    staff: totals.len(),
+                });
             }
             None => {
                 r.total_score = None;
                 r.grade = None;
                 r.payout_pct = None;
                 r.position_wage = None;
-                r.flags
-                    .push("team_average: no scored staff to average".into());
+                r.flags.push(Flag::NoStaffToAverage);
             }
         }
     }
@@ -291,13 +292,12 @@ fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
                     (true, false) => 1,
                 };
                 if run == streak.months {
-                    let amount = streak.amount.map(|a| format!(", {a}")).unwrap_or_default();
-                    rows[i].flags.push(format!(
-                        "streak: {} ({} months in {}{amount})",
-                        streak.flag,
-                        streak.months,
-                        streak.grades.join("/")
-                    ));
+                    rows[i].flags.push(Flag::Streak {
+                        flag: streak.flag.clone(),
+                        months: streak.months,
+                        grades: streak.grades.clone(),
+                        amount: streak.amount,
+                    });
                     rows[i].streaks.push(streak.flag.clone());
                     run = 0;
                 }
@@ -320,23 +320,19 @@ fn days_employed(period: &str, roster: Option<&RosterEntry>) -> Option<i64> {
 }
 
 /// Why an employee-period is not scored, if it is not.
-fn ineligibility(scheme: &Scheme, entry: &Entry<'_>) -> Option<String> {
+fn ineligibility(scheme: &Scheme, entry: &Entry<'_>) -> Option<Flag> {
     let rules = &scheme.eligibility;
     if let (Some(max), Some(days)) = (rules.max_absent_days, entry.absent_days)
         && days > max
     {
-        return Some(format!(
-            "not_eligible: absent_days {} > {}",
-            fmt_num(days),
-            fmt_num(max)
-        ));
+        return Some(Flag::AbsentTooLong { days, max });
     }
     if let (Some(min), Some(days)) = (
         rules.min_days_employed,
         days_employed(&entry.period, entry.roster),
     ) && days < i64::from(min)
     {
-        return Some(format!("not_eligible: employed {days} days < {min}"));
+        return Some(Flag::TooNew { days, min });
     }
     None
 }
@@ -1005,8 +1001,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         return out;
     }
     if let Some((probation, days)) = on_probation {
-        out.flags
-            .push(format!("probation: employed {days} days < {probation}"));
+        out.flags.push(Flag::Probation { days, probation });
     }
     let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
     // Value, numerator and denominator of scored metric `i` (items, then bonus items).
@@ -1052,7 +1047,10 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             }
             None => {
                 let reason = columns.missing_reason(i, numerator, denominator, row.is_some());
-                out.flags.push(format!("missing: {} ({reason})", item.id));
+                out.flags.push(Flag::Missing {
+                    item: item.id.clone(),
+                    reason: reason.clone(),
+                });
                 match scheme.missing_policy(item) {
                     MissingPolicy::Zero => (
                         Some(0.0),
@@ -1130,7 +1128,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             out.total_score = Some(total);
             out.set_grade(scheme, total);
         }
-        None => out.flags.push("no item could be scored".into()),
+        None => out.flags.push(Flag::NoItemScored),
     }
     out
 }
@@ -1309,7 +1307,15 @@ impl Scores {
         }
         columns.push(Column::new(
             "flags".into(),
-            text(&|r| (!r.flags.is_empty()).then(|| r.flags.join("; "))),
+            text(&|r| {
+                (!r.flags.is_empty()).then(|| {
+                    r.flags
+                        .iter()
+                        .map(Flag::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+            }),
         ));
         Ok(DataFrame::new(n, columns)?)
     }
