@@ -741,23 +741,8 @@ fn load(dir: &Path, read: &kpi_io::ReadOptions) -> Result<kpi_io::Loaded> {
         .with_context(|| format!("reading the dataset in {}", dir.display()))?;
     bar.finish_and_clear();
     // What needs a look first: rows not used, approximations; routine drops last.
-    let routine = |n: &&kpi_io::QualityNote| {
-        let action = n.action.as_str();
-        if action.contains("not used") || action == "approximated" {
-            0
-        } else if n.issue.starts_with("summary row")
-            || matches!(
-                action,
-                "read" | "rebuilt exactly" | "merged into one row" | "dropped"
-            )
-        {
-            2
-        } else {
-            1
-        }
-    };
     let mut shown: Vec<&kpi_io::QualityNote> = loaded.quality.iter().collect();
-    shown.sort_by_key(routine);
+    shown.sort_by_key(|n| n.action.triage());
     for note in shown.iter().take(20) {
         eprintln!("warning: {note}");
     }

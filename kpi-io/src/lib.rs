@@ -31,7 +31,7 @@ pub use export_writer::write_exports;
 pub use profile::{
     BUILTIN_PROFILES, Profile, Profiles, ReadOptions, StoreSource, Target, describe,
 };
-pub use quality::{QualityNote, quality_frame};
+pub use quality::{Action, QualityNote, Triage, quality_frame};
 pub use reader::{
     Approximation, EXTENSIONS, Loaded, read_dataset, read_dataset_with, read_table, read_table_with,
 };

@@ -17,7 +17,7 @@ use crate::export::Resolver;
 use crate::grid::{self, Grid};
 use crate::parse::{Cell, parse_date, parse_decimal, parse_period, parse_seconds};
 use crate::profile::{Profile, ReadOptions, StoreSource, Target};
-use crate::quality::QualityNote;
+use crate::quality::{Action, QualityNote};
 
 /// File extensions read as tables.
 pub const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "ods", "parquet"];
@@ -131,7 +131,7 @@ pub fn read_dataset_with(
                 "-",
                 path,
                 "matches a --profile '…=ignore' pattern",
-                "ignored",
+                Action::Ignored,
             ));
         }
         !ignored
@@ -243,7 +243,7 @@ pub fn read_dataset_with(
                 row: None,
                 column: None,
                 issue: format!("{sheets} sheets or files read as export profile `{profile}`"),
-                action: "read".into(),
+                action: Action::Read,
                 rows,
             });
         }
@@ -270,9 +270,9 @@ pub fn read_dataset_with(
                 column: Some(d.column.to_string()),
                 issue: d.how.clone(),
                 action: if d.exact {
-                    "rebuilt exactly".into()
+                    Action::RebuiltExactly
                 } else {
-                    "approximated".into()
+                    Action::Approximated
                 },
                 rows: d.rows,
             });
@@ -401,7 +401,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
                     "-",
                     &path,
                     "neither a table of the data contract nor a spreadsheet",
-                    "ignored",
+                    Action::Ignored,
                 ));
             }
             continue;
@@ -411,7 +411,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
                 table.name(),
                 &path,
                 "unsupported file type",
-                "ignored",
+                Action::Ignored,
             ));
             continue;
         }
@@ -436,7 +436,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
                         table.name(),
                         &file,
                         "unsupported file type",
-                        "ignored",
+                        Action::Ignored,
                     ));
                 }
             }
@@ -473,7 +473,7 @@ fn collect_exports(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<QualityNo
                 "-",
                 &path,
                 "not a spreadsheet",
-                "ignored",
+                Action::Ignored,
             ));
         }
     }
@@ -576,7 +576,7 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
                             row: None,
                             column: None,
                             issue: format!("no header row with the key columns of `{table}`"),
-                            action: "sheet ignored".into(),
+                            action: Action::SheetIgnored,
                             rows: 0,
                         });
                         continue;
@@ -762,7 +762,7 @@ fn read_export(
             row: None,
             column: None,
             issue: "no header of an export profile".into(),
-            action: "sheet ignored".into(),
+            action: Action::SheetIgnored,
             rows: 0,
         });
     }
@@ -912,7 +912,7 @@ fn type_wide(
         }
     }
     if blank > 0 {
-        let mut note = ctx.note(None, None, "blank rows".into(), "dropped");
+        let mut note = ctx.note(None, None, "blank rows".into(), Action::Dropped);
         note.rows = blank;
         notes.push(note);
     }
@@ -952,7 +952,7 @@ impl Ctx<'_> {
         row: Option<usize>,
         column: Option<&str>,
         issue: String,
-        action: &str,
+        action: Action,
     ) -> QualityNote {
         QualityNote {
             table: self.table.name().into(),
@@ -961,7 +961,7 @@ impl Ctx<'_> {
             row,
             column: column.map(str::to_string),
             issue,
-            action: action.into(),
+            action,
             rows: 1,
         }
     }
@@ -1103,7 +1103,7 @@ fn type_rows(
                 crate::export::fmt_day(from),
                 crate::export::fmt_day(to)
             ),
-            "read as that month's rows",
+            Action::ReadAsMonth,
         ));
     }
 
@@ -1124,7 +1124,7 @@ fn type_rows(
         rows.push(r);
     }
     if blank > 0 {
-        let mut note = ctx.note(None, None, "blank rows".into(), "dropped");
+        let mut note = ctx.note(None, None, "blank rows".into(), Action::Dropped);
         note.rows = blank;
         notes.push(note);
     }
@@ -1168,7 +1168,7 @@ fn type_rows(
                         "nickname `{nick}`: the roster has no nickname column (nickname / 旺旺 / 客服昵称)"
                     )
                 },
-                "rows not used: add the nickname to the employee's roster row",
+                Action::NicknameNotUsed,
             );
             note.rows = count;
             notes.push(note);
@@ -1356,7 +1356,7 @@ fn add_accounts_of_one_employee(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            "added into one row",
+            Action::AddedIntoOneRow,
         );
         note.rows = g.len();
         notes.push(note);
@@ -1412,7 +1412,7 @@ fn derive_columns(
                 None,
                 Some(header),
                 format!("`{column}` cannot be rebuilt from `{header}`: the file has no `{base}`"),
-                "column not read",
+                Action::ColumnNotRead,
             ));
             continue;
         };
@@ -1462,7 +1462,7 @@ fn derive_columns(
                         Some(view.row_number(r)),
                         Some(header),
                         format!("no value to rebuild `{column}` from"),
-                        "left missing",
+                        Action::LeftMissing,
                     ));
                     None
                 }
@@ -1483,7 +1483,7 @@ fn derive_columns(
                                 Some(view.row_number(r)),
                                 Some(header),
                                 format!("no whole `{column}` gives the rate {v} of {n} `{base}`"),
-                                "rounded to the nearest count",
+                                Action::RoundedToCount,
                             ));
                             row_exact = false;
                         } else if !numeric && half * Decimal::from(2 * n) >= Decimal::ONE {
@@ -1617,7 +1617,7 @@ fn drop_summary_row(
             Some(view.row_number(r)),
             None,
             format!("summary row `{}`", label.trim()),
-            "dropped",
+            Action::DroppedSummaryRow,
         ));
     }
     label.is_some()
@@ -1638,7 +1638,7 @@ fn to_cents(
             Some(view.row_number(r)),
             Some(header),
             format!("money {yuan} has more than 2 decimals"),
-            "rounded half-up to the cent",
+            Action::RoundedToCent,
         ));
     }
     cents
@@ -1693,7 +1693,7 @@ fn type_column(
                                 Some(view.row_number(r)),
                                 Some(header),
                                 format!("unknown role `{}`", s.trim()),
-                                "kept as written; no scheme scores it",
+                                Action::KeptUnknownRole,
                             ));
                             Some(s.trim().to_string())
                         }
@@ -1781,7 +1781,7 @@ fn type_column(
                             Some(view.row_number(r)),
                             Some(header),
                             format!("negative value {x}"),
-                            "treated as missing",
+                            Action::TreatedAsMissing,
                         ));
                         None
                     }
@@ -1820,7 +1820,7 @@ fn check_sign(
                 Some(view.row_number(r)),
                 Some(header),
                 format!("negative count {v}"),
-                "treated as missing",
+                Action::TreatedAsMissing,
             ));
             None
         }
@@ -2089,7 +2089,7 @@ fn drop_duplicates(
                     position_of(&frame, files, first, None),
                     describe_key(&key)
                 ),
-                action: "dropped (identical)".into(),
+                action: Action::DroppedIdentical,
                 rows: 1,
             });
         } else {
@@ -2113,7 +2113,7 @@ fn drop_duplicates(
             issue: format!(
                 "rows with the same key as rows of {a}, giving other columns (first of {count})"
             ),
-            action: "merged into one row".into(),
+            action: Action::MergedIntoOneRow,
             rows: count,
         });
     }
@@ -2195,7 +2195,7 @@ fn check_references(
                 row: at.row,
                 column: Some(column.into()),
                 issue: format!("`{id}` is not in `{roster_table}` (first of {count} rows)"),
-                action: "kept; not scored".into(),
+                action: Action::KeptNotScored,
                 rows: count,
             });
         }
@@ -2230,7 +2230,7 @@ fn check_period_gaps(data: &Dataset, quality: &mut Vec<QualityNote>) -> Result<(
                     row: None,
                     column: Some("period".into()),
                     issue: format!("no rows for {m}, between {first} and {last}"),
-                    action: "period gap: the month has no metrics".into(),
+                    action: Action::PeriodGap,
                     rows: 0,
                 });
             }

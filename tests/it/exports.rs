@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use kpi_core::Table;
-use kpi_io::{Loaded, ReadOptions};
+use kpi_io::{Action, Loaded, ReadOptions};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/exports")
@@ -96,7 +96,7 @@ fn chitu_report_reads_by_nickname_with_date_from_file_name() {
     // 延迟统计 (not final) on 李娜娜's row: the day's response time is missing.
     assert_eq!(e("E0002", "2025-04-20", "response_seconds"), None);
     assert!(l.quality.iter().any(|n| {
-        n.action == "added into one row"
+        n.action == Action::AddedIntoOneRow
             && n.issue
                 .starts_with("2 rows are nicknames of one employee (employee_id=E0002")
     }));
@@ -119,7 +119,7 @@ fn unmapped_nicknames_are_reported_with_their_row_counts() {
             .ends_with("客服绩效_天猫店铺01_2025-04-20至2025-04-20.xlsx")
     );
     assert_eq!(note.column.as_deref(), Some("客服昵称"));
-    assert!(note.action.contains("not used"), "{note}");
+    assert_eq!(note.action, Action::NicknameNotUsed, "{note}");
     // Summary rows are dropped with a note, not read as agents.
     for label in [
         "汇总",
@@ -157,13 +157,13 @@ fn sycm_shop_xls_reads_text_cells_and_rebuilds_counts() {
     assert_eq!(s("2025-04-02", "stay_seconds"), Some(0));
     assert_eq!(s("2025-04-03", "bounces"), Some(700));
     assert_eq!(s("2025-04-03", "refund_amount"), None); // `-`
-    let rebuilt = |column: &str, action: &str| {
+    let rebuilt = |column: &str, action: Action| {
         l.quality.iter().any(|n| {
             n.table == "store_daily" && n.column.as_deref() == Some(column) && n.action == action
         })
     };
-    assert!(rebuilt("bounces", "rebuilt exactly"));
-    assert!(rebuilt("stay_seconds", "approximated"));
+    assert!(rebuilt("bounces", Action::RebuiltExactly));
+    assert!(rebuilt("stay_seconds", Action::Approximated));
 }
 
 #[test]
@@ -339,7 +339,7 @@ fn a_file_matching_no_profile_is_an_error_naming_it() {
         loaded
             .quality
             .iter()
-            .any(|n| n.action == "ignored" && n.file.ends_with("运营月报.csv"))
+            .any(|n| n.action == Action::Ignored && n.file.ends_with("运营月报.csv"))
     );
 }
 
@@ -622,7 +622,7 @@ fn exports_folder_has_every_generated_profile() {
         exports
             .quality
             .iter()
-            .any(|n| n.action == "merged into one row")
+            .any(|n| n.action == Action::MergedIntoOneRow)
     );
     // Nothing unmapped, nothing dropped but summary rows.
     assert!(

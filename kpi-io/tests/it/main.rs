@@ -172,7 +172,7 @@ fn identical_duplicates_are_dropped_and_conflicting_ones_refused() {
         loaded
             .quality
             .iter()
-            .any(|n| n.action == "dropped (identical)" && n.row == Some(2)),
+            .any(|n| n.action == kpi_io::Action::DroppedIdentical && n.row == Some(2)),
         "{:?}",
         loaded.quality
     );
