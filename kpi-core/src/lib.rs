@@ -51,7 +51,9 @@ pub use metric::{
 };
 pub use money::{Exact, Rounding, cents_text, cents_to_decimal};
 pub use needs::{check_data, data_problems};
-pub use pay::{Pay, PayDetail, PayRow, compute_pay, split_pool, tiered};
+pub use pay::{
+    Pay, PayDetail, PayRow, PayStep, Shared, compute_pay, render_pay_steps, split_pool, tiered,
+};
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
 pub use reconcile::{Line, Reconciliation, Status, reconcile};

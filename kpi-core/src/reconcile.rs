@@ -12,7 +12,7 @@ use crate::format::money2;
 use crate::frame::str_values;
 use crate::money::{Exact, Rounding};
 use crate::pay::{Pay, PayDetail, PayRow};
-use crate::scheme::{PayRule, PayScheme};
+use crate::scheme::{Lang, PayRule, PayScheme};
 
 /// How one line compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -254,7 +254,7 @@ fn cause(scheme: &PayScheme, row: &PayRow, target: Target, line: &Line) -> Optio
                     None => format!(
                         "missing adjustment: the ledger does not charge {} ({})",
                         money2(ours),
-                        detail.map_or("", |d| d.rule.as_str())
+                        detail.map_or(String::new(), |d| d.rule(Lang::En))
                     ),
                     Some(l) => format!(
                         "adjustment differs by {}: an adjustment is missing or extra in one of the two",

@@ -214,7 +214,7 @@ pub(crate) fn write_pay_slips(
                 sheet.write_string_with_format(
                     row + 2,
                     (fixed.len() + k) as u16,
-                    &d.rule,
+                    d.rule(kpi_core::Lang::En),
                     &note,
                 )?;
             }

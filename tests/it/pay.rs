@@ -59,9 +59,9 @@ fn seed_002_commission_table_at_every_edge() {
             "{sales}"
         );
     }
-    let (_, text) = tiered(&tiers, d("17500")).unwrap();
+    let (_, step) = tiered(&tiers, d("17500")).unwrap();
     assert_eq!(
-        text,
+        kpi_core::render_pay_steps(&[step], kpi_core::Lang::En),
         "tier 15000 ≤ x ≤ 20000: 150 + 2% × (17500 − 15000) = 200"
     );
 }
@@ -420,7 +420,7 @@ fn every_component_by_hand() {
         r.details
             .iter()
             .find(|d| d.component == c)
-            .map(|d| d.rule.clone())
+            .map(|d| d.rule(kpi_core::Lang::En))
             .unwrap()
     };
     assert_eq!(
@@ -472,7 +472,7 @@ fn every_component_by_hand() {
             .iter()
             .find(|d| d.component == "quarter_bonus")
             .unwrap()
-            .rule,
+            .rule(kpi_core::Lang::En),
         "2025-01–2025-03: 1% × (270000.50 − 250000) = 200.005"
     );
     assert_eq!(

@@ -3,8 +3,8 @@
 
 use rust_decimal::Decimal;
 
+use super::step::PayStep;
 use super::{PayDetail, Person, detail, group_of, of_period};
-use crate::format::{exact_text, money_text};
 use crate::money::{Exact, Rounding};
 use crate::scheme::{Component, RankGroup};
 
@@ -47,10 +47,7 @@ pub(super) fn average_of(
             .filter_map(|(j, _)| sum_of(j))
             .collect();
         let (amount, rule) = if others.is_empty() {
-            (
-                Exact::ZERO,
-                "no other staff with these components → 0".to_string(),
-            )
+            (Exact::ZERO, PayStep::NoOthers)
         } else {
             // Multiply before dividing: factor × sum / n is one
             // exact quotient, rounded once later.
@@ -60,18 +57,15 @@ pub(super) fn average_of(
             let mean = total / headcount;
             (
                 amount,
-                format!(
-                    "{} × average of {} over {} other staff ({}) = {}",
-                    factor.normalize(),
-                    of.join(" + "),
-                    others.len(),
-                    rounding
-                        .round(mean)
-                        .map_or_else(|| mean.to_string(), money_text),
-                    exact_text(amount)
-                ),
+                PayStep::Average {
+                    factor,
+                    of: of.to_vec(),
+                    others: others.len(),
+                    mean: rounding.round(mean).ok_or(mean),
+                    amount,
+                },
             )
         };
-        column[i] = Some((amount, detail(component, amount, None, None, rule)));
+        column[i] = Some((amount, detail(component, amount, None, None, vec![rule])));
     }
 }

@@ -10,6 +10,7 @@ mod defer;
 mod inputs;
 mod person;
 mod pool;
+mod step;
 mod tiered;
 
 use std::collections::HashMap;
@@ -22,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::format::money2;
 use crate::money::{Exact, Rounding};
 use crate::period_metrics::Metrics;
-use crate::scheme::{Component, PayRule, RankGroup, RoundAt, Scheme};
+use crate::scheme::{Component, Lang, PayRule, RankGroup, RoundAt, Scheme};
 use crate::scoring::{ScoreRow, Scores};
 
 use average::average_of;
@@ -31,13 +32,17 @@ use inputs::{Inputs, Roster, read_inputs, read_roster};
 use person::person_amount;
 use pool::pool_shares;
 pub use pool::split_pool;
+pub use step::{PayStep, Shared, render_pay_steps};
 pub use tiered::tiered;
 
 /// `2025-01–2025-03: ` before the rule text of a quarterly component.
-fn span_note(months: &[String]) -> String {
+fn span_note(months: &[String]) -> Vec<PayStep> {
     match months {
-        [first, .., last] => format!("{first}–{last}: "),
-        _ => String::new(),
+        [first, .., last] => vec![PayStep::Span {
+            first: first.clone(),
+            last: last.clone(),
+        }],
+        _ => Vec::new(),
     }
 }
 
@@ -64,12 +69,19 @@ pub struct PayDetail {
     pub basis: Option<String>,
     /// Its value.
     pub basis_value: Option<Decimal>,
-    /// The tier or rule, in words.
-    pub rule: String,
+    /// How the amount was reached (see [`PayDetail::rule`] for it in words).
+    pub steps: Vec<PayStep>,
     /// Held back this month.
     pub deferred: Decimal,
     /// Paid from the held balance this month.
     pub released: Decimal,
+}
+
+impl PayDetail {
+    /// How the amount was reached, in words.
+    pub fn rule(&self, lang: Lang) -> String {
+        render_pay_steps(&self.steps, lang)
+    }
 }
 
 /// The pay of one employee in one period.
@@ -287,7 +299,7 @@ fn detail(
     exact: Exact,
     basis: Option<String>,
     basis_value: Option<Decimal>,
-    rule: String,
+    steps: Vec<PayStep>,
 ) -> PayDetail {
     PayDetail {
         component: component.id.clone(),
@@ -295,7 +307,7 @@ fn detail(
         exact,
         basis,
         basis_value,
-        rule,
+        steps,
         deferred: Decimal::ZERO,
         released: Decimal::ZERO,
     }
@@ -366,7 +378,7 @@ impl Pay {
                 "basis_value".into(),
                 text(&|_, d| d.basis_value.map(money2)),
             ),
-            Column::new("rule".into(), text(&|_, d| Some(d.rule.clone()))),
+            Column::new("rule".into(), text(&|_, d| Some(d.rule(Lang::En)))),
             Column::new("deferred".into(), text(&|_, d| Some(money2(d.deferred)))),
             Column::new("released".into(), text(&|_, d| Some(money2(d.released)))),
         ];

@@ -3,9 +3,9 @@
 
 use rust_decimal::Decimal;
 
+use super::step::PayStep;
 use super::tiered::tiered;
 use super::{Inputs, PayDetail, Person, detail, of_period, span_note};
-use crate::format::{exact_text, money_text, percent_text};
 use crate::metric::Level;
 use crate::money::{Exact, Rounding};
 use crate::scheme::{Component, Measure, PayRule, PerformanceBy, Scheme, measure_months};
@@ -100,15 +100,18 @@ pub(super) fn person_amount(
 ) -> Option<(Exact, PayDetail)> {
     let s = p.score;
     let key = (s.period.clone(), s.employee_id.clone());
-    let out = |amount: Exact, basis: Option<String>, value: Option<Decimal>, rule: String| {
-        Some((amount, detail(component, amount, basis, value, rule)))
+    let out = |amount: Exact, basis: Option<String>, value: Option<Decimal>, step: PayStep| {
+        Some((amount, detail(component, amount, basis, value, vec![step])))
+    };
+    let many = |amount: Exact, basis: Option<String>, value: Option<Decimal>, steps| {
+        Some((amount, detail(component, amount, basis, value, steps)))
     };
     match rule {
         PayRule::Fixed { amount } => out(
             Exact::from(*amount),
             None,
             None,
-            format!("fixed {}", money_text(*amount)),
+            PayStep::Fixed { amount: *amount },
         ),
         PayRule::Roster { column } => {
             let amount = roster_amount(p, column).unwrap_or(Decimal::ZERO);
@@ -116,7 +119,9 @@ pub(super) fn person_amount(
                 Exact::from(amount),
                 Some(column.clone()),
                 Some(amount),
-                format!("employees.{column}"),
+                PayStep::Roster {
+                    column: column.clone(),
+                },
             )
         }
         PayRule::PositionWage => match (&s.grade, s.position_wage) {
@@ -124,9 +129,11 @@ pub(super) fn person_amount(
                 Exact::from(wage),
                 None,
                 None,
-                format!("position wage of grade {grade}"),
+                PayStep::PositionWage {
+                    grade: grade.clone(),
+                },
             ),
-            _ => out(Exact::ZERO, None, None, "no grade this period → 0".into()),
+            _ => out(Exact::ZERO, None, None, PayStep::NoGrade),
         },
         PayRule::Performance {
             base,
@@ -136,12 +143,7 @@ pub(super) fn person_amount(
             let (base, basis) =
                 base_of(p, *base, base_column.as_deref()).unwrap_or((Decimal::ZERO, "base".into()));
             if s.flags.iter().any(|f| matches!(f, Flag::Probation { .. })) {
-                return out(
-                    Exact::ZERO,
-                    Some(basis),
-                    Some(base),
-                    "probation: not paid by the scheme → 0".into(),
-                );
+                return out(Exact::ZERO, Some(basis), Some(base), PayStep::Probation);
             }
             let pct = match by {
                 PerformanceBy::Payout => s.payout_pct,
@@ -155,20 +157,10 @@ pub(super) fn person_amount(
                         amount,
                         Some(basis),
                         Some(base),
-                        format!(
-                            "{} × {}% = {}",
-                            money_text(base),
-                            pct.normalize(),
-                            exact_text(amount)
-                        ),
+                        PayStep::Percentage { base, pct, amount },
                     )
                 }
-                None => out(
-                    Exact::ZERO,
-                    Some(basis),
-                    Some(base),
-                    "no score or payout this period → 0".into(),
-                ),
+                None => out(Exact::ZERO, Some(basis), Some(base), PayStep::NoPayout),
             }
         }
         PayRule::Tiered {
@@ -182,9 +174,9 @@ pub(super) fn person_amount(
                 return None;
             }
             let x = measure_value(inputs, people, p, parsed, &months).unwrap_or(Decimal::ZERO);
-            let (mut amount, mut text) =
-                tiered(tiers, x).unwrap_or((Exact::ZERO, "in no tier → 0".into()));
-            text.insert_str(0, &span_note(&months));
+            let (mut amount, step) = tiered(tiers, x).unwrap_or((Exact::ZERO, PayStep::NoTier));
+            let mut steps = span_note(&months);
+            steps.push(step);
             if let Some(acc) = accelerator {
                 let (level, id) = parsed.metric();
                 let entity = match level {
@@ -216,16 +208,15 @@ pub(super) fn person_amount(
                     && Exact::from(x) > Exact::from(acc.above) * Exact::from(target)
                 {
                     amount = amount * Exact::from(acc.factor);
-                    text.push_str(&format!(
-                        "; above {} of target {} → × {} = {}",
-                        percent_text(acc.above),
-                        money_text(target),
-                        acc.factor.normalize(),
-                        exact_text(amount)
-                    ));
+                    steps.push(PayStep::Accelerated {
+                        above: acc.above,
+                        target,
+                        factor: acc.factor,
+                        amount,
+                    });
                 }
             }
-            out(amount, Some(measure.clone()), Some(x), text)
+            many(amount, Some(measure.clone()), Some(x), steps)
         }
         PayRule::RoleRate {
             measure,
@@ -241,24 +232,14 @@ pub(super) fn person_amount(
                 .unwrap_or(Decimal::ZERO);
             let part = (x - *above).max(Decimal::ZERO);
             let amount = Exact::from(rate) * Exact::from(part);
-            let mut text = if above.is_zero() {
-                format!(
-                    "{} × {} = {}",
-                    percent_text(rate),
-                    money_text(x),
-                    exact_text(amount)
-                )
-            } else {
-                format!(
-                    "{} × ({} − {}) = {}",
-                    percent_text(rate),
-                    money_text(x),
-                    money_text(*above),
-                    exact_text(amount)
-                )
-            };
-            text.insert_str(0, &span_note(&months));
-            out(amount, Some(measure.clone()), Some(x), text)
+            let mut steps = span_note(&months);
+            steps.push(PayStep::Rate {
+                rate,
+                of: x,
+                above: *above,
+                amount,
+            });
+            many(amount, Some(measure.clone()), Some(x), steps)
         }
         PayRule::AttendanceBonus {
             base,
@@ -277,11 +258,7 @@ pub(super) fn person_amount(
                     Exact::ZERO,
                     Some(basis),
                     Some(base),
-                    format!(
-                        "{} late/early/leave event(s), {} absent day(s): forfeited → 0",
-                        events.normalize(),
-                        absent.normalize()
-                    ),
+                    PayStep::Forfeited { events, absent },
                 )
             } else {
                 let amount = Exact::from(*rate) * Exact::from(base);
@@ -289,12 +266,12 @@ pub(super) fn person_amount(
                     amount,
                     Some(basis),
                     Some(base),
-                    format!(
-                        "{} × {} = {}",
-                        percent_text(*rate),
-                        money_text(base),
-                        exact_text(amount)
-                    ),
+                    PayStep::Rate {
+                        rate: *rate,
+                        of: base,
+                        above: Decimal::ZERO,
+                        amount,
+                    },
                 )
             }
         }
@@ -307,15 +284,11 @@ pub(super) fn person_amount(
                 .and_then(|st| st.amount)
                 .filter(|_| raised)
                 .unwrap_or(Decimal::ZERO);
-            let text = if raised {
-                format!(
-                    "streak `{flag}` completed this month → {}",
-                    money_text(amount)
-                )
-            } else {
-                format!("no `{flag}` streak completed → 0")
+            let step = PayStep::Streak {
+                flag: flag.clone(),
+                completed: raised.then_some(amount),
             };
-            out(Exact::from(amount), None, None, text)
+            out(Exact::from(amount), None, None, step)
         }
         PayRule::Adjustments { kinds } => {
             let rows: Vec<&(String, i64, String)> = inputs
@@ -328,20 +301,13 @@ pub(super) fn person_amount(
                 })
                 .unwrap_or_default();
             let amount: Decimal = rows.iter().map(|(_, c, _)| Decimal::new(*c, 2)).sum();
-            let text = if rows.is_empty() {
-                "no adjustment → 0".to_string()
-            } else {
-                rows.iter()
-                    .map(|(k, c, r)| {
-                        format!(
-                            "{k} {} ({r})",
-                            money_text(rounding.cents(Decimal::new(*c, 2)))
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
+            let step = PayStep::Adjustments {
+                rows: rows
+                    .iter()
+                    .map(|(k, c, r)| (k.clone(), rounding.cents(Decimal::new(*c, 2)), r.clone()))
+                    .collect(),
             };
-            out(Exact::from(amount), None, None, text)
+            out(Exact::from(amount), None, None, step)
         }
         PayRule::Pool { .. } | PayRule::AverageOf { .. } => None,
     }

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use rust_decimal::prelude::*;
 
 use super::person::{measure_value, team_sum};
+use super::step::{PayStep, Shared};
 use super::tiered::tiered;
 use super::{Inputs, PayDetail, Person, detail, group_of, round_for};
 use crate::error::{Error, Result};
-use crate::format::{money_text, money2, percent_text};
 use crate::money::{Exact, Rounding};
 use crate::scheme::{Component, Measure, RankGroup, Split, Tier};
 use crate::scoring::ScoreRow;
@@ -67,12 +67,10 @@ pub(super) fn pool_shares(
         let (raw, how) = match (rate, tiers) {
             (Some(rate), _) => (
                 Exact::from(rate) * Exact::from(x),
-                format!("{} × {}", percent_text(rate), money_text(x)),
+                PayStep::PoolRate { rate, measure: x },
             ),
-            (None, Some(tiers)) => {
-                tiered(tiers, x).unwrap_or((Exact::ZERO, "in no tier → 0".into()))
-            }
-            (None, None) => (Exact::ZERO, "no rate".into()),
+            (None, Some(tiers)) => tiered(tiers, x).unwrap_or((Exact::ZERO, PayStep::NoTier)),
+            (None, None) => (Exact::ZERO, PayStep::NoRate),
         };
         let pool = round_for(rounding, raw, &component.id, first.score)?;
         let weights: Vec<Decimal> = members
@@ -93,15 +91,21 @@ pub(super) fn pool_shares(
         })?;
         let total_weight: Decimal = weights.iter().copied().sum();
         for ((&i, share), weight) in members.iter().zip(shares).zip(&weights) {
-            let of = match split {
-                Split::Equal => format!("÷ {} staff", members.len()),
-                Split::Coefficient => format!(
-                    "× coefficient {} / {}",
-                    weight.normalize(),
-                    total_weight.normalize()
-                ),
+            let shared = match split {
+                Split::Equal => Shared::Equally {
+                    staff: members.len(),
+                },
+                Split::Coefficient => Shared::ByCoefficient {
+                    weight: *weight,
+                    total: total_weight,
+                },
             };
-            let text = format!("pool {how} → {}; {of} → {}", money2(pool), money2(share));
+            let step = PayStep::Pool {
+                of: vec![how.clone()],
+                pool,
+                shared,
+                share,
+            };
             column[i] = Some((
                 Exact::from(share),
                 detail(
@@ -109,7 +113,7 @@ pub(super) fn pool_shares(
                     Exact::from(share),
                     Some(basis.clone()),
                     Some(x),
-                    text,
+                    vec![step],
                 ),
             ));
         }

@@ -131,7 +131,7 @@ fn seed_000_store() -> Dataset {
 fn component(rows: &[PayRow], employee: &str, id: &str) -> (String, String) {
     let row = rows.iter().find(|r| r.employee_id == employee).unwrap();
     let d = row.details.iter().find(|d| d.component == id).unwrap();
-    (d.amount.to_string(), d.rule.clone())
+    (d.amount.to_string(), d.rule(kpi_core::Lang::En))
 }
 
 #[test]
@@ -152,6 +152,23 @@ fn seed_000_manager_is_three_times_the_average_rounded_once() {
     assert!(
         rule.ends_with("over 6 other staff (2579.59) = 7738.765"),
         "{rule}"
+    );
+    let m1_steps = &rows
+        .iter()
+        .find(|r| r.employee_id == "M1")
+        .unwrap()
+        .details
+        .iter()
+        .find(|d| d.component == "manager_commission")
+        .unwrap()
+        .steps;
+    assert!(
+        matches!(
+            m1_steps.as_slice(),
+            [kpi_core::PayStep::Average { others: 6, mean: Ok(mean), .. }]
+                if mean.to_string() == "2579.59"
+        ),
+        "{m1_steps:?}"
     );
     let m1 = rows.iter().find(|r| r.employee_id == "M1").unwrap();
     let exact = m1
