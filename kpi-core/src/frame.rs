@@ -19,3 +19,10 @@ pub(crate) fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64
     let column = frame.column(name)?.cast(&DataType::Float64)?;
     Ok(column.f64()?.iter().collect())
 }
+
+/// A number read from a float column (a coefficient, a target) as the
+/// decimal it was written as.
+pub(crate) fn decimal_of(x: f64) -> Option<rust_decimal::Decimal> {
+    use std::str::FromStr;
+    rust_decimal::Decimal::from_str(&format!("{x}")).ok()
+}

@@ -33,6 +33,7 @@ mod period;
 mod period_metrics;
 mod reconcile;
 mod rollup;
+mod roster;
 mod scheme;
 mod scoring;
 mod table;

@@ -24,7 +24,7 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::metric::{Level, catalogue};
 use crate::period::Month;
-use crate::scoring::roster;
+use crate::roster::read_roster;
 
 /// One row of `attribution`.
 struct AttributionRow {
@@ -96,7 +96,7 @@ pub fn attribute_changes(
         }
     }
     let levels = all_levels(data)?;
-    let roster = roster(data)?;
+    let roster = read_roster(data)?;
     let get = |name: &str| levels.iter().find(|l| l.level == name);
     let mut rows: Vec<AttributionRow> = Vec::new();
     for &(base, period) in pairs {

@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::frame::str_values;
 use crate::metric::{Formula, Level, Metric, aggregate_periods};
 use crate::period::Month;
-use crate::scoring::roster;
+use crate::roster::read_roster;
 use crate::table::Table;
 
 pub use attribution::{
@@ -178,7 +178,7 @@ fn series_of(
 /// Company, store, team and employee sums.
 fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
     let mut levels = Vec::new();
-    let roster = roster(data)?;
+    let roster = read_roster(data)?;
     if let Some(stores) = level_sums(data, Level::Store)? {
         let ids = str_values(&stores, "store_id")?;
         levels.push(LevelSums {

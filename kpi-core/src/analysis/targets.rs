@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::frame::str_values;
 use crate::metric::{Formula, Level};
 use crate::period::Month;
-use crate::scoring::roster;
+use crate::roster::read_roster;
 use crate::table::Table;
 
 /// One target of the `targets` table.
@@ -65,7 +65,7 @@ fn read_targets(data: &Dataset) -> Result<Vec<TargetRow>> {
 pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
     let mut targets = read_targets(data)?;
     let levels = all_levels(data)?;
-    let roster = roster(data)?;
+    let roster = read_roster(data)?;
     let entity = |level: &str, id: &str| -> Option<(&Series, Level)> {
         let sums = levels.iter().find(|l| l.level == level)?;
         Some((&sums.entities.get(id)?.1, sums.metric_level))

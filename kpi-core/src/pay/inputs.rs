@@ -9,17 +9,11 @@ use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::frame::str_values;
+use crate::frame::{decimal_of, str_values};
 use crate::metric::{Formula, Level, Unit};
 use crate::period_metrics::Metrics;
-use crate::table::{ColumnKind, Table};
-
-#[derive(Default)]
-pub(super) struct Roster {
-    pub(super) money: HashMap<String, i64>,
-    pub(super) coefficient: Option<Decimal>,
-    pub(super) leave_date: Option<i32>,
-}
+use crate::roster::read_attendance;
+use crate::table::Table;
 
 /// One `adjustments` row: kind, cents and reason.
 pub(super) type Adjustment = (String, i64, String);
@@ -36,50 +30,6 @@ pub(super) struct Inputs {
     pub(super) adjustments: HashMap<(String, String), Vec<Adjustment>>,
     /// (level, id, period, metric) → target.
     pub(super) targets: HashMap<(String, String, String, String), Decimal>,
-}
-
-pub(super) fn read_roster(data: &Dataset) -> Result<HashMap<String, Roster>> {
-    let mut out = HashMap::new();
-    let Some(employees) = data.get(Table::Employees) else {
-        return Ok(out);
-    };
-    let ids = str_values(employees, "employee_id")?;
-    let mut rosters: Vec<Roster> = (0..employees.height()).map(|_| Roster::default()).collect();
-    for spec in Table::Employees.columns() {
-        if spec.kind != ColumnKind::Money || !data.has_column(Table::Employees, spec.name) {
-            continue;
-        }
-        let values = employees.column(spec.name)?.cast(&DataType::Int64)?;
-        for (r, v) in rosters.iter_mut().zip(values.i64()?.iter()) {
-            if let Some(v) = v {
-                r.money.insert(spec.name.to_string(), v);
-            }
-        }
-    }
-    if data.has_column(Table::Employees, "coefficient") {
-        let values = employees.column("coefficient")?.cast(&DataType::Float64)?;
-        for (r, v) in rosters.iter_mut().zip(values.f64()?.iter()) {
-            r.coefficient = v.and_then(decimal_of);
-        }
-    }
-    if data.has_column(Table::Employees, "leave_date") {
-        let values = employees.column("leave_date")?.date()?.physical().clone();
-        for (r, v) in rosters.iter_mut().zip(values.iter()) {
-            r.leave_date = v;
-        }
-    }
-    for (id, r) in ids.into_iter().zip(rosters) {
-        if let Some(id) = id {
-            out.insert(id, r);
-        }
-    }
-    Ok(out)
-}
-
-/// A number read from a float column (a coefficient, a target) as the
-/// decimal it was written as.
-fn decimal_of(x: f64) -> Option<Decimal> {
-    Decimal::from_str(&format!("{x}")).ok()
 }
 
 pub(super) fn read_inputs(metrics: &Metrics, data: &Dataset) -> Result<Inputs> {
@@ -104,53 +54,14 @@ pub(super) fn read_inputs(metrics: &Metrics, data: &Dataset) -> Result<Inputs> {
         }
         Ok(out)
     };
-    let mut attendance = HashMap::new();
-    if let Some(frame) = data.get(Table::Attendance) {
-        let present = |c: &str| data.has_column(Table::Attendance, c);
-        let mut aggs = Vec::new();
-        for c in [
-            "late_count",
-            "early_leave_count",
-            "leave_days",
-            "absent_days",
-        ] {
-            let value = if present(c) {
-                col(c).cast(DataType::Float64).fill_null(lit(0.0)).sum()
-            } else {
-                lit(0.0)
-            };
-            aggs.push(value.alias(c));
-        }
-        let grouped = frame
-            .clone()
-            .lazy()
-            .group_by([col("period"), col("employee_id")])
-            .agg(aggs)
-            .collect()?;
-        let periods = str_values(&grouped, "period")?;
-        let ids = str_values(&grouped, "employee_id")?;
-        let get = |c: &str| -> Result<Vec<Option<f64>>> {
-            Ok(grouped
-                .column(c)?
-                .cast(&DataType::Float64)?
-                .f64()?
-                .iter()
-                .collect())
-        };
-        let (late, early, leave, absent) = (
-            get("late_count")?,
-            get("early_leave_count")?,
-            get("leave_days")?,
-            get("absent_days")?,
-        );
-        for i in 0..grouped.height() {
-            if let (Some(p), Some(e)) = (&periods[i], &ids[i]) {
-                let d = |v: Option<f64>| v.and_then(decimal_of).unwrap_or(Decimal::ZERO);
-                let events = d(late[i]) + d(early[i]) + d(leave[i]);
-                attendance.insert((p.clone(), e.clone()), (events, d(absent[i])));
-            }
-        }
-    }
+    let d = |v: f64| decimal_of(v).unwrap_or(Decimal::ZERO);
+    let attendance = read_attendance(data)?
+        .into_iter()
+        .map(|(key, a)| {
+            let events = d(a.late_count) + d(a.early_leave_count) + d(a.leave_days);
+            (key, (events, d(a.absent_days.unwrap_or(0.0))))
+        })
+        .collect();
     let mut adjustments: HashMap<(String, String), Vec<Adjustment>> = HashMap::new();
     if let Some(frame) = data.get(Table::Adjustments) {
         let periods = str_values(frame, "period")?;

@@ -26,9 +26,10 @@ use crate::period_metrics::Metrics;
 use crate::scheme::{Component, Lang, PayRule, RankGroup, RoundAt, Scheme};
 use crate::scoring::{ScoreRow, Scores};
 
+use crate::roster::{Employee, read_roster};
 use average::average_of;
 use defer::defer;
-use inputs::{Inputs, Roster, read_inputs, read_roster};
+use inputs::{Inputs, read_inputs};
 use person::person_amount;
 use pool::pool_shares;
 pub use pool::split_pool;
@@ -131,7 +132,7 @@ pub struct Pay {
 /// Inputs of one employee-period, gathered once.
 struct Person<'a> {
     score: &'a ScoreRow,
-    roster: Option<&'a Roster>,
+    roster: Option<&'a Employee>,
     /// The employee's money sums of the period (cents by metric id).
     sums: Option<&'a HashMap<String, i64>>,
 }

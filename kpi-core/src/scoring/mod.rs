@@ -9,6 +9,8 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 mod flag;
 
+use crate::roster::{Employee, read_attendance, read_roster};
+
 pub use flag::Flag;
 
 use crate::frame::{f64_values, str_values};
@@ -127,8 +129,11 @@ pub struct Scores {
 pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Scores> {
     crate::needs::check_data(scheme, metrics, data)?;
     let frame = &metrics.employee;
-    let absent = absent_days(data)?;
-    let roster = roster(data)?;
+    let absent: HashMap<(String, String), f64> = read_attendance(data)?
+        .into_iter()
+        .filter_map(|(key, a)| Some((key, a.absent_days?)))
+        .collect();
+    let roster = read_roster(data)?;
     let roles: BTreeSet<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
 
     let periods = str_values(frame, "period")?;
@@ -206,7 +211,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
 struct Entry<'a> {
     period: String,
     employee_id: String,
-    roster: Option<&'a RosterEntry>,
+    roster: Option<&'a Employee>,
     row: Option<usize>,
     absent_days: Option<f64>,
 }
@@ -312,7 +317,7 @@ fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
 type Ranks = HashMap<(usize, String, String), Vec<Placing>>;
 
 /// Days employed by the last day of `period`, counting the hire day.
-fn days_employed(period: &str, roster: Option<&RosterEntry>) -> Option<i64> {
+fn days_employed(period: &str, roster: Option<&Employee>) -> Option<i64> {
     let hire = roster?.hire_date?;
     let month = crate::period::Month::parse(period)?;
     let last = crate::period::days_from_civil(month.year, month.month, month.days());
@@ -516,81 +521,6 @@ fn rank_places(
         placings.sort_by(|a, b| a.week.cmp(&b.week));
     }
     ranks
-}
-
-/// An employee's place in the roster.
-pub(crate) struct RosterEntry {
-    pub(crate) store_id: Option<String>,
-    pub(crate) team_id: Option<String>,
-    pub(crate) role: Option<String>,
-    /// Days since 1970-01-01.
-    hire_date: Option<i32>,
-}
-
-/// The roster by employee id.
-pub(crate) fn roster(data: &Dataset) -> Result<HashMap<String, RosterEntry>> {
-    let mut out = HashMap::new();
-    let Some(employees) = data.get(Table::Employees) else {
-        return Ok(out);
-    };
-    let ids = str_values(employees, "employee_id")?;
-    let get = |c: &str| -> Result<Vec<Option<String>>> {
-        if data.has_column(Table::Employees, c) {
-            str_values(employees, c)
-        } else {
-            Ok(vec![None; employees.height()])
-        }
-    };
-    let (stores, teams, roles) = (get("store_id")?, get("team_id")?, get("role")?);
-    let hires: Vec<Option<i32>> = if data.has_column(Table::Employees, "hire_date") {
-        employees
-            .column("hire_date")?
-            .date()?
-            .physical()
-            .iter()
-            .collect()
-    } else {
-        vec![None; employees.height()]
-    };
-    for (i, id) in ids.into_iter().enumerate() {
-        if let Some(id) = id {
-            out.insert(
-                id,
-                RosterEntry {
-                    store_id: stores[i].clone(),
-                    team_id: teams[i].clone(),
-                    role: roles[i].clone(),
-                    hire_date: hires[i],
-                },
-            );
-        }
-    }
-    Ok(out)
-}
-
-fn absent_days(data: &Dataset) -> Result<HashMap<(String, String), f64>> {
-    let mut out = HashMap::new();
-    let Some(attendance) = data.get(Table::Attendance) else {
-        return Ok(out);
-    };
-    if !data.has_column(Table::Attendance, "absent_days") {
-        return Ok(out);
-    }
-    let sums = attendance
-        .clone()
-        .lazy()
-        .group_by([col("period"), col("employee_id")])
-        .agg([col("absent_days").sum()])
-        .collect()?;
-    let periods = str_values(&sums, "period")?;
-    let employees = str_values(&sums, "employee_id")?;
-    let days = sums.column("absent_days")?.f64()?;
-    for ((p, e), d) in periods.into_iter().zip(employees).zip(days.iter()) {
-        if let (Some(p), Some(e)) = (p, e) {
-            out.insert((p, e), d.unwrap_or(0.0));
-        }
-    }
-    Ok(out)
 }
 
 /// The value, numerator and denominator columns of every item, as f64.

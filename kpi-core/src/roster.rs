@@ -1,0 +1,159 @@
+//! The roster and the attendance table as the engines read them: one
+//! reader of each, shared by scoring, pay and analysis.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::frame::{decimal_of, str_values};
+use crate::table::{ColumnKind, Table};
+
+/// One employee of the roster.
+#[derive(Debug, Default)]
+pub(crate) struct Employee {
+    pub(crate) store_id: Option<String>,
+    pub(crate) team_id: Option<String>,
+    pub(crate) role: Option<String>,
+    /// Days since 1970-01-01.
+    pub(crate) hire_date: Option<i32>,
+    /// Days since 1970-01-01.
+    pub(crate) leave_date: Option<i32>,
+    /// Money columns (`base_salary`, `bonus_base`…) in cents.
+    pub(crate) money: HashMap<String, i64>,
+    /// 岗位系数, as written.
+    pub(crate) coefficient: Option<Decimal>,
+}
+
+/// The roster by employee id (empty without an `employees` table).
+pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
+    let mut out = HashMap::new();
+    let Some(employees) = data.get(Table::Employees) else {
+        return Ok(out);
+    };
+    let has = |c: &str| data.has_column(Table::Employees, c);
+    let text = |c: &str| -> Result<Vec<Option<String>>> {
+        if has(c) {
+            str_values(employees, c)
+        } else {
+            Ok(vec![None; employees.height()])
+        }
+    };
+    let date = |c: &str| -> Result<Vec<Option<i32>>> {
+        if has(c) {
+            Ok(employees.column(c)?.date()?.physical().iter().collect())
+        } else {
+            Ok(vec![None; employees.height()])
+        }
+    };
+    let (stores, teams, roles) = (text("store_id")?, text("team_id")?, text("role")?);
+    let (hires, leaves) = (date("hire_date")?, date("leave_date")?);
+    let mut rows: Vec<Employee> = (0..employees.height())
+        .map(|i| Employee {
+            store_id: stores[i].clone(),
+            team_id: teams[i].clone(),
+            role: roles[i].clone(),
+            hire_date: hires[i],
+            leave_date: leaves[i],
+            ..Employee::default()
+        })
+        .collect();
+    for spec in Table::Employees.columns() {
+        if spec.kind != ColumnKind::Money || !has(spec.name) {
+            continue;
+        }
+        let values = employees.column(spec.name)?.cast(&DataType::Int64)?;
+        for (r, v) in rows.iter_mut().zip(values.i64()?.iter()) {
+            if let Some(v) = v {
+                r.money.insert(spec.name.to_string(), v);
+            }
+        }
+    }
+    if has("coefficient") {
+        let values = employees.column("coefficient")?.cast(&DataType::Float64)?;
+        for (r, v) in rows.iter_mut().zip(values.f64()?.iter()) {
+            r.coefficient = v.and_then(decimal_of);
+        }
+    }
+    for (id, r) in str_values(employees, "employee_id")?.into_iter().zip(rows) {
+        if let Some(id) = id {
+            out.insert(id, r);
+        }
+    }
+    Ok(out)
+}
+
+/// One employee's attendance in one period, summed over its rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AttendanceMonth {
+    pub(crate) late_count: f64,
+    pub(crate) early_leave_count: f64,
+    pub(crate) leave_days: f64,
+    /// None when the table has no `absent_days` column.
+    pub(crate) absent_days: Option<f64>,
+}
+
+/// Attendance by (period, employee) (empty without an `attendance` table);
+/// a column the table lacks counts 0, `absent_days` excepted.
+pub(crate) fn read_attendance(
+    data: &Dataset,
+) -> Result<HashMap<(String, String), AttendanceMonth>> {
+    let mut out = HashMap::new();
+    let Some(frame) = data.get(Table::Attendance) else {
+        return Ok(out);
+    };
+    let columns = [
+        "late_count",
+        "early_leave_count",
+        "leave_days",
+        "absent_days",
+    ];
+    let aggs: Vec<Expr> = columns
+        .iter()
+        .map(|&c| {
+            let sum = if data.has_column(Table::Attendance, c) {
+                col(c).cast(DataType::Float64).fill_null(lit(0.0)).sum()
+            } else {
+                lit(0.0)
+            };
+            sum.alias(c)
+        })
+        .collect();
+    let grouped = frame
+        .clone()
+        .lazy()
+        .group_by([col("period"), col("employee_id")])
+        .agg(aggs)
+        .collect()?;
+    let periods = str_values(&grouped, "period")?;
+    let ids = str_values(&grouped, "employee_id")?;
+    let sums: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|&c| -> Result<Vec<f64>> {
+            Ok(grouped
+                .column(c)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let has_absent = data.has_column(Table::Attendance, "absent_days");
+    for (i, (p, e)) in periods.into_iter().zip(ids).enumerate() {
+        if let (Some(p), Some(e)) = (p, e) {
+            out.insert(
+                (p, e),
+                AttendanceMonth {
+                    late_count: sums[0][i],
+                    early_leave_count: sums[1][i],
+                    leave_days: sums[2][i],
+                    absent_days: has_absent.then_some(sums[3][i]),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
