@@ -1,7 +1,7 @@
-//! Analysis of a run: [`trends`] of every metric at company, store, team
-//! and employee level, [`attribution`] of why GMV and customer-service
-//! sales moved (the LMDI and chain maths and the driver), [`peers`]
-//! benchmarks of scored employees and [`targets`] tracking. This module
+//! Analysis of a run: `trends` of every metric at company, store, team
+//! and employee level, `attribution` of why GMV and customer-service
+//! sales moved (the LMDI and chain maths and the driver), `peers`
+//! benchmarks of scored employees and `targets` tracking. This module
 //! holds what they share: monthly sums per entity and metric values over a
 //! window of them.
 //!

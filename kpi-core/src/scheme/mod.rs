@@ -1,10 +1,10 @@
 //! The scheme model: what is scored, how, and which grade a total earns.
 //!
 //! The model is independent of its file format; `kpi-io` reads it from TOML.
-//! Here is what a scheme *is*; [`rule`] is how each rule kind turns a value
-//! into points (a new rule kind: a [`Rule`] variant and its function there),
-//! [`validate`] is every check of a scheme, and [`pay`] the model of the
-//! `[pay]` table (a new pay component: a [`PayRule`] variant here, its
+//! Here is what a scheme *is*; `rule` is how each rule kind turns a value
+//! into points (a new rule kind: a `Rule` variant and its function there),
+//! `validate` is every check of a scheme, and `pay` the model of the
+//! `[pay]` table (a new pay component: a `PayRule` variant here, its
 //! amount in the `pay` engine).
 
 use serde::{Deserialize, Serialize};

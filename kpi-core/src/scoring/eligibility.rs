@@ -1,0 +1,35 @@
+//! Who is scored in a period: absent days and days employed against the
+//! scheme's `[eligibility]`.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Days employed by the last day of `period`, counting the hire day.
+pub(super) fn days_employed(period: &str, roster: Option<&Employee>) -> Option<i64> {
+    let hire = roster?.hire_date?;
+    let month = crate::period::Month::parse(period)?;
+    let last = crate::period::days_from_civil(month.year, month.month, month.days());
+    Some(i64::from(last) - i64::from(hire) + 1)
+}
+
+/// Why an employee-period is not scored, if it is not.
+pub(super) fn ineligibility(scheme: &Scheme, entry: &Entry<'_>) -> Option<Flag> {
+    let rules = &scheme.eligibility;
+    if let (Some(max), Some(days)) = (rules.max_absent_days, entry.absent_days)
+        && days > max
+    {
+        return Some(Flag::AbsentTooLong { days, max });
+    }
+    if let (Some(min), Some(days)) = (
+        rules.min_days_employed,
+        days_employed(&entry.period, entry.roster),
+    ) && days < i64::from(min)
+    {
+        return Some(Flag::TooNew { days, min });
+    }
+    None
+}
+
+pub(super) fn is_eligible(scheme: &Scheme, entry: &Entry<'_>) -> bool {
+    ineligibility(scheme, entry).is_none()
+}

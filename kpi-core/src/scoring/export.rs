@@ -1,0 +1,174 @@
+//! The `scores` and `score_details` tables of a run.
+
+#[allow(unused_imports)]
+use super::*;
+
+impl Scores {
+    /// The `scores` table of the output contract.
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let n = self.rows.len();
+        let text = |f: &dyn Fn(&ScoreRow) -> Option<String>| -> Vec<Option<String>> {
+            self.rows.iter().map(f).collect()
+        };
+        let mut columns = vec![
+            Column::new("period".into(), text(&|r| Some(r.period.clone()))),
+            Column::new("employee_id".into(), text(&|r| Some(r.employee_id.clone()))),
+            Column::new("store_id".into(), text(&|r| r.store_id.clone())),
+            Column::new("team_id".into(), text(&|r| r.team_id.clone())),
+            Column::new("role".into(), text(&|r| Some(r.role.clone()))),
+            Column::new(
+                "eligible".into(),
+                self.rows.iter().map(|r| r.eligible).collect::<Vec<bool>>(),
+            ),
+        ];
+        let points_of = |list: fn(&ScoreRow) -> &Vec<ItemScore>, i: usize| -> Vec<Option<f64>> {
+            self.rows
+                .iter()
+                .map(|r| {
+                    list(r)
+                        .get(i)
+                        .and_then(|s| s.points)
+                        .map(|p| round_half_up(p, 4))
+                })
+                .collect()
+        };
+        for (i, id) in self.item_ids.iter().enumerate() {
+            columns.push(Column::new(
+                format!("points.{id}").into(),
+                points_of(|r| &r.items, i),
+            ));
+        }
+        for (i, id) in self.bonus_ids.iter().enumerate() {
+            columns.push(Column::new(
+                format!("points.{id}").into(),
+                points_of(|r| &r.bonus_items, i),
+            ));
+        }
+        for (i, id) in self.section_ids.iter().enumerate() {
+            let score: Vec<Option<f64>> = self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.sections
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map(|p| round_half_up(p, 4))
+                })
+                .collect();
+            columns.push(Column::new(format!("section.{id}").into(), score));
+        }
+        columns.push(Column::new(
+            "bonus".into(),
+            self.rows
+                .iter()
+                .map(|r| r.bonus)
+                .collect::<Vec<Option<f64>>>(),
+        ));
+        columns.push(Column::new(
+            "total_score".into(),
+            self.rows
+                .iter()
+                .map(|r| r.total_score)
+                .collect::<Vec<Option<f64>>>(),
+        ));
+        columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
+        if self.has_payout {
+            let pct: Vec<Option<f64>> = self
+                .rows
+                .iter()
+                .map(|r| r.payout_pct.and_then(|p| p.to_f64()))
+                .collect();
+            columns.push(Column::new("payout_pct".into(), pct));
+        }
+        if self.has_position_wage {
+            // Exact integer cents, like the money sums of the metrics tables.
+            let cents: Vec<Option<i64>> = self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.position_wage
+                        .and_then(|w| (w * Decimal::ONE_HUNDRED).round().to_i64())
+                })
+                .collect();
+            columns.push(Column::new("position_wage".into(), cents));
+        }
+        columns.push(Column::new(
+            "flags".into(),
+            text(&|r| {
+                (!r.flags.is_empty()).then(|| {
+                    r.flags
+                        .iter()
+                        .map(Flag::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+            }),
+        ));
+        Ok(DataFrame::new(n, columns)?)
+    }
+
+    /// The long `score_details` table: one row per employee, period and item.
+    pub fn details_frame(&self) -> Result<DataFrame> {
+        let details: Vec<(&ScoreRow, &ItemScore)> = self
+            .rows
+            .iter()
+            .flat_map(|r| {
+                r.items
+                    .iter()
+                    .chain(&r.bonus_items)
+                    .filter(|i| i.applies)
+                    .map(move |i| (r, i))
+            })
+            .collect();
+        let text = |f: &dyn Fn(&ScoreRow, &ItemScore) -> Option<String>| -> Vec<Option<String>> {
+            details.iter().map(|(r, i)| f(r, i)).collect()
+        };
+        let num = |f: &dyn Fn(&ItemScore) -> Option<f64>| -> Vec<Option<f64>> {
+            details.iter().map(|(_, i)| f(i)).collect()
+        };
+        let columns = vec![
+            Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
+            Column::new(
+                "employee_id".into(),
+                text(&|r, _| Some(r.employee_id.clone())),
+            ),
+            Column::new("item".into(), text(&|_, i| Some(i.item.clone()))),
+            Column::new("metric".into(), text(&|_, i| Some(i.metric.clone()))),
+            Column::new("value".into(), num(&|i| i.value)),
+            Column::new("numerator".into(), num(&|i| i.numerator)),
+            Column::new("denominator".into(), num(&|i| i.denominator)),
+            Column::new("rule".into(), text(&|_, i| Some(i.rule(Lang::En)))),
+            Column::new(
+                "points".into(),
+                num(&|i| i.points.map(|p| round_half_up(p, 4))),
+            ),
+            Column::new("weight".into(), num(&|i| Some(i.weight))),
+            Column::new(
+                "contribution".into(),
+                num(&|i| i.contribution.map(|c| round_half_up(c, 4))),
+            ),
+            Column::new(
+                "missing_reason".into(),
+                text(&|_, i| i.missing_reason.clone()),
+            ),
+        ];
+        Ok(DataFrame::new(details.len(), columns)?)
+    }
+
+    /// Count of rows per grade label, best grade first as the scheme lists them.
+    pub fn grade_counts(&self, scheme: &Scheme) -> Vec<(String, usize)> {
+        scheme
+            .grades
+            .iter()
+            .map(|g| {
+                let n = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.grade.as_deref() == Some(g.label.as_str()))
+                    .count();
+                (g.label.clone(), n)
+            })
+            .collect()
+    }
+}
