@@ -7,6 +7,16 @@ pub enum Error {
     /// A polars operation failed.
     #[error("data frame operation failed")]
     Polars(#[from] polars::prelude::PolarsError),
+    /// A polars operation failed while computing something named.
+    #[error("{what}")]
+    Frame {
+        /// What was being computed, with its table and column
+        /// (`reading employees.coefficient`).
+        what: String,
+        /// The polars error.
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
     /// The scheme cannot be scored as written.
     #[error("scheme key `{path}`: {message}")]
     Scheme {
@@ -56,4 +66,33 @@ pub(crate) fn lacks(
         table: table.name().into(),
         column: column.as_ref().into(),
     })
+}
+
+impl Error {
+    /// A bare polars error as one naming what was being computed; other
+    /// errors as they are.
+    pub(crate) fn within(self, what: &str) -> Error {
+        match self {
+            Error::Polars(source) => Error::Frame {
+                what: what.to_string(),
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Names what a polars operation was computing, for its error.
+pub(crate) trait During<T> {
+    /// The result, its error saying what was being computed.
+    fn during(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> During<T> for std::result::Result<T, polars::prelude::PolarsError> {
+    fn during(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Frame {
+            what: what(),
+            source,
+        })
+    }
 }

@@ -2,22 +2,28 @@
 
 use polars::prelude::*;
 
-use crate::error::Result;
+use crate::error::{During, Result};
 
-/// The values of a text column, owned (an error when the column is absent
-/// or not text).
+/// The values of a text column, owned (an error naming the column when it
+/// is absent or not text).
 pub fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(frame
-        .column(name)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
+    let column = frame
+        .column(name)
+        .and_then(|c| c.str().cloned())
+        .during(|| format!("reading text column `{name}`"))?;
+    Ok(column.iter().map(|v| v.map(str::to_string)).collect())
 }
 
+/// The values of a numeric column as f64 (an error naming the column).
 pub(crate) fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    let column = frame.column(name)?.cast(&DataType::Float64)?;
-    Ok(column.f64()?.iter().collect())
+    let column = frame
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .during(|| format!("reading number column `{name}`"))?;
+    let values = column
+        .f64()
+        .during(|| format!("reading number column `{name}`"))?;
+    Ok(values.iter().collect())
 }
 
 /// A number read from a float column (a coefficient, a target) as the
@@ -25,4 +31,23 @@ pub(crate) fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64
 pub(crate) fn decimal_of(x: f64) -> Option<rust_decimal::Decimal> {
     use std::str::FromStr;
     rust_decimal::Decimal::from_str(&format!("{x}")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn a_missing_or_mistyped_column_is_named() {
+        let frame = df!("employee_id" => [1i64, 2]).unwrap();
+        let Err(Error::Frame { what, .. }) = str_values(&frame, "employee_id") else {
+            panic!("an integer column read as text must fail");
+        };
+        assert_eq!(what, "reading text column `employee_id`");
+        let Err(Error::Frame { what, .. }) = f64_values(&frame, "coefficient") else {
+            panic!("an absent column must fail");
+        };
+        assert_eq!(what, "reading number column `coefficient`");
+    }
 }

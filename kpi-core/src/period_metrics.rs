@@ -63,8 +63,10 @@ impl Metrics {
 
 /// Aggregates activity to months and computes every metric the data allows.
 pub fn compute_metrics(data: &Dataset) -> Result<Metrics> {
-    let (store, store_metrics) = level_metrics(data, Level::Store)?;
-    let (employee, employee_metrics) = level_metrics(data, Level::Employee)?;
+    let (store, store_metrics) =
+        level_metrics(data, Level::Store).map_err(|e| e.within("computing the store metrics"))?;
+    let (employee, employee_metrics) = level_metrics(data, Level::Employee)
+        .map_err(|e| e.within("computing the employee metrics"))?;
     Ok(Metrics {
         store,
         employee,

@@ -7,8 +7,8 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::dataset::Dataset;
-use crate::error::Result;
-use crate::frame::{decimal_of, str_values};
+use crate::error::{During, Result};
+use crate::frame::{decimal_of, f64_values, str_values};
 use crate::table::{ColumnKind, Table};
 
 /// One employee of the roster.
@@ -43,7 +43,11 @@ pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
     };
     let date = |c: &str| -> Result<Vec<Option<i32>>> {
         if has(c) {
-            Ok(employees.column(c)?.date()?.physical().iter().collect())
+            let dates = employees
+                .column(c)
+                .and_then(|c| c.date().cloned())
+                .during(|| format!("reading employees.{c} as dates"))?;
+            Ok(dates.physical().iter().collect())
         } else {
             Ok(vec![None; employees.height()])
         }
@@ -64,16 +68,22 @@ pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
         if spec.kind != ColumnKind::Money || !has(spec.name) {
             continue;
         }
-        let values = employees.column(spec.name)?.cast(&DataType::Int64)?;
-        for (r, v) in rows.iter_mut().zip(values.i64()?.iter()) {
+        let values = employees
+            .column(spec.name)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .during(|| format!("reading employees.{} as cents", spec.name))?;
+        let cents = values
+            .i64()
+            .during(|| format!("reading employees.{} as cents", spec.name))?;
+        for (r, v) in rows.iter_mut().zip(cents.iter()) {
             if let Some(v) = v {
                 r.money.insert(spec.name.to_string(), v);
             }
         }
     }
     if has("coefficient") {
-        let values = employees.column("coefficient")?.cast(&DataType::Float64)?;
-        for (r, v) in rows.iter_mut().zip(values.f64()?.iter()) {
+        let values = f64_values(employees, "coefficient")?;
+        for (r, v) in rows.iter_mut().zip(values) {
             r.coefficient = v.and_then(decimal_of);
         }
     }
@@ -126,19 +136,15 @@ pub(crate) fn read_attendance(
         .lazy()
         .group_by([col("period"), col("employee_id")])
         .agg(aggs)
-        .collect()?;
+        .collect()
+        .during(|| "summing attendance by period and employee".to_string())?;
     let periods = str_values(&grouped, "period")?;
     let ids = str_values(&grouped, "employee_id")?;
     let sums: Vec<Vec<f64>> = columns
         .iter()
         .map(|&c| -> Result<Vec<f64>> {
-            Ok(grouped
-                .column(c)?
-                .cast(&DataType::Float64)?
-                .f64()?
-                .iter()
-                .map(|v| v.unwrap_or(0.0))
-                .collect())
+            let values = f64_values(&grouped, c)?;
+            Ok(values.into_iter().map(|v| v.unwrap_or(0.0)).collect())
         })
         .collect::<Result<_>>()?;
     let has_absent = data.has_column(Table::Attendance, "absent_days");

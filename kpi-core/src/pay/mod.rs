@@ -156,7 +156,8 @@ pub fn compute_pay(
         return Ok(None);
     };
     let roster = read_roster(data)?;
-    let inputs = read_inputs(metrics, data)?;
+    let inputs = read_inputs(metrics, data)
+        .map_err(|e| e.within("reading the sums and tables pay needs"))?;
     let people: Vec<Person<'_>> = scores
         .rows
         .iter()
