@@ -2,6 +2,7 @@
 //! gaps, targets, and monotone scoring rules.
 
 mod pay;
+mod pay_by_hand;
 
 use kpi_core::{Band, Dataset, Direction, Past, Rule, Table, UnitCount, compute_metrics};
 use polars::prelude::*;

@@ -11,20 +11,25 @@ use rust_decimal::Decimal;
 
 type Q = Ratio<i128>;
 
-fn scheme(text: &str) -> Scheme {
+/// A scheme from TOML, refused on any error of `Scheme::check`.
+pub(crate) fn scheme(text: &str) -> Scheme {
     let scheme: Scheme = toml::from_str(text).unwrap();
     let errors: Vec<_> = scheme.check().into_iter().filter(|i| i.is_error).collect();
     assert!(errors.is_empty(), "{errors:?}");
     scheme
 }
 
-fn pay_rows(scheme: &Scheme, data: &Dataset) -> Vec<PayRow> {
+/// The pay of a run: metrics, scores, pay.
+pub(crate) fn pay_of(data: &Dataset, scheme: &Scheme) -> kpi_core::Pay {
     let metrics = compute_metrics(data).unwrap();
     let scores = score(scheme, &metrics, data).unwrap();
     compute_pay(scheme, &scores, &metrics, data)
         .unwrap()
         .unwrap()
-        .rows
+}
+
+fn pay_rows(scheme: &Scheme, data: &Dataset) -> Vec<PayRow> {
+    pay_of(data, scheme).rows
 }
 
 fn cents(d: Decimal) -> i128 {
