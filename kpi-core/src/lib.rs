@@ -31,6 +31,7 @@ mod needs;
 mod pay;
 mod period;
 mod period_metrics;
+mod rank;
 mod reconcile;
 mod rollup;
 mod roster;
@@ -57,6 +58,7 @@ pub use pay::{
 };
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
 pub use period_metrics::{Metrics, compute_metrics};
+pub use rank::places;
 pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};
 pub use scheme::{

@@ -10,6 +10,7 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::metric::{Direction, Metric, catalogue};
 use crate::period::Month;
+use crate::rank::places;
 use crate::scoring::Scores;
 
 /// One row of `trends`.
@@ -226,23 +227,15 @@ fn rank_rows(rows: &mut [TrendRow]) {
     for (i, r) in rows.iter().enumerate() {
         groups.entry(key(r)).or_default().push(i);
     }
-    for members in groups.values_mut() {
-        // Best first; competition ranking: ties share the better place.
-        let higher = rows[members[0]].higher;
-        members.sort_by(|&a, &b| {
-            let (x, y) = (rows[a].value, rows[b].value);
-            if higher {
-                y.total_cmp(&x)
-            } else {
-                x.total_cmp(&y)
-            }
-        });
-        let mut place = 1u32;
-        for k in 0..members.len() {
-            if k > 0 && rows[members[k - 1]].value != rows[members[k]].value {
-                place = k as u32 + 1;
-            }
-            rows[members[k]].rank = Some(place);
+    for members in groups.values() {
+        let direction = if rows[members[0]].higher {
+            Direction::Higher
+        } else {
+            Direction::Lower
+        };
+        let values: Vec<f64> = members.iter().map(|&i| rows[i].value).collect();
+        for (&i, place) in members.iter().zip(places(&values, direction)) {
+            rows[i].rank = Some(place as u32);
         }
     }
     // Rank change against the same entity and metric a month earlier: the

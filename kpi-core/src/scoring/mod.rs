@@ -31,7 +31,6 @@ use crate::error::Result;
 use crate::roster::{Employee, read_attendance, read_roster};
 
 use crate::frame::{f64_values, str_values};
-use crate::metric::Direction;
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::period_metrics::Metrics;
 use crate::scheme::{

@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::rank::places;
 
 /// The placings of every employee-period in every rank rule, keyed by the
 /// rule's index over items then bonus items: one placing for a period rank,
@@ -158,14 +159,8 @@ pub(super) fn rank_places(
                 .push((week, index, value));
         }
         for members in groups.values() {
-            for &(week, index, value) in members {
-                let better = members
-                    .iter()
-                    .filter(|&&(_, _, other)| match direction {
-                        Direction::Higher => other > value,
-                        Direction::Lower => other < value,
-                    })
-                    .count();
+            let values: Vec<f64> = members.iter().map(|m| m.2).collect();
+            for (&(week, index, _), place) in members.iter().zip(places(&values, *direction)) {
                 let e = &entries[index];
                 ranks
                     .entry((k, e.period.clone(), e.employee_id.clone()))
@@ -173,7 +168,7 @@ pub(super) fn rank_places(
                     .push(Placing {
                         week: week.map(str::to_string),
                         rank: Rank {
-                            place: better + 1,
+                            place,
                             of: members.len(),
                         },
                     });
