@@ -530,13 +530,113 @@ fn rule_issues(path: &str, rule: &Rule) -> Vec<SchemeIssue> {
 }
 
 /// Overlaps and gaps between bands, read in order of their lower edge.
-fn band_issues(path: &str, bands: &[Band]) -> Vec<SchemeIssue> {
-    let mut issues = Vec::new();
-    let mut order: Vec<usize> = (0..bands.len()).collect();
-    order.sort_by(|&a, &b| {
-        let key = |i: usize| bands[i].min.unwrap_or(f64::NEG_INFINITY);
-        key(a).total_cmp(&key(b)).then(a.cmp(&b))
+/// One interval of a table (a band, a tier) for [`coverage`].
+struct Edges<T> {
+    min: Option<T>,
+    max: Option<T>,
+    min_inclusive: bool,
+    max_inclusive: bool,
+}
+
+/// What [`coverage`] found between neighbouring intervals (by index into
+/// the table), or at its ends.
+enum Coverage<T> {
+    /// `lower` and `upper` share values; `at` is the edge where they meet
+    /// (none when one of them has no edge between them).
+    Overlap {
+        lower: usize,
+        upper: usize,
+        at: Option<T>,
+    },
+    /// Values from `from` to `to` are in neither.
+    Gap {
+        lower: usize,
+        upper: usize,
+        from: T,
+        to: T,
+    },
+    /// They meet exactly at `at`.
+    Meet { lower: usize, upper: usize, at: T },
+    /// Nothing below the lowest interval's `min`.
+    NothingBelow { first: usize, min: T },
+    /// Nothing above the highest interval's `max`.
+    NothingAbove { last: usize, max: T },
+}
+
+/// Checks that a table of intervals covers the line once: sorted by lower
+/// edge (none first, then by index), each pair of neighbours overlaps,
+/// leaves a gap or meets; the ends say what lies beyond them.
+fn coverage<T: PartialOrd + Copy>(edges: &[Edges<T>]) -> Vec<Coverage<T>> {
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    order.sort_by(|&a, &b| match (edges[a].min, edges[b].min) {
+        (None, None) => a.cmp(&b),
+        (None, _) => std::cmp::Ordering::Less,
+        (_, None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x
+            .partial_cmp(&y)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b)),
     });
+    let mut found = Vec::new();
+    if let Some(&first) = order.first()
+        && let Some(min) = edges[first].min
+    {
+        found.push(Coverage::NothingBelow { first, min });
+    }
+    for pair in order.windows(2) {
+        let (lower, upper) = (pair[0], pair[1]);
+        let (a, b) = (&edges[lower], &edges[upper]);
+        let (Some(max), Some(min)) = (a.max, b.min) else {
+            found.push(Coverage::Overlap {
+                lower,
+                upper,
+                at: None,
+            });
+            continue;
+        };
+        found.push(
+            if max > min || (max == min && a.max_inclusive && b.min_inclusive) {
+                Coverage::Overlap {
+                    lower,
+                    upper,
+                    at: Some(min),
+                }
+            } else if max < min || a.max_inclusive == b.min_inclusive {
+                Coverage::Gap {
+                    lower,
+                    upper,
+                    from: max,
+                    to: min,
+                }
+            } else {
+                Coverage::Meet {
+                    lower,
+                    upper,
+                    at: max,
+                }
+            },
+        );
+    }
+    if let Some(&last) = order.last()
+        && let Some(max) = edges[last].max
+    {
+        found.push(Coverage::NothingAbove { last, max });
+    }
+    found
+}
+
+fn band_issues(path: &str, bands: &[Band]) -> Vec<SchemeIssue> {
+    // A band holds its lower edge and not its upper one (as the direction
+    // reads it), so neighbours meet where one ends and the next begins.
+    let edges: Vec<Edges<f64>> = bands
+        .iter()
+        .map(|b| Edges {
+            min: b.min,
+            max: b.max,
+            min_inclusive: true,
+            max_inclusive: false,
+        })
+        .collect();
     let range = |b: &Band| {
         format!(
             "{}–{}",
@@ -544,51 +644,50 @@ fn band_issues(path: &str, bands: &[Band]) -> Vec<SchemeIssue> {
             b.max.map_or("+∞".to_string(), fmt_num)
         )
     };
-    for pair in order.windows(2) {
-        let (i, j) = (pair[0], pair[1]);
-        let (lower, upper) = (&bands[i], &bands[j]);
-        let upper_min = upper.min.unwrap_or(f64::NEG_INFINITY);
-        let lower_max = lower.max.unwrap_or(f64::INFINITY);
-        if lower_max > upper_min {
-            issues.push(SchemeIssue {
-                path: format!("{path}[{j}]"),
-                message: format!(
-                    "bands[{i}] ({}) and bands[{j}] ({}) overlap: a value in both is ambiguous",
-                    range(lower),
-                    range(upper)
+    let issue = |at: usize, message: String, is_error: bool| SchemeIssue {
+        path: format!("{path}[{at}]"),
+        message,
+        is_error,
+    };
+    let mut issues = Vec::new();
+    let (mut below, mut above) = (None, None);
+    for found in coverage(&edges) {
+        match found {
+            Coverage::Overlap { lower, upper, .. } => issues.push(issue(
+                upper,
+                format!(
+                    "bands[{lower}] ({}) and bands[{upper}] ({}) overlap: a value in both is ambiguous",
+                    range(&bands[lower]),
+                    range(&bands[upper])
                 ),
-                is_error: true,
-            });
-        } else if lower_max < upper_min {
-            issues.push(SchemeIssue {
-                path: format!("{path}[{j}]"),
-                message: format!(
-                    "gap between bands[{i}] ({}) and bands[{j}] ({}): values from {} to {} are in no band",
-                    range(lower),
-                    range(upper),
-                    fmt_num(lower_max),
-                    fmt_num(upper_min)
+                true,
+            )),
+            Coverage::Gap { lower, upper, from, to } => issues.push(issue(
+                upper,
+                format!(
+                    "gap between bands[{lower}] ({}) and bands[{upper}] ({}): values from {} to {} are in no band",
+                    range(&bands[lower]),
+                    range(&bands[upper]),
+                    fmt_num(from),
+                    fmt_num(to)
                 ),
-                is_error: true,
-            });
+                true,
+            )),
+            Coverage::Meet { .. } => {}
+            Coverage::NothingBelow { first, min } => below = Some(issue(
+                first,
+                format!("no band below {}: lower values score 0", fmt_num(min)),
+                false,
+            )),
+            Coverage::NothingAbove { last, max } => above = Some(issue(
+                last,
+                format!("no band above {}: higher values score 0", fmt_num(max)),
+                false,
+            )),
         }
     }
-    if let (Some(&first), Some(&last)) = (order.first(), order.last()) {
-        if let Some(min) = bands[first].min {
-            issues.push(SchemeIssue {
-                path: format!("{path}[{first}]"),
-                message: format!("no band below {}: lower values score 0", fmt_num(min)),
-                is_error: false,
-            });
-        }
-        if let Some(max) = bands[last].max {
-            issues.push(SchemeIssue {
-                path: format!("{path}[{last}]"),
-                message: format!("no band above {}: higher values score 0", fmt_num(max)),
-                is_error: false,
-            });
-        }
-    }
+    issues.extend(below);
+    issues.extend(above);
     issues
 }
 
@@ -822,86 +921,84 @@ fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, String, bool)> {
 /// where the amount falls as the measure crosses an edge (a warning: seed
 /// 002's own table pays 225 at 14999.99 and 150 at 15000).
 fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<(String, String, bool)>) {
-    let mut issue =
-        |path: String, message: String, is_error: bool| issues.push((path, message, is_error));
+    let mut issue = |at: usize, message: String, is_error: bool| {
+        issues.push((format!("{path}[{at}]"), message, is_error))
+    };
     if tiers.is_empty() {
-        issue(path.into(), "no tiers".into(), true);
+        issues.push((path.into(), "no tiers".into(), true));
         return;
     }
-    let mut order: Vec<usize> = (0..tiers.len()).collect();
-    order.sort_by(|&a, &b| match (tiers[a].min, tiers[b].min) {
-        (None, None) => a.cmp(&b),
-        (None, _) => std::cmp::Ordering::Less,
-        (_, None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => x.cmp(&y).then(a.cmp(&b)),
-    });
-    if tiers[order[0]].min.is_some() {
-        issue(
-            format!("{path}[{}]", order[0]),
-            "no tier below the lowest edge: lower amounts pay 0".into(),
-            false,
-        );
-    }
-    for pair in order.windows(2) {
-        let (a, b) = (&tiers[pair[0]], &tiers[pair[1]]);
-        let at = format!("{path}[{}]", pair[1]);
-        let (Some(max), Some(min)) = (a.max, b.min) else {
-            issue(
-                at,
+    let edges: Vec<Edges<Decimal>> = tiers
+        .iter()
+        .map(|t| Edges {
+            min: t.min,
+            max: t.max,
+            min_inclusive: t.min_inclusive,
+            max_inclusive: t.max_inclusive,
+        })
+        .collect();
+    for found in coverage(&edges) {
+        match found {
+            Coverage::NothingBelow { first, .. } => issue(
+                first,
+                "no tier below the lowest edge: lower amounts pay 0".into(),
+                false,
+            ),
+            Coverage::Overlap {
+                lower,
+                upper,
+                at: None,
+            } => issue(
+                upper,
                 format!(
-                    "tiers[{}] and tiers[{}] overlap: one of them has no edge between them",
-                    pair[0], pair[1]
+                    "tiers[{lower}] and tiers[{upper}] overlap: one of them has no edge between them"
                 ),
                 true,
-            );
-            continue;
-        };
-        let meet = max == min && (a.max_inclusive != b.min_inclusive);
-        if max > min || (max == min && a.max_inclusive && b.min_inclusive) {
-            issue(
-                at,
+            ),
+            Coverage::Overlap {
+                lower,
+                upper,
+                at: Some(at),
+            } => issue(
+                upper,
                 format!(
-                    "tiers[{}] and tiers[{}] overlap at {}",
-                    pair[0],
-                    pair[1],
-                    money_text(min)
+                    "tiers[{lower}] and tiers[{upper}] overlap at {}",
+                    money_text(at)
                 ),
                 true,
-            );
-        } else if !meet {
-            issue(
-                at,
+            ),
+            Coverage::Gap {
+                lower, upper, from, ..
+            } => issue(
+                upper,
                 format!(
-                    "gap between tiers[{}] and tiers[{}]: {} is in no tier",
-                    pair[0],
-                    pair[1],
-                    money_text(max)
+                    "gap between tiers[{lower}] and tiers[{upper}]: {} is in no tier",
+                    money_text(from)
                 ),
                 true,
-            );
-        } else {
-            let left = a.amount(max);
-            let right = b.amount(min);
-            if right < left {
-                issue(
-                    at,
-                    format!(
-                        "the amount falls from {} to {} as the measure crosses {}",
-                        exact_text(left),
-                        exact_text(right),
-                        money_text(max)
-                    ),
-                    false,
-                );
+            ),
+            Coverage::Meet { lower, upper, at } => {
+                let left = tiers[lower].amount(at);
+                let right = tiers[upper].amount(at);
+                if right < left {
+                    issue(
+                        upper,
+                        format!(
+                            "the amount falls from {} to {} as the measure crosses {}",
+                            exact_text(left),
+                            exact_text(right),
+                            money_text(at)
+                        ),
+                        false,
+                    );
+                }
             }
+            Coverage::NothingAbove { last, .. } => issue(
+                last,
+                "no tier above the highest edge: higher amounts pay 0".into(),
+                false,
+            ),
         }
-    }
-    if tiers[*order.last().expect("not empty")].max.is_some() {
-        issue(
-            format!("{path}[{}]", order.last().expect("not empty")),
-            "no tier above the highest edge: higher amounts pay 0".into(),
-            false,
-        );
     }
 }
 
