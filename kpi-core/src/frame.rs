@@ -26,6 +26,14 @@ pub(crate) fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64
     Ok(values.iter().collect())
 }
 
+/// A frame column of one value per row.
+pub(crate) fn column<'a, R, T>(name: &str, rows: &'a [R], f: impl Fn(&'a R) -> T) -> Column
+where
+    polars::prelude::Series: NamedFrom<Vec<T>, [T]>,
+{
+    Column::new(name.into(), rows.iter().map(f).collect::<Vec<T>>())
+}
+
 /// A number read from a float column (a coefficient, a target) as the
 /// decimal it was written as.
 pub(crate) fn decimal_of(x: f64) -> Option<rust_decimal::Decimal> {

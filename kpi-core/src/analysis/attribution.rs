@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::{Compiled, Series, all_levels, column, column_index, compile, value_over};
+use super::{Compiled, Series, all_levels, column_index, compile, value_over};
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::frame::column;
 use crate::metric::{Level, catalogue};
 use crate::period::Month;
 use crate::roster::read_roster;

@@ -232,14 +232,6 @@ fn change(now: f64, before: Option<f64>) -> Option<f64> {
     before.filter(|b| *b != 0.0).map(|b| now / b - 1.0)
 }
 
-/// A frame column of one value per row.
-fn column<'a, R, T>(name: &str, rows: &'a [R], f: impl Fn(&'a R) -> T) -> Column
-where
-    polars::prelude::Series: NamedFrom<Vec<T>, [T]>,
-{
-    Column::new(name.into(), rows.iter().map(f).collect::<Vec<T>>())
-}
-
 /// Each month with data paired with the month before it (month-on-month).
 pub fn consecutive_months(data: &Dataset) -> Result<Vec<(Month, Month)>> {
     let mut months = std::collections::BTreeSet::new();

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{Series, all_levels, column, compile, value_over};
+use super::{Series, all_levels, compile, value_over};
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::frame::column;
 use crate::frame::str_values;
 use crate::metric::{Formula, Level};
 use crate::period::Month;

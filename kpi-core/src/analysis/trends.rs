@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{Compiled, all_levels, change, column, compile, value_over};
+use super::{Compiled, all_levels, change, compile, value_over};
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::frame::column;
 use crate::metric::{Direction, Metric, catalogue};
 use crate::period::Month;
 use crate::rank::places;

@@ -21,6 +21,7 @@ use rust_decimal::prelude::*;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::format::money2;
+use crate::frame::column;
 use crate::money::{Exact, Rounding};
 use crate::period_metrics::Metrics;
 use crate::scheme::{Component, Lang, PayRule, RankGroup, RoundAt, Scheme};
@@ -364,25 +365,16 @@ impl Pay {
             .iter()
             .flat_map(|r| r.details.iter().map(move |d| (r, d)))
             .collect();
-        let text = |f: &dyn Fn(&PayRow, &PayDetail) -> Option<String>| -> Vec<Option<String>> {
-            details.iter().map(|(r, d)| f(r, d)).collect()
-        };
         let columns = vec![
-            Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
-            Column::new(
-                "employee_id".into(),
-                text(&|r, _| Some(r.employee_id.clone())),
-            ),
-            Column::new("component".into(), text(&|_, d| Some(d.component.clone()))),
-            Column::new("amount".into(), text(&|_, d| Some(money2(d.amount)))),
-            Column::new("basis".into(), text(&|_, d| d.basis.clone())),
-            Column::new(
-                "basis_value".into(),
-                text(&|_, d| d.basis_value.map(money2)),
-            ),
-            Column::new("rule".into(), text(&|_, d| Some(d.rule(Lang::En)))),
-            Column::new("deferred".into(), text(&|_, d| Some(money2(d.deferred)))),
-            Column::new("released".into(), text(&|_, d| Some(money2(d.released)))),
+            column("period", &details, |(r, _)| r.period.clone()),
+            column("employee_id", &details, |(r, _)| r.employee_id.clone()),
+            column("component", &details, |(_, d)| d.component.clone()),
+            column("amount", &details, |(_, d)| money2(d.amount)),
+            column("basis", &details, |(_, d)| d.basis.clone()),
+            column("basis_value", &details, |(_, d)| d.basis_value.map(money2)),
+            column("rule", &details, |(_, d)| d.rule(Lang::En)),
+            column("deferred", &details, |(_, d)| money2(d.deferred)),
+            column("released", &details, |(_, d)| money2(d.released)),
         ];
         Ok(DataFrame::new(details.len(), columns)?)
     }

@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::frame::column;
 
 impl Scores {
     /// The `scores` table of the output contract.
@@ -121,37 +122,22 @@ impl Scores {
                     .map(move |i| (r, i))
             })
             .collect();
-        let text = |f: &dyn Fn(&ScoreRow, &ItemScore) -> Option<String>| -> Vec<Option<String>> {
-            details.iter().map(|(r, i)| f(r, i)).collect()
-        };
-        let num = |f: &dyn Fn(&ItemScore) -> Option<f64>| -> Vec<Option<f64>> {
-            details.iter().map(|(_, i)| f(i)).collect()
-        };
+        let round4 = |x: Option<f64>| x.map(|x| round_half_up(x, 4));
         let columns = vec![
-            Column::new("period".into(), text(&|r, _| Some(r.period.clone()))),
-            Column::new(
-                "employee_id".into(),
-                text(&|r, _| Some(r.employee_id.clone())),
-            ),
-            Column::new("item".into(), text(&|_, i| Some(i.item.clone()))),
-            Column::new("metric".into(), text(&|_, i| Some(i.metric.clone()))),
-            Column::new("value".into(), num(&|i| i.value)),
-            Column::new("numerator".into(), num(&|i| i.numerator)),
-            Column::new("denominator".into(), num(&|i| i.denominator)),
-            Column::new("rule".into(), text(&|_, i| Some(i.rule(Lang::En)))),
-            Column::new(
-                "points".into(),
-                num(&|i| i.points.map(|p| round_half_up(p, 4))),
-            ),
-            Column::new("weight".into(), num(&|i| Some(i.weight))),
-            Column::new(
-                "contribution".into(),
-                num(&|i| i.contribution.map(|c| round_half_up(c, 4))),
-            ),
-            Column::new(
-                "missing_reason".into(),
-                text(&|_, i| i.missing_reason.clone()),
-            ),
+            column("period", &details, |(r, _)| r.period.clone()),
+            column("employee_id", &details, |(r, _)| r.employee_id.clone()),
+            column("item", &details, |(_, i)| i.item.clone()),
+            column("metric", &details, |(_, i)| i.metric.clone()),
+            column("value", &details, |(_, i)| i.value),
+            column("numerator", &details, |(_, i)| i.numerator),
+            column("denominator", &details, |(_, i)| i.denominator),
+            column("rule", &details, |(_, i)| i.rule(Lang::En)),
+            column("points", &details, |(_, i)| round4(i.points)),
+            column("weight", &details, |(_, i)| i.weight),
+            column("contribution", &details, |(_, i)| round4(i.contribution)),
+            column("missing_reason", &details, |(_, i)| {
+                i.missing_reason.clone()
+            }),
         ];
         Ok(DataFrame::new(details.len(), columns)?)
     }
