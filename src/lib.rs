@@ -18,13 +18,60 @@ use std::path::{Path, PathBuf};
 
 pub use explain::{Lang, explain, explain_approximations};
 
-use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use kpi_core::{
     Dataset, Formula, Level, Metrics, Pay, Scheme, Scores, Unit, cents_text, compute_metrics,
     compute_pay, score,
 };
+
+/// An error of the pipeline: the step that failed and why.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A step of the domain failed (`computing metrics`, `scoring`…).
+    #[error("{step}")]
+    Step {
+        /// What was being done.
+        step: &'static str,
+        /// Why it failed.
+        #[source]
+        source: kpi_core::Error,
+    },
+    /// A domain error, as it is.
+    #[error(transparent)]
+    Core(#[from] kpi_core::Error),
+    /// Reading, parsing or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] kpi_io::Error),
+    /// A table could not be put in its export form.
+    #[error(transparent)]
+    Polars(#[from] PolarsError),
+    /// An output folder could not be created.
+    #[error("creating {}", path.display())]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result of the pipeline.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Names the step a domain error happened in.
+fn step(step: &'static str) -> impl FnOnce(kpi_core::Error) -> Error {
+    move |source| Error::Step { step, source }
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+        path: dir.into(),
+        source,
+    })
+}
 
 /// The customer-service scheme shipped as `fixtures/schemes/customer_service.toml`.
 pub const BUILTIN_SCHEME: &str = include_str!("../fixtures/schemes/customer_service.toml");
@@ -79,26 +126,26 @@ impl Analysis {
 /// customer-service sales and the scheme's own identities (company, stores,
 /// teams), the peer benchmark and target tracking.
 pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analysis> {
-    let pairs = kpi_core::consecutive_months(data).context("analysis")?;
+    let pairs = kpi_core::consecutive_months(data).map_err(step("analysis"))?;
     Ok(Analysis {
-        trends: kpi_core::trends(data, Some(scores)).context("trends")?,
+        trends: kpi_core::trends(data, Some(scores)).map_err(step("trends"))?,
         attribution: kpi_core::attribute_changes(
             data,
             &pairs,
             kpi_core::AttributionLevel::Store,
             &scheme.identities,
         )
-        .context("attribution")?,
-        peers: kpi_core::peers(scores).context("peer benchmark")?,
-        targets: kpi_core::target_tracking(data).context("target tracking")?,
+        .map_err(step("attribution"))?,
+        peers: kpi_core::peers(scores).map_err(step("peer benchmark"))?,
+        targets: kpi_core::target_tracking(data).map_err(step("target tracking"))?,
     })
 }
 
 /// Computes metrics, scores and, when the scheme has a `[pay]` table, pay.
 pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
-    let metrics = compute_metrics(data).context("computing metrics")?;
-    let scores = score(scheme, &metrics, data).context("scoring")?;
-    let pay = compute_pay(scheme, &scores, &metrics, data).context("computing pay")?;
+    let metrics = compute_metrics(data).map_err(step("computing metrics"))?;
+    let scores = score(scheme, &metrics, data).map_err(step("scoring"))?;
+    let pay = compute_pay(scheme, &scores, &metrics, data).map_err(step("computing pay"))?;
     Ok(Scored {
         metrics,
         scores,
@@ -138,7 +185,7 @@ pub fn export_tables(
     scored: &Scored,
     quality: Option<&DataFrame>,
 ) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_dir(dir)?;
     let mut tables = vec![
         (
             "metrics_store",
@@ -211,7 +258,7 @@ pub fn scores_as_text(scores: &Scores) -> Result<DataFrame> {
 
 /// Writes frames as CSV files into `dir`, each through a temporary file.
 pub fn export_frames(dir: &Path, frames: &[(&str, &DataFrame)]) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_dir(dir)?;
     let mut written = Vec::new();
     for (name, frame) in frames {
         let path = dir.join(format!("{name}.csv"));

@@ -1070,8 +1070,16 @@ rule = { kind = "per_unit", start = 0, threshold = 0, points_per_unit = 1, cap =
     );
     let data = dataset();
     let err = kpi::score_dataset(&data, &scheme).err().unwrap();
+    assert!(matches!(
+        &err,
+        kpi::Error::Step {
+            step: "scoring",
+            source: kpi_core::Error::MissingColumn { .. }
+        }
+    ));
+    // The chain as the CLI prints it.
     assert_eq!(
-        format!("{:#}", err),
+        format!("{:#}", anyhow::Error::from(err)),
         "scoring: scheme key `items[0].metric` needs column `好评数` of table `employee_daily`, which the dataset lacks"
     );
 }
