@@ -12,14 +12,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::Format;
 
 use kpi_core::{Dataset, Month, Role, Table, civil_from_days};
 
 use crate::error::{Error, Result};
 use crate::export::fmt_day;
 use crate::profile::{Profile, Profiles, Target};
-use crate::writer::{HeaderLanguage, WriteOptions, atomic_write, write_dataset};
+use crate::writer::{HeaderLanguage, WriteOptions, atomic_write, dated_workbook, write_dataset};
 
 /// A cell to write.
 #[derive(Debug, Clone)]
@@ -46,12 +46,7 @@ fn write_workbook(path: &Path, sheets: &[SheetOut]) -> Result<()> {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     atomic_write(path, |tmp| {
-        let mut workbook = Workbook::new();
-        workbook.set_properties(
-            &rust_xlsxwriter::DocProperties::new().set_creation_datetime(
-                &rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?,
-            ),
-        );
+        let mut workbook = dated_workbook().map_err(xerr)?;
         let bold = Format::new().set_bold();
         for sheet in sheets {
             let ws = workbook.add_worksheet();

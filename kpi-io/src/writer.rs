@@ -269,17 +269,20 @@ fn write_parquet(
     Ok(())
 }
 
+/// A new workbook dated 2000-01-01, so the same data writes the same bytes.
+pub(crate) fn dated_workbook() -> std::result::Result<Workbook, rust_xlsxwriter::XlsxError> {
+    let mut workbook = Workbook::new();
+    let fixed = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&fixed));
+    Ok(workbook)
+}
+
 fn write_xlsx(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
     let xerr = |source| Error::WorkbookWrite {
         path: path.into(),
         source: Box::new(source),
     };
-    let mut workbook = Workbook::new();
-    workbook.set_properties(
-        &rust_xlsxwriter::DocProperties::new().set_creation_datetime(
-            &rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?,
-        ),
-    );
+    let mut workbook = dated_workbook().map_err(xerr)?;
     let sheet = workbook.add_worksheet();
     sheet.set_name(table.name()).map_err(xerr)?;
     let bold = Format::new().set_bold();
