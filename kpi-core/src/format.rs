@@ -37,6 +37,16 @@ pub(crate) fn exact_text(e: Exact) -> String {
     e.to_decimal().map_or_else(|| e.to_string(), money_text)
 }
 
+/// Exact `1234.50` text of integer cents.
+///
+/// ```
+/// assert_eq!(kpi_core::cents_text(-5), "-0.05");
+/// assert_eq!(kpi_core::cents_text(123_450), "1234.50");
+/// ```
+pub fn cents_text(cents: i64) -> String {
+    money2(Decimal::new(cents, 2))
+}
+
 /// Exact 2-place text of an amount already in cents (`1234.50`).
 pub fn money2(d: Decimal) -> String {
     let mut d = d;

@@ -45,13 +45,13 @@ pub use analysis::{
 };
 pub use dataset::Dataset;
 pub use error::{Error, Result};
-pub use format::{fmt_num, money2};
+pub use format::{cents_text, fmt_num, money2};
 pub use frame::str_values;
 pub use metric::{
     Direction, Formula, Level, Metric, Unit, aggregate_periods, available_metrics, catalogue,
     column_scale, find_metric, metric, ratio_expr, with_ratio_metrics,
 };
-pub use money::{Exact, Rounding, cents_text, cents_to_decimal};
+pub use money::{Exact, Rounding, cents_to_decimal};
 pub use needs::{check_data, data_problems};
 pub use pay::{
     Pay, PayDetail, PayRow, PayStep, Shared, compute_pay, render_pay_steps, split_pool, tiered,

@@ -1,4 +1,4 @@
-//! Money: integer cents, the rounding rules a scheme names, and [`Exact`],
+//! Money: integer cents as yuan, the rounding rules a scheme names, and [`Exact`],
 //! the fraction pay is carried in until its one rounding.
 
 use std::cmp::Ordering;
@@ -9,12 +9,6 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// Exact `1234.50` text of integer cents.
-pub fn cents_text(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", (cents / 100).abs(), (cents % 100).abs())
-}
 
 /// Integer cents as a 2-place decimal of yuan.
 pub fn cents_to_decimal(cents: i64) -> Decimal {
@@ -262,10 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn cents_print_exactly() {
-        assert_eq!(cents_text(123_450), "1234.50");
-        assert_eq!(cents_text(-5), "-0.05");
-        assert_eq!(cents_text(0), "0.00");
+    fn cents_are_decimals_of_yuan() {
         assert_eq!(cents_to_decimal(30).to_string(), "0.30");
     }
 
