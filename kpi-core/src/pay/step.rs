@@ -238,25 +238,19 @@ fn render(step: &PayStep, lang: Lang) -> String {
             target,
             factor,
             amount,
-        } if zh => format!(
-            ";超过目标 {} 的 {} → × {} = {}",
-            money_text(*target),
-            percent_text(*above),
-            factor.normalize(),
-            exact_text(*amount)
-        ),
-        PayStep::Accelerated {
-            above,
-            target,
-            factor,
-            amount,
-        } => format!(
-            "; above {} of target {} → × {} = {}",
-            percent_text(*above),
-            money_text(*target),
-            factor.normalize(),
-            exact_text(*amount)
-        ),
+        } => {
+            let (above, target) = (percent_text(*above), money_text(*target));
+            let condition = if zh {
+                format!(";超过目标 {target} 的 {above}")
+            } else {
+                format!("; above {above} of target {target}")
+            };
+            format!(
+                "{condition} → × {} = {}",
+                factor.normalize(),
+                exact_text(*amount)
+            )
+        }
         PayStep::Rate {
             rate,
             of,
