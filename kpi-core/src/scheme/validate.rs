@@ -32,15 +32,7 @@ impl Scheme {
     pub fn check(&self) -> Vec<SchemeIssue> {
         let mut issues = self.check_structure();
         if let Some(pay) = &self.pay {
-            issues.extend(
-                pay_issues(self, pay)
-                    .into_iter()
-                    .map(|(path, message, is_error)| SchemeIssue {
-                        path,
-                        message,
-                        is_error,
-                    }),
-            );
+            issues.extend(pay_issues(self, pay));
         }
         let rules = self
             .items
@@ -728,10 +720,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Problems of a `[pay]` table, as (key path, message, is_error).
-fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, String, bool)> {
+fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<SchemeIssue> {
     let mut issues = Vec::new();
-    let error = |issues: &mut Vec<(String, String, bool)>, path: String, message: String| {
-        issues.push((path, message, true))
+    let error = |issues: &mut Vec<SchemeIssue>, path: String, message: String| {
+        issues.push(SchemeIssue {
+            path,
+            message,
+            is_error: true,
+        })
     };
     let reserved: Vec<&str> = [
         "period",
@@ -920,14 +916,22 @@ fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<(String, String, bool)> {
 /// Gaps and overlaps between tiers (edges with their inclusivity), and
 /// where the amount falls as the measure crosses an edge (a warning: seed
 /// 002's own table pays 225 at 14999.99 and 150 at 15000).
-fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<(String, String, bool)>) {
-    let mut issue = |at: usize, message: String, is_error: bool| {
-        issues.push((format!("{path}[{at}]"), message, is_error))
-    };
+fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<SchemeIssue>) {
     if tiers.is_empty() {
-        issues.push((path.into(), "no tiers".into(), true));
+        issues.push(SchemeIssue {
+            path: path.into(),
+            message: "no tiers".into(),
+            is_error: true,
+        });
         return;
     }
+    let mut issue = |at: usize, message: String, is_error: bool| {
+        issues.push(SchemeIssue {
+            path: format!("{path}[{at}]"),
+            message,
+            is_error,
+        })
+    };
     let edges: Vec<Edges<Decimal>> = tiers
         .iter()
         .map(|t| Edges {
