@@ -1,7 +1,7 @@
 //! `kpi explain`: one employee's score for one period, item by item, in
 //! words an employee can check.
 
-use anyhow::Result;
+use crate::{Error, NoScore, Result};
 
 use kpi_core::{Level, Scheme, ScoreRow, Unit, fmt_num, metric};
 
@@ -93,12 +93,12 @@ pub fn explain(
         .iter()
         .find(|r| r.employee_id == employee && r.period == period)
     else {
-        return Err(not_found(scored, scheme, employee, period));
+        return Err(Error::NoScore(not_found(scored, scheme, employee, period)));
     };
     Ok(render(row, scheme, lang))
 }
 
-fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> anyhow::Error {
+fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> NoScore {
     let frame = &scored.metrics.employee;
     let column = |name: &str| kpi_core::str_values(frame, name).unwrap_or_default();
     let (ids, roles, periods) = (column("employee_id"), column("role"), column("period"));
@@ -106,27 +106,35 @@ fn not_found(scored: &Scored, scheme: &Scheme, employee: &str, period: &str) -> 
         .filter(|&i| ids[i].as_deref() == Some(employee))
         .collect();
     if rows.is_empty() {
-        return anyhow::anyhow!("employee `{employee}` has no activity in the dataset");
+        return NoScore::NoActivity {
+            employee: employee.into(),
+        };
     }
     let role = rows
         .iter()
         .find_map(|&i| roles[i].clone())
         .unwrap_or_default();
     if !scheme.scheme.roles.iter().any(|r| r.id() == role) {
-        let scored: Vec<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
-        return anyhow::anyhow!(
-            "employee `{employee}` is `{role}`; scheme `{}` scores {}",
-            scheme.scheme.id,
-            scored.join(", ")
-        );
+        return NoScore::RoleNotScored {
+            employee: employee.into(),
+            role,
+            scheme: scheme.scheme.id.clone(),
+            roles: scheme
+                .scheme
+                .roles
+                .iter()
+                .map(|r| r.id().to_string())
+                .collect(),
+        };
     }
     let mut months: Vec<String> = rows.iter().filter_map(|&i| periods[i].clone()).collect();
     months.sort();
     months.dedup();
-    anyhow::anyhow!(
-        "employee `{employee}` has no score for {period}; months with activity: {}",
-        months.join(", ")
-    )
+    NoScore::NotInPeriod {
+        employee: employee.into(),
+        period: period.into(),
+        months,
+    }
 }
 
 /// `+3`, `−1`, `0`.

@@ -47,6 +47,9 @@ pub enum Error {
     /// A table could not be put in its export form.
     #[error(transparent)]
     Polars(#[from] PolarsError),
+    /// `kpi explain` found no score to explain.
+    #[error(transparent)]
+    NoScore(#[from] NoScore),
     /// An output folder could not be created.
     #[error("creating {}", path.display())]
     CreateDir {
@@ -55,6 +58,40 @@ pub enum Error {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+}
+
+/// Why an employee has no score to explain.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NoScore {
+    /// No row of the employee in the data.
+    #[error("employee `{employee}` has no activity in the dataset")]
+    NoActivity {
+        /// Employee id.
+        employee: String,
+    },
+    /// The employee's role is not one the scheme scores.
+    #[error("employee `{employee}` is `{role}`; scheme `{scheme}` scores {}", roles.join(", "))]
+    RoleNotScored {
+        /// Employee id.
+        employee: String,
+        /// The employee's role.
+        role: String,
+        /// The scheme id.
+        scheme: String,
+        /// The roles it scores.
+        roles: Vec<String>,
+    },
+    /// Activity, but not in the period asked for.
+    #[error("employee `{employee}` has no score for {period}; months with activity: {}", months.join(", "))]
+    NotInPeriod {
+        /// Employee id.
+        employee: String,
+        /// The period asked for.
+        period: String,
+        /// The months with activity.
+        months: Vec<String>,
     },
 }
 

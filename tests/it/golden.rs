@@ -353,11 +353,13 @@ position wage ¥1600.00
         h,
         "employee `H` is `operations`; scheme `customer_service` scores customer_service"
     );
-    let late = kpi::explain(&scored, &scheme, "C", "2025-02", kpi::Lang::Zh)
-        .unwrap_err()
-        .to_string();
+    let late = kpi::explain(&scored, &scheme, "C", "2025-02", kpi::Lang::Zh).unwrap_err();
+    assert!(matches!(
+        &late,
+        kpi::Error::NoScore(kpi::NoScore::NotInPeriod { months, .. }) if months == &["2025-01"]
+    ));
     assert_eq!(
-        late,
+        late.to_string(),
         "employee `C` has no score for 2025-02; months with activity: 2025-01"
     );
 }
