@@ -21,14 +21,24 @@ pub(crate) struct Employee {
     pub(crate) hire_date: Option<i32>,
     /// Days since 1970-01-01.
     pub(crate) leave_date: Option<i32>,
-    /// Money columns (`base_salary`, `bonus_base`…) in cents.
+    /// Money columns (`base_salary`, `bonus_base`…) in cents (pay's roster only).
     pub(crate) money: HashMap<String, i64>,
-    /// 岗位系数, as written.
+    /// 岗位系数, as written (pay's roster only).
     pub(crate) coefficient: Option<Decimal>,
 }
 
-/// The roster by employee id (empty without an `employees` table).
+/// The roster by employee id (empty without an `employees` table): each
+/// employee's place and dates; [`read_pay_roster`] adds the pay columns.
 pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
+    read(data, false)
+}
+
+/// The roster with the money columns and coefficients pay reads.
+pub(crate) fn read_pay_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
+    read(data, true)
+}
+
+fn read(data: &Dataset, with_pay: bool) -> Result<HashMap<String, Employee>> {
     let mut out = HashMap::new();
     let Some(employees) = data.get(Table::Employees) else {
         return Ok(out);
@@ -64,6 +74,20 @@ pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
             ..Employee::default()
         })
         .collect();
+    if with_pay {
+        add_pay_columns(data, employees, &mut rows)?;
+    }
+    for (id, r) in str_values(employees, "employee_id")?.into_iter().zip(rows) {
+        if let Some(id) = id {
+            out.insert(id, r);
+        }
+    }
+    Ok(out)
+}
+
+/// The money columns (cents) and coefficients of the roster's rows.
+fn add_pay_columns(data: &Dataset, employees: &DataFrame, rows: &mut [Employee]) -> Result<()> {
+    let has = |c: &str| data.has_column(Table::Employees, c);
     for spec in Table::Employees.columns() {
         if spec.kind != ColumnKind::Money || !has(spec.name) {
             continue;
@@ -87,12 +111,7 @@ pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
             r.coefficient = v.and_then(decimal_of);
         }
     }
-    for (id, r) in str_values(employees, "employee_id")?.into_iter().zip(rows) {
-        if let Some(id) = id {
-            out.insert(id, r);
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// One employee's attendance in one period, summed over its rows.

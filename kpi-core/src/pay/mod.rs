@@ -27,7 +27,7 @@ use crate::period_metrics::Metrics;
 use crate::scheme::{Component, Lang, PayRule, RankGroup, RoundAt, Scheme};
 use crate::scoring::{ScoreRow, Scores};
 
-use crate::roster::{Employee, read_roster};
+use crate::roster::{Employee, read_pay_roster};
 use average::average_of;
 use defer::defer;
 use inputs::{Inputs, read_inputs};
@@ -156,7 +156,7 @@ pub fn compute_pay(
     let Some(pay) = &scheme.pay else {
         return Ok(None);
     };
-    let roster = read_roster(data)?;
+    let roster = read_pay_roster(data)?;
     let inputs = read_inputs(metrics, data)
         .map_err(|e| e.within("reading the sums and tables pay needs"))?;
     let people: Vec<Person<'_>> = scores

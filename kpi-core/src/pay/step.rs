@@ -256,24 +256,14 @@ fn render(step: &PayStep, lang: Lang) -> String {
             of,
             above,
             amount,
-        } if above.is_zero() => format!(
-            "{} × {} = {}",
-            percent_text(*rate),
-            money_text(*of),
-            exact_text(*amount)
-        ),
-        PayStep::Rate {
-            rate,
-            of,
-            above,
-            amount,
-        } => format!(
-            "{} × ({} − {}) = {}",
-            percent_text(*rate),
-            money_text(*of),
-            money_text(*above),
-            exact_text(*amount)
-        ),
+        } => {
+            let part = if above.is_zero() {
+                money_text(*of)
+            } else {
+                format!("({} − {})", money_text(*of), money_text(*above))
+            };
+            format!("{} × {part} = {}", percent_text(*rate), exact_text(*amount))
+        }
         PayStep::Forfeited { events, absent } if zh => format!(
             "迟到/早退/请假 {} 次,缺勤 {} 天:取消 → 0",
             events.normalize(),
