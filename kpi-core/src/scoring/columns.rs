@@ -1,8 +1,16 @@
 //! The value, numerator and denominator of every item per employee-period,
 //! read from the metrics, manual ratings and weekly recomputations.
 
-#[allow(unused_imports)]
-use super::*;
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::frame::{f64_values, str_values};
+use crate::metric::{Formula, Level, Metric, metric};
+use crate::scheme::{ATTENDANCE_PREFIX, MANUAL_PREFIX, Rule, STORE_PREFIX, Scheme};
+use crate::table::Table;
 
 /// The value, numerator and denominator columns of every item, as f64.
 pub(super) struct ItemColumns {

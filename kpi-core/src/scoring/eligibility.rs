@@ -1,8 +1,9 @@
 //! Who is scored in a period: absent days and days employed against the
 //! scheme's `[eligibility]`.
 
-#[allow(unused_imports)]
-use super::*;
+use super::{Entry, Flag};
+use crate::roster::Employee;
+use crate::scheme::Scheme;
 
 /// Days employed by the last day of `period`, counting the hire day.
 pub(super) fn days_employed(period: &str, roster: Option<&Employee>) -> Option<i64> {

@@ -1,7 +1,11 @@
 //! The `scores` and `score_details` tables of a run.
+use polars::prelude::*;
+use rust_decimal::prelude::*;
 
-#[allow(unused_imports)]
-use super::*;
+use super::{Flag, ItemScore, ScoreRow, Scores, round_half_up};
+use crate::error::Result;
+use crate::scheme::{Lang, Scheme};
+
 use crate::frame::column;
 
 impl Scores {

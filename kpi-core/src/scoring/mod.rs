@@ -15,29 +15,23 @@ mod team_average;
 
 pub use flag::Flag;
 
-use columns::{Frames, ItemColumns};
-use eligibility::{days_employed, ineligibility, is_eligible};
-use rank::{Ranks, Weekly, rank_places};
-use streaks::flag_streaks;
-use team_average::average_for_managers;
+use std::collections::{BTreeSet, HashMap};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-use polars::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::roster::{Employee, read_attendance, read_roster};
-
-use crate::frame::{f64_values, str_values};
-use crate::metric::{Formula, Level, Metric, metric};
+use crate::frame::str_values;
 use crate::period_metrics::Metrics;
+use crate::roster::{Employee, read_attendance, read_roster};
 use crate::scheme::{
-    ATTENDANCE_PREFIX, Combine, Lang, MANUAL_PREFIX, MissingOutcome, MissingPolicy, Placing, Rank,
-    RankEvery, RankGroup, Rule, STORE_PREFIX, Scheme, Step, render_steps,
+    Combine, Lang, MissingOutcome, MissingPolicy, Rule, Scheme, Step, render_steps,
 };
-use crate::table::Table;
+use columns::{Frames, ItemColumns};
+use eligibility::{days_employed, ineligibility};
+use rank::{Ranks, Weekly, rank_places};
+use streaks::flag_streaks;
+use team_average::average_for_managers;
 
 /// One item of one employee-period, with everything needed to explain it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,17 @@
 //! Ranks: each employee's place in its store, team or role, per period or
 //! per calendar week, for `rank` rules.
+use std::collections::HashMap;
 
-#[allow(unused_imports)]
-use super::*;
+use polars::prelude::*;
+
+use super::eligibility::is_eligible;
+use super::{Entry, Frames, ItemColumns};
+use crate::dataset::Dataset;
+use crate::error::Result;
+use crate::frame::str_values;
+use crate::scheme::{Placing, Rank, RankEvery, RankGroup, Rule, Scheme};
+use crate::table::Table;
+
 use crate::rank::places;
 
 /// The placings of every employee-period in every rank rule, keyed by the

@@ -1,7 +1,9 @@
 //! `[[streaks]]`: flags raised by runs of consecutive months in some grades.
 
-#[allow(unused_imports)]
-use super::*;
+use std::collections::BTreeMap;
+
+use super::{Flag, ScoreRow};
+use crate::scheme::Scheme;
 
 /// Adds a flag to the month in which an employee's run of consecutive
 /// months in a streak's grades reaches its length; the count then starts

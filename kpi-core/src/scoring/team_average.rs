@@ -1,7 +1,9 @@
 //! `[team_average]`: a role scored by the mean total of its staff.
 
-#[allow(unused_imports)]
-use super::*;
+use std::collections::HashMap;
+
+use super::{Flag, ScoreRow, round_half_up};
+use crate::scheme::{RankGroup, Scheme};
 
 /// Gives the team-average role the mean total of the other staff scored in
 /// its store (or team) and period, instead of its own items.
