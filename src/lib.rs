@@ -16,6 +16,8 @@ pub mod ledger;
 
 use std::path::{Path, PathBuf};
 
+pub use kpi_io::Staging;
+
 pub use explain::{Lang, explain, explain_approximations};
 
 use polars::prelude::*;
@@ -50,15 +52,6 @@ pub enum Error {
     /// `kpi explain` found no score to explain.
     #[error(transparent)]
     NoScore(#[from] NoScore),
-    /// An output folder could not be created.
-    #[error("creating {}", path.display())]
-    CreateDir {
-        /// The folder.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 /// Why an employee has no score to explain.
@@ -101,13 +94,6 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Names the step a domain error happened in.
 fn step(step: &'static str) -> impl FnOnce(kpi_core::Error) -> Error {
     move |source| Error::Step { step, source }
-}
-
-fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
-        path: dir.into(),
-        source,
-    })
 }
 
 /// The customer-service scheme shipped as `fixtures/schemes/customer_service.toml`.
@@ -215,14 +201,16 @@ pub enum ExportFormat {
     Parquet,
 }
 
-/// Writes one file per result table into `dir`; returns the files written.
+/// Stages one file per result table in `dir`; returns their places. They
+/// land when `staging` is committed, with the run's other outputs.
 pub fn export_tables(
+    staging: &mut Staging,
     dir: &Path,
     format: ExportFormat,
     scored: &Scored,
     quality: Option<&DataFrame>,
 ) -> Result<Vec<PathBuf>> {
-    create_dir(dir)?;
+    staging.folder(dir)?;
     let mut tables = vec![
         (
             "metrics_store",
@@ -255,26 +243,34 @@ pub fn export_tables(
             ExportFormat::Parquet => "parquet",
         };
         let path = dir.join(format!("{name}.{ext}"));
-        kpi_io::atomic_write(&path, |tmp| {
-            let file = std::fs::File::create(tmp).map_err(|source| kpi_io::Error::Io {
-                path: tmp.into(),
-                source,
-            })?;
-            let written = match format {
-                ExportFormat::Csv => CsvWriter::new(file).finish(&mut frame),
-                ExportFormat::Parquet => ParquetWriter::new(file)
-                    .with_compression(ParquetCompression::Snappy)
-                    .finish(&mut frame)
-                    .map(|_| ()),
-            };
-            written.map_err(|source| kpi_io::Error::Polars {
-                context: format!("writing {}", path.display()),
-                source,
-            })
-        })?;
+        staging.write(&path, |tmp| write_frame(&mut frame, format, tmp, &path))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes `frame` at `tmp`, the temporary of the output `path`.
+fn write_frame(
+    frame: &mut DataFrame,
+    format: ExportFormat,
+    tmp: &Path,
+    path: &Path,
+) -> std::result::Result<(), kpi_io::Error> {
+    let file = std::fs::File::create(tmp).map_err(|source| kpi_io::Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    let written = match format {
+        ExportFormat::Csv => CsvWriter::new(file).finish(frame),
+        ExportFormat::Parquet => ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Snappy)
+            .finish(frame)
+            .map(|_| ()),
+    };
+    written.map_err(|source| kpi_io::Error::Polars {
+        context: format!("writing {}", path.display()),
+        source,
+    })
 }
 
 /// The scores table with the position wage (integer cents) as exact
@@ -293,24 +289,19 @@ pub fn scores_as_text(scores: &Scores) -> Result<DataFrame> {
     Ok(frame)
 }
 
-/// Writes frames as CSV files into `dir`, each through a temporary file.
-pub fn export_frames(dir: &Path, frames: &[(&str, &DataFrame)]) -> Result<Vec<PathBuf>> {
-    create_dir(dir)?;
+/// Stages frames as CSV files in `dir`; returns their places.
+pub fn export_frames(
+    staging: &mut Staging,
+    dir: &Path,
+    frames: &[(&str, &DataFrame)],
+) -> Result<Vec<PathBuf>> {
+    staging.folder(dir)?;
     let mut written = Vec::new();
     for (name, frame) in frames {
         let path = dir.join(format!("{name}.csv"));
         let mut frame = (*frame).clone();
-        kpi_io::atomic_write(&path, |tmp| {
-            let file = std::fs::File::create(tmp).map_err(|source| kpi_io::Error::Io {
-                path: tmp.into(),
-                source,
-            })?;
-            CsvWriter::new(file)
-                .finish(&mut frame)
-                .map_err(|source| kpi_io::Error::Polars {
-                    context: format!("writing {}", path.display()),
-                    source,
-                })
+        staging.write(&path, |tmp| {
+            write_frame(&mut frame, ExportFormat::Csv, tmp, &path)
         })?;
         written.push(path);
     }

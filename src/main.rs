@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use kpi::{ExportFormat, Scored, builtin_scheme, export_tables, score_dataset};
+use kpi::{ExportFormat, Scored, Staging, builtin_scheme, export_tables, score_dataset};
 use kpi_core::{Month, Scheme, Table};
 use kpi_io::{DataFormat, GenOptions, HeaderLanguage, WriteOptions};
 use kpi_report::{Report, write_workbook};
@@ -250,6 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if stores == 0 || employees_per_store == 0 || months == 0 {
                 bail!("--stores, --employees-per-store and --months must be at least 1");
             }
+            check_outputs(None, Some(&out))?;
             let options = GenOptions::default()
                 .with_stores(stores)
                 .with_employees_per_store(employees_per_store)
@@ -316,6 +317,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if out.is_none() && export.is_none() {
                 bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
             }
+            check_outputs(out.as_deref(), export.as_deref())?;
             let started = Instant::now();
             let scheme = checked_scheme(&scheme)?;
             let loaded = load(&data, &read)?;
@@ -338,13 +340,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             spinner.finish_and_clear();
             let quality = kpi_io::quality_frame(&loaded.quality)?;
+            let mut staging = Staging::new();
             if let Some(out) = &out {
                 let report = report(&scheme, &scored, &quality, &data, &loaded);
-                write_workbook(&report, out)?;
+                staging.write(out, |tmp| -> Result<()> {
+                    Ok(write_workbook(&report, tmp)?)
+                })?;
             }
             if let Some(dir) = &export {
-                export_tables(dir, export_format, &scored, Some(&quality))?;
+                export_tables(&mut staging, dir, export_format, &scored, Some(&quality))?;
             }
+            staging.commit()?;
             print_summary(&scheme, &scored, &loaded.quality, started);
             if let Some(out) = &out {
                 println!("workbook: {}", out.display());
@@ -447,6 +453,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (Some(base), Some(period)) = (Month::parse(&from), Month::parse(&to)) else {
                 bail!("--from and --to are months (YYYY-MM): got `{from}` and `{to}`");
             };
+            check_outputs(None, export.as_deref())?;
             let loaded = load(&data, &read)?;
             let depth = match level {
                 Depth::Store => kpi_core::AttributionLevel::Store,
@@ -467,7 +474,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             print_attribution(&frame)?;
             if let Some(dir) = export {
-                kpi::export_frames(&dir, &[("attribution", &frame)])?;
+                Staging::once(|s| kpi::export_frames(s, &dir, &[("attribution", &frame)]))?;
                 println!("exports: {}", dir.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -492,6 +499,7 @@ fn reconcile(
     out: Option<&Path>,
     export: Option<&Path>,
 ) -> Result<ExitCode> {
+    check_outputs(out, export)?;
     let tolerance: rust_decimal::Decimal = tolerance
         .parse()
         .ok()
@@ -545,18 +553,26 @@ fn reconcile(
             result.zero_lines.to_string(),
         ),
     ];
+    let mut staging = Staging::new();
     if let Some(out) = out {
-        kpi_report::write_reconciliation(out, "kpi reconcile", &facts, &lines, &totals)?;
+        staging.write(out, |tmp| -> Result<()> {
+            Ok(kpi_report::write_reconciliation(
+                tmp,
+                "kpi reconcile",
+                &facts,
+                &lines,
+                &totals,
+            )?)
+        })?;
     }
     if let Some(dir) = export {
-        kpi::export_frames(
-            dir,
-            &[
-                ("reconciliation", &lines),
-                ("reconciliation_totals", &totals),
-            ],
-        )?;
+        let frames = [
+            ("reconciliation", &lines),
+            ("reconciliation_totals", &totals),
+        ];
+        kpi::export_frames(&mut staging, dir, &frames)?;
     }
+    staging.commit()?;
     for line in result
         .lines
         .iter()
@@ -670,6 +686,7 @@ fn checked_scheme(path: &Path) -> Result<Scheme> {
 }
 
 fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
+    check_outputs(Some(out), export)?;
     let started = Instant::now();
     let options = GenOptions::default();
     let spinner = spinner("generating the demo dataset");
@@ -699,14 +716,30 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
     if let Some(analysis) = &scored.analysis {
         report = report.with_analysis(analysis.tables());
     }
-    write_workbook(&report, out)?;
+    let mut staging = Staging::new();
+    staging.write(out, |tmp| -> Result<()> {
+        Ok(write_workbook(&report, tmp)?)
+    })?;
     if let Some(dir) = export {
-        export_tables(dir, ExportFormat::Csv, &scored, None)?;
+        export_tables(&mut staging, dir, ExportFormat::Csv, &scored, None)?;
     }
+    staging.commit()?;
     spinner.finish_and_clear();
     print_summary(&scheme, &scored, &[], started);
     println!("workbook: {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses, before any work, an output file that is a folder or an export
+/// folder that is a file.
+fn check_outputs(out: Option<&Path>, export: Option<&Path>) -> Result<()> {
+    if let Some(out) = out {
+        Staging::check_file(out)?;
+    }
+    if let Some(dir) = export {
+        Staging::check_folder(dir)?;
+    }
+    Ok(())
 }
 
 fn spinner(message: &'static str) -> ProgressBar {

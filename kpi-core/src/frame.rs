@@ -34,6 +34,27 @@ where
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<T>>())
 }
 
+/// Where a result row belongs: its period, employee, store, team and role.
+pub(crate) type Key<'a> = (
+    &'a String,
+    &'a String,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a String,
+);
+
+/// The five text columns that lead every per-employee result table:
+/// `period, employee_id, store_id, team_id, role`.
+pub(crate) fn key_columns<'a, R>(rows: &'a [R], key: impl Fn(&'a R) -> Key<'a>) -> Vec<Column> {
+    vec![
+        column("period", rows, |r| key(r).0.as_str()),
+        column("employee_id", rows, |r| key(r).1.as_str()),
+        column("store_id", rows, |r| key(r).2.as_deref()),
+        column("team_id", rows, |r| key(r).3.as_deref()),
+        column("role", rows, |r| key(r).4.as_str()),
+    ]
+}
+
 /// A number read from a float column (a coefficient, a target) as the
 /// decimal it was written as.
 pub(crate) fn decimal_of(x: f64) -> Option<rust_decimal::Decimal> {

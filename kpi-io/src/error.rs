@@ -44,6 +44,14 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// An output cannot go where it was asked to.
+    #[error("{path}: {problem}")]
+    Output {
+        /// The output's path.
+        path: PathBuf,
+        /// Why not.
+        problem: String,
+    },
     /// A spreadsheet could not be opened or read.
     #[error("{path}: cannot read the workbook")]
     Workbook {
@@ -134,6 +142,14 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// An output path that cannot be used, and why.
+    pub fn output(path: &std::path::Path, problem: impl Into<String>) -> Self {
+        Error::Output {
+            path: path.to_path_buf(),
+            problem: problem.into(),
         }
     }
 

@@ -19,7 +19,8 @@ use kpi_core::{Dataset, Month, Role, Table, civil_from_days};
 use crate::error::{Error, Result};
 use crate::export::fmt_day;
 use crate::profile::{Profile, Profiles, Target};
-use crate::writer::{HeaderLanguage, WriteOptions, atomic_write, dated_workbook, write_dataset};
+use crate::staging::Staging;
+use crate::writer::{HeaderLanguage, WriteOptions, dated_workbook, stage_dataset};
 
 /// A cell to write.
 #[derive(Debug, Clone)]
@@ -37,15 +38,12 @@ struct SheetOut {
     first_col: u16,
 }
 
-fn write_workbook(path: &Path, sheets: &[SheetOut]) -> Result<()> {
+fn write_workbook(staging: &mut Staging, path: &Path, sheets: &[SheetOut]) -> Result<()> {
     let xerr = |source| Error::WorkbookWrite {
         path: path.into(),
         source: Box::new(source),
     };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    atomic_write(path, |tmp| {
+    staging.write(path, |tmp| {
         let mut workbook = dated_workbook().map_err(xerr)?;
         let bold = Format::new().set_bold();
         for sheet in sheets {
@@ -239,14 +237,23 @@ fn flag_provided(
     }
 }
 
-/// Writes `data` (and the payroll `ledger`) as platform exports under `dir`.
+/// Writes `data` (and the payroll `ledger`) as platform exports under
+/// `dir`, all or nothing (see [`Staging`]).
 pub fn write_exports(
     data: &Dataset,
     ledger: Option<&DataFrame>,
     dir: impl AsRef<Path>,
 ) -> Result<Vec<PathBuf>> {
-    let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    Staging::once(|staging| stage_exports(staging, data, ledger, dir.as_ref()))
+}
+
+fn stage_exports(
+    staging: &mut Staging,
+    data: &Dataset,
+    ledger: Option<&DataFrame>,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    staging.folder(dir)?;
     let profiles = Profiles::builtin();
     let profile = |id: &str| profiles.get(id).expect("built-in profile").clone();
     let mut written = Vec::new();
@@ -412,6 +419,7 @@ pub fn write_exports(
             };
             let path = dir.join(folder).join(&name).join(file);
             write_workbook(
+                staging,
                 &path,
                 &[SheetOut {
                     name: month.to_string(),
@@ -527,6 +535,7 @@ pub fn write_exports(
             };
             let path = dir.join(folder).join(&name).join(file);
             write_workbook(
+                staging,
                 &path,
                 &[SheetOut {
                     name: "Sheet1".into(),
@@ -541,7 +550,7 @@ pub fn write_exports(
 
     // The roster, internal sheets and the rest: CSV with Chinese headers.
     let options = WriteOptions::default().with_headers(HeaderLanguage::Chinese);
-    written.extend(write_dataset(&tidy, dir, &options)?);
+    written.extend(stage_dataset(staging, &tidy, dir, &options)?);
 
     if let Some(ledger) = ledger {
         let path = dir.join("工资表.xlsx");
@@ -555,7 +564,7 @@ pub fn write_exports(
                     .collect()
             })
             .unwrap_or_default();
-        write_workbook(&path, &payroll_sheets(ledger, &names))?;
+        write_workbook(staging, &path, &payroll_sheets(ledger, &names))?;
         written.push(path);
     }
     written.sort();

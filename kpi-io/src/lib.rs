@@ -21,6 +21,7 @@ mod profile;
 mod quality;
 mod reader;
 mod scheme_file;
+mod staging;
 mod synthetic;
 mod writer;
 
@@ -31,12 +32,13 @@ pub use export_writer::write_exports;
 pub use profile::{
     BUILTIN_PROFILES, Profile, Profiles, ReadOptions, StoreSource, Target, describe,
 };
-pub use quality::{Action, QualityNote, Triage, quality_frame};
+pub use quality::{Action, Issue, QualityNote, Triage, quality_frame};
 pub use reader::{
     Approximation, EXTENSIONS, Loaded, read_dataset, read_dataset_with, read_table, read_table_with,
 };
 pub use scheme_file::{
     Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,
 };
+pub use staging::Staging;
 pub use synthetic::{GenOptions, generate};
-pub use writer::{DataFormat, HeaderLanguage, WriteOptions, atomic_write, write_dataset};
+pub use writer::{DataFormat, HeaderLanguage, WriteOptions, write_dataset};

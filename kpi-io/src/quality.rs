@@ -52,6 +52,257 @@ pub enum Action {
     PeriodGap,
 }
 
+/// What a data-quality note found: a closed set of kinds with their values,
+/// rendered by `Display` in the `issue` column.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Issue {
+    /// The path matches a `--profile '…=ignore'` pattern.
+    IgnoredByPattern,
+    /// A file at the top of the dataset that is neither a table nor a spreadsheet.
+    NotInContract,
+    /// A file of a table's folder that is not CSV, Parquet or a workbook.
+    UnsupportedFileType,
+    /// A file under an export folder that is not a spreadsheet.
+    NotASpreadsheet,
+    /// Sheets or files an export profile read.
+    ReadAsProfile {
+        /// How many sheets or files.
+        sheets: usize,
+        /// The profile id.
+        profile: String,
+    },
+    /// A contract column rebuilt from an export's rate or average.
+    Rebuilt {
+        /// The contract column.
+        column: String,
+        /// The export header.
+        header: String,
+        /// The count the header's values multiply.
+        base: String,
+        /// Rebuilt from a rate (`round(rate × count)`), else from an average as shown.
+        from_rate: bool,
+    },
+    /// A sheet without a header row holding the table's key columns.
+    NoKeyHeader {
+        /// The table.
+        table: String,
+    },
+    /// A sheet without the header of any export profile.
+    NoProfileHeader,
+    /// Rows without any value.
+    BlankRows,
+    /// An export file that covers part of a month.
+    PartOfMonth {
+        /// The month.
+        month: kpi_core::Month,
+        /// First day covered (days since 1970-01-01).
+        from: i32,
+        /// Last day covered.
+        to: i32,
+    },
+    /// Rows without a nickname.
+    NoNickname,
+    /// A nickname no roster row lists.
+    UnknownNickname {
+        /// The nickname.
+        nickname: String,
+    },
+    /// Nickname-keyed rows, and a roster without a nickname column.
+    NoNicknameColumn {
+        /// The nickname.
+        nickname: String,
+    },
+    /// Several rows that are nicknames of one employee.
+    NicknamesOfOne {
+        /// How many rows.
+        rows: usize,
+        /// The key they share (column, value).
+        key: Vec<(String, String)>,
+    },
+    /// A column the file lacks the count to rebuild.
+    CannotRebuild {
+        /// The contract column.
+        column: String,
+        /// The export header.
+        header: String,
+        /// The missing count.
+        base: String,
+    },
+    /// A row with no value to rebuild a column from.
+    NoValueToRebuild {
+        /// The contract column.
+        column: String,
+    },
+    /// A rate no whole count gives.
+    NoWholeCount {
+        /// The contract column.
+        column: String,
+        /// The rate as written.
+        rate: rust_decimal::Decimal,
+        /// The count it is a rate of.
+        of: i64,
+        /// That count's column.
+        base: String,
+    },
+    /// A summary row (汇总, 合计…).
+    SummaryRow {
+        /// Its label.
+        label: String,
+    },
+    /// Money with more than 2 decimals.
+    MoneyDecimals {
+        /// The amount in yuan.
+        yuan: rust_decimal::Decimal,
+    },
+    /// A role no scheme knows.
+    UnknownRole {
+        /// The role as written.
+        role: String,
+    },
+    /// A negative value in a column that cannot be negative.
+    NegativeValue {
+        /// The value.
+        value: f64,
+    },
+    /// A negative count.
+    NegativeCount {
+        /// The count.
+        value: i64,
+    },
+    /// A row identical to an earlier one.
+    DuplicateOf {
+        /// Where the earlier row is.
+        first: Position,
+        /// The key, described.
+        key: String,
+    },
+    /// Rows with the key of another file's rows, other columns differing.
+    SameKeyAs {
+        /// The other file.
+        file: String,
+        /// How many rows.
+        count: usize,
+    },
+    /// An id the roster does not list.
+    NotInRoster {
+        /// The id.
+        id: String,
+        /// The roster table.
+        roster: String,
+        /// How many rows carry it.
+        count: usize,
+    },
+    /// A month without rows between the first and the last.
+    NoRowsFor {
+        /// The month.
+        month: kpi_core::Month,
+        /// The table's first month.
+        first: kpi_core::Month,
+        /// Its last month.
+        last: kpi_core::Month,
+    },
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Issue::IgnoredByPattern => f.write_str("matches a --profile '…=ignore' pattern"),
+            Issue::NotInContract => {
+                f.write_str("neither a table of the data contract nor a spreadsheet")
+            }
+            Issue::UnsupportedFileType => f.write_str("unsupported file type"),
+            Issue::NotASpreadsheet => f.write_str("not a spreadsheet"),
+            Issue::ReadAsProfile { sheets, profile } => {
+                write!(
+                    f,
+                    "{sheets} sheets or files read as export profile `{profile}`"
+                )
+            }
+            Issue::Rebuilt {
+                column,
+                header,
+                base,
+                from_rate: true,
+            } => write!(f, "`{column}` = round(`{header}` × `{base}`)"),
+            Issue::Rebuilt {
+                column,
+                header,
+                base,
+                from_rate: false,
+            } => write!(
+                f,
+                "`{column}` = `{header}` × `{base}`: the average as shown (rounded), \
+                 so within half its last digit per {base}"
+            ),
+            Issue::NoKeyHeader { table } => {
+                write!(f, "no header row with the key columns of `{table}`")
+            }
+            Issue::NoProfileHeader => f.write_str("no header of an export profile"),
+            Issue::BlankRows => f.write_str("blank rows"),
+            Issue::PartOfMonth { month, from, to } => write!(
+                f,
+                "the file covers {}–{}, part of {month}",
+                crate::export::fmt_day(*from),
+                crate::export::fmt_day(*to)
+            ),
+            Issue::NoNickname => f.write_str("rows without a nickname"),
+            Issue::UnknownNickname { nickname } => write!(
+                f,
+                "nickname `{nickname}` is no employee's (roster column nickname / 旺旺)"
+            ),
+            Issue::NoNicknameColumn { nickname } => write!(
+                f,
+                "nickname `{nickname}`: the roster has no nickname column (nickname / 旺旺 / 客服昵称)"
+            ),
+            Issue::NicknamesOfOne { rows, key } => {
+                let key: Vec<String> = key.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                write!(
+                    f,
+                    "{rows} rows are nicknames of one employee ({})",
+                    key.join(", ")
+                )
+            }
+            Issue::CannotRebuild {
+                column,
+                header,
+                base,
+            } => write!(
+                f,
+                "`{column}` cannot be rebuilt from `{header}`: the file has no `{base}`"
+            ),
+            Issue::NoValueToRebuild { column } => {
+                write!(f, "no value to rebuild `{column}` from")
+            }
+            Issue::NoWholeCount {
+                column,
+                rate,
+                of,
+                base,
+            } => write!(
+                f,
+                "no whole `{column}` gives the rate {rate} of {of} `{base}`"
+            ),
+            Issue::SummaryRow { label } => write!(f, "summary row `{label}`"),
+            Issue::MoneyDecimals { yuan } => write!(f, "money {yuan} has more than 2 decimals"),
+            Issue::UnknownRole { role } => write!(f, "unknown role `{role}`"),
+            Issue::NegativeValue { value } => write!(f, "negative value {value}"),
+            Issue::NegativeCount { value } => write!(f, "negative count {value}"),
+            Issue::DuplicateOf { first, key } => write!(f, "duplicate of {first} ({key})"),
+            Issue::SameKeyAs { file, count } => write!(
+                f,
+                "rows with the same key as rows of {file}, giving other columns (first of {count})"
+            ),
+            Issue::NotInRoster { id, roster, count } => {
+                write!(f, "`{id}` is not in `{roster}` (first of {count} rows)")
+            }
+            Issue::NoRowsFor { month, first, last } => {
+                write!(f, "no rows for {month}, between {first} and {last}")
+            }
+        }
+    }
+}
+
 /// How soon a note wants a look, first to last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Triage {
@@ -107,7 +358,7 @@ impl std::fmt::Display for Action {
 }
 
 /// One data-quality finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QualityNote {
     /// Table name (`-` for files that are no table).
     pub table: String,
@@ -120,7 +371,7 @@ pub struct QualityNote {
     /// Column header, where one column is concerned.
     pub column: Option<String>,
     /// What was found.
-    pub issue: String,
+    pub issue: Issue,
     /// What the reader did about it.
     pub action: Action,
     /// How many rows this note covers.
@@ -128,14 +379,14 @@ pub struct QualityNote {
 }
 
 impl QualityNote {
-    pub(crate) fn file(table: &str, path: &std::path::Path, issue: &str, action: Action) -> Self {
+    pub(crate) fn file(table: &str, path: &std::path::Path, issue: Issue, action: Action) -> Self {
         QualityNote {
             table: table.into(),
             file: path.display().to_string(),
             sheet: None,
             row: None,
             column: None,
-            issue: issue.into(),
+            issue,
             action,
             rows: 0,
         }
@@ -179,7 +430,7 @@ pub fn quality_frame(notes: &[QualityNote]) -> PolarsResult<DataFrame> {
                     .collect::<Vec<_>>(),
             ),
             Column::new("column".into(), text(&|n| n.column.clone())),
-            Column::new("issue".into(), text(&|n| Some(n.issue.clone()))),
+            Column::new("issue".into(), text(&|n| Some(n.issue.to_string()))),
             Column::new("action".into(), text(&|n| Some(n.action.to_string()))),
             Column::new(
                 "rows".into(),

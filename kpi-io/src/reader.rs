@@ -17,7 +17,7 @@ use crate::export::Resolver;
 use crate::grid::{self, Grid};
 use crate::parse::{Cell, parse_date, parse_decimal, parse_period, parse_seconds};
 use crate::profile::{Profile, ReadOptions, StoreSource, Target};
-use crate::quality::{Action, QualityNote};
+use crate::quality::{Action, Issue, QualityNote};
 
 /// File extensions read as tables.
 pub const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "ods", "parquet"];
@@ -74,7 +74,7 @@ pub struct Approximation {
 struct Derivation {
     table: Table,
     column: &'static str,
-    how: String,
+    how: Issue,
     /// The export header rebuilt from, and the count it multiplies.
     source: String,
     per: &'static str,
@@ -130,7 +130,7 @@ pub fn read_dataset_with(
             quality.push(QualityNote::file(
                 "-",
                 path,
-                "matches a --profile '…=ignore' pattern",
+                Issue::IgnoredByPattern,
                 Action::Ignored,
             ));
         }
@@ -222,7 +222,7 @@ pub fn read_dataset_with(
             }
             for d in read.derived {
                 derived
-                    .entry((d.table, d.column, d.how.clone(), d.exact))
+                    .entry((d.table, d.column, d.how.to_string(), d.exact))
                     .and_modify(|e| {
                         e.rows += d.rows;
                         e.files += 1;
@@ -242,7 +242,10 @@ pub fn read_dataset_with(
                 sheet: None,
                 row: None,
                 column: None,
-                issue: format!("{sheets} sheets or files read as export profile `{profile}`"),
+                issue: Issue::ReadAsProfile {
+                    sheets,
+                    profile: profile.clone(),
+                },
                 action: Action::Read,
                 rows,
             });
@@ -252,7 +255,7 @@ pub fn read_dataset_with(
                 approximations.push(Approximation {
                     table: d.table,
                     column: d.column.to_string(),
-                    how: d.how.clone(),
+                    how: d.how.to_string(),
                     source: d.source.clone(),
                     per: d.per.to_string(),
                     ids: d.ids.clone(),
@@ -400,7 +403,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
                 notes.push(QualityNote::file(
                     "-",
                     &path,
-                    "neither a table of the data contract nor a spreadsheet",
+                    Issue::NotInContract,
                     Action::Ignored,
                 ));
             }
@@ -410,7 +413,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
             notes.push(QualityNote::file(
                 table.name(),
                 &path,
-                "unsupported file type",
+                Issue::UnsupportedFileType,
                 Action::Ignored,
             ));
             continue;
@@ -435,7 +438,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
                     notes.push(QualityNote::file(
                         table.name(),
                         &file,
-                        "unsupported file type",
+                        Issue::UnsupportedFileType,
                         Action::Ignored,
                     ));
                 }
@@ -472,7 +475,7 @@ fn collect_exports(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<QualityNo
             notes.push(QualityNote::file(
                 "-",
                 &path,
-                "not a spreadsheet",
+                Issue::NotASpreadsheet,
                 Action::Ignored,
             ));
         }
@@ -575,7 +578,9 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
                             sheet: Some(name.clone()),
                             row: None,
                             column: None,
-                            issue: format!("no header row with the key columns of `{table}`"),
+                            issue: Issue::NoKeyHeader {
+                                table: table.to_string(),
+                            },
                             action: Action::SheetIgnored,
                             rows: 0,
                         });
@@ -761,7 +766,7 @@ fn read_export(
             sheet: Some(sheet),
             row: None,
             column: None,
-            issue: "no header of an export profile".into(),
+            issue: Issue::NoProfileHeader,
             action: Action::SheetIgnored,
             rows: 0,
         });
@@ -912,7 +917,7 @@ fn type_wide(
         }
     }
     if blank > 0 {
-        let mut note = ctx.note(None, None, "blank rows".into(), Action::Dropped);
+        let mut note = ctx.note(None, None, Issue::BlankRows, Action::Dropped);
         note.rows = blank;
         notes.push(note);
     }
@@ -951,7 +956,7 @@ impl Ctx<'_> {
         &self,
         row: Option<usize>,
         column: Option<&str>,
-        issue: String,
+        issue: Issue,
         action: Action,
     ) -> QualityNote {
         QualityNote {
@@ -1098,11 +1103,7 @@ fn type_rows(
         notes.push(ctx.note(
             None,
             None,
-            format!(
-                "the file covers {}–{}, part of {m}",
-                crate::export::fmt_day(from),
-                crate::export::fmt_day(to)
-            ),
+            Issue::PartOfMonth { month: m, from, to },
             Action::ReadAsMonth,
         ));
     }
@@ -1124,7 +1125,7 @@ fn type_rows(
         rows.push(r);
     }
     if blank > 0 {
-        let mut note = ctx.note(None, None, "blank rows".into(), Action::Dropped);
+        let mut note = ctx.note(None, None, Issue::BlankRows, Action::Dropped);
         note.rows = blank;
         notes.push(note);
     }
@@ -1160,13 +1161,15 @@ fn type_rows(
                 Some(first),
                 Some(&headers[j]),
                 if nick.is_empty() {
-                    "rows without a nickname".to_string()
+                    Issue::NoNickname
                 } else if x.resolver.has_nicknames() {
-                    format!("nickname `{nick}` is no employee's (roster column nickname / 旺旺)")
+                    Issue::UnknownNickname {
+                        nickname: nick.to_string(),
+                    }
                 } else {
-                    format!(
-                        "nickname `{nick}`: the roster has no nickname column (nickname / 旺旺 / 客服昵称)"
-                    )
+                    Issue::NoNicknameColumn {
+                        nickname: nick.to_string(),
+                    }
                 },
                 Action::NicknameNotUsed,
             );
@@ -1347,15 +1350,14 @@ fn add_accounts_of_one_employee(
         let mut note = ctx.note(
             first,
             None,
-            format!(
-                "{} rows are nicknames of one employee ({})",
-                g.len(),
-                keys.iter()
+            Issue::NicknamesOfOne {
+                rows: g.len(),
+                key: keys
+                    .iter()
                     .zip(text.row(g[0]))
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            },
             Action::AddedIntoOneRow,
         );
         note.rows = g.len();
@@ -1411,7 +1413,11 @@ fn derive_columns(
             notes.push(ctx.note(
                 None,
                 Some(header),
-                format!("`{column}` cannot be rebuilt from `{header}`: the file has no `{base}`"),
+                Issue::CannotRebuild {
+                    column: column.to_string(),
+                    header: header.to_string(),
+                    base: base.to_string(),
+                },
                 Action::ColumnNotRead,
             ));
             continue;
@@ -1461,7 +1467,9 @@ fn derive_columns(
                     notes.push(ctx.note(
                         Some(view.row_number(r)),
                         Some(header),
-                        format!("no value to rebuild `{column}` from"),
+                        Issue::NoValueToRebuild {
+                            column: column.to_string(),
+                        },
                         Action::LeftMissing,
                     ));
                     None
@@ -1482,7 +1490,12 @@ fn derive_columns(
                             notes.push(ctx.note(
                                 Some(view.row_number(r)),
                                 Some(header),
-                                format!("no whole `{column}` gives the rate {v} of {n} `{base}`"),
+                                Issue::NoWholeCount {
+                                    column: column.to_string(),
+                                    rate: v,
+                                    of: n,
+                                    base: base.to_string(),
+                                },
                                 Action::RoundedToCount,
                             ));
                             row_exact = false;
@@ -1511,13 +1524,11 @@ fn derive_columns(
             }
             values.push(value);
         }
-        let how = if is_rate {
-            format!("`{column}` = round(`{header}` × `{base}`)")
-        } else {
-            format!(
-                "`{column}` = `{header}` × `{base}`: the average as shown (rounded), \
-                 so within half its last digit per {base}"
-            )
+        let how = Issue::Rebuilt {
+            column: column.to_string(),
+            header: header.to_string(),
+            base: base.to_string(),
+            from_rate: is_rate,
         };
         for (exact, rows, ids) in [
             (true, exact_rows, exact_ids),
@@ -1616,7 +1627,9 @@ fn drop_summary_row(
         notes.push(ctx.note(
             Some(view.row_number(r)),
             None,
-            format!("summary row `{}`", label.trim()),
+            Issue::SummaryRow {
+                label: label.trim().to_string(),
+            },
             Action::DroppedSummaryRow,
         ));
     }
@@ -1637,7 +1650,7 @@ fn to_cents(
         notes.push(ctx.note(
             Some(view.row_number(r)),
             Some(header),
-            format!("money {yuan} has more than 2 decimals"),
+            Issue::MoneyDecimals { yuan },
             Action::RoundedToCent,
         ));
     }
@@ -1692,7 +1705,9 @@ fn type_column(
                             notes.push(ctx.note(
                                 Some(view.row_number(r)),
                                 Some(header),
-                                format!("unknown role `{}`", s.trim()),
+                                Issue::UnknownRole {
+                                    role: s.trim().to_string(),
+                                },
                                 Action::KeptUnknownRole,
                             ));
                             Some(s.trim().to_string())
@@ -1777,13 +1792,8 @@ fn type_column(
                 };
                 let v = match v {
                     Some(x) if spec.kind.non_negative() && x < 0.0 => {
-                        notes.push(ctx.note(
-                            Some(view.row_number(r)),
-                            Some(header),
-                            format!("negative value {x}"),
-                            Action::TreatedAsMissing,
-                        ));
-                        None
+                        let issue = Issue::NegativeValue { value: x };
+                        treated_as_missing(ctx, view.row_number(r), header, issue, notes)
                     }
                     v => v,
                 };
@@ -1816,16 +1826,24 @@ fn check_sign(
 ) -> Option<i64> {
     match value {
         Some(v) if v < 0 && spec.kind.non_negative() => {
-            notes.push(ctx.note(
-                Some(view.row_number(r)),
-                Some(header),
-                format!("negative count {v}"),
-                Action::TreatedAsMissing,
-            ));
-            None
+            let issue = Issue::NegativeCount { value: v };
+            treated_as_missing(ctx, view.row_number(r), header, issue, notes)
         }
         v => v,
     }
+}
+
+/// Notes a value read as missing (a negative count, say) and gives none.
+fn treated_as_missing<T>(
+    ctx: &Ctx<'_>,
+    row: usize,
+    header: &str,
+    issue: Issue,
+    notes: &mut Vec<QualityNote>,
+) -> Option<T> {
+    let note = ctx.note(Some(row), Some(header), issue, Action::TreatedAsMissing);
+    notes.push(note);
+    None
 }
 
 /// An unknown column: numbers when every non-empty cell is one, else text.
@@ -2084,11 +2102,10 @@ fn drop_duplicates(
                 sheet: None,
                 row: at.row,
                 column: None,
-                issue: format!(
-                    "duplicate of {} ({})",
-                    position_of(&frame, files, first, None),
-                    describe_key(&key)
-                ),
+                issue: Issue::DuplicateOf {
+                    first: position_of(&frame, files, first, None),
+                    key: describe_key(&key),
+                },
                 action: Action::DroppedIdentical,
                 rows: 1,
             });
@@ -2110,9 +2127,10 @@ fn drop_duplicates(
             sheet: None,
             row: at.row,
             column: None,
-            issue: format!(
-                "rows with the same key as rows of {a}, giving other columns (first of {count})"
-            ),
+            issue: Issue::SameKeyAs {
+                file: a.clone(),
+                count,
+            },
             action: Action::MergedIntoOneRow,
             rows: count,
         });
@@ -2194,7 +2212,11 @@ fn check_references(
                 sheet: None,
                 row: at.row,
                 column: Some(column.into()),
-                issue: format!("`{id}` is not in `{roster_table}` (first of {count} rows)"),
+                issue: Issue::NotInRoster {
+                    id: id.to_string(),
+                    roster: roster_table.to_string(),
+                    count,
+                },
                 action: Action::KeptNotScored,
                 rows: count,
             });
@@ -2229,7 +2251,11 @@ fn check_period_gaps(data: &Dataset, quality: &mut Vec<QualityNote>) -> Result<(
                     sheet: None,
                     row: None,
                     column: Some("period".into()),
-                    issue: format!("no rows for {m}, between {first} and {last}"),
+                    issue: Issue::NoRowsFor {
+                        month: m,
+                        first: *first,
+                        last: *last,
+                    },
                     action: Action::PeriodGap,
                     rows: 0,
                 });

@@ -10,6 +10,7 @@ use kpi_core::{ColumnKind, Dataset, Role, Table, cents_text, civil_from_days};
 
 use crate::alias::chinese_header;
 use crate::error::{Error, Result};
+use crate::staging::Staging;
 
 /// File format of written tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,21 +74,29 @@ impl WriteOptions {
     }
 }
 
-/// Writes every table of `data` under `dir`, each file through a temporary
-/// file renamed into place. Returns the files written, sorted.
+/// Writes every table of `data` under `dir`, all or nothing (see
+/// [`Staging`]). Returns the files written, sorted.
 pub fn write_dataset(
     data: &Dataset,
     dir: impl AsRef<Path>,
     options: &WriteOptions,
 ) -> Result<Vec<PathBuf>> {
-    let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    Staging::once(|staging| stage_dataset(staging, data, dir.as_ref(), options))
+}
+
+/// Stages `data` as files under `dir` (see [`write_dataset`]).
+pub(crate) fn stage_dataset(
+    staging: &mut Staging,
+    data: &Dataset,
+    dir: &Path,
+    options: &WriteOptions,
+) -> Result<Vec<PathBuf>> {
+    staging.folder(dir)?;
     let mut written = Vec::new();
     for (table, frame) in data.tables() {
         let ext = options.format.extension();
         if options.monthly_files && table.is_dated() {
             let folder = dir.join(table.name());
-            std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
             let periods = frame
                 .column("period")
                 .and_then(|c| c.str().cloned())
@@ -101,12 +110,12 @@ pub fn write_dataset(
                     .filter(&mask)
                     .map_err(|e| Error::polars(format!("{table} {period}"), e))?;
                 let path = folder.join(format!("{period}.{ext}"));
-                write_table(table, &part, &path, options)?;
+                write_table(staging, table, &part, &path, options)?;
                 written.push(path);
             }
         } else {
             let path = dir.join(format!("{}.{ext}", table.name()));
-            write_table(table, frame, &path, options)?;
+            write_table(staging, table, frame, &path, options)?;
             written.push(path);
         }
     }
@@ -132,27 +141,19 @@ fn role_text(role: &str, options: &WriteOptions) -> String {
     }
 }
 
-/// Writes to `path` through `path.tmp`, so a failure leaves no half file.
-pub fn atomic_write(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    match write(&tmp) {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-fn write_table(table: Table, frame: &DataFrame, path: &Path, options: &WriteOptions) -> Result<()> {
+fn write_table(
+    staging: &mut Staging,
+    table: Table,
+    frame: &DataFrame,
+    path: &Path,
+    options: &WriteOptions,
+) -> Result<()> {
     let frame = frame.drop_many(["_file", "_row"]);
-    match options.format {
-        DataFormat::Csv => atomic_write(path, |tmp| write_csv(table, &frame, tmp, options)),
-        DataFormat::Parquet => atomic_write(path, |tmp| write_parquet(table, &frame, tmp, options)),
-        DataFormat::Xlsx => atomic_write(path, |tmp| write_xlsx(table, &frame, tmp, options)),
-    }
+    staging.write(path, |tmp| match options.format {
+        DataFormat::Csv => write_csv(table, &frame, tmp, options),
+        DataFormat::Parquet => write_parquet(table, &frame, tmp, options),
+        DataFormat::Xlsx => write_xlsx(table, &frame, tmp, options),
+    })
 }
 
 /// `1234.5` text of integer thousandths, without trailing zeros.

@@ -158,7 +158,8 @@ pub const SHEETS: [&str; 13] = [
 /// levels only (the export has every row).
 pub const TRENDS_SHEET_ROWS: usize = 200_000;
 
-/// Writes the workbook through a temporary file renamed into place.
+/// Writes the workbook at `path` (for all-or-nothing output, a temporary
+/// of `kpi_io::Staging`).
 pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let xerr = |source| Error::Xlsx {
@@ -294,19 +295,10 @@ fn new_workbook(title: &str) -> std::result::Result<Workbook, rust_xlsxwriter::X
     Ok(workbook)
 }
 
-/// Saves a workbook through a temporary file renamed into place.
+/// Saves a workbook at `path`. A run that writes several outputs gives a
+/// temporary here (`kpi_io::Staging`) and moves it into place with the rest.
 fn save(mut workbook: Workbook, path: &Path) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    if let Err(source) = workbook.save(&tmp) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Xlsx {
-            path: path.into(),
-            source,
-        });
-    }
-    std::fs::rename(&tmp, path).map_err(|source| Error::Io {
+    workbook.save(path).map_err(|source| Error::Xlsx {
         path: path.into(),
         source,
     })

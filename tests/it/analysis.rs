@@ -211,8 +211,8 @@ fn gmv_changes_split_by_factor_by_store_and_by_mix_and_rate() {
     assert!(close(rate[0].1, 0.009) && close(rate[1].1, 0.004));
 }
 
-#[test]
-fn targets_are_tracked_and_children_must_add_up_to_their_parent() {
+/// A roster of three: E1 and E2 in team T1, E3 in T2, all of store S01.
+fn three_staff() -> Dataset {
     let mut data = Dataset::new();
     data.insert(
         Table::Employees,
@@ -224,6 +224,12 @@ fn targets_are_tracked_and_children_must_add_up_to_their_parent() {
         )
         .unwrap(),
     );
+    data
+}
+
+#[test]
+fn targets_are_tracked_and_children_must_add_up_to_their_parent() {
+    let mut data = three_staff();
     // cs_sales in cents: January 35 + 25 = 60 for T1, 45 for T2.
     data.insert(
         Table::EmployeeDaily,
@@ -294,17 +300,7 @@ fn targets_are_tracked_and_children_must_add_up_to_their_parent() {
 
 #[test]
 fn an_annual_target_splits_down_the_pyramid() {
-    let mut data = Dataset::new();
-    data.insert(
-        Table::Employees,
-        df!(
-            "employee_id" => ["E1", "E2", "E3"],
-            "store_id" => ["S01"; 3],
-            "team_id" => ["T1", "T1", "T2"],
-            "role" => ["customer_service"; 3],
-        )
-        .unwrap(),
-    );
+    let mut data = three_staff();
     // Last year's GMV: January 1000, December 1500, the other months 500.
     let months: Vec<String> = (1..=12).map(|m| format!("2024-{m:02}")).collect();
     let gmv: Vec<i64> = (1..=12)

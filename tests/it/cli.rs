@@ -28,6 +28,38 @@ fn ok(args: &[&str], dir: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A temporary folder holding `data/`: one generated store over `months`.
+fn generated(months: u32) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let months = months.to_string();
+    ok(
+        &["gen", "--out", "data", "--stores", "1", "--months", &months],
+        dir.path(),
+    );
+    dir
+}
+
+/// `kpi reconcile` of the data folder against a ledger, with the customer-service scheme.
+fn reconcile(data: &str, ledger: &str, more: &[&str], dir: &Path) -> Output {
+    let args = [
+        "reconcile",
+        "--data",
+        data,
+        "--scheme",
+        SCHEME,
+        "--ledger",
+        ledger,
+    ];
+    kpi(&[&args[..], more].concat(), dir)
+}
+
+/// Asserts that `text` contains every one of `needles`.
+fn assert_mentions(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "{needle}\n{text}");
+    }
+}
+
 /// The first row of a sheet, as text.
 fn header_of(range: &calamine::Range<Data>) -> Vec<String> {
     range
@@ -54,23 +86,8 @@ fn demo_writes_a_workbook_that_reads_back() {
     assert!(stdout.contains("grades: 卓越"), "{stdout}");
 
     let mut workbook = open_workbook_auto(dir.path().join("demo.xlsx")).unwrap();
-    assert_eq!(
-        workbook.sheet_names(),
-        [
-            "summary",
-            "metrics_store",
-            "metrics_employee",
-            "scores",
-            "score_details",
-            "pay",
-            "pay_details",
-            "工资条",
-            "trends",
-            "attribution",
-            "peers",
-            "target_tracking"
-        ]
-    );
+    // Every sheet but data_quality: the demo data is clean.
+    assert_eq!(workbook.sheet_names(), kpi_report::SHEETS[..12]);
     // The analysis exports: trends with the contract columns first, and the
     // month-on-month attribution whose LMDI effects add up to GMV's change.
     let trends = read(&dir.path().join("out/trends.csv"));
@@ -83,26 +100,11 @@ fn demo_writes_a_workbook_that_reads_back() {
     assert!(attribution.starts_with("level,id,metric,base_period,period,method,factor,effect\n"));
     assert!(attribution.contains(",lmdi,uv,") && attribution.contains(",mix,S01,"));
     let scores = workbook.worksheet_range("scores").unwrap();
-    let header = header_of(&scores);
     assert_eq!(
-        header,
-        [
-            "period",
-            "employee_id",
-            "store_id",
-            "team_id",
-            "role",
-            "eligible",
-            "points.inquiry_conversion",
-            "points.payment_rate",
-            "points.cs_aov",
-            "points.avg_response_seconds",
-            "bonus",
-            "total_score",
-            "grade",
-            "position_wage",
-            "flags"
-        ]
+        header_of(&scores).join(","),
+        "period,employee_id,store_id,team_id,role,eligible,\
+         points.inquiry_conversion,points.payment_rate,points.cs_aov,points.avg_response_seconds,\
+         bonus,total_score,grade,position_wage,flags"
     );
     // The workbook holds the same scores as the export, row by row.
     let csv = read(&dir.path().join("out/scores.csv"));
@@ -306,11 +308,7 @@ fn gen_is_byte_identical_for_the_same_arguments() {
 
 #[test]
 fn run_refuses_a_broken_scheme_and_names_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    ok(
-        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
-        dir.path(),
-    );
+    let dir = generated(1);
     let broken = read(Path::new(SCHEME)).replace("metric = \"cs_aov\"", "metric = \"cs_aovv\"");
     std::fs::write(dir.path().join("broken.toml"), &broken).unwrap();
     let out = kpi(
@@ -339,11 +337,7 @@ fn run_refuses_a_broken_scheme_and_names_the_line() {
 
 #[test]
 fn bad_cells_are_errors_naming_file_row_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    ok(
-        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
-        dir.path(),
-    );
+    let dir = generated(1);
     let path = dir.path().join("data/employee_daily.csv");
     let text = read(&path);
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -379,23 +373,20 @@ fn bad_cells_are_errors_naming_file_row_and_column() {
 fn schema_prints_the_alias_table() {
     let dir = tempfile::tempdir().unwrap();
     let stdout = ok(&["schema"], dir.path());
-    for needle in [
-        "employee_daily (key: employee_id, date)",
-        "员工编号",
-        "询单人数",
-        "缺勤天数",
-    ] {
-        assert!(stdout.contains(needle), "{needle}");
-    }
+    assert_mentions(
+        &stdout,
+        &[
+            "employee_daily (key: employee_id, date)",
+            "员工编号",
+            "询单人数",
+            "缺勤天数",
+        ],
+    );
 }
 
 #[test]
 fn a_missing_attendance_table_is_warned_about() {
-    let dir = tempfile::tempdir().unwrap();
-    ok(
-        &["gen", "--out", "data", "--stores", "1", "--months", "1"],
-        dir.path(),
-    );
+    let dir = generated(1);
     std::fs::remove_file(dir.path().join("data/attendance.csv")).unwrap();
     let out = kpi(
         &[
@@ -413,23 +404,7 @@ fn a_missing_attendance_table_is_warned_about() {
 }
 
 /// Seed 000's designer pay table lists 60–70 twice; the second item leaves 0.8–0.9 uncovered.
-const DESIGNER: &str = r#"[scheme]
-id = "designer"
-name = "美工绩效 (seed 000)"
-roles = ["美工"]
-
-[[items]]
-id = "on_time"
-metric = "on_time_rate"
-weight = 60
-rule = { kind = "bands", direction = "higher", bands = [{ min = 0.8, points = 100 }, { min = 0.7, max = 0.8, points = 60 }, { min = 0.6, max = 0.7, points = 40 }, { min = 0.6, max = 0.7, points = 0 }] }
-
-[[items]]
-id = "pass"
-metric = "pass_rate"
-weight = 30
-rule = { kind = "bands", direction = "higher", bands = [{ min = 0.9, points = 100 }, { max = 0.8, points = 50 }] }
-"#;
+const DESIGNER: &str = include_str!("../schemes/designer.toml");
 
 #[test]
 fn validate_lists_every_issue_with_its_line_and_run_refuses_errors() {
@@ -480,11 +455,7 @@ fn validate_lists_every_issue_with_its_line_and_run_refuses_errors() {
 
 #[test]
 fn validate_with_data_lists_every_missing_column_and_run_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    ok(
-        &["gen", "--out", "data", "--stores", "1", "--months", "2"],
-        dir.path(),
-    );
+    let dir = generated(2);
     std::fs::remove_file(dir.path().join("data/attendance.csv")).unwrap();
     std::fs::remove_file(dir.path().join("data/manual_scores.csv")).unwrap();
     let scheme = concat!(
@@ -497,14 +468,15 @@ fn validate_with_data_lists_every_missing_column_and_run_writes_nothing() {
     );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for key in [
-        "`items[6].metric` needs column `score` of table `manual_scores`",
-        "`items[7].rule.counts.attendance.absent_days` needs column `absent_days` of table `attendance`",
-        "`items[7].rule.counts.attendance.late_count` needs column `late_count` of table `attendance`",
-        "4 problem(s) with the data in data",
-    ] {
-        assert!(stderr.contains(key), "{key}\n{stderr}");
-    }
+    assert_mentions(
+        &stderr,
+        &[
+            "`items[6].metric` needs column `score` of table `manual_scores`",
+            "`items[7].rule.counts.attendance.absent_days` needs column `absent_days` of table `attendance`",
+            "`items[7].rule.counts.attendance.late_count` needs column `late_count` of table `attendance`",
+            "4 problem(s) with the data in data",
+        ],
+    );
     let out = kpi(
         &[
             "run", "--data", "data", "--scheme", scheme, "--out", "r.xlsx",
@@ -528,20 +500,10 @@ fn reconcile_exits_3_on_the_planted_ledger_and_0_on_a_clean_one() {
         "{}",
         &header[..60]
     );
-    let out = kpi(
-        &[
-            "reconcile",
-            "--data",
-            "data",
-            "--scheme",
-            SCHEME,
-            "--ledger",
-            "data/payroll_ledger.csv",
-            "--out",
-            "rec.xlsx",
-            "--export",
-            "rec",
-        ],
+    let out = reconcile(
+        "data",
+        "data/payroll_ledger.csv",
+        &["--out", "rec.xlsx", "--export", "rec"],
         dir.path(),
     );
     assert_eq!(
@@ -578,18 +540,7 @@ fn reconcile_exits_3_on_the_planted_ledger_and_0_on_a_clean_one() {
         ],
         dir.path(),
     );
-    let out = kpi(
-        &[
-            "reconcile",
-            "--data",
-            "data",
-            "--scheme",
-            SCHEME,
-            "--ledger",
-            "ours/pay_details.csv",
-        ],
-        dir.path(),
-    );
+    let out = reconcile("data", "ours/pay_details.csv", &[], dir.path());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -597,29 +548,14 @@ fn reconcile_exits_3_on_the_planted_ledger_and_0_on_a_clean_one() {
         String::from_utf8_lossy(&out.stdout)
     );
     // A ledger that is not a file is a clear error.
-    let out = kpi(
-        &[
-            "reconcile",
-            "--data",
-            "data",
-            "--scheme",
-            SCHEME,
-            "--ledger",
-            "nope.xlsx",
-        ],
-        dir.path(),
-    );
+    let out = reconcile("data", "nope.xlsx", &[], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.xlsx"));
 }
 
 #[test]
 fn run_without_analysis_writes_no_analysis_tables() {
-    let dir = tempfile::tempdir().unwrap();
-    ok(
-        &["gen", "--out", "data", "--stores", "1", "--months", "2"],
-        dir.path(),
-    );
+    let dir = generated(2);
     ok(
         &["run", "--data", "data", "--scheme", SCHEME, "--export", "a"],
         dir.path(),
@@ -653,35 +589,14 @@ fn run_without_analysis_writes_no_analysis_tables() {
         read(&dir.path().join("b/scores.csv"))
     );
     // `kpi attribution` prints the decomposition with its totals.
-    let out = ok(
-        &[
-            "attribution",
-            "--data",
-            "data",
-            "--from",
-            "2024-11",
-            "--to",
-            "2024-12",
-        ],
-        dir.path(),
-    );
+    let attribution = ["attribution", "--data", "data", "--from", "2024-11", "--to"];
+    let out = ok(&[&attribution[..], &["2024-12"]].concat(), dir.path());
     assert!(
         out.contains("company   all        gmv              lmdi         uv"),
         "{out}"
     );
     assert!(out.contains("total"), "{out}");
-    let out = kpi(
-        &[
-            "attribution",
-            "--data",
-            "data",
-            "--from",
-            "2024-11",
-            "--to",
-            "nope",
-        ],
-        dir.path(),
-    );
+    let out = kpi(&[&attribution[..], &["nope"]].concat(), dir.path());
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -783,19 +698,80 @@ fn gen_as_exports_scores_explains_and_reconciles() {
     );
     assert!(!explained.contains("平均响应时长"), "{explained}");
     // The 工资表 holds the generated ledger with its planted errors.
-    let reconciled = kpi(
-        &[
-            "reconcile",
-            "--data",
-            "ex",
-            "--scheme",
-            SCHEME,
-            "--ledger",
-            "ex/工资表.xlsx",
-        ],
-        dir.path(),
-    );
+    let reconciled = reconcile("ex", "ex/工资表.xlsx", &[], dir.path());
     assert_eq!(reconciled.status.code(), Some(3));
     let text = String::from_utf8_lossy(&reconciled.stdout);
     assert!(text.contains("加班费"), "{text}");
+}
+
+/// Every file below `dir`, relative, sorted (temporaries included).
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            out.push(path.strip_prefix(root).unwrap().display().to_string());
+            if path.is_dir() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn a_failed_run_changes_no_file_and_leaves_no_temporary() {
+    let dir = generated(1);
+    std::fs::write(dir.path().join("r.xlsx"), "last month's workbook").unwrap();
+    // An export that cannot be written: a folder stands where scores.csv goes.
+    std::fs::create_dir_all(dir.path().join("out/scores.csv")).unwrap();
+    std::fs::write(dir.path().join("out/pay.csv"), "last month's pay").unwrap();
+    let before = tree(dir.path());
+    let out = kpi(
+        &[
+            "run", "--data", "data", "--scheme", SCHEME, "--out", "r.xlsx", "--export", "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("out/scores.csv: is a folder; an output file goes there"),
+        "{stderr}"
+    );
+    assert_eq!(tree(dir.path()), before);
+    assert_eq!(read(&dir.path().join("r.xlsx")), "last month's workbook");
+    assert_eq!(read(&dir.path().join("out/pay.csv")), "last month's pay");
+}
+
+#[test]
+fn output_paths_are_refused_before_any_work() {
+    let dir = generated(1);
+    std::fs::write(dir.path().join("exports"), "").unwrap();
+    std::fs::create_dir(dir.path().join("r.xlsx")).unwrap();
+    let before = tree(dir.path());
+    for (args, says) in [
+        (
+            &["--export", "exports"][..],
+            "exports: is a file, not a folder",
+        ),
+        (
+            &["--out", "r.xlsx"][..],
+            "r.xlsx: is a folder; give a file name",
+        ),
+        (
+            &["--out", "exports/r.xlsx"][..],
+            "exports/r.xlsx: cannot be made: exports is a file",
+        ),
+    ] {
+        let run = ["run", "--data", "nowhere", "--scheme", SCHEME];
+        let out = kpi(&[&run[..], args].concat(), dir.path());
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Refused before the (missing) data folder was even read.
+        assert_eq!(stderr.trim(), format!("error: {says}"), "{args:?}");
+    }
+    assert_eq!(tree(dir.path()), before);
 }

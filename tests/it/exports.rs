@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use kpi_core::Table;
-use kpi_io::{Action, Loaded, ReadOptions};
+use kpi_io::{Action, Issue, Loaded, ReadOptions};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/exports")
@@ -96,9 +96,8 @@ fn chitu_report_reads_by_nickname_with_date_from_file_name() {
     // 延迟统计 (not final) on 李娜娜's row: the day's response time is missing.
     assert_eq!(e("E0002", "2025-04-20", "response_seconds"), None);
     assert!(l.quality.iter().any(|n| {
-        n.action == Action::AddedIntoOneRow
-            && n.issue
-                .starts_with("2 rows are nicknames of one employee (employee_id=E0002")
+        matches!(&n.issue, Issue::NicknamesOfOne { rows: 2, key }
+            if key.first() == Some(&("employee_id".to_string(), "E0002".to_string())))
     }));
     // The next day's file lacks 询单->最终付款人数: 66.67% × 30 inquiries = 20.
     assert_eq!(e("E0001", "2025-04-21", "paid_buyers"), Some(20));
@@ -111,7 +110,12 @@ fn unmapped_nicknames_are_reported_with_their_row_counts() {
     let note = l
         .quality
         .iter()
-        .find(|n| n.issue.contains("天猫店铺01:离职员工"))
+        .find(|n| {
+            n.issue
+                == Issue::UnknownNickname {
+                    nickname: "天猫店铺01:离职员工".into(),
+                }
+        })
         .expect("a note for the unmapped nickname");
     assert_eq!(note.rows, 1);
     assert!(
@@ -131,9 +135,10 @@ fn unmapped_nicknames_are_reported_with_their_row_counts() {
         "合计",
     ] {
         assert!(
-            l.quality
-                .iter()
-                .any(|n| n.issue == format!("summary row `{label}`")),
+            l.quality.iter().any(|n| n.issue
+                == Issue::SummaryRow {
+                    label: label.into()
+                }),
             "{label}"
         );
     }
@@ -178,7 +183,10 @@ fn an_html_table_saved_as_xls_reads_like_a_workbook() {
     assert_eq!(s("2025-04-01", "buyers"), Some(44));
     assert_eq!(s("2025-04-02", "bounces"), Some(500));
     assert!(l.quality.iter().any(|n| {
-        n.issue == "summary row `汇总值`"
+        n.issue
+            == Issue::SummaryRow {
+                label: "汇总值".into(),
+            }
             && n.file
                 .ends_with("店铺整体_淘宝店铺02_2025-04-01_2025-04-02.xls")
     }));
@@ -613,7 +621,7 @@ fn exports_folder_has_every_generated_profile() {
             exports
                 .quality
                 .iter()
-                .any(|n| n.issue.contains(&format!("export profile `{id}`"))),
+                .any(|n| matches!(&n.issue, Issue::ReadAsProfile { profile, .. } if profile == id)),
             "{id}"
         );
     }
@@ -626,12 +634,15 @@ fn exports_folder_has_every_generated_profile() {
     );
     // Nothing unmapped, nothing dropped but summary rows.
     assert!(
-        !exports.quality.iter().any(|n| n.issue.contains("nickname")),
+        !exports
+            .quality
+            .iter()
+            .any(|n| n.action == Action::NicknameNotUsed),
         "{:?}",
         exports
             .quality
             .iter()
-            .filter(|n| n.issue.contains("nickname"))
+            .filter(|n| n.action == Action::NicknameNotUsed)
             .collect::<Vec<_>>()
     );
 }

@@ -312,10 +312,8 @@ fn a_scheme_needing_absent_columns_is_a_clear_error() {
         .drop("responses")
         .unwrap();
     data.insert(Table::EmployeeDaily, daily);
-    let metrics = compute_metrics(&data).unwrap();
-    let err = score(&scheme, &metrics, &data).unwrap_err().to_string();
     assert_eq!(
-        err,
+        score_error(&scheme, &data),
         "scheme key `items[3].metric` needs column `responses` of table `employee_daily`, which the dataset lacks"
     );
 }
@@ -364,72 +362,21 @@ position wage ¥1600.00
     );
 }
 
+/// The message of scoring's refusal of `data`.
+fn score_error(scheme: &kpi_core::Scheme, data: &Dataset) -> String {
+    let metrics = compute_metrics(data).unwrap();
+    score(scheme, &metrics, data).unwrap_err().to_string()
+}
+
+/// A test scheme of `tests/schemes/`, by file stem.
+fn test_scheme(name: &str) -> kpi_core::Scheme {
+    let path = format!("{}/tests/schemes/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    kpi_io::parse_scheme(&text, std::path::Path::new(&format!("{name}.toml"))).unwrap()
+}
+
 /// Sections (KPI 60 weighted, service 40 averaged) and a bonus capped at 5.
-const SECTIONED: &str = r#"
-[scheme]
-id = "sectioned"
-name = "分区考核"
-roles = ["客服"]
-
-[eligibility]
-max_absent_days = 20
-
-[[sections]]
-id = "kpi"
-label = "关键业绩指标"
-weight = 60
-
-[[sections]]
-id = "service"
-weight = 40
-combine = "average"
-
-[[items]]
-id = "conv"
-section = "kpi"
-metric = "inquiry_conversion"
-weight = 35
-rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 100 }, { min = 0.3, max = 0.5, points = 90 }, { min = 0.2, max = 0.3, points = 80 }, { max = 0.2, points = 0 }] }
-
-[[items]]
-id = "pay"
-section = "kpi"
-metric = "payment_rate"
-weight = 25
-rule = { kind = "bands", direction = "higher", bands = [{ min = 0.9, points = 100 }, { min = 0.8, max = 0.9, points = 90 }, { min = 0.6, max = 0.8, points = 80 }, { max = 0.6, points = 0 }] }
-
-[[items]]
-id = "aov"
-section = "service"
-metric = "cs_aov"
-weight = 1
-rule = { kind = "bands", direction = "higher", bands = [{ min = 120, points = 100 }, { min = 80, max = 120, points = 90 }, { min = 50, max = 80, points = 80 }, { max = 50, points = 0 }] }
-
-[[items]]
-id = "resp"
-section = "service"
-metric = "avg_response_seconds"
-weight = 1
-rule = { kind = "per_unit", start = 100, threshold = 32, points_per_unit = -2, floor = 0, cap = 100 }
-
-# +1 per percentage point of inquiry conversion above 34%, at most 5.
-[[bonus]]
-id = "conv_bonus"
-metric = "inquiry_conversion"
-cap = 5
-rule = { kind = "linear", pivot = 0.34, base = 0, points_per_unit = 1, unit = 0.01, floor = 0 }
-
-[[grades]]
-label = "A"
-min = 95
-
-[[grades]]
-label = "B"
-min = 75
-
-[[grades]]
-label = "C"
-"#;
+const SECTIONED: &str = include_str!("../schemes/sectioned.toml");
 
 #[test]
 fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
@@ -478,26 +425,10 @@ fn sections_weigh_items_and_bonus_adds_on_top_within_its_cap() {
         .map(|c| c.as_str())
         .collect();
     assert_eq!(
-        names,
-        [
-            "period",
-            "employee_id",
-            "store_id",
-            "team_id",
-            "role",
-            "eligible",
-            "points.conv",
-            "points.pay",
-            "points.aov",
-            "points.resp",
-            "points.conv_bonus",
-            "section.kpi",
-            "section.service",
-            "bonus",
-            "total_score",
-            "grade",
-            "flags"
-        ]
+        names.join(","),
+        "period,employee_id,store_id,team_id,role,eligible,\
+         points.conv,points.pay,points.aov,points.resp,points.conv_bonus,\
+         section.kpi,section.service,bonus,total_score,grade,flags"
     );
     let scored = kpi::Scored {
         metrics,
@@ -579,10 +510,8 @@ fn new_staff_are_not_scored_and_probation_is_flagged() {
     );
     let scheme = kpi_io::parse_scheme(&text, std::path::Path::new("tenure.toml")).unwrap();
     let mut data = dataset();
-    let metrics = compute_metrics(&data).unwrap();
-    let err = score(&scheme, &metrics, &data).unwrap_err().to_string();
     assert_eq!(
-        err,
+        score_error(&scheme, &data),
         "scheme key `eligibility.min_days_employed` needs column `hire_date` of table `employees`, which the dataset lacks"
     );
 
@@ -616,6 +545,7 @@ fn new_staff_are_not_scored_and_probation_is_flagged() {
         )
         .unwrap();
     data.insert(Table::Employees, roster);
+    let metrics = compute_metrics(&data).unwrap();
     let scores = score(&scheme, &metrics, &data).unwrap();
     let a = row(&scores.rows, "A");
     assert!(!a.eligible);
@@ -666,40 +596,7 @@ fn overrides_change_weights_in_named_months_only() {
 
 #[test]
 fn streaks_flag_runs_of_consecutive_months_and_gaps_break_them() {
-    let scheme = kpi_io::parse_scheme(
-        r#"
-[scheme]
-id = "streaks"
-name = "streaks"
-roles = ["客服"]
-
-[[items]]
-id = "conv"
-metric = "inquiry_conversion"
-weight = 100
-rule = { kind = "bands", direction = "higher", bands = [{ min = 0.5, points = 100 }, { max = 0.5, points = 50 }] }
-
-[[grades]]
-label = "A"
-min = 90
-
-[[grades]]
-label = "C"
-
-[[streaks]]
-flag = "award"
-grades = ["A"]
-months = 3
-amount = 200
-
-[[streaks]]
-flag = "transfer"
-grades = ["C"]
-months = 2
-"#,
-        std::path::Path::new("streaks.toml"),
-    )
-    .unwrap();
+    let scheme = test_scheme("streaks");
     // X: A every month Jan–Jun. Y: A but no activity in March. Z: C in Jan and Feb.
     let months = [
         "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06",
@@ -936,34 +833,7 @@ fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
 
 #[test]
 fn manual_ratings_combine_raters_by_weight_and_map_the_scale_to_points() {
-    let scheme = kpi_io::parse_scheme(
-        r#"
-[scheme]
-id = "attitude"
-name = "工作态度"
-roles = ["客服"]
-
-[[manual]]
-item = "attitude"
-raters = { self = 0.2, supervisor = 0.8 }
-
-[[items]]
-id = "attitude"
-label = "工作态度"
-metric = "manual.attitude"
-weight = 100
-rule = { kind = "scale", from = [1, 7] }
-
-[[grades]]
-label = "一般"
-min = 65
-
-[[grades]]
-label = "不及格"
-"#,
-        std::path::Path::new("attitude.toml"),
-    )
-    .unwrap();
+    let scheme = test_scheme("attitude");
     let mut data = dataset();
     data.insert(
         Table::ManualScores,
@@ -1002,38 +872,7 @@ label = "不及格"
 
 #[test]
 fn schemes_define_metrics_over_any_column() {
-    let scheme = kpi_io::parse_scheme(
-        r#"
-[scheme]
-id = "custom"
-name = "custom"
-roles = ["客服"]
-
-[[metrics]]
-id = "praise_rate"
-label = "好评率"
-numerator = "好评数"
-denominator = "inquiries"
-
-[[metrics]]
-id = "praise"
-numerator = "好评数"
-
-[[items]]
-id = "praise_rate"
-metric = "praise_rate"
-weight = 50
-rule = { kind = "linear", pivot = 0, base = 0, points_per_unit = 100 }
-
-[[items]]
-id = "praise"
-metric = "praise"
-weight = 50
-rule = { kind = "per_unit", start = 0, threshold = 0, points_per_unit = 1, cap = 100 }
-"#,
-        std::path::Path::new("custom.toml"),
-    )
-    .unwrap();
+    let scheme = test_scheme("custom");
     let mut data = dataset();
     let daily = data.get(Table::EmployeeDaily).unwrap().clone();
     let n = daily.height();
@@ -1087,26 +926,7 @@ rule = { kind = "per_unit", start = 0, threshold = 0, points_per_unit = 1, cap =
 }
 
 /// A monthly scheme with one flat item and a weekly rank bonus on cs_sales.
-const WEEKLY: &str = r#"
-[scheme]
-id = "weekly"
-name = "weekly"
-roles = ["customer_service"]
-
-[[items]]
-id = "flat"
-metric = "cs_sales"
-weight = 100
-rule = { kind = "bands", direction = "higher", bands = [{ points = 50 }] }
-
-[[bonus]]
-id = "weekly"
-metric = "cs_sales"
-rule = { kind = "rank", within = "store", direction = "higher", points = [3, 2, 1], every = "week" }
-
-[[grades]]
-label = "all"
-"#;
+const WEEKLY: &str = include_str!("../schemes/weekly.toml");
 
 #[test]
 fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
@@ -1194,10 +1014,8 @@ fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
 
     // Without dates there are no weeks: the scheme key and the column are named.
     data.insert(Table::EmployeeDaily, daily.drop("date").unwrap());
-    let metrics = compute_metrics(&data).unwrap();
-    let err = score(&scheme, &metrics, &data).unwrap_err().to_string();
     assert_eq!(
-        err,
+        score_error(&scheme, &data),
         "scheme key `bonus[0].rule.every` needs column `date` of table `employee_daily`, which the dataset lacks"
     );
 }

@@ -21,7 +21,7 @@ use rust_decimal::prelude::*;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::format::money2;
-use crate::frame::column;
+use crate::frame::{column, key_columns};
 use crate::money::{Exact, Rounding};
 use crate::period_metrics::Metrics;
 use crate::scheme::{Component, Lang, PayRule, RankGroup, RoundAt, Scheme};
@@ -334,14 +334,10 @@ impl Pay {
         let money = |f: &dyn Fn(&PayRow) -> Option<Decimal>| -> Vec<Option<String>> {
             self.rows.iter().map(|r| f(r).map(money2)).collect()
         };
-        let mut columns = vec![
-            Column::new("period".into(), text(&|r| Some(r.period.clone()))),
-            Column::new("employee_id".into(), text(&|r| Some(r.employee_id.clone()))),
-            Column::new("store_id".into(), text(&|r| r.store_id.clone())),
-            Column::new("team_id".into(), text(&|r| r.team_id.clone())),
-            Column::new("role".into(), text(&|r| Some(r.role.clone()))),
-            Column::new("grade".into(), text(&|r| r.grade.clone())),
-        ];
+        let mut columns = key_columns(&self.rows, |r| {
+            (&r.period, &r.employee_id, &r.store_id, &r.team_id, &r.role)
+        });
+        columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
         for (c, id) in self.component_ids.iter().enumerate() {
             columns.push(Column::new(id.as_str().into(), money(&|r| r.amounts[c])));
         }

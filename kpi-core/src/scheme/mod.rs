@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 mod pay;
-mod rule;
+pub mod rule;
 mod step;
 mod validate;
 

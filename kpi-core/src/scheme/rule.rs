@@ -1,9 +1,11 @@
-//! Applying a rule: how each rule kind (`bands`, `linear`, `per_unit`,
-//! `rank`, `scale`, `occurrences`) turns a metric value into points, with
-//! the rule in words for explanations.
+//! Applying a rule: one function per rule kind of a scheme file, each
+//! turning a metric value into points and the steps that explain them:
+//! [`bands`], [`linear`], [`per_unit`], [`scale`], [`rank`] and
+//! [`occurrences`]. [`Rule::apply`] picks the function of a rule's kind.
 
 use super::step::{Lang, Occurrence, Place, Step, render_steps};
-use super::{Past, Placing, Rank, Rule, UnitCount};
+use super::{Band, Past, Placing, Rank, RankGroup, Rule, UnitCount};
+use crate::metric::Direction;
 
 /// How a rule turned a value into points, for explanations.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +21,13 @@ impl Applied {
     pub fn text(&self, lang: Lang) -> String {
         render_steps(&self.steps, lang)
     }
+
+    fn one(points: f64, step: Step) -> Applied {
+        Applied {
+            points,
+            steps: vec![step],
+        }
+    }
 }
 
 impl Rule {
@@ -26,27 +35,7 @@ impl Rule {
     /// placings (one per period, or one per ranked week).
     pub fn apply_ranked(&self, value: f64, placings: Option<&[Placing]>) -> Applied {
         match (self, placings) {
-            (Rule::Rank { within, points, .. }, Some(placings)) => {
-                let points_at = |rank: &Rank| points.get(rank.place - 1).copied().unwrap_or(0.0);
-                let places: Vec<Place> = placings
-                    .iter()
-                    .map(|p| Place {
-                        week: p.week.clone(),
-                        place: p.rank.place,
-                        of: p.rank.of,
-                        points: points_at(&p.rank),
-                    })
-                    .collect();
-                let total: f64 = places.iter().map(|p| p.points).sum();
-                Applied {
-                    points: total,
-                    steps: vec![Step::Placed {
-                        group: *within,
-                        places,
-                        total,
-                    }],
-                }
-            }
+            (Rule::Rank { within, points, .. }, Some(placings)) => rank(*within, points, placings),
             _ => self.apply(value),
         }
     }
@@ -54,46 +43,62 @@ impl Rule {
     /// Scores an `occurrences` rule from its counts (metric id, count), in
     /// the rule's order; other rules score `value`.
     pub fn apply_counts(&self, value: f64, counts: &[(&str, f64)]) -> Applied {
-        let Rule::Occurrences {
-            start, floor, cap, ..
-        } = self
-        else {
-            return self.apply(value);
-        };
-        let mut raw = *start;
-        let mut occurrences = Vec::with_capacity(counts.len());
-        for ((id, count), per) in counts.iter().zip(self.occurrence_points()) {
-            raw += per * count;
-            occurrences.push(Occurrence {
-                metric: id.to_string(),
-                points_each: per,
-                count: *count,
-            });
-        }
-        let step = Step::Occurrences {
-            start: *start,
-            counts: occurrences,
-            raw,
-        };
-        within_limits(raw, *floor, *cap, step)
-    }
-
-    /// Points per occurrence of an `occurrences` rule, in its counts' order.
-    fn occurrence_points(&self) -> Vec<f64> {
         match self {
-            Rule::Occurrences { counts, .. } => counts.values().copied().collect(),
-            _ => Vec::new(),
+            Rule::Occurrences {
+                start,
+                counts: each,
+                floor,
+                cap,
+            } => {
+                let counted: Vec<(&str, f64, f64)> = counts
+                    .iter()
+                    .zip(each.values())
+                    .map(|((id, count), per)| (*id, *per, *count))
+                    .collect();
+                occurrences(*start, &counted, *floor, *cap)
+            }
+            _ => self.apply(value),
         }
     }
 
-    /// Scores a present value (a rank rule without a place scores 0).
+    /// Scores a present value (a rank rule without a place scores 0; an
+    /// `occurrences` rule here scores a value already summed).
     pub fn apply(&self, value: f64) -> Applied {
-        let one = |points: f64, step: Step| Applied {
-            points,
-            steps: vec![step],
-        };
         match self {
-            Rule::Rank { .. } => one(0.0, Step::NotRanked),
+            Rule::Bands {
+                direction,
+                bands: b,
+            } => bands(*direction, b, value),
+            Rule::Linear {
+                pivot,
+                base,
+                points_per_unit,
+                unit,
+                floor,
+                cap,
+            } => linear(value, *pivot, *base, *points_per_unit, *unit, *floor, *cap),
+            Rule::PerUnit {
+                start,
+                threshold,
+                points_per_unit,
+                unit,
+                past,
+                count,
+                floor,
+                cap,
+            } => {
+                let per = PerUnit {
+                    start: *start,
+                    threshold: *threshold,
+                    points_per_unit: *points_per_unit,
+                    unit: *unit,
+                    past: *past,
+                    count: *count,
+                };
+                per_unit(value, &per, *floor, *cap)
+            }
+            Rule::Scale { from, to } => scale(value, *from, *to),
+            Rule::Rank { .. } => Applied::one(0.0, Step::NotRanked),
             Rule::Occurrences {
                 start, floor, cap, ..
             } => {
@@ -105,79 +110,199 @@ impl Rule {
                 };
                 within_limits(raw, *floor, *cap, step)
             }
-            Rule::Scale { from, to } => {
-                let share = ((value - from[0]) / (from[1] - from[0])).clamp(0.0, 1.0);
-                let points = to[0] + share * (to[1] - to[0]);
-                one(
-                    points,
-                    Step::Scale {
-                        from: *from,
-                        to: *to,
-                        points,
-                    },
-                )
-            }
-            Rule::Bands { direction, bands } => {
-                match bands.iter().find(|b| b.contains(value, *direction)) {
-                    Some(band) => one(
-                        band.points,
-                        Step::Band {
-                            direction: *direction,
-                            min: band.min,
-                            max: band.max,
-                            points: band.points,
-                        },
-                    ),
-                    None => one(0.0, Step::NoBand),
-                }
-            }
-            Rule::PerUnit {
-                start,
-                threshold,
-                points_per_unit,
-                unit,
-                past,
-                count,
-                floor,
-                cap,
-            } => {
-                let distance = match past {
-                    Past::Above => value - threshold,
-                    Past::Below => threshold - value,
-                };
-                let mut units = (distance / unit).max(0.0);
-                if *count == UnitCount::Whole {
-                    units = units.floor();
-                }
-                let raw = start + points_per_unit * units;
-                let step = Step::PerUnit {
-                    start: *start,
-                    points_per_unit: *points_per_unit,
-                    units,
-                    raw,
-                };
-                within_limits(raw, *floor, *cap, step)
-            }
-            Rule::Linear {
-                pivot,
-                base,
-                points_per_unit,
-                unit,
-                floor,
-                cap,
-            } => {
-                let units = (value - pivot) / unit;
-                let raw = base + points_per_unit * units;
-                let step = Step::Linear {
-                    base: *base,
-                    points_per_unit: *points_per_unit,
-                    units,
-                    raw,
-                };
-                within_limits(raw, *floor, *cap, step)
-            }
         }
     }
+}
+
+/// A `bands` rule: the points of the band the value falls in, 0 when no
+/// band covers it. A value on an edge belongs to the better band.
+///
+/// ```
+/// use kpi_core::{Band, Direction, Step, rule};
+/// let table = [
+///     Band { min: Some(0.5), max: None, points: 100.0 },
+///     Band { min: Some(0.3), max: Some(0.5), points: 90.0 },
+/// ];
+/// let applied = rule::bands(Direction::Higher, &table, 0.5);
+/// assert_eq!(applied.points, 100.0);
+/// assert_eq!(rule::bands(Direction::Higher, &table, 0.499).points, 90.0);
+/// assert_eq!(rule::bands(Direction::Higher, &table, 0.1).steps, [Step::NoBand]);
+/// ```
+pub fn bands(direction: Direction, bands: &[Band], value: f64) -> Applied {
+    match bands.iter().find(|b| b.contains(value, direction)) {
+        Some(band) => Applied::one(
+            band.points,
+            Step::Band {
+                direction,
+                min: band.min,
+                max: band.max,
+                points: band.points,
+            },
+        ),
+        None => Applied::one(0.0, Step::NoBand),
+    }
+}
+
+/// A `linear` rule: `base + points_per_unit × (value − pivot) / unit`,
+/// kept within `floor` and `cap`.
+///
+/// ```
+/// use kpi_core::rule;
+/// // +1 per percentage point above 34%, at most 5.
+/// let applied = rule::linear(0.37, 0.34, 0.0, 1.0, 0.01, Some(0.0), Some(5.0));
+/// assert!((applied.points - 3.0).abs() < 1e-9);
+/// assert_eq!(rule::linear(0.50, 0.34, 0.0, 1.0, 0.01, Some(0.0), Some(5.0)).points, 5.0);
+/// assert_eq!(rule::linear(0.20, 0.34, 0.0, 1.0, 0.01, Some(0.0), Some(5.0)).points, 0.0);
+/// ```
+pub fn linear(
+    value: f64,
+    pivot: f64,
+    base: f64,
+    points_per_unit: f64,
+    unit: f64,
+    floor: Option<f64>,
+    cap: Option<f64>,
+) -> Applied {
+    let units = (value - pivot) / unit;
+    let raw = base + points_per_unit * units;
+    let step = Step::Linear {
+        base,
+        points_per_unit,
+        units,
+        raw,
+    };
+    within_limits(raw, floor, cap, step)
+}
+
+/// The slope of a [`per_unit`] rule: points at the threshold and per unit
+/// past it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PerUnit {
+    /// Points at (or before) the threshold.
+    pub start: f64,
+    /// Where counting starts.
+    pub threshold: f64,
+    /// Points per unit past the threshold (negative for a deduction).
+    pub points_per_unit: f64,
+    /// The size of one unit.
+    pub unit: f64,
+    /// Which side of the threshold counts.
+    pub past: Past,
+    /// Whole units only, or fractions too.
+    pub count: UnitCount,
+}
+
+/// A `per_unit` rule: `start + points_per_unit × units past the
+/// threshold`, kept within `floor` and `cap`.
+///
+/// ```
+/// use kpi_core::{Past, UnitCount, rule};
+/// // 100 points, 2 off per second of response time above 32 s.
+/// let slope = rule::PerUnit {
+///     start: 100.0, threshold: 32.0, points_per_unit: -2.0, unit: 1.0,
+///     past: Past::Above, count: UnitCount::Continuous,
+/// };
+/// assert_eq!(rule::per_unit(40.0, &slope, Some(0.0), Some(100.0)).points, 84.0);
+/// assert_eq!(rule::per_unit(30.0, &slope, Some(0.0), Some(100.0)).points, 100.0);
+/// assert_eq!(rule::per_unit(92.0, &slope, Some(0.0), Some(100.0)).points, 0.0);
+/// ```
+pub fn per_unit(value: f64, slope: &PerUnit, floor: Option<f64>, cap: Option<f64>) -> Applied {
+    let distance = match slope.past {
+        Past::Above => value - slope.threshold,
+        Past::Below => slope.threshold - value,
+    };
+    let mut units = (distance / slope.unit).max(0.0);
+    if slope.count == UnitCount::Whole {
+        units = units.floor();
+    }
+    let raw = slope.start + slope.points_per_unit * units;
+    let step = Step::PerUnit {
+        start: slope.start,
+        points_per_unit: slope.points_per_unit,
+        units,
+        raw,
+    };
+    within_limits(raw, floor, cap, step)
+}
+
+/// A `scale` rule: the value's place in `from`, mapped onto `to` (values
+/// outside `from` take its nearer end).
+///
+/// ```
+/// use kpi_core::rule;
+/// // A 1–7 rating onto 0–100 points.
+/// assert_eq!(rule::scale(4.0, [1.0, 7.0], [0.0, 100.0]).points, 50.0);
+/// assert_eq!(rule::scale(9.0, [1.0, 7.0], [0.0, 100.0]).points, 100.0);
+/// ```
+pub fn scale(value: f64, from: [f64; 2], to: [f64; 2]) -> Applied {
+    let share = ((value - from[0]) / (from[1] - from[0])).clamp(0.0, 1.0);
+    let points = to[0] + share * (to[1] - to[0]);
+    Applied::one(points, Step::Scale { from, to, points })
+}
+
+/// A `rank` rule: the points of each place (first, second, …; none past
+/// the list), summed over the placings (one per period or per week).
+///
+/// ```
+/// use kpi_core::{Placing, Rank, RankGroup, rule};
+/// let week = |w: &str, place| Placing { week: Some(w.into()), rank: Rank { place, of: 3 } };
+/// let placings = [week("2025-01-06", 1), week("2025-01-13", 3), week("2025-01-20", 2)];
+/// let applied = rule::rank(RankGroup::Store, &[3.0, 2.0, 1.0], &placings);
+/// assert_eq!(applied.points, 6.0);
+/// ```
+pub fn rank(within: RankGroup, points: &[f64], placings: &[Placing]) -> Applied {
+    let points_at = |rank: &Rank| points.get(rank.place - 1).copied().unwrap_or(0.0);
+    let places: Vec<Place> = placings
+        .iter()
+        .map(|p| Place {
+            week: p.week.clone(),
+            place: p.rank.place,
+            of: p.rank.of,
+            points: points_at(&p.rank),
+        })
+        .collect();
+    let total: f64 = places.iter().map(|p| p.points).sum();
+    Applied::one(
+        total,
+        Step::Placed {
+            group: within,
+            places,
+            total,
+        },
+    )
+}
+
+/// An `occurrences` rule: `start + Σ points each × count` over the counted
+/// metrics (metric id, points each, count), kept within `floor` and `cap`.
+///
+/// ```
+/// use kpi_core::rule;
+/// // 100 points, 5 off per late arrival, 10 off per absent day, at least 0.
+/// let counts = [("late_count", -5.0, 2.0), ("absent_days", -10.0, 1.0)];
+/// assert_eq!(rule::occurrences(100.0, &counts, Some(0.0), None).points, 80.0);
+/// ```
+pub fn occurrences(
+    start: f64,
+    counts: &[(&str, f64, f64)],
+    floor: Option<f64>,
+    cap: Option<f64>,
+) -> Applied {
+    let mut raw = start;
+    let mut each = Vec::with_capacity(counts.len());
+    for &(metric, points_each, count) in counts {
+        raw += points_each * count;
+        each.push(Occurrence {
+            metric: metric.to_string(),
+            points_each,
+            count,
+        });
+    }
+    let step = Step::Occurrences {
+        start,
+        counts: each,
+        raw,
+    };
+    within_limits(raw, floor, cap, step)
 }
 
 /// Keeps raw points within the limits, as a step of its own when they bite.
@@ -470,5 +595,15 @@ mod tests {
             rule.apply_ranked(0.0, Some(&period)).text(Lang::En),
             "place 2 of 5 in the store → 2"
         );
+    }
+
+    proptest::proptest! {
+        /// Higher-is-better bands with rising points never score a larger value lower.
+        #[test]
+        fn rising_bands_are_monotone(a in -1.0f64..2.0, b in -1.0f64..2.0) {
+            let rule = conversion_bands();
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            proptest::prop_assert!(rule.apply(lo).points <= rule.apply(hi).points);
+        }
     }
 }

@@ -6,7 +6,7 @@ use super::{Flag, ItemScore, ScoreRow, Scores, round_half_up};
 use crate::error::Result;
 use crate::scheme::{Lang, Scheme};
 
-use crate::frame::column;
+use crate::frame::{column, key_columns};
 
 impl Scores {
     /// The `scores` table of the output contract.
@@ -15,17 +15,10 @@ impl Scores {
         let text = |f: &dyn Fn(&ScoreRow) -> Option<String>| -> Vec<Option<String>> {
             self.rows.iter().map(f).collect()
         };
-        let mut columns = vec![
-            Column::new("period".into(), text(&|r| Some(r.period.clone()))),
-            Column::new("employee_id".into(), text(&|r| Some(r.employee_id.clone()))),
-            Column::new("store_id".into(), text(&|r| r.store_id.clone())),
-            Column::new("team_id".into(), text(&|r| r.team_id.clone())),
-            Column::new("role".into(), text(&|r| Some(r.role.clone()))),
-            Column::new(
-                "eligible".into(),
-                self.rows.iter().map(|r| r.eligible).collect::<Vec<bool>>(),
-            ),
-        ];
+        let mut columns = key_columns(&self.rows, |r| {
+            (&r.period, &r.employee_id, &r.store_id, &r.team_id, &r.role)
+        });
+        columns.push(column("eligible", &self.rows, |r| r.eligible));
         let points_of = |list: fn(&ScoreRow) -> &Vec<ItemScore>, i: usize| -> Vec<Option<f64>> {
             self.rows
                 .iter()
@@ -63,20 +56,8 @@ impl Scores {
                 .collect();
             columns.push(Column::new(format!("section.{id}").into(), score));
         }
-        columns.push(Column::new(
-            "bonus".into(),
-            self.rows
-                .iter()
-                .map(|r| r.bonus)
-                .collect::<Vec<Option<f64>>>(),
-        ));
-        columns.push(Column::new(
-            "total_score".into(),
-            self.rows
-                .iter()
-                .map(|r| r.total_score)
-                .collect::<Vec<Option<f64>>>(),
-        ));
+        columns.push(column("bonus", &self.rows, |r| r.bonus));
+        columns.push(column("total_score", &self.rows, |r| r.total_score));
         columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
         if self.has_payout {
             let pct: Vec<Option<f64>> = self

@@ -5,12 +5,23 @@ use std::path::Path;
 
 use kpi_core::Table;
 use kpi_io::{
-    DataFormat, GenOptions, HeaderLanguage, Loaded, WriteOptions, generate, read_dataset,
-    write_dataset,
+    Action, DataFormat, GenOptions, HeaderLanguage, Issue, Loaded, WriteOptions, generate,
+    read_dataset, write_dataset,
 };
 
 fn read(dir: &Path) -> kpi_io::Result<Loaded> {
     read_dataset(dir, &|_, _| {})
+}
+
+/// A text column's values.
+fn texts<'a>(frame: &'a polars::prelude::DataFrame, column: &str) -> Vec<Option<&'a str>> {
+    frame
+        .column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect()
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -72,16 +83,7 @@ fn chinese_headers_and_messy_cells_are_coerced() {
     assert_eq!(ints("cs_sales"), [Some(1_200_000), Some(8_850)]);
     assert_eq!(ints("paid_buyers"), [None, Some(2)]);
     assert_eq!(ints("response_seconds"), [Some(528_000), Some(32_000)]);
-    assert_eq!(
-        daily
-            .column("period")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .collect::<Vec<_>>(),
-        [Some("2025-01"), Some("2025-01")]
-    );
+    assert_eq!(texts(daily, "period"), [Some("2025-01"), Some("2025-01")]);
     // Unknown columns are kept.
     assert_eq!(
         daily.column("备注").unwrap().str().unwrap().get(0),
@@ -210,25 +212,44 @@ fn unknown_employees_and_negative_counts_are_reported_not_dropped() {
         daily.column("inquiries").unwrap().i64().unwrap().get(0),
         None
     );
-    let notes: Vec<String> = loaded
+    let notes: Vec<(Issue, Action, Option<usize>)> = loaded
         .quality
         .iter()
-        .map(|n| format!("{} | {} | {:?}", n.issue, n.action, n.row))
+        .map(|n| (n.issue.clone(), n.action, n.row))
         .collect();
-    assert!(
-        notes.contains(&"negative count -3 | treated as missing | Some(2)".to_string()),
-        "{notes:?}"
+    let m = |month| kpi_core::Month { year: 2025, month };
+    assert_eq!(
+        notes,
+        [
+            (
+                Issue::NegativeCount { value: -3 },
+                Action::TreatedAsMissing,
+                Some(2)
+            ),
+            (
+                Issue::NotInRoster {
+                    id: "E9".into(),
+                    roster: "employees".into(),
+                    count: 2
+                },
+                Action::KeptNotScored,
+                Some(3)
+            ),
+            (
+                Issue::NoRowsFor {
+                    month: m(2),
+                    first: m(1),
+                    last: m(3)
+                },
+                Action::PeriodGap,
+                None
+            ),
+        ]
     );
-    assert!(
-        notes.contains(
-            &"`E9` is not in `employees` (first of 2 rows) | kept; not scored | Some(3)"
-                .to_string()
-        ),
-        "{notes:?}"
-    );
-    assert!(
-        notes.iter().any(|n| n.starts_with("no rows for 2025-02")),
-        "{notes:?}"
+    // The words of the `issue` column.
+    assert_eq!(
+        loaded.quality[1].issue.to_string(),
+        "`E9` is not in `employees` (first of 2 rows)"
     );
 }
 
@@ -264,26 +285,16 @@ fn workbooks_with_date_cells_and_several_sheets_are_read() {
     let loaded = read(dir.path()).unwrap();
     let daily = loaded.dataset.get(Table::EmployeeDaily).unwrap();
     assert_eq!(daily.height(), 2);
-    assert_eq!(
-        daily
-            .column("period")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .collect::<Vec<_>>(),
-        [Some("2025-01"), Some("2025-02")]
-    );
+    assert_eq!(texts(daily, "period"), [Some("2025-01"), Some("2025-02")]);
     assert_eq!(
         daily.column("_row").unwrap().u32().unwrap().to_vec(),
         [Some(4), Some(4)]
     );
-    assert!(
-        loaded
-            .quality
-            .iter()
-            .any(|n| n.issue == "summary row `合计`" && n.sheet.as_deref() == Some("2月"))
-    );
+    assert!(loaded.quality.iter().any(|n| n.issue
+        == Issue::SummaryRow {
+            label: "合计".into()
+        }
+        && n.sheet.as_deref() == Some("2月")));
 }
 
 #[test]
