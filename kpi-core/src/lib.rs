@@ -2,6 +2,13 @@
 //! schemes, and scoring. It touches no files: `kpi-io` reads datasets and
 //! scheme files into these types, `kpi-report` writes what they compute.
 //!
+//! Rooms, in dependency order: the data contract and metrics (`table`,
+//! `metric`, `period_metrics`); the scheme model (`scheme`: a new rule
+//! kind is a `Rule` variant, its function in [`rule`] and its [`Step`]; a
+//! new pay component is a `PayRule` variant); the engines (`scoring`,
+//! `pay`: a new component's amount goes in `pay/person.rs`); the analysis
+//! (`analysis`: a new analysis is a file there).
+//!
 //! ```
 //! use kpi_core::{Dataset, Table, compute_metrics};
 //! use polars::prelude::*;

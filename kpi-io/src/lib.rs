@@ -3,6 +3,13 @@
 //! and a data-quality record), scheme files, and the synthetic datasets of
 //! `kpi gen`.
 //!
+//! Rooms: finding and reading files (`reader`, `grid`, `parse`: one cell
+//! at a time, each error with its [`Position`]); platform exports
+//! (`profile`, `export`; a new export profile is a TOML file in
+//! `profiles/`); the data-quality record (`quality`: each note's place, its
+//! typed [`Issue`] and [`Action`]); scheme files (`scheme_file`); writing
+//! (`writer`, `export_writer`, all through the all-or-nothing [`Staging`]).
+//!
 //! ```
 //! use kpi_io::parse::{Cell, parse_decimal};
 //! use rust_decimal::Decimal;
