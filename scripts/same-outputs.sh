@@ -12,9 +12,17 @@ trap 'git worktree remove --force "$work/tree" >/dev/null 2>&1; rm -rf "$work"' 
 git worktree add --detach "$work/tree" "$rev" >/dev/null
 (cd "$work/tree" && cargo build --release --bin kpi --quiet)
 cp "$CARGO_TARGET_DIR/release/kpi" "$work/kpi-old"
+# The worktree's build replaced target/release/kpi; cargo does not copy a
+# binary it finds up to date back into place, so rebuild the working
+# tree's `kpi` crate for certain (touching its root) before copying it.
+touch src/main.rs
 cargo build --release --bin kpi --quiet
+cp "$CARGO_TARGET_DIR/release/kpi" "$work/kpi-new"
+if cmp -s "$work/kpi-old" "$work/kpi-new"; then
+    echo "note: $rev and the working tree built the same binary"
+fi
 scripts/outputs.sh "$work/kpi-old" "$work/old"
-scripts/outputs.sh "$CARGO_TARGET_DIR/release/kpi" "$work/new"
+scripts/outputs.sh "$work/kpi-new" "$work/new"
 files=$(find "$work/new" -type f | wc -l)
 if diff -r "$work/old" "$work/new" > "$work/diff"; then
     echo "same outputs: $files files byte-identical between $rev and the working tree"
