@@ -12,10 +12,11 @@ trap 'git worktree remove --force "$work/tree" >/dev/null 2>&1; rm -rf "$work"' 
 git worktree add --detach "$work/tree" "$rev" >/dev/null
 (cd "$work/tree" && cargo build --release --bin kpi --quiet)
 cp "$CARGO_TARGET_DIR/release/kpi" "$work/kpi-old"
-# The worktree's build replaced target/release/kpi; cargo does not copy a
-# binary it finds up to date back into place, so rebuild the working
-# tree's `kpi` crate for certain (touching its root) before copying it.
-touch src/main.rs
+# The worktree's crates share the target directory's artifacts with the
+# working tree's (cargo's hashes do not depend on the checkout's path), so
+# the working tree's sources are made newer than them: every workspace
+# crate is rebuilt from this tree.
+find kpi-core kpi-io kpi-report src -name '*.rs' -exec touch {} +
 cargo build --release --bin kpi --quiet
 cp "$CARGO_TARGET_DIR/release/kpi" "$work/kpi-new"
 if cmp -s "$work/kpi-old" "$work/kpi-new"; then
