@@ -19,6 +19,12 @@ impl Month {
             .then_some(Month { year, month })
     }
 
+    /// The month of a day (days since 1970-01-01).
+    pub fn of_days(days: i32) -> Month {
+        let (year, month, _) = civil_from_days(days);
+        Month { year, month }
+    }
+
     /// The month `n` months later (earlier when negative).
     pub fn shift(self, n: i32) -> Month {
         let index = self.year * 12 + self.month as i32 - 1 + n;

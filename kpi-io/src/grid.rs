@@ -127,7 +127,7 @@ impl<'g> Table<'g> {
 /// the header being the first line of the first `max_scan` lines that
 /// `is_header` accepts.
 pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Result<Grid> {
-    let text = csv_text(path)?;
+    let text = lf_line_ends(csv_text(path)?);
     let mut offset = 0;
     let mut header: Option<(usize, Vec<String>)> = None;
     for (line_index, line) in text.split_inclusive('\n').take(30).enumerate() {
@@ -148,6 +148,7 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
             message: "no header row with known column names in the first 30 lines".into(),
         });
     };
+    check_shape(path, &text[offset..], &header, header_line + 2)?;
     let body = text.as_bytes()[offset..].to_vec();
     let schema: Schema = (0..header.len())
         .map(|i| Field::new(format!("c{i}").into(), DataType::String))
@@ -179,6 +180,132 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
         columns,
         first_row: header_line + 2,
     })
+}
+
+/// The text with CR-only line ends (old Mac files) made LF; CRLF and LF
+/// files are left as they are.
+fn lf_line_ends(text: String) -> String {
+    if text.contains('\n') || !text.contains('\r') {
+        text
+    } else {
+        text.replace('\r', "\n")
+    }
+}
+
+/// Checks that every record of a CSV body has the header's field count
+/// (fields past it may be empty; blank lines are left to the reader).
+/// `first_line` is the 1-based line of the body's first line.
+fn check_shape(path: &Path, body: &str, header: &[String], first_line: usize) -> Result<()> {
+    let width = header.len();
+    // Rows may stop before trailing empty header fields.
+    let needed = header
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |p| p + 1);
+    let at = |line: usize| Position {
+        file: path.into(),
+        row: Some(line),
+        ..Default::default()
+    };
+    let bytes = body.as_bytes();
+    let mut line = first_line;
+    let mut start_line = line;
+    let mut start = 0;
+    let mut quoted = false;
+    let mut fields = 1;
+    // Fields of the record so far, counted up to the last non-empty one.
+    let mut filled = 0;
+    let mut field_start = 0;
+    let mut i = 0;
+    let close = |start: usize, end: usize, fields: usize, filled: usize, line: usize| {
+        let record = body[start..end].trim_end_matches(['\r', '\n']);
+        if record.trim().is_empty() {
+            return Ok(());
+        }
+        if fields < needed {
+            let cut = end == body.len() && !body.ends_with('\n');
+            return Err(Error::Layout {
+                at: at(line),
+                message: format!(
+                    "the row has {fields} fields, the header {width}{}",
+                    if cut {
+                        ": the file ends inside this row (was it cut short?)"
+                    } else {
+                        ": a value is missing or a row was split"
+                    }
+                ),
+            });
+        }
+        if filled > width {
+            return Err(Error::Layout {
+                at: at(line),
+                message: format!(
+                    "the row has {filled} fields, the header {width}{}",
+                    thousands_hint(record)
+                ),
+            });
+        }
+        Ok(())
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                if !body[field_start..i].trim().is_empty() {
+                    filled = fields;
+                }
+                fields += 1;
+                field_start = i + 1;
+            }
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    if !body[field_start..i].trim().is_empty() {
+                        filled = fields;
+                    }
+                    close(start, i + 1, fields, filled, start_line)?;
+                    start = i + 1;
+                    field_start = start;
+                    start_line = line;
+                    fields = 1;
+                    filled = 0;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if quoted {
+        return Err(Error::Layout {
+            at: at(start_line),
+            message: "the file ends inside a quoted field (was it cut short?)".into(),
+        });
+    }
+    if start < body.len() {
+        if !body[field_start..].trim().is_empty() {
+            filled = fields;
+        }
+        close(start, body.len(), fields, filled, start_line)?;
+    }
+    Ok(())
+}
+
+/// `: an unquoted thousands separator (6,213)?` when a field and the next
+/// look like digits split at a thousands comma.
+fn thousands_hint(record: &str) -> String {
+    let fields = split_csv_line(record);
+    fields
+        .windows(2)
+        .find(|w| {
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            digits(&w[0]) && w[0].len() <= 3 && w[1].len() == 3 && digits(&w[1])
+        })
+        .map_or_else(String::new, |w| {
+            format!(
+                ": an unquoted thousands separator (`{},{}`)? Quote the value or drop the comma",
+                w[0], w[1]
+            )
+        })
 }
 
 /// The text of a CSV file: UTF-8 (a BOM dropped), else GBK/GB18030.

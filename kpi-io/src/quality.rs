@@ -50,6 +50,9 @@ pub enum Action {
     KeptNotScored,
     /// A month without rows between the first and the last.
     PeriodGap,
+    /// Rows outside the employee's months of employment were kept but
+    /// neither scored nor paid.
+    NotEmployed,
 }
 
 /// What a data-quality note found: a closed set of kinds with their values,
@@ -193,14 +196,34 @@ pub enum Issue {
         /// How many rows carry it.
         count: usize,
     },
-    /// A month without rows between the first and the last.
+    /// Months without rows between the table's first and last month.
     NoRowsFor {
-        /// The month.
-        month: kpi_core::Month,
+        /// The first month without rows.
+        from: kpi_core::Month,
+        /// The last month of the run without rows (`from` for one month).
+        to: kpi_core::Month,
         /// The table's first month.
         first: kpi_core::Month,
         /// Its last month.
         last: kpi_core::Month,
+    },
+    /// Rows of an employee in months before the roster's `hire_date`.
+    BeforeHire {
+        /// The employee.
+        id: String,
+        /// The month of the hire date.
+        hired: kpi_core::Month,
+        /// How many rows.
+        rows: usize,
+    },
+    /// Rows of an employee in months after the roster's `leave_date`.
+    AfterLeave {
+        /// The employee.
+        id: String,
+        /// The month of the leave date.
+        left: kpi_core::Month,
+        /// How many rows.
+        rows: usize,
     },
 }
 
@@ -296,9 +319,26 @@ impl std::fmt::Display for Issue {
             Issue::NotInRoster { id, roster, count } => {
                 write!(f, "`{id}` is not in `{roster}` (first of {count} rows)")
             }
-            Issue::NoRowsFor { month, first, last } => {
-                write!(f, "no rows for {month}, between {first} and {last}")
+            Issue::NoRowsFor {
+                from,
+                to,
+                first,
+                last,
+            } => {
+                if from == to {
+                    write!(f, "no rows for {from}, between {first} and {last}")
+                } else {
+                    write!(f, "no rows for {from} to {to}, between {first} and {last}")
+                }
             }
+            Issue::BeforeHire { id, hired, rows } => write!(
+                f,
+                "{rows} rows of `{id}` before the month of the hire date ({hired})"
+            ),
+            Issue::AfterLeave { id, left, rows } => write!(
+                f,
+                "{rows} rows of `{id}` after the month of the leave date ({left})"
+            ),
         }
     }
 }
@@ -318,7 +358,7 @@ impl Action {
     /// How soon a note with this action wants a look.
     pub fn triage(self) -> Triage {
         match self {
-            Action::NicknameNotUsed | Action::Approximated => Triage::First,
+            Action::NicknameNotUsed | Action::Approximated | Action::NotEmployed => Triage::First,
             Action::DroppedSummaryRow
             | Action::Read
             | Action::RebuiltExactly
@@ -353,6 +393,7 @@ impl std::fmt::Display for Action {
             Action::TreatedAsMissing => "treated as missing",
             Action::KeptNotScored => "kept; not scored",
             Action::PeriodGap => "period gap: the month has no metrics",
+            Action::NotEmployed => "kept; neither scored nor paid",
         })
     }
 }

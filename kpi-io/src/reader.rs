@@ -298,7 +298,8 @@ pub fn read_dataset_with(
         });
     }
     check_references(&dataset, &files, &mut quality)?;
-    check_period_gaps(&dataset, &mut quality)?;
+    check_employment(&dataset, &files, &mut quality)?;
+    check_period_gaps(&dataset, &files, &mut quality)?;
     Ok(Loaded {
         dataset,
         files,
@@ -2225,8 +2226,99 @@ fn check_references(
     Ok(())
 }
 
-/// Months with no rows between an activity table's first and last month.
-fn check_period_gaps(data: &Dataset, quality: &mut Vec<QualityNote>) -> Result<()> {
+/// Rows of an employee in months before the roster's `hire_date` or after
+/// its `leave_date`: kept, but the engines neither score nor pay them.
+fn check_employment(
+    data: &Dataset,
+    files: &[PathBuf],
+    quality: &mut Vec<QualityNote>,
+) -> Result<()> {
+    let Some(roster) = data.get(Table::Employees) else {
+        return Ok(());
+    };
+    let dates = |c: &str| -> Vec<Option<i32>> {
+        roster
+            .column(c)
+            .ok()
+            .and_then(|c| c.date().ok().map(|d| d.physical().iter().collect()))
+            .unwrap_or_else(|| vec![None; roster.height()])
+    };
+    let ids = roster
+        .column("employee_id")
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| Error::polars("employees.employee_id", e))?;
+    let (hires, leaves) = (dates("hire_date"), dates("leave_date"));
+    // employee → (first month employed, last month employed).
+    let mut employed: HashMap<&str, (Option<Month>, Option<Month>)> = HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(id) = id {
+            let month = |d: Option<i32>| d.map(Month::of_days);
+            employed.insert(id, (month(hires[i]), month(leaves[i])));
+        }
+    }
+    for table in Table::ALL.into_iter().filter(|t| t.refers_to_employees()) {
+        let Some(frame) = data.get(table) else {
+            continue;
+        };
+        let (Ok(employees), Ok(periods)) = (
+            frame.column("employee_id").and_then(|c| c.str().cloned()),
+            frame.column("period").and_then(|c| c.str().cloned()),
+        ) else {
+            continue;
+        };
+        // (employee, before hire?) → (first row, rows).
+        let mut outside: BTreeMap<(&str, bool), (usize, usize)> = BTreeMap::new();
+        for (i, (id, period)) in employees.iter().zip(periods.iter()).enumerate() {
+            let (Some(id), Some(month)) = (id, period.and_then(Month::parse)) else {
+                continue;
+            };
+            let Some(&(hired, left)) = employed.get(id) else {
+                continue;
+            };
+            let before = hired.is_some_and(|h| month < h);
+            if before || left.is_some_and(|l| month > l) {
+                outside.entry((id, before)).or_insert((i, 0)).1 += 1;
+            }
+        }
+        for ((id, before), (first, rows)) in outside {
+            let at = position_of(frame, files, first, Some("period"));
+            let (hired, left) = employed[id];
+            let issue = match (before, hired, left) {
+                (true, Some(month), _) => Issue::BeforeHire {
+                    id: id.to_string(),
+                    hired: month,
+                    rows,
+                },
+                (_, _, Some(month)) => Issue::AfterLeave {
+                    id: id.to_string(),
+                    left: month,
+                    rows,
+                },
+                _ => continue,
+            };
+            quality.push(QualityNote {
+                table: table.name().into(),
+                file: at.file.display().to_string(),
+                sheet: None,
+                row: at.row,
+                column: Some("period".into()),
+                issue,
+                action: Action::NotEmployed,
+                rows,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Months with no rows between an activity table's first and last month:
+/// one note per run of missing months, naming the table's file (or the
+/// folder of its files).
+fn check_period_gaps(
+    data: &Dataset,
+    files: &[PathBuf],
+    quality: &mut Vec<QualityNote>,
+) -> Result<()> {
     for table in [Table::StoreDaily, Table::EmployeeDaily] {
         let Some(frame) = data.get(table) else {
             continue;
@@ -2239,31 +2331,58 @@ fn check_period_gaps(data: &Dataset, quality: &mut Vec<QualityNote>) -> Result<(
             .flatten()
             .filter_map(Month::parse)
             .collect();
-        let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+        let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
             continue;
         };
-        let mut m = *first;
-        while m < *last {
-            if !periods.contains(&m) {
-                quality.push(QualityNote {
-                    table: table.name().into(),
-                    file: String::new(),
-                    sheet: None,
-                    row: None,
-                    column: Some("period".into()),
-                    issue: Issue::NoRowsFor {
-                        month: m,
-                        first: *first,
-                        last: *last,
-                    },
-                    action: Action::PeriodGap,
-                    rows: 0,
-                });
+        let file = table_place(frame, files);
+        let mut m = first;
+        while m < last {
+            if periods.contains(&m) {
+                m = m.shift(1);
+                continue;
             }
+            let from = m;
+            while !periods.contains(&m.shift(1)) {
+                m = m.shift(1);
+            }
+            quality.push(QualityNote {
+                table: table.name().into(),
+                file: file.clone(),
+                sheet: None,
+                row: None,
+                column: Some("period".into()),
+                issue: Issue::NoRowsFor {
+                    from,
+                    to: m,
+                    first,
+                    last,
+                },
+                action: Action::PeriodGap,
+                rows: 0,
+            });
             m = m.shift(1);
         }
     }
     Ok(())
+}
+
+/// Where a table's rows come from: its one file, or the folder its files share.
+fn table_place(frame: &DataFrame, files: &[PathBuf]) -> String {
+    let used: BTreeSet<u32> = frame
+        .column("_file")
+        .ok()
+        .and_then(|c| c.u32().ok().map(|c| c.iter().flatten().collect()))
+        .unwrap_or_default();
+    let paths: Vec<&PathBuf> = used.iter().filter_map(|&f| files.get(f as usize)).collect();
+    match paths.as_slice() {
+        [] => String::new(),
+        [one] => one.display().to_string(),
+        [first, rest @ ..] => {
+            let mut common = first.parent().map(Path::to_path_buf).unwrap_or_default();
+            while !rest.iter().all(|p| p.starts_with(&common)) && common.pop() {}
+            common.display().to_string()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -93,14 +93,19 @@ fn trends_across_a_year_boundary_and_a_missing_month() {
     assert!(close(value, 0.025));
     assert!(close(yoy.unwrap(), 0.025 / 0.02 - 1.0));
     assert!(close(rolling.unwrap(), 110.0 / 4700.0));
-    // March 2025, February missing: no mom; the rolling window and the
-    // quarter hold January and March only: (30 + 40) / (1200 + 1000).
+    // March 2025, February missing: no mom, and no window that holds
+    // February: a window is every one of its months or no value.
     let (value, mom, yoy, rolling, qtd, ytd, rank) =
         trend(&t, "store", "S01", "conversion_rate", "2025-03");
     assert!(close(value, 0.04));
-    assert_eq!((mom, yoy), (None, None));
-    assert!(close(rolling.unwrap(), 70.0 / 2200.0));
-    assert!(close(qtd.unwrap(), 70.0 / 2200.0) && close(ytd.unwrap(), 70.0 / 2200.0));
+    assert_eq!(
+        (mom, yoy, rolling, qtd, ytd),
+        (None, None, None, None, None)
+    );
+    // The first month of the data has no 3-month window either.
+    let (_, _, _, rolling, qtd, ..) = trend(&t, "store", "S01", "gmv", "2024-01");
+    assert_eq!(rolling, None);
+    assert!(close(qtd.unwrap(), 3000.0));
     // S01 converts 4% against S02's 3%: first of the two stores.
     assert_eq!(rank, Some(1));
     assert_eq!(

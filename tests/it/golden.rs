@@ -1096,12 +1096,13 @@ fn score_trends_use_the_months_scored() {
     // February: 72 / 100 − 1; down one month in a row.
     assert!((f("mom", 1).unwrap() + 0.28).abs() < 1e-12);
     assert_eq!(streak(1), Some(-1));
-    // April: no March, so no mom and the run breaks; the rolling window holds
-    // February and April: (72 + 100) / 2; the quarter April only; the year
-    // (100 + 72 + 100) / 3.
+    // April: no March, so no mom and the run breaks; the rolling window and
+    // the year lack March, so they are missing; the quarter is April alone.
     assert_eq!(f("mom", 2), None);
     assert_eq!(streak(2), Some(0));
-    assert_eq!(f("rolling_3", 2), Some(86.0));
+    assert_eq!((f("rolling_3", 2), f("ytd", 2)), (None, None));
     assert_eq!(f("qtd", 2), Some(100.0));
-    assert!((f("ytd", 2).unwrap() - 272.0 / 3.0).abs() < 1e-12);
+    // February: January and February, complete: (100 + 72) / 2.
+    assert_eq!(f("ytd", 1), Some(86.0));
+    assert_eq!(f("rolling_3", 1), None);
 }

@@ -129,6 +129,20 @@ fn value_over(
     }
 }
 
+/// The value of a metric over a trend window: missing unless every month
+/// of the window has the entity's data (before the data starts, or a gap).
+fn window_value(
+    metric: &Compiled,
+    series: &Series,
+    window: impl Iterator<Item = Month> + Clone,
+) -> Option<f64> {
+    if window.clone().all(|m| series.contains_key(&m)) {
+        value_over(metric, series, window)
+    } else {
+        None
+    }
+}
+
 fn level_sums(data: &Dataset, level: Level) -> Result<Option<DataFrame>> {
     let Some(activity) = data.get(level.table()) else {
         return Ok(None);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{Compiled, all_levels, change, compile, value_over};
+use super::{Compiled, all_levels, change, compile, value_over, window_value};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::column;
@@ -52,9 +52,12 @@ fn score_rows(scores: &Scores, rows: &mut Vec<TrendRow>) {
     for (id, (role, months)) in by_employee {
         let next = roles.len() as u32;
         let group = *roles.entry(role).or_insert(next);
+        // The mean over a window, missing unless every month of it is scored.
         let mean = |window: &mut dyn Iterator<Item = Month>| {
-            let values: Vec<f64> = window.filter_map(|m| months.get(&m).copied()).collect();
-            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+            let values: Option<Vec<f64>> = window.map(|m| months.get(&m).copied()).collect();
+            values
+                .filter(|v| !v.is_empty())
+                .map(|v| v.iter().sum::<f64>() / v.len() as f64)
         };
         let mut streak = 0i64;
         let mut previous: Option<(Month, f64)> = None;
@@ -169,9 +172,9 @@ pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
                         value,
                         mom: change(value, before),
                         yoy: change(value, at(month.shift(-12))),
-                        rolling_3: value_over(compiled, series, (0..3).map(|k| month.shift(k - 2))),
-                        qtd: value_over(compiled, series, from(quarter_start)),
-                        ytd: value_over(
+                        rolling_3: window_value(compiled, series, (0..3).map(|k| month.shift(k - 2))),
+                        qtd: window_value(compiled, series, from(quarter_start)),
+                        ytd: window_value(
                             compiled,
                             series,
                             from(Month {

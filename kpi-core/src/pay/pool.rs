@@ -4,14 +4,13 @@ use std::collections::BTreeMap;
 
 use rust_decimal::prelude::*;
 
-use super::person::{measure_value, team_sum};
+use super::person::measure_value;
 use super::step::{PayStep, Shared};
 use super::tiered::tiered;
 use super::{Inputs, PayDetail, Person, detail, group_of, round_for};
 use crate::error::{Error, Result};
 use crate::money::{Exact, Rounding};
 use crate::scheme::{Component, Measure, RankGroup, Split, Tier};
-use crate::scoring::ScoreRow;
 
 /// Shares of a pool, per group and period, to the cent: each member gets
 /// the floor of its exact share in cents, and the cents left over go one
@@ -47,20 +46,29 @@ pub(super) fn pool_shares(
                 .push(i);
         }
     }
-    for ((period, _), members) in groups {
+    // (period, group) → what the group's staff of the component's roles
+    // closed, scored or not: sales an employee closed are never public.
+    let mut closed: BTreeMap<(String, Option<String>), i64> = BTreeMap::new();
+    if let Some(less) = less {
+        for p in people.iter().filter(|p| applies(p)) {
+            if let Some(&v) = p.sums.and_then(|s| s.get(less)) {
+                let key = (
+                    p.score.period.clone(),
+                    group_of(p.score, within).map(str::to_string),
+                );
+                *closed.entry(key).or_default() += v;
+            }
+        }
+    }
+    for ((period, group), members) in groups {
         let first = &people[members[0]];
         let months = [period.clone()];
         let mut x = measure_value(inputs, people, first, Measure::parse(measure), &months)
             .unwrap_or(Decimal::ZERO);
         let mut basis = measure.to_string();
         if let Some(less) = less {
-            // The members' own sums: public sales are what no member closed.
-            let member_ids: Vec<&str> = members
-                .iter()
-                .map(|&i| people[i].score.employee_id.as_str())
-                .collect();
-            let is_member = |q: &ScoreRow| member_ids.contains(&q.employee_id.as_str());
-            let taken = Decimal::new(team_sum(people, &period, is_member, less), 2);
+            let key = (period.clone(), group.clone());
+            let taken = Decimal::new(closed.get(&key).copied().unwrap_or(0), 2);
             x = (x - taken).max(Decimal::ZERO);
             basis = format!("{measure} − {less}");
         }

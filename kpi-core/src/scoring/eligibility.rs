@@ -13,6 +13,18 @@ pub(super) fn days_employed(period: &str, roster: Option<&Employee>) -> Option<i
     Some(i64::from(last) - i64::from(hire) + 1)
 }
 
+/// Whether the roster has the employee employed in some day of `period`:
+/// not before the month of `hire_date`, not after the month of
+/// `leave_date`. Without a roster row or dates, yes.
+pub(super) fn employed_in(period: &str, roster: Option<&Employee>) -> bool {
+    let (Some(roster), Some(month)) = (roster, crate::period::Month::parse(period)) else {
+        return true;
+    };
+    let month_of = crate::period::Month::of_days;
+    roster.hire_date.is_none_or(|h| month >= month_of(h))
+        && roster.leave_date.is_none_or(|l| month <= month_of(l))
+}
+
 /// Why an employee-period is not scored, if it is not.
 pub(super) fn ineligibility(scheme: &Scheme, entry: &Entry<'_>) -> Option<Flag> {
     let rules = &scheme.eligibility;

@@ -174,6 +174,10 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         }
     }
 
+    // Months outside the roster's employment are neither scored nor paid,
+    // whatever activity rows they have (the reader notes those rows).
+    population.retain(|(p, e)| eligibility::employed_in(p, roster.get(e)));
+
     let columns = ItemColumns::new(
         scheme,
         Frames {

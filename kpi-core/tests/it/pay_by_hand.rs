@@ -713,3 +713,139 @@ fn reconcile_names_each_difference_and_its_likely_cause() {
             .len()
     );
 }
+
+/// E2 joins on 10 February but has January rows; E3 is absent 21 days in
+/// January (not scored, still paid commission on own sales).
+fn roster_dataset() -> Dataset {
+    let mut data = Dataset::new();
+    let day = |y, m, d| Some(kpi_core::days_from_civil(y, m, d));
+    let mut employees = df!(
+        "employee_id" => ["E1", "E2", "E3"],
+        "store_id" => ["S01"; 3],
+        "team_id" => ["T1"; 3],
+        "role" => ["customer_service"; 3],
+        "hire_date" => [day(2020, 1, 1), day(2025, 2, 10), day(2020, 1, 1)],
+    )
+    .unwrap();
+    let hires = employees
+        .column("hire_date")
+        .unwrap()
+        .cast(&DataType::Date)
+        .unwrap();
+    employees.with_column(hires).unwrap();
+    data.insert(Table::Employees, employees);
+    let months = [
+        "2025-01", "2025-01", "2025-01", "2025-02", "2025-02", "2025-02",
+    ];
+    let staff = ["E1", "E2", "E3", "E1", "E2", "E3"];
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => staff,
+            "period" => months,
+            "cs_sales" => [100_000i64, 50_000, 200_000, 100_000, 100_000, 200_000],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::StoreDaily,
+        df!(
+            "store_id" => ["S01"; 2],
+            "period" => ["2025-01", "2025-02"],
+            "gmv" => [1_000_000i64, 1_000_000],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::Attendance,
+        df!(
+            "employee_id" => ["E3"],
+            "period" => ["2025-01"],
+            "absent_days" => [21.0],
+        )
+        .unwrap(),
+    );
+    // E2 is rated 50 (C) in February only: a scored January would be a
+    // second C (no rating: 0 points) and complete the `exit` streak.
+    data.insert(
+        Table::ManualScores,
+        df!(
+            "period" => ["2025-01", "2025-01", "2025-02", "2025-02", "2025-02"],
+            "employee_id" => ["E1", "E3", "E1", "E2", "E3"],
+            "item" => ["rating"; 5],
+            "rater" => ["supervisor"; 5],
+            "score" => [95.0, 95.0, 95.0, 50.0, 95.0],
+        )
+        .unwrap(),
+    );
+    data
+}
+
+#[test]
+fn pay_and_scores_follow_the_roster_and_public_sales_exclude_every_staff_sale() {
+    let scheme = crate::pay::scheme(include_str!("../schemes/roster.toml"));
+    let data = roster_dataset();
+    let metrics = kpi_core::compute_metrics(&data).unwrap();
+    let scores = kpi_core::score(&scheme, &metrics, &data).unwrap();
+    let pay = kpi_core::compute_pay(&scheme, &scores, &metrics, &data)
+        .unwrap()
+        .unwrap();
+    let keys: Vec<(&str, &str, bool)> = scores
+        .rows
+        .iter()
+        .map(|r| (r.period.as_str(), r.employee_id.as_str(), r.eligible))
+        .collect();
+    // No January row for E2, who was not yet hired.
+    assert_eq!(
+        keys,
+        [
+            ("2025-01", "E1", true),
+            ("2025-01", "E3", false),
+            ("2025-02", "E1", true),
+            ("2025-02", "E2", true),
+            ("2025-02", "E3", true),
+        ]
+    );
+    let e2 = scores.rows.iter().find(|r| r.employee_id == "E2").unwrap();
+    assert_eq!(e2.grade.as_deref(), Some("C"));
+    assert!(
+        !e2.flags
+            .iter()
+            .any(|f| matches!(f, kpi_core::Flag::Streak { .. })),
+        "{:?}",
+        e2.flags
+    );
+    // January: public sales are GMV 10000 less every staff sale, E3's
+    // 2000 included although E3 is not scored: 10000 − 1000 − 2000 = 7000;
+    // 1% = 70.00, all E1's (the only scored member). E3 is paid 1% of
+    // its own 2000 as commission, and no pool share.
+    assert_eq!(
+        amounts(&pay, row(&pay, "E1", "2025-01")),
+        expect(&[
+            ("position_wage", Some("1800.00")),
+            ("commission", Some("10.00")),
+            ("public", Some("70.00")),
+        ])
+    );
+    assert_eq!(
+        amounts(&pay, row(&pay, "E3", "2025-01")),
+        expect(&[
+            ("position_wage", Some("0.00")),
+            ("commission", Some("20.00")),
+            ("public", None),
+        ])
+    );
+    // February: 10000 − 1000 − 1000 − 2000 = 6000; 1% = 60.00 over three.
+    for e in ["E1", "E2", "E3"] {
+        assert_eq!(
+            row(&pay, e, "2025-02").amounts[2].unwrap().to_string(),
+            "20.00",
+            "{e}"
+        );
+    }
+    assert!(
+        pay.rows
+            .iter()
+            .all(|r| !(r.employee_id == "E2" && r.period == "2025-01"))
+    );
+}

@@ -237,7 +237,8 @@ fn unknown_employees_and_negative_counts_are_reported_not_dropped() {
             ),
             (
                 Issue::NoRowsFor {
-                    month: m(2),
+                    from: m(2),
+                    to: m(2),
                     first: m(1),
                     last: m(3)
                 },
