@@ -32,6 +32,19 @@ impl<'a> Cell<'a> {
     }
 }
 
+/// A cell's text as a message quotes it: in backticks, trimmed, and cut to
+/// 80 characters with its length when longer.
+pub fn quoted(text: &str) -> String {
+    let text = text.trim();
+    let n = text.chars().count();
+    if n <= 80 {
+        format!("`{text}`")
+    } else {
+        let head: String = text.chars().take(77).collect();
+        format!("`{head}…` ({n} characters)")
+    }
+}
+
 /// Text that means "no value" (`-`, `--`, `延迟统计`: not yet final).
 pub fn is_placeholder(text: &str) -> bool {
     matches!(
@@ -65,7 +78,7 @@ pub fn parse_date(cell: Cell<'_>) -> Result<Option<i32>, String> {
             }
             parse_date_text(text)
                 .map(Some)
-                .ok_or_else(|| format!("`{text}` is not a date (expected 2025-01-05, 2025/1/5, 20250105 or 2025年1月5日)"))
+                .ok_or_else(|| format!("{} is not a date (expected 2025-01-05, 2025/1/5, 20250105 or 2025年1月5日)", quoted(text)))
         }
     }
 }
@@ -133,7 +146,7 @@ fn parse_date_text(text: &str) -> Option<i32> {
 
 /// Parses a period: `2025-01`, `2025/1`, `202501`, `2025年1月`, or a date (its month).
 pub fn parse_period(cell: Cell<'_>) -> Result<Option<String>, String> {
-    let fail = |t: &str| format!("`{t}` is not a month (expected 2025-01)");
+    let fail = |t: &str| format!("{} is not a month (expected 2025-01)", quoted(t));
     match cell {
         Cell::Empty => Ok(None),
         Cell::Error => Err("error cell where a month was expected".into()),
@@ -191,7 +204,7 @@ pub fn parse_decimal(cell: Cell<'_>) -> Result<Option<Decimal>, String> {
             }
             parse_decimal_text(text)
                 .map(Some)
-                .ok_or_else(|| format!("`{}` is not a number", text.trim()))
+                .ok_or_else(|| format!("{} is not a number", quoted(text)))
         }
     }
 }
@@ -246,7 +259,7 @@ pub fn parse_seconds(cell: Cell<'_>) -> Result<Option<f64>, String> {
                 return Ok(v.to_f64());
             }
             parse_duration_text(t).map(Some).ok_or_else(|| {
-                format!("`{t}` is not a duration (expected seconds, 32秒 or 8分48秒)")
+                format!("{} is not a duration (expected seconds, 32秒 or 8分48秒)", quoted(t))
             })
         }
         other => parse_decimal(other).map(|d| d.and_then(|d| d.to_f64())),
@@ -257,7 +270,10 @@ fn parse_duration_text(text: &str) -> Option<f64> {
     if text.contains(':') {
         let parts: Vec<f64> = text
             .split(':')
-            .map(|p| p.parse().ok())
+            .map(|p| {
+                let digits = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                if digits { p.parse().ok() } else { None }
+            })
             .collect::<Option<_>>()?;
         return Some(parts.iter().fold(0.0, |acc, p| acc * 60.0 + p));
     }

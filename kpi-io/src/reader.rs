@@ -1791,6 +1791,12 @@ fn type_column(
                         .map_err(|m| cell_err(r, m))?
                         .and_then(|d| d.to_f64())
                 };
+                if let Some(x) = v
+                    && !x.is_finite()
+                {
+                    let shown = cell.text().map_or_else(|| x.to_string(), crate::parse::quoted);
+                    return Err(cell_err(r, format!("{shown} is not a finite number")));
+                }
                 let v = match v {
                     Some(x) if spec.kind.non_negative() && x < 0.0 => {
                         let issue = Issue::NegativeValue { value: x };
@@ -1803,13 +1809,22 @@ fn type_column(
             match spec.kind.scale() {
                 1 => Column::new(name, values),
                 // Durations are held as integer thousandths so sums are exact.
-                scale => Column::new(
-                    name,
-                    values
-                        .into_iter()
-                        .map(|v| v.map(|x| (x * scale as f64).round() as i64))
-                        .collect::<Vec<Option<i64>>>(),
-                ),
+                scale => {
+                    let mut scaled = Vec::with_capacity(values.len());
+                    for (&r, v) in rows.iter().zip(values) {
+                        let Some(x) = v else {
+                            scaled.push(None);
+                            continue;
+                        };
+                        let units = (x * scale as f64).round();
+                        // Exact integers only: within ±2^53 of a float.
+                        if units.abs() > 9_007_199_254_740_992.0 {
+                            return Err(cell_err(r, format!("{x} is out of range")));
+                        }
+                        scaled.push(Some(units as i64));
+                    }
+                    Column::new(name, scaled)
+                }
             }
         }
     };

@@ -67,6 +67,16 @@ pub fn parse_scheme(text: &str, path: &Path) -> Result<Scheme> {
 }
 
 fn deserialize(text: &str, path: &Path) -> Result<Scheme> {
+    if let Ok(root) = DeTable::parse(text)
+        && let Some((key, offset, literal)) = non_finite(root.get_ref(), "")
+    {
+        return Err(Error::Scheme {
+            path: path.into(),
+            line: line_of(text, offset),
+            key,
+            message: format!("`{literal}` is not a finite number; every number of a scheme must be"),
+        });
+    }
     let scheme: Scheme = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(0, |s| line_of(text, s.start));
         Error::Scheme {
@@ -77,6 +87,40 @@ fn deserialize(text: &str, path: &Path) -> Result<Scheme> {
         }
     })?;
     Ok(scheme)
+}
+
+/// The first `inf` or `nan` of a document: its key path, offset and text.
+fn non_finite(table: &DeTable<'_>, prefix: &str) -> Option<(String, usize, String)> {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        if let Some(found) = non_finite_value(value, path) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn non_finite_value(
+    value: &toml::Spanned<DeValue<'_>>,
+    path: String,
+) -> Option<(String, usize, String)> {
+    match value.get_ref() {
+        DeValue::Float(f) => {
+            let text = f.as_str();
+            let finite = text.replace('_', "").parse::<f64>().is_ok_and(f64::is_finite);
+            (!finite).then(|| (path, value.span().start, text.to_string()))
+        }
+        DeValue::Table(t) => non_finite(t, &path),
+        DeValue::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| non_finite_value(v, format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// The error for a scheme issue, with the line of its key path.

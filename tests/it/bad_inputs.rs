@@ -1,0 +1,572 @@
+//! The bad-input corpus: each case is one defect on a valid generated
+//! dataset (cells, CSV shapes, encodings, folders, schemes, ledgers, output
+//! paths, CLI arguments), run through the `kpi` binary as a user runs it.
+//! A refused case must name the place in its message and leave every
+//! output as it was (last month's workbook and exports unchanged, no
+//! temporary); a noted case must run and say what it found.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const SCHEME: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/schemes/customer_service.toml"
+);
+
+/// What a case must come to.
+enum Expect {
+    /// Exit code 1; stderr holds every needle; no output created or changed.
+    Refused(&'static [&'static str]),
+    /// Success; stdout, stderr or the `data_quality` export hold every needle.
+    Noted(&'static [&'static str]),
+}
+
+struct Case {
+    name: &'static str,
+    /// Puts the defect into the case folder (which holds `data/`).
+    defect: Box<dyn Fn(&Path)>,
+    /// The command; empty: `run --data data --scheme SCHEME --out r.xlsx --export out`.
+    args: Vec<String>,
+    expect: Expect,
+}
+
+fn case(name: &'static str, defect: impl Fn(&Path) + 'static, expect: Expect) -> Case {
+    Case {
+        name,
+        defect: Box::new(defect),
+        args: Vec::new(),
+        expect,
+    }
+}
+
+fn with_args(mut case: Case, args: &[&str]) -> Case {
+    case.args = args
+        .iter()
+        .map(|a| if *a == "SCHEME" { SCHEME } else { a }.to_string())
+        .collect();
+    case
+}
+
+/// A generated dataset of one store over three months, made once.
+fn base() -> &'static Path {
+    static BASE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+            .args(["gen", "--out", "data", "--stores", "1", "--months", "3"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        dir
+    })
+    .path()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Every path below `dir` with its bytes (folders with none), sorted.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let relative = path.strip_prefix(dir).unwrap().to_path_buf();
+            if meta.is_dir() {
+                stack.push(path);
+                out.push((relative, None));
+            } else if meta.is_file() {
+                out.push((relative, Some(std::fs::read(&path).unwrap())));
+            } else {
+                out.push((relative, None));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---- defect helpers -------------------------------------------------------
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Rewrites a file's text.
+fn edit(dir: &Path, file: &str, f: impl Fn(String) -> String) {
+    let path = dir.join(file);
+    let text = read(&path);
+    std::fs::write(&path, f(text)).unwrap();
+}
+
+/// Sets cell (data row `row`, 1-based below the header; column `column`)
+/// of a generated CSV file.
+fn set(dir: &Path, file: &str, row: usize, column: &str, value: &str) {
+    edit(dir, file, |text| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let j = lines[0]
+            .split(',')
+            .position(|h| h == column)
+            .unwrap_or_else(|| panic!("{file} has no column {column}"));
+        let mut fields: Vec<String> = lines[row].split(',').map(str::to_string).collect();
+        fields[j] = value.to_string();
+        lines[row] = fields.join(",");
+        lines.join("\n") + "\n"
+    });
+}
+
+/// The first data row (1-based) of `file` whose `column` is not empty.
+fn row_with(dir: &Path, file: &str, column: &str) -> usize {
+    let text = read(&dir.join(file));
+    let mut lines = text.lines();
+    let j = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == column)
+        .unwrap();
+    lines
+        .position(|l| l.split(',').nth(j).is_some_and(|v| !v.is_empty()))
+        .unwrap()
+        + 1
+}
+
+/// Sets `column` in the first row of `file` that has a value there.
+fn set_filled(dir: &Path, file: &str, column: &str, value: &str) {
+    let row = row_with(dir, file, column);
+    set(dir, file, row, column, value);
+}
+
+fn append(dir: &Path, file: &str, line: &str) {
+    edit(dir, file, |text| format!("{text}{line}\n"));
+}
+
+fn write(dir: &Path, file: &str, text: &str) {
+    let path = dir.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A copy of the customer-service scheme with `from` replaced by `to`,
+/// written as `scheme.toml` beside the data.
+fn scheme_with(dir: &Path, from: &str, to: &str) {
+    let text = read(Path::new(SCHEME));
+    assert!(text.contains(from), "the scheme has no `{from}`");
+    std::fs::write(dir.join("scheme.toml"), text.replacen(from, to, 1)).unwrap();
+}
+
+fn run_with_scheme(case: Case) -> Case {
+    with_args(
+        case,
+        &[
+            "run", "--data", "data", "--scheme", "scheme.toml", "--out", "r.xlsx", "--export",
+            "out",
+        ],
+    )
+}
+
+fn validate(case: Case) -> Case {
+    with_args(case, &["validate", "--scheme", "scheme.toml"])
+}
+
+use Expect::{Noted, Refused};
+
+const DAILY: &str = "data/employee_daily.csv";
+const STORE: &str = "data/store_daily.csv";
+
+fn cases() -> Vec<Case> {
+    vec![
+        // ---- cells ----
+        case(
+            "a fractional count",
+            |d| set_filled(d, DAILY, "inquiries", "1.5"),
+            Refused(&["employee_daily.csv, row ", ", column inquiries: "]),
+        ),
+        case(
+            "text in a count",
+            |d| set_filled(d, DAILY, "inquiries", "abc"),
+            Refused(&["employee_daily.csv, row ", "column inquiries", "`abc`"]),
+        ),
+        case(
+            "text in money",
+            |d| set_filled(d, STORE, "gmv", "lots"),
+            Refused(&["store_daily.csv, row 2, column gmv", "`lots`"]),
+        ),
+        case(
+            "an impossible date",
+            |d| set(d, STORE, 1, "date", "2024-13-45"),
+            Refused(&["store_daily.csv, row 2, column date", "`2024-13-45`"]),
+        ),
+        case(
+            "response_seconds = inf",
+            |d| set_filled(d, DAILY, "response_seconds", "inf"),
+            Refused(&["column response_seconds", "`inf`"]),
+        ),
+        case(
+            "response_seconds = NaN",
+            |d| set_filled(d, DAILY, "response_seconds", "NaN"),
+            Refused(&["column response_seconds", "`NaN`"]),
+        ),
+        case(
+            "response_seconds = -inf",
+            |d| set_filled(d, DAILY, "response_seconds", "-inf"),
+            Refused(&["column response_seconds", "`-inf`"]),
+        ),
+        case(
+            "response_seconds = 1e999",
+            |d| set_filled(d, DAILY, "response_seconds", "1e999"),
+            Refused(&["column response_seconds", "`1e999`"]),
+        ),
+        case(
+            "response_seconds = Infinity",
+            |d| set_filled(d, DAILY, "response_seconds", "Infinity"),
+            Refused(&["column response_seconds", "`Infinity`"]),
+        ),
+        case(
+            "response_seconds = 1:inf",
+            |d| set_filled(d, DAILY, "response_seconds", "1:inf"),
+            Refused(&["column response_seconds", "`1:inf`"]),
+        ),
+        case(
+            "inquiries = inf",
+            |d| set_filled(d, DAILY, "inquiries", "inf"),
+            Refused(&["column inquiries", "`inf`"]),
+        ),
+        case(
+            "inquiries = 1e999",
+            |d| set_filled(d, DAILY, "inquiries", "1e999"),
+            Refused(&["column inquiries", "`1e999`"]),
+        ),
+        case(
+            "inquiries = 99999999999999999999",
+            |d| set_filled(d, DAILY, "inquiries", "99999999999999999999"),
+            Refused(&["column inquiries", "99999999999999999999 is out of range"]),
+        ),
+        case(
+            "cs_sales = NaN",
+            |d| set_filled(d, DAILY, "cs_sales", "NaN"),
+            Refused(&["column cs_sales", "`NaN`"]),
+        ),
+        case(
+            "cs_sales = 99999999999999999999",
+            |d| set_filled(d, DAILY, "cs_sales", "99999999999999999999"),
+            Refused(&["column cs_sales", "99999999999999999999 is out of range"]),
+        ),
+        case(
+            "gmv = inf",
+            |d| set_filled(d, STORE, "gmv", "inf"),
+            Refused(&["column gmv", "`inf`"]),
+        ),
+        case(
+            "gmv = 1e30",
+            |d| set_filled(d, STORE, "gmv", "1e30"),
+            Refused(&["column gmv", "`1e30`"]),
+        ),
+        case(
+            "a 1 MB cell",
+            |d| set_filled(d, DAILY, "inquiries", &"9x".repeat(500_000)),
+            Refused(&["column inquiries: `9x9x", "…` (1000000 characters) is not a number"]),
+        ),
+        case(
+            "a huge duration",
+            |d| set_filled(d, DAILY, "response_seconds", "1e300"),
+            Refused(&["column response_seconds", "is out of range"]),
+        ),
+        case(
+            "a negative count",
+            |d| set_filled(d, DAILY, "inquiries", "-3"),
+            Noted(&["negative count -3", "treated as missing"]),
+        ),
+        case(
+            "money with three decimals",
+            |d| set(d, STORE, 1, "gmv", "100.005"),
+            Noted(&["money 100.005 has more than 2 decimals"]),
+        ),
+        // ---- CSV shape ----
+        case(
+            "a row with an extra field",
+            |d| edit(d, STORE, |t| t.replacen("\nS01,", "\nS01,S01,", 1)),
+            Refused(&["store_daily.csv, row 2: the row has"]),
+        ),
+        case(
+            "a short row",
+            |d| append(d, STORE, "S01,2024-11-30,2024-11"),
+            Refused(&["store_daily.csv, row ", "the row has 3 fields, the header"]),
+        ),
+        case(
+            "an unquoted thousands separator",
+            |d| set(d, STORE, 1, "pv", "6,213"),
+            Refused(&[
+                "store_daily.csv, row 2",
+                "an unquoted thousands separator (`6,213`)",
+            ]),
+        ),
+        case(
+            "a file cut in its last row",
+            |d| {
+                edit(d, STORE, |t| {
+                    let t = t.trim_end();
+                    t[..t.len() - 30].to_string()
+                })
+            },
+            Refused(&["store_daily.csv, row ", "the file ends inside this row"]),
+        ),
+        case(
+            "a quoted field never closed",
+            |d| append(d, STORE, "S01,\"2024-11-30"),
+            Refused(&["store_daily.csv, row ", "ends inside a quoted field"]),
+        ),
+        case(
+            "CR-only line ends",
+            |d| edit(d, STORE, |t| t.replace('\n', "\r")),
+            Noted(&["employees scored"]),
+        ),
+        case(
+            "CRLF line ends",
+            |d| edit(d, DAILY, |t| t.replace('\n', "\r\n")),
+            Noted(&["employees scored"]),
+        ),
+        case(
+            "trailing empty fields",
+            |d| edit(d, STORE, |t| t.replace('\n', ",,\n")),
+            Noted(&["employees scored"]),
+        ),
+        // ---- folders ----
+        case(
+            "an empty data folder",
+            |d| {
+                std::fs::remove_dir_all(d.join("data")).unwrap();
+                std::fs::create_dir(d.join("data")).unwrap();
+            },
+            Refused(&["data"]),
+        ),
+        case(
+            "no data folder",
+            |d| std::fs::remove_dir_all(d.join("data")).unwrap(),
+            Refused(&["data"]),
+        ),
+        // ---- output paths ----
+        with_args(
+            case(
+                "an export folder that is a file",
+                |d| write(d, "exports", "not a folder"),
+                Refused(&["exports: is a file, not a folder"]),
+            ),
+            &["run", "--data", "data", "--scheme", "SCHEME", "--out", "r.xlsx", "--export", "exports"],
+        ),
+        with_args(
+            case(
+                "a workbook path that is a folder",
+                |d| std::fs::create_dir(d.join("book.xlsx")).unwrap(),
+                Refused(&["book.xlsx: is a folder; give a file name"]),
+            ),
+            &["run", "--data", "data", "--scheme", "SCHEME", "--out", "book.xlsx"],
+        ),
+        with_args(
+            case(
+                "a workbook under a file",
+                |d| write(d, "notes", ""),
+                Refused(&["notes/r.xlsx: cannot be made: notes is a file"]),
+            ),
+            &["run", "--data", "data", "--scheme", "SCHEME", "--out", "notes/r.xlsx"],
+        ),
+        case(
+            "an export file's place taken by a folder",
+            |d| std::fs::create_dir_all(d.join("out/pay.csv")).unwrap(),
+            Refused(&["out/pay.csv: is a folder; an output file goes there"]),
+        ),
+        // ---- schemes ----
+        run_with_scheme(case(
+            "an unknown metric",
+            |d| scheme_with(d, "metric = \"cs_aov\"", "metric = \"cs_aovv\""),
+            Refused(&["scheme.toml:", "unknown metric `cs_aovv` (did you mean `cs_aov`?)"]),
+        )),
+        validate(case(
+            "points = inf in a band (validate)",
+            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = 0.5, points = inf }"),
+            Refused(&["scheme.toml:", "items[0].rule.bands[0].points: `inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "points = inf in a band",
+            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = 0.5, points = inf }"),
+            Refused(&["scheme.toml:", "items[0].rule.bands[0].points: `inf` is not a finite number"]),
+        )),
+        validate(case(
+            "an inf band edge (validate)",
+            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = -inf, points = 100 }"),
+            Refused(&["scheme.toml:", "items[0].rule.bands[0].min: `-inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "an inf band edge",
+            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = -inf, points = 100 }"),
+            Refused(&["scheme.toml:", "items[0].rule.bands[0].min: `-inf` is not a finite number"]),
+        )),
+        validate(case(
+            "a nan grade minimum (validate)",
+            |d| scheme_with(d, "min = 95", "min = nan"),
+            Refused(&["scheme.toml:", "grades[0].min: `nan` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "a nan grade minimum",
+            |d| scheme_with(d, "min = 95", "min = nan"),
+            Refused(&["scheme.toml:", "grades[0].min: `nan` is not a finite number"]),
+        )),
+        validate(case(
+            "an inf weight (validate)",
+            |d| scheme_with(d, "weight = 35", "weight = +inf"),
+            Refused(&["scheme.toml:", "items[0].weight: `+inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "an inf weight",
+            |d| scheme_with(d, "weight = 35", "weight = +inf"),
+            Refused(&["scheme.toml:", "items[0].weight: `+inf` is not a finite number"]),
+        )),
+        validate(case(
+            "an inf per-unit start (validate)",
+            |d| scheme_with(d, "start = 100", "start = inf"),
+            Refused(&["scheme.toml:", "`inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "an inf per-unit start",
+            |d| scheme_with(d, "start = 100", "start = inf"),
+            Refused(&["scheme.toml:", "`inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "a nan tier rate",
+            |d| scheme_with(d, "{ max = 15000, rate = 0.015 }", "{ max = 15000, rate = nan }"),
+            Refused(&["scheme.toml:", "rate: `nan` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "an inf position wage",
+            |d| scheme_with(d, "position_wage = 1800", "position_wage = inf"),
+            Refused(&["scheme.toml:", "grades[0].position_wage: `inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "a -inf cap",
+            |d| scheme_with(d, "cap = 100", "cap = -inf"),
+            Refused(&["scheme.toml:", "items[3].rule.cap: `-inf` is not a finite number"]),
+        )),
+        run_with_scheme(case(
+            "a TOML syntax error",
+            |d| scheme_with(d, "[scheme]", "[scheme"),
+            Refused(&["scheme.toml:6: scheme: unclosed table"]),
+        )),
+        // ---- CLI arguments ----
+        with_args(
+            case("a scheme file that does not exist", |_| {}, Refused(&["nope.toml"])),
+            &["run", "--data", "data", "--scheme", "nope.toml", "--out", "r.xlsx"],
+        ),
+        with_args(
+            case(
+                "nothing to write",
+                |_| {},
+                Refused(&["nothing to write: give --out REPORT.xlsx, --export DIR, or both"]),
+            ),
+            &["run", "--data", "data", "--scheme", "SCHEME"],
+        ),
+        with_args(
+            case("a bad attribution month", |_| {}, Refused(&["--from and --to are months"])),
+            &["attribution", "--data", "data", "--from", "2024-13", "--to", "2025-01"],
+        ),
+        with_args(
+            case("gen with no months", |_| {}, Refused(&["--months must be at least 1"])),
+            &["gen", "--out", "more", "--months", "0"],
+        ),
+    ]
+}
+
+fn run_case(case: &Case) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&base().join("data"), &dir.path().join("data"));
+    // Last month's outputs, which a refused run must leave as they are.
+    std::fs::write(dir.path().join("r.xlsx"), "last month's workbook").unwrap();
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    std::fs::write(dir.path().join("out/scores.csv"), "last month's scores").unwrap();
+    (case.defect)(dir.path());
+    let before = snapshot(dir.path());
+    let default = [
+        "run", "--data", "data", "--scheme", SCHEME, "--out", "r.xlsx", "--export", "out",
+    ];
+    let args: Vec<&str> = if case.args.is_empty() {
+        default.to_vec()
+    } else {
+        case.args.iter().map(String::as_str).collect()
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+        .args(&args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = format!("exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status.code());
+    match case.expect {
+        Refused(needles) => {
+            if out.status.code() != Some(1) {
+                return Err(format!("not refused: {said}"));
+            }
+            if let Some(n) = needles.iter().find(|n| !stderr.contains(*n)) {
+                return Err(format!("the message lacks `{n}`: {said}"));
+            }
+            if stderr.lines().any(|l| l.chars().count() > 400) {
+                return Err(format!("a line of the message is over 400 characters: {said}"));
+            }
+            if snapshot(dir.path()) != before {
+                return Err(format!("a refused run changed the files: {said}"));
+            }
+        }
+        Noted(needles) => {
+            if !out.status.success() {
+                return Err(format!("failed: {said}"));
+            }
+            let quality = std::fs::read_to_string(dir.path().join("out/data_quality.csv"))
+                .unwrap_or_default();
+            let all = format!("{stdout}{stderr}{quality}");
+            if let Some(n) = needles.iter().find(|n| !all.contains(*n)) {
+                return Err(format!("`{n}` not said: {said}\ndata_quality:\n{quality}"));
+            }
+            let temporaries: Vec<_> = snapshot(dir.path())
+                .into_iter()
+                .filter(|(p, _)| p.to_string_lossy().contains(".kpi-"))
+                .collect();
+            if !temporaries.is_empty() {
+                return Err(format!("temporaries left: {temporaries:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_bad_input_is_refused_naming_its_place_or_noted() {
+    let cases = cases();
+    let mut names = std::collections::BTreeSet::new();
+    for c in &cases {
+        assert!(names.insert(c.name), "two cases named `{}`", c.name);
+    }
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| run_case(c).err().map(|e| format!("--- {}: {e}", c.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
