@@ -79,4 +79,4 @@ pub use scheme::{
     render_steps,
 };
 pub use scoring::{Flag, ItemScore, ScoreRow, Scores, round_half_up, score};
-pub use table::{ColumnKind, ColumnSpec, Role, Table};
+pub use table::{ColumnKind, ColumnSpec, Role, Table, Vocabulary};

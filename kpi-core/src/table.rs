@@ -26,6 +26,71 @@ pub enum ColumnKind {
     Number,
     /// A role, normalised to its canonical id.
     Role,
+    /// A word of a closed vocabulary, normalised to its canonical id.
+    Word(Vocabulary),
+}
+
+/// A closed vocabulary: the canonical ids a column accepts, each with the
+/// Chinese words that mean it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Vocabulary {
+    /// `adjustments.kind`.
+    AdjustmentKind,
+    /// `targets.level`.
+    TargetLevel,
+    /// `manual_scores.rater`.
+    Rater,
+}
+
+impl Vocabulary {
+    /// Each canonical id with its Chinese words.
+    pub fn words(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Vocabulary::AdjustmentKind => &[
+                ("loss", &["损失", "扣款", "罚款", "赔偿"]),
+                ("award", &["奖励", "奖金"]),
+                ("correction", &["更正", "调整"]),
+            ],
+            Vocabulary::TargetLevel => &[
+                ("store", &["门店", "店铺"]),
+                ("team", &["小组", "团队"]),
+                ("employee", &["员工", "个人"]),
+            ],
+            Vocabulary::Rater => &[
+                ("self", &["自评", "本人"]),
+                ("supervisor", &["上级", "主管", "领导"]),
+                ("peer", &["同事", "互评"]),
+                ("customer", &["客户", "顾客"]),
+            ],
+        }
+    }
+
+    /// What the column holds, for messages (`an adjustment kind`).
+    pub fn what(self) -> &'static str {
+        match self {
+            Vocabulary::AdjustmentKind => "an adjustment kind",
+            Vocabulary::TargetLevel => "a target level",
+            Vocabulary::Rater => "a rater",
+        }
+    }
+
+    /// The canonical id of a canonical id (any case) or a Chinese word.
+    pub fn parse(self, text: &str) -> Option<&'static str> {
+        let text = text.trim();
+        self.words()
+            .iter()
+            .find(|(id, zh)| id.eq_ignore_ascii_case(text) || zh.contains(&text))
+            .map(|(id, _)| *id)
+    }
+
+    /// Every accepted word: `loss (损失, 扣款, 罚款, 赔偿), award (…)`.
+    pub fn accepted(self) -> String {
+        self.words()
+            .iter()
+            .map(|(id, zh)| format!("{id} ({})", zh.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl ColumnKind {
@@ -171,7 +236,7 @@ const EMPLOYEE_DAILY: &[ColumnSpec] = &[
 
 const TARGETS: &[ColumnSpec] = &[
     c("period", Period),
-    c("level", Id),
+    c("level", Word(Vocabulary::TargetLevel)),
     c("id", Id),
     c("metric", Id),
     c("target", Number),
@@ -192,7 +257,7 @@ const MANUAL_SCORES: &[ColumnSpec] = &[
     c("period", Period),
     c("employee_id", Id),
     c("item", Id),
-    c("rater", Id),
+    c("rater", Word(Vocabulary::Rater)),
     c("score", Number),
 ];
 
@@ -206,7 +271,7 @@ const PAYROLL_LEDGER: &[ColumnSpec] = &[
 const ADJUSTMENTS: &[ColumnSpec] = &[
     c("period", Period),
     c("employee_id", Id),
-    c("kind", Id),
+    c("kind", Word(Vocabulary::AdjustmentKind)),
     c("amount", Money),
     c("reason", Text),
 ];
@@ -391,6 +456,15 @@ impl Role {
             Role::Warehouse => &["仓库", "仓管", "库管"],
             Role::Manager => &["经理", "店长", "主管"],
         }
+    }
+
+    /// Every accepted word: `customer_service (客服, …), …`.
+    pub fn accepted() -> String {
+        Role::ALL
+            .iter()
+            .map(|r| format!("{} ({})", r.id(), r.chinese().join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Parses a canonical id or a Chinese name (surrounding spaces ignored).

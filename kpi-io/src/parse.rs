@@ -76,9 +76,12 @@ pub fn parse_date(cell: Cell<'_>) -> Result<Option<i32>, String> {
             if is_placeholder(text) {
                 return Ok(None);
             }
-            parse_date_text(text)
-                .map(Some)
-                .ok_or_else(|| format!("{} is not a date (expected 2025-01-05, 2025/1/5, 20250105 or 2025年1月5日)", quoted(text)))
+            parse_date_text(text).map(Some).ok_or_else(|| {
+                format!(
+                    "{} is not a date (expected 2025-01-05, 2025/1/5, 20250105 or 2025年1月5日)",
+                    quoted(text)
+                )
+            })
         }
     }
 }
@@ -259,7 +262,10 @@ pub fn parse_seconds(cell: Cell<'_>) -> Result<Option<f64>, String> {
                 return Ok(v.to_f64());
             }
             parse_duration_text(t).map(Some).ok_or_else(|| {
-                format!("{} is not a duration (expected seconds, 32秒 or 8分48秒)", quoted(t))
+                format!(
+                    "{} is not a duration (expected seconds, 32秒 or 8分48秒)",
+                    quoted(t)
+                )
             })
         }
         other => parse_decimal(other).map(|d| d.and_then(|d| d.to_f64())),

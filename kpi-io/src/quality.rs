@@ -42,14 +42,14 @@ pub enum Action {
     RoundedToCount,
     /// Money with more than 2 decimals was rounded half-up to the cent.
     RoundedToCent,
-    /// An unknown role was kept as written.
-    KeptUnknownRole,
     /// A negative value was treated as missing.
     TreatedAsMissing,
     /// Rows of an employee or store not in the roster were kept, not scored.
     KeptNotScored,
     /// A month without rows between the first and the last.
     PeriodGap,
+    /// A value was kept as written; check it.
+    KeptAsWritten,
     /// Rows outside the employee's months of employment were kept but
     /// neither scored nor paid.
     NotEmployed,
@@ -158,11 +158,6 @@ pub enum Issue {
         /// The amount in yuan.
         yuan: rust_decimal::Decimal,
     },
-    /// A role no scheme knows.
-    UnknownRole {
-        /// The role as written.
-        role: String,
-    },
     /// A negative value in a column that cannot be negative.
     NegativeValue {
         /// The value.
@@ -206,6 +201,14 @@ pub enum Issue {
         first: kpi_core::Month,
         /// Its last month.
         last: kpi_core::Month,
+    },
+    /// An adjustment whose amount has the other sign than its kind's (a
+    /// positive loss, a negative award).
+    AgainstItsKind {
+        /// `loss` or `award`.
+        kind: String,
+        /// The amount in cents.
+        cents: i64,
     },
     /// Rows of an employee in months before the roster's `hire_date`.
     BeforeHire {
@@ -308,7 +311,6 @@ impl std::fmt::Display for Issue {
             ),
             Issue::SummaryRow { label } => write!(f, "summary row `{label}`"),
             Issue::MoneyDecimals { yuan } => write!(f, "money {yuan} has more than 2 decimals"),
-            Issue::UnknownRole { role } => write!(f, "unknown role `{role}`"),
             Issue::NegativeValue { value } => write!(f, "negative value {value}"),
             Issue::NegativeCount { value } => write!(f, "negative count {value}"),
             Issue::DuplicateOf { first, key } => write!(f, "duplicate of {first} ({key})"),
@@ -330,6 +332,23 @@ impl std::fmt::Display for Issue {
                 } else {
                     write!(f, "no rows for {from} to {to}, between {first} and {last}")
                 }
+            }
+            Issue::AgainstItsKind { kind, cents } => {
+                let sign = if kind == "loss" {
+                    "negative"
+                } else {
+                    "positive"
+                };
+                let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                write!(
+                    f,
+                    "{a} {kind} of {}: {a} {kind} is a {sign} amount",
+                    kpi_core::cents_text(*cents)
+                )
             }
             Issue::BeforeHire { id, hired, rows } => write!(
                 f,
@@ -389,11 +408,11 @@ impl std::fmt::Display for Action {
             Action::LeftMissing => "left missing",
             Action::RoundedToCount => "rounded to the nearest count",
             Action::RoundedToCent => "rounded half-up to the cent",
-            Action::KeptUnknownRole => "kept as written; no scheme scores it",
             Action::TreatedAsMissing => "treated as missing",
             Action::KeptNotScored => "kept; not scored",
             Action::PeriodGap => "period gap: the month has no metrics",
             Action::NotEmployed => "kept; neither scored nor paid",
+            Action::KeptAsWritten => "kept as written: check it",
         })
     }
 }

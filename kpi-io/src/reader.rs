@@ -299,6 +299,7 @@ pub fn read_dataset_with(
     }
     check_references(&dataset, &files, &mut quality)?;
     check_employment(&dataset, &files, &mut quality)?;
+    check_adjustment_signs(&dataset, &files, &mut quality);
     check_period_gaps(&dataset, &files, &mut quality)?;
     Ok(Loaded {
         dataset,
@@ -1703,18 +1704,54 @@ fn type_column(
                     Cell::Text(s) => match Role::parse(s) {
                         Some(role) => Some(role.id().to_string()),
                         None => {
-                            notes.push(ctx.note(
-                                Some(view.row_number(r)),
-                                Some(header),
-                                Issue::UnknownRole {
-                                    role: s.trim().to_string(),
-                                },
-                                Action::KeptUnknownRole,
+                            return Err(cell_err(
+                                r,
+                                format!(
+                                    "{} is not a role; accepted: {}",
+                                    crate::parse::quoted(s),
+                                    Role::accepted()
+                                ),
                             ));
-                            Some(s.trim().to_string())
                         }
                     },
                     _ => None,
+                };
+                values.push(v);
+            }
+            Column::new(name, values)
+        }
+        ColumnKind::Word(vocabulary) => {
+            let mut values = Vec::with_capacity(rows.len());
+            for &r in rows {
+                let v = match view.cell(r, j) {
+                    Cell::Text(s) if crate::parse::is_placeholder(s) => None,
+                    Cell::Text(s) => match vocabulary.parse(s) {
+                        Some(id) => Some(id),
+                        None => {
+                            return Err(cell_err(
+                                r,
+                                format!(
+                                    "{} is not {}; accepted: {}",
+                                    crate::parse::quoted(s),
+                                    vocabulary.what(),
+                                    vocabulary.accepted()
+                                ),
+                            ));
+                        }
+                    },
+                    Cell::Empty => None,
+                    Cell::Error => return Err(cell_err(r, "an error cell".into())),
+                    Cell::Number(n) | Cell::ExcelDate(n) => {
+                        return Err(cell_err(
+                            r,
+                            format!(
+                                "{} is not {}; accepted: {}",
+                                kpi_core::fmt_num(n),
+                                vocabulary.what(),
+                                vocabulary.accepted()
+                            ),
+                        ));
+                    }
                 };
                 values.push(v);
             }
@@ -1794,7 +1831,9 @@ fn type_column(
                 if let Some(x) = v
                     && !x.is_finite()
                 {
-                    let shown = cell.text().map_or_else(|| x.to_string(), crate::parse::quoted);
+                    let shown = cell
+                        .text()
+                        .map_or_else(|| x.to_string(), crate::parse::quoted);
                     return Err(cell_err(r, format!("{shown} is not a finite number")));
                 }
                 let v = match v {
@@ -1888,9 +1927,11 @@ fn extra_column(view: &grid::Table<'_>, j: usize, name: &str, rows: &[usize]) ->
 
 fn canonical_dtype(table: Table, name: &str) -> Option<DataType> {
     table.column(name).map(|spec| match spec.kind {
-        ColumnKind::Id | ColumnKind::Text | ColumnKind::Period | ColumnKind::Role => {
-            DataType::String
-        }
+        ColumnKind::Id
+        | ColumnKind::Text
+        | ColumnKind::Period
+        | ColumnKind::Role
+        | ColumnKind::Word(_) => DataType::String,
         ColumnKind::Date => DataType::Date,
         ColumnKind::Count | ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours => {
             DataType::Int64
@@ -2239,6 +2280,43 @@ fn check_references(
         }
     }
     Ok(())
+}
+
+/// A loss is a negative amount and an award a positive one: a row against
+/// its kind's sign is kept as written, with a note naming it.
+fn check_adjustment_signs(data: &Dataset, files: &[PathBuf], quality: &mut Vec<QualityNote>) {
+    let Some(frame) = data.get(Table::Adjustments) else {
+        return;
+    };
+    let (Ok(kinds), Ok(amounts)) = (
+        frame.column("kind").and_then(|c| c.str().cloned()),
+        frame.column("amount").and_then(|c| c.i64().cloned()),
+    ) else {
+        return;
+    };
+    for (i, (kind, cents)) in kinds.iter().zip(amounts.iter()).enumerate() {
+        let against = match (kind, cents) {
+            (Some("loss"), Some(c)) => c > 0,
+            (Some("award"), Some(c)) => c < 0,
+            _ => false,
+        };
+        if against {
+            let at = position_of(frame, files, i, Some("amount"));
+            quality.push(QualityNote {
+                table: Table::Adjustments.name().into(),
+                file: at.file.display().to_string(),
+                sheet: None,
+                row: at.row,
+                column: Some("amount".into()),
+                issue: Issue::AgainstItsKind {
+                    kind: kind.unwrap_or_default().to_string(),
+                    cents: cents.unwrap_or_default(),
+                },
+                action: Action::KeptAsWritten,
+                rows: 1,
+            });
+        }
+    }
 }
 
 /// Rows of an employee in months before the roster's `hire_date` or after

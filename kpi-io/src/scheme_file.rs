@@ -74,7 +74,9 @@ fn deserialize(text: &str, path: &Path) -> Result<Scheme> {
             path: path.into(),
             line: line_of(text, offset),
             key,
-            message: format!("`{literal}` is not a finite number; every number of a scheme must be"),
+            message: format!(
+                "`{literal}` is not a finite number; every number of a scheme must be"
+            ),
         });
     }
     let scheme: Scheme = toml::from_str(text).map_err(|e| {
@@ -111,7 +113,10 @@ fn non_finite_value(
     match value.get_ref() {
         DeValue::Float(f) => {
             let text = f.as_str();
-            let finite = text.replace('_', "").parse::<f64>().is_ok_and(f64::is_finite);
+            let finite = text
+                .replace('_', "")
+                .parse::<f64>()
+                .is_ok_and(f64::is_finite);
             (!finite).then(|| (path, value.span().start, text.to_string()))
         }
         DeValue::Table(t) => non_finite(t, &path),

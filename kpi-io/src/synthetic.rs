@@ -693,7 +693,11 @@ impl Builder {
             .map(|(spec, values)| {
                 let name = spec.name.into();
                 match spec.kind {
-                    ColumnKind::Id | ColumnKind::Text | ColumnKind::Period | ColumnKind::Role => {
+                    ColumnKind::Id
+                    | ColumnKind::Text
+                    | ColumnKind::Period
+                    | ColumnKind::Role
+                    | ColumnKind::Word(_) => {
                         let v: Vec<Option<String>> = values
                             .into_iter()
                             .map(|v| match v {

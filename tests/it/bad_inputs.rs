@@ -173,7 +173,14 @@ fn run_with_scheme(case: Case) -> Case {
     with_args(
         case,
         &[
-            "run", "--data", "data", "--scheme", "scheme.toml", "--out", "r.xlsx", "--export",
+            "run",
+            "--data",
+            "data",
+            "--scheme",
+            "scheme.toml",
+            "--out",
+            "r.xlsx",
+            "--export",
             "out",
         ],
     )
@@ -187,6 +194,8 @@ use Expect::{Noted, Refused};
 
 const DAILY: &str = "data/employee_daily.csv";
 const STORE: &str = "data/store_daily.csv";
+const ADJUST: &str = "data/adjustments.csv";
+const ROSTER: &str = "data/employees.csv";
 
 fn cases() -> Vec<Case> {
     vec![
@@ -279,7 +288,10 @@ fn cases() -> Vec<Case> {
         case(
             "a 1 MB cell",
             |d| set_filled(d, DAILY, "inquiries", &"9x".repeat(500_000)),
-            Refused(&["column inquiries: `9x9x", "…` (1000000 characters) is not a number"]),
+            Refused(&[
+                "column inquiries: `9x9x",
+                "…` (1000000 characters) is not a number",
+            ]),
         ),
         case(
             "a huge duration",
@@ -345,6 +357,106 @@ fn cases() -> Vec<Case> {
             |d| edit(d, STORE, |t| t.replace('\n', ",,\n")),
             Noted(&["employees scored"]),
         ),
+        // ---- closed vocabularies ----
+        case(
+            "an adjustment kind `lose`",
+            |d| append(d, ADJUST, "2024-12,E0002,lose,-10.00,x"),
+            Refused(&[
+                "adjustments.csv, row 3, column kind: `lose` is not an adjustment kind; accepted: loss (损失, 扣款, 罚款, 赔偿), award",
+            ]),
+        ),
+        case(
+            "an adjustment kind 损失",
+            |d| append(d, ADJUST, "2024-12,E0002,损失,-10.00,x"),
+            Noted(&["2024-12,E0002,losses,-10.00"]),
+        ),
+        case(
+            "an adjustment kind 扣款",
+            |d| append(d, ADJUST, "2024-12,E0002,扣款,-10.00,x"),
+            Noted(&["2024-12,E0002,losses,-10.00"]),
+        ),
+        case(
+            "an adjustment kind in capitals",
+            |d| append(d, ADJUST, "2024-12,E0002,LOSS,-10.00,x"),
+            Noted(&["2024-12,E0002,losses,-10.00"]),
+        ),
+        case(
+            "a loss with a positive amount",
+            |d| append(d, ADJUST, "2024-12,E0002,loss,10.00,x"),
+            Noted(&[
+                "a loss of 10.00: a loss is a negative amount",
+                "kept as written",
+            ]),
+        ),
+        case(
+            "an award with a negative amount",
+            |d| append(d, ADJUST, "2024-12,E0002,award,-5.00,x"),
+            Noted(&["an award of -5.00: an award is a positive amount"]),
+        ),
+        case(
+            "a target level `galaxy`",
+            |d| append(d, "data/targets.csv", "2024-12,galaxy,S01,gmv,100.0"),
+            Refused(&[
+                "targets.csv, row ",
+                "column level: `galaxy` is not a target level; accepted: store (门店, 店铺)",
+            ]),
+        ),
+        case(
+            "a target level 门店",
+            |d| {
+                edit(d, "data/targets.csv", |t| {
+                    t.replacen(",store,", ",门店,", 1)
+                })
+            },
+            Noted(&["employees scored"]),
+        ),
+        case(
+            "a rater `boss`",
+            |d| {
+                edit(d, "data/manual_scores.csv", |t| {
+                    t.replacen(",supervisor,", ",boss,", 1)
+                })
+            },
+            Refused(&[
+                "manual_scores.csv, row ",
+                "column rater: `boss` is not a rater; accepted: self (自评, 本人)",
+            ]),
+        ),
+        case(
+            "a rater 上级",
+            |d| {
+                edit(d, "data/manual_scores.csv", |t| {
+                    t.replace(",supervisor,", ",上级,")
+                })
+            },
+            Noted(&["employees scored"]),
+        ),
+        case(
+            "a role `astronaut`",
+            |d| set(d, ROSTER, 2, "role", "astronaut"),
+            Refused(&[
+                "employees.csv, row 3, column role: `astronaut` is not a role; accepted: customer_service (客服",
+            ]),
+        ),
+        case(
+            "a role 客服",
+            |d| edit(d, ROSTER, |t| t.replace(",customer_service,", ",客服,")),
+            Noted(&["employees scored"]),
+        ),
+        // ---- the roster ----
+        case(
+            "activity before the hire date",
+            |d| set(d, ROSTER, 2, "hire_date", "2024-12-15"),
+            Noted(&[
+                "rows of `E0002` before the month of the hire date (2024-12)",
+                "kept; neither scored nor paid",
+            ]),
+        ),
+        case(
+            "activity after the leave date",
+            |d| set(d, ROSTER, 3, "leave_date", "2024-11-20"),
+            Noted(&["rows of `E0003` after the month of the leave date (2024-11)"]),
+        ),
         // ---- folders ----
         case(
             "an empty data folder",
@@ -366,7 +478,10 @@ fn cases() -> Vec<Case> {
                 |d| write(d, "exports", "not a folder"),
                 Refused(&["exports: is a file, not a folder"]),
             ),
-            &["run", "--data", "data", "--scheme", "SCHEME", "--out", "r.xlsx", "--export", "exports"],
+            &[
+                "run", "--data", "data", "--scheme", "SCHEME", "--out", "r.xlsx", "--export",
+                "exports",
+            ],
         ),
         with_args(
             case(
@@ -374,7 +489,15 @@ fn cases() -> Vec<Case> {
                 |d| std::fs::create_dir(d.join("book.xlsx")).unwrap(),
                 Refused(&["book.xlsx: is a folder; give a file name"]),
             ),
-            &["run", "--data", "data", "--scheme", "SCHEME", "--out", "book.xlsx"],
+            &[
+                "run",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--out",
+                "book.xlsx",
+            ],
         ),
         with_args(
             case(
@@ -382,7 +505,15 @@ fn cases() -> Vec<Case> {
                 |d| write(d, "notes", ""),
                 Refused(&["notes/r.xlsx: cannot be made: notes is a file"]),
             ),
-            &["run", "--data", "data", "--scheme", "SCHEME", "--out", "notes/r.xlsx"],
+            &[
+                "run",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--out",
+                "notes/r.xlsx",
+            ],
         ),
         case(
             "an export file's place taken by a folder",
@@ -393,47 +524,98 @@ fn cases() -> Vec<Case> {
         run_with_scheme(case(
             "an unknown metric",
             |d| scheme_with(d, "metric = \"cs_aov\"", "metric = \"cs_aovv\""),
-            Refused(&["scheme.toml:", "unknown metric `cs_aovv` (did you mean `cs_aov`?)"]),
+            Refused(&[
+                "scheme.toml:",
+                "unknown metric `cs_aovv` (did you mean `cs_aov`?)",
+            ]),
         )),
         validate(case(
             "points = inf in a band (validate)",
-            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = 0.5, points = inf }"),
-            Refused(&["scheme.toml:", "items[0].rule.bands[0].points: `inf` is not a finite number"]),
+            |d| {
+                scheme_with(
+                    d,
+                    "{ min = 0.5, points = 100 }",
+                    "{ min = 0.5, points = inf }",
+                )
+            },
+            Refused(&[
+                "scheme.toml:",
+                "items[0].rule.bands[0].points: `inf` is not a finite number",
+            ]),
         )),
         run_with_scheme(case(
             "points = inf in a band",
-            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = 0.5, points = inf }"),
-            Refused(&["scheme.toml:", "items[0].rule.bands[0].points: `inf` is not a finite number"]),
+            |d| {
+                scheme_with(
+                    d,
+                    "{ min = 0.5, points = 100 }",
+                    "{ min = 0.5, points = inf }",
+                )
+            },
+            Refused(&[
+                "scheme.toml:",
+                "items[0].rule.bands[0].points: `inf` is not a finite number",
+            ]),
         )),
         validate(case(
             "an inf band edge (validate)",
-            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = -inf, points = 100 }"),
-            Refused(&["scheme.toml:", "items[0].rule.bands[0].min: `-inf` is not a finite number"]),
+            |d| {
+                scheme_with(
+                    d,
+                    "{ min = 0.5, points = 100 }",
+                    "{ min = -inf, points = 100 }",
+                )
+            },
+            Refused(&[
+                "scheme.toml:",
+                "items[0].rule.bands[0].min: `-inf` is not a finite number",
+            ]),
         )),
         run_with_scheme(case(
             "an inf band edge",
-            |d| scheme_with(d, "{ min = 0.5, points = 100 }", "{ min = -inf, points = 100 }"),
-            Refused(&["scheme.toml:", "items[0].rule.bands[0].min: `-inf` is not a finite number"]),
+            |d| {
+                scheme_with(
+                    d,
+                    "{ min = 0.5, points = 100 }",
+                    "{ min = -inf, points = 100 }",
+                )
+            },
+            Refused(&[
+                "scheme.toml:",
+                "items[0].rule.bands[0].min: `-inf` is not a finite number",
+            ]),
         )),
         validate(case(
             "a nan grade minimum (validate)",
             |d| scheme_with(d, "min = 95", "min = nan"),
-            Refused(&["scheme.toml:", "grades[0].min: `nan` is not a finite number"]),
+            Refused(&[
+                "scheme.toml:",
+                "grades[0].min: `nan` is not a finite number",
+            ]),
         )),
         run_with_scheme(case(
             "a nan grade minimum",
             |d| scheme_with(d, "min = 95", "min = nan"),
-            Refused(&["scheme.toml:", "grades[0].min: `nan` is not a finite number"]),
+            Refused(&[
+                "scheme.toml:",
+                "grades[0].min: `nan` is not a finite number",
+            ]),
         )),
         validate(case(
             "an inf weight (validate)",
             |d| scheme_with(d, "weight = 35", "weight = +inf"),
-            Refused(&["scheme.toml:", "items[0].weight: `+inf` is not a finite number"]),
+            Refused(&[
+                "scheme.toml:",
+                "items[0].weight: `+inf` is not a finite number",
+            ]),
         )),
         run_with_scheme(case(
             "an inf weight",
             |d| scheme_with(d, "weight = 35", "weight = +inf"),
-            Refused(&["scheme.toml:", "items[0].weight: `+inf` is not a finite number"]),
+            Refused(&[
+                "scheme.toml:",
+                "items[0].weight: `+inf` is not a finite number",
+            ]),
         )),
         validate(case(
             "an inf per-unit start (validate)",
@@ -447,18 +629,30 @@ fn cases() -> Vec<Case> {
         )),
         run_with_scheme(case(
             "a nan tier rate",
-            |d| scheme_with(d, "{ max = 15000, rate = 0.015 }", "{ max = 15000, rate = nan }"),
+            |d| {
+                scheme_with(
+                    d,
+                    "{ max = 15000, rate = 0.015 }",
+                    "{ max = 15000, rate = nan }",
+                )
+            },
             Refused(&["scheme.toml:", "rate: `nan` is not a finite number"]),
         )),
         run_with_scheme(case(
             "an inf position wage",
             |d| scheme_with(d, "position_wage = 1800", "position_wage = inf"),
-            Refused(&["scheme.toml:", "grades[0].position_wage: `inf` is not a finite number"]),
+            Refused(&[
+                "scheme.toml:",
+                "grades[0].position_wage: `inf` is not a finite number",
+            ]),
         )),
         run_with_scheme(case(
             "a -inf cap",
             |d| scheme_with(d, "cap = 100", "cap = -inf"),
-            Refused(&["scheme.toml:", "items[3].rule.cap: `-inf` is not a finite number"]),
+            Refused(&[
+                "scheme.toml:",
+                "items[3].rule.cap: `-inf` is not a finite number",
+            ]),
         )),
         run_with_scheme(case(
             "a TOML syntax error",
@@ -467,8 +661,20 @@ fn cases() -> Vec<Case> {
         )),
         // ---- CLI arguments ----
         with_args(
-            case("a scheme file that does not exist", |_| {}, Refused(&["nope.toml"])),
-            &["run", "--data", "data", "--scheme", "nope.toml", "--out", "r.xlsx"],
+            case(
+                "a scheme file that does not exist",
+                |_| {},
+                Refused(&["nope.toml"]),
+            ),
+            &[
+                "run",
+                "--data",
+                "data",
+                "--scheme",
+                "nope.toml",
+                "--out",
+                "r.xlsx",
+            ],
         ),
         with_args(
             case(
@@ -479,11 +685,27 @@ fn cases() -> Vec<Case> {
             &["run", "--data", "data", "--scheme", "SCHEME"],
         ),
         with_args(
-            case("a bad attribution month", |_| {}, Refused(&["--from and --to are months"])),
-            &["attribution", "--data", "data", "--from", "2024-13", "--to", "2025-01"],
+            case(
+                "a bad attribution month",
+                |_| {},
+                Refused(&["--from and --to are months"]),
+            ),
+            &[
+                "attribution",
+                "--data",
+                "data",
+                "--from",
+                "2024-13",
+                "--to",
+                "2025-01",
+            ],
         ),
         with_args(
-            case("gen with no months", |_| {}, Refused(&["--months must be at least 1"])),
+            case(
+                "gen with no months",
+                |_| {},
+                Refused(&["--months must be at least 1"]),
+            ),
             &["gen", "--out", "more", "--months", "0"],
         ),
     ]
@@ -513,7 +735,10 @@ fn run_case(case: &Case) -> Result<(), String> {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let said = format!("exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status.code());
+    let said = format!(
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status.code()
+    );
     match case.expect {
         Refused(needles) => {
             if out.status.code() != Some(1) {
@@ -523,7 +748,9 @@ fn run_case(case: &Case) -> Result<(), String> {
                 return Err(format!("the message lacks `{n}`: {said}"));
             }
             if stderr.lines().any(|l| l.chars().count() > 400) {
-                return Err(format!("a line of the message is over 400 characters: {said}"));
+                return Err(format!(
+                    "a line of the message is over 400 characters: {said}"
+                ));
             }
             if snapshot(dir.path()) != before {
                 return Err(format!("a refused run changed the files: {said}"));
@@ -535,7 +762,9 @@ fn run_case(case: &Case) -> Result<(), String> {
             }
             let quality = std::fs::read_to_string(dir.path().join("out/data_quality.csv"))
                 .unwrap_or_default();
-            let all = format!("{stdout}{stderr}{quality}");
+            let pay =
+                std::fs::read_to_string(dir.path().join("out/pay_details.csv")).unwrap_or_default();
+            let all = format!("{stdout}{stderr}{quality}{pay}");
             if let Some(n) = needles.iter().find(|n| !all.contains(*n)) {
                 return Err(format!("`{n}` not said: {said}\ndata_quality:\n{quality}"));
             }

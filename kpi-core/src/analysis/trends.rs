@@ -172,7 +172,11 @@ pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
                         value,
                         mom: change(value, before),
                         yoy: change(value, at(month.shift(-12))),
-                        rolling_3: window_value(compiled, series, (0..3).map(|k| month.shift(k - 2))),
+                        rolling_3: window_value(
+                            compiled,
+                            series,
+                            (0..3).map(|k| month.shift(k - 2)),
+                        ),
                         qtd: window_value(compiled, series, from(quarter_start)),
                         ytd: window_value(
                             compiled,
