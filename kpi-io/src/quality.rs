@@ -48,6 +48,8 @@ pub enum Action {
     KeptNotScored,
     /// A month without rows between the first and the last.
     PeriodGap,
+    /// A row was set aside: neither scored nor paid nor counted.
+    SetAside,
     /// A value was kept as written; check it.
     KeptAsWritten,
     /// Rows outside the employee's months of employment were kept but
@@ -202,6 +204,13 @@ pub enum Issue {
         /// Its last month.
         last: kpi_core::Month,
     },
+    /// A date before 2000 or more than two years from the table's median.
+    ImplausibleDate {
+        /// The date (days since 1970-01-01).
+        date: i32,
+        /// The table's median date.
+        median: i32,
+    },
     /// An adjustment whose amount has the other sign than its kind's (a
     /// positive loss, a negative award).
     AgainstItsKind {
@@ -333,6 +342,12 @@ impl std::fmt::Display for Issue {
                     write!(f, "no rows for {from} to {to}, between {first} and {last}")
                 }
             }
+            Issue::ImplausibleDate { date, median } => write!(
+                f,
+                "the date {} is before 2000 or years away from the table's other dates (median {})",
+                crate::export::fmt_day(*date),
+                crate::export::fmt_day(*median)
+            ),
             Issue::AgainstItsKind { kind, cents } => {
                 let sign = if kind == "loss" {
                     "negative"
@@ -413,6 +428,7 @@ impl std::fmt::Display for Action {
             Action::PeriodGap => "period gap: the month has no metrics",
             Action::NotEmployed => "kept; neither scored nor paid",
             Action::KeptAsWritten => "kept as written: check it",
+            Action::SetAside => "row set aside: not used",
         })
     }
 }

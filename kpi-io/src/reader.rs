@@ -297,6 +297,7 @@ pub fn read_dataset_with(
             message: "no activity table: expected store_daily or employee_daily (a file or a folder of files, or platform exports)".into(),
         });
     }
+    set_aside_implausible_dates(&mut dataset, &files, &mut quality)?;
     check_references(&dataset, &files, &mut quality)?;
     check_employment(&dataset, &files, &mut quality)?;
     check_adjustment_signs(&dataset, &files, &mut quality);
@@ -1257,6 +1258,9 @@ fn type_rows(
     }
     let has_date = columns.iter().any(|c| c.name() == "date");
     let has_period = columns.iter().any(|c| c.name() == "period");
+    if table.is_dated() && has_date && has_period {
+        check_date_in_period(&ctx, view, &rows, &columns)?;
+    }
     if table.is_dated() && has_date && !has_period {
         let dates = columns
             .iter()
@@ -1292,6 +1296,39 @@ fn type_rows(
     } else {
         Ok(frame)
     }
+}
+
+/// A row's `date` must lie in its `period`: a row counted in another month
+/// than its date says is an error.
+fn check_date_in_period(
+    ctx: &Ctx<'_>,
+    view: &grid::Table<'_>,
+    rows: &[usize],
+    columns: &[Column],
+) -> Result<()> {
+    let get = |name: &str| columns.iter().find(|c| c.name() == name);
+    let (Some(dates), Some(periods)) = (get("date"), get("period")) else {
+        return Ok(());
+    };
+    let (Ok(dates), Ok(periods)) = (dates.date(), periods.str()) else {
+        return Ok(());
+    };
+    for (k, (date, period)) in dates.physical().iter().zip(periods.iter()).enumerate() {
+        if let (Some(date), Some(period)) = (date, period) {
+            let month = kpi_core::period_of_days(date);
+            if month != period {
+                return Err(Error::Cell {
+                    at: ctx.at(view.row_number(rows[k]), "period"),
+                    message: format!(
+                        "period {period} disagrees with the date {} (month {month}); \
+                         correct one or drop the period column",
+                        crate::export::fmt_day(date)
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Rows of one sheet keyed by different nicknames of one employee (two
@@ -2278,6 +2315,61 @@ fn check_references(
                 rows: count,
             });
         }
+    }
+    Ok(())
+}
+
+/// Dated rows whose date cannot be meant: before 2000, or more than two
+/// years from the table's median date (a year typed as 2099, a date cell of
+/// serial 0). They are set aside with a note each, so they cannot stretch
+/// the period range or make gaps.
+fn set_aside_implausible_dates(
+    data: &mut Dataset,
+    files: &[PathBuf],
+    quality: &mut Vec<QualityNote>,
+) -> Result<()> {
+    const Y2000: i32 = 10_957; // 2000-01-01
+    const TWO_YEARS: i32 = 731;
+    for table in Table::ALL.into_iter().filter(|t| t.is_dated()) {
+        let Some(frame) = data.get(table) else {
+            continue;
+        };
+        let Ok(dates) = frame.column("date").and_then(|c| c.date().cloned()) else {
+            continue;
+        };
+        let mut sorted: Vec<i32> = dates.physical().iter().flatten().collect();
+        if sorted.is_empty() {
+            continue;
+        }
+        sorted.sort_unstable();
+        let median = sorted[sorted.len() / 2];
+        let keep: BooleanChunked = dates
+            .physical()
+            .iter()
+            .map(|d| d.is_none_or(|d| d >= Y2000 && (d - median).abs() <= TWO_YEARS))
+            .collect();
+        if keep.all() {
+            continue;
+        }
+        for (i, (kept, date)) in keep.iter().zip(dates.physical().iter()).enumerate() {
+            if let (Some(false), Some(date)) = (kept, date) {
+                let at = position_of(frame, files, i, Some("date"));
+                quality.push(QualityNote {
+                    table: table.name().into(),
+                    file: at.file.display().to_string(),
+                    sheet: None,
+                    row: at.row,
+                    column: Some("date".into()),
+                    issue: Issue::ImplausibleDate { date, median },
+                    action: Action::SetAside,
+                    rows: 1,
+                });
+            }
+        }
+        let kept = frame
+            .filter(&keep)
+            .map_err(|e| Error::polars(format!("{table}: setting rows aside"), e))?;
+        data.insert(table, kept);
     }
     Ok(())
 }

@@ -357,6 +357,58 @@ fn cases() -> Vec<Case> {
             |d| edit(d, STORE, |t| t.replace('\n', ",,\n")),
             Noted(&["employees scored"]),
         ),
+        // ---- dates ----
+        case(
+            "a date outside its period",
+            |d| set(d, STORE, 1, "period", "2024-12"),
+            Refused(&[
+                "store_daily.csv, row 2, column period: period 2024-12 disagrees with the date 2024-11-01 (month 2024-11)",
+            ]),
+        ),
+        case(
+            "a year typed as 2099",
+            |d| {
+                set(d, STORE, 1, "date", "2099-11-01");
+                set(d, STORE, 1, "period", "2099-11");
+            },
+            Noted(&[
+                "store_daily,data/store_daily.csv,,2,date,the date 2099-11-01 is before 2000 or years away",
+                "row set aside: not used",
+                "!no rows for",
+            ]),
+        ),
+        case(
+            "a date in 1899",
+            |d| {
+                set(d, DAILY, 1, "date", "1899-12-30");
+                set(d, DAILY, 1, "period", "1899-12");
+            },
+            Refused(&["employee_daily.csv, row 2, column date: `1899-12-30` is not a date"]),
+        ),
+        case(
+            "a date in 1999",
+            |d| {
+                set(d, DAILY, 1, "date", "1999-11-01");
+                set(d, DAILY, 1, "period", "1999-11");
+            },
+            Noted(&["the date 1999-11-01 is before 2000", "!no rows for"]),
+        ),
+        case(
+            "a month missing in the middle",
+            |d| {
+                for file in [STORE, DAILY] {
+                    edit(d, file, |t| {
+                        t.lines()
+                            .filter(|l| !l.contains(",2024-12,"))
+                            .map(|l| format!("{l}\n"))
+                            .collect()
+                    });
+                }
+            },
+            Noted(&[
+                "store_daily,data/store_daily.csv,,,period,\"no rows for 2024-12, between 2024-11 and 2025-01\"",
+            ]),
+        ),
         // ---- closed vocabularies ----
         case(
             "an adjustment kind `lose`",
@@ -765,8 +817,15 @@ fn run_case(case: &Case) -> Result<(), String> {
             let pay =
                 std::fs::read_to_string(dir.path().join("out/pay_details.csv")).unwrap_or_default();
             let all = format!("{stdout}{stderr}{quality}{pay}");
-            if let Some(n) = needles.iter().find(|n| !all.contains(*n)) {
-                return Err(format!("`{n}` not said: {said}\ndata_quality:\n{quality}"));
+            // A needle `!text` must not be said.
+            let missing = |n: &&&str| match n.strip_prefix('!') {
+                Some(absent) => all.contains(absent),
+                None => !all.contains(**n),
+            };
+            if let Some(n) = needles.iter().find(missing) {
+                return Err(format!(
+                    "`{n}` not as said: {said}\ndata_quality:\n{quality}"
+                ));
             }
             let temporaries: Vec<_> = snapshot(dir.path())
                 .into_iter()
