@@ -393,9 +393,54 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
                 path: path.into(),
                 source: Box::new(source),
             })?;
+        if let Ok(formulas) = workbook.worksheet_formula(&name) {
+            check_cached_values(path, &name, &range, &formulas)?;
+        }
         grids.push(Grid::Sheet { name, range });
     }
     Ok(grids)
+}
+
+/// A formula cell saved without its value (by a library that writes
+/// formulas but does not calculate them) would read as blank: an error
+/// naming its sheet and cell.
+fn check_cached_values(
+    path: &Path,
+    sheet: &str,
+    values: &Range<Data>,
+    formulas: &Range<String>,
+) -> Result<()> {
+    let Some((top, left)) = formulas.start() else {
+        return Ok(());
+    };
+    for (r, c, formula) in formulas.used_cells() {
+        if formula.is_empty() {
+            continue;
+        }
+        let (row, col) = (top + r as u32, left + c as u32);
+        if matches!(values.get_value((row, col)), None | Some(Data::Empty)) {
+            let mut name = String::new();
+            let mut n = col + 1;
+            while n > 0 {
+                name.insert(0, char::from(b'A' + ((n - 1) % 26) as u8));
+                n = (n - 1) / 26;
+            }
+            return Err(Error::Layout {
+                at: Position {
+                    file: path.into(),
+                    sheet: Some(sheet.to_string()),
+                    row: Some(row as usize + 1),
+                    column: Some(format!("{name}{}", row + 1)),
+                },
+                message: format!(
+                    "the formula {} was saved without its value; open the file in Excel or \
+                     WPS and save it (or paste the values) so that the value is stored",
+                    crate::parse::quoted(&format!("={formula}"))
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The tables of an HTML file saved as a spreadsheet, one grid each

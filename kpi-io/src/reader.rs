@@ -383,7 +383,8 @@ fn discover(dir: &Path) -> Result<Discovered> {
             message: "not a directory".into(),
         });
     }
-    let entries = sorted_entries(dir)?;
+    let mut walk = Walk::new(dir)?;
+    let entries = walk.entries(dir)?;
     let mut inputs = Vec::new();
     let mut seen: BTreeMap<Table, PathBuf> = BTreeMap::new();
     for path in entries {
@@ -395,11 +396,8 @@ fn discover(dir: &Path) -> Result<Discovered> {
             stem
         };
         let Some(table) = Table::from_name(name) else {
-            if is_hidden(&path) {
-                continue;
-            }
             if is_dir {
-                collect_exports(&path, &mut exports, &mut notes)?;
+                collect_exports(&mut walk, &path, &mut exports, &mut notes)?;
             } else if has_table_extension(&path) {
                 exports.push(path);
             } else {
@@ -431,21 +429,7 @@ fn discover(dir: &Path) -> Result<Discovered> {
             });
         }
         if is_dir {
-            for file in sorted_entries(&path)? {
-                if is_hidden(&file) || file.is_dir() {
-                    continue;
-                }
-                if has_table_extension(&file) {
-                    inputs.push(InputFile { table, path: file });
-                } else {
-                    notes.push(QualityNote::file(
-                        table.name(),
-                        &file,
-                        Issue::UnsupportedFileType,
-                        Action::Ignored,
-                    ));
-                }
-            }
+            collect_table_files(&mut walk, &path, table, &mut inputs, &mut notes)?;
         } else {
             inputs.push(InputFile { table, path });
         }
@@ -453,25 +437,103 @@ fn discover(dir: &Path) -> Result<Discovered> {
     Ok((inputs, exports, notes))
 }
 
-/// The entries of a directory, sorted by path.
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io(dir, e))?;
-    entries.sort();
-    Ok(entries)
+/// The files of a table's folder and of its sub-folders (`employee_daily/2024/…`).
+fn collect_table_files(
+    walk: &mut Walk,
+    dir: &Path,
+    table: Table,
+    inputs: &mut Vec<InputFile>,
+    notes: &mut Vec<QualityNote>,
+) -> Result<()> {
+    for file in walk.entries(dir)? {
+        if file.is_dir() {
+            collect_table_files(walk, &file, table, inputs, notes)?;
+        } else if has_table_extension(&file) {
+            inputs.push(InputFile { table, path: file });
+        } else {
+            notes.push(QualityNote::file(
+                table.name(),
+                &file,
+                Issue::UnsupportedFileType,
+                Action::Ignored,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The walk of a dataset folder: every folder and file it reached (by
+/// their real paths), so that a link is followed once and a cycle or a
+/// second way to the same file is an error, not a table read twice.
+struct Walk {
+    folders: BTreeMap<PathBuf, PathBuf>,
+    files: BTreeMap<PathBuf, PathBuf>,
+}
+
+impl Walk {
+    fn new(root: &Path) -> Result<Walk> {
+        let real = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        Ok(Walk {
+            folders: BTreeMap::from([(real, root.to_path_buf())]),
+            files: BTreeMap::new(),
+        })
+    }
+
+    /// The entries of `dir` that are not hidden, sorted by path: regular
+    /// files and folders only (a pipe, socket or device is an error, never
+    /// opened), each reached for the first time.
+    fn entries(&mut self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| Error::io(dir, e))?;
+        entries.sort();
+        entries.retain(|p| !is_hidden(p));
+        for path in &entries {
+            let refuse = |message: String| Error::Dataset {
+                path: path.clone(),
+                message,
+            };
+            let meta = std::fs::metadata(path)
+                .map_err(|e| refuse(format!("cannot be read ({e}); a broken link?")))?;
+            let real = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+            let seen = if meta.is_dir() {
+                &mut self.folders
+            } else if meta.is_file() {
+                &mut self.files
+            } else {
+                return Err(refuse(
+                    "not a regular file or folder (a named pipe, socket or device); \
+                     kpi reads files and folders only"
+                        .into(),
+                ));
+            };
+            if let Some(first) = seen.get(&real) {
+                return Err(refuse(format!(
+                    "leads to {}, which this dataset already reaches as {}: a link cycle or a \
+                     second way to the same {}; remove the link",
+                    real.display(),
+                    first.display(),
+                    if meta.is_dir() { "folder" } else { "file" }
+                )));
+            }
+            seen.insert(real, path.clone());
+        }
+        Ok(entries)
+    }
 }
 
 /// Spreadsheets under a folder not named after a table, recursively, sorted.
-fn collect_exports(dir: &Path, out: &mut Vec<PathBuf>, notes: &mut Vec<QualityNote>) -> Result<()> {
-    for path in sorted_entries(dir)? {
-        if is_hidden(&path) {
-            continue;
-        }
+fn collect_exports(
+    walk: &mut Walk,
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    notes: &mut Vec<QualityNote>,
+) -> Result<()> {
+    for path in walk.entries(dir)? {
         if path.is_dir() {
-            collect_exports(&path, out, notes)?;
+            collect_exports(walk, &path, out, notes)?;
         } else if has_table_extension(&path) {
             out.push(path);
         } else {

@@ -523,6 +523,73 @@ fn cases() -> Vec<Case> {
             |d| std::fs::remove_dir_all(d.join("data")).unwrap(),
             Refused(&["data"]),
         ),
+        case(
+            "a table folder with a sub-folder",
+            |d| {
+                let old = d.join("data/employee_daily/2024/11");
+                std::fs::create_dir_all(&old).unwrap();
+                std::fs::rename(d.join(DAILY), old.join("all.csv")).unwrap();
+            },
+            Noted(&["5 employees scored over 3 periods"]),
+        ),
+        case(
+            "a named pipe as a table",
+            |d| {
+                std::fs::remove_file(d.join("data/attendance.csv")).unwrap();
+                let made = Command::new("mkfifo")
+                    .arg(d.join("data/attendance.csv"))
+                    .status()
+                    .unwrap();
+                assert!(made.success());
+            },
+            Refused(&[
+                "data/attendance.csv: not a regular file or folder (a named pipe, socket or device)",
+            ]),
+        ),
+        case(
+            "a link back to the dataset",
+            |d| std::os::unix::fs::symlink(".", d.join("data/again")).unwrap(),
+            Refused(&[
+                "data/again: leads to ",
+                "a link cycle or a second way to the same folder",
+            ]),
+        ),
+        case(
+            "a second way to the same file",
+            |d| {
+                std::fs::create_dir(d.join("data/backup")).unwrap();
+                std::os::unix::fs::symlink("../store_daily.csv", d.join("data/backup/s.csv"))
+                    .unwrap();
+            },
+            Refused(&["second way to the same file"]),
+        ),
+        case(
+            "a table linked from elsewhere",
+            |d| {
+                std::fs::rename(d.join("data/stores.csv"), d.join("stores.csv")).unwrap();
+                std::os::unix::fs::symlink("../stores.csv", d.join("data/stores.csv")).unwrap();
+            },
+            Noted(&["5 employees scored"]),
+        ),
+        case(
+            "a broken link",
+            |d| std::os::unix::fs::symlink("nowhere.csv", d.join("data/ghost.csv")).unwrap(),
+            Refused(&["data/ghost.csv: cannot be read", "a broken link?"]),
+        ),
+        case(
+            "a formula saved without its value",
+            |d| {
+                std::fs::remove_file(d.join(STORE)).unwrap();
+                let fixture = concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/bad/store_daily_formula.xlsx"
+                );
+                std::fs::copy(fixture, d.join("data/store_daily.xlsx")).unwrap();
+            },
+            Refused(&[
+                "store_daily.xlsx, sheet Sheet1, row 3, column G3: the formula `=G2*2` was saved without its value",
+            ]),
+        ),
         // ---- output paths ----
         with_args(
             case(
