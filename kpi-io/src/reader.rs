@@ -367,6 +367,31 @@ pub fn read_table_with(
     } else {
         frame
     };
+    // A ledger is compared by its amounts: without them it is no ledger.
+    if table == Table::PayrollLedger && frame.column("amount").is_err() {
+        let found: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .filter(|c| !c.starts_with('_'))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        let words: Vec<&str> = crate::alias::aliases("amount")
+            .iter()
+            .take(4)
+            .copied()
+            .collect();
+        return Err(Error::Layout {
+            at: Position {
+                file: path.into(),
+                ..Default::default()
+            },
+            message: format!(
+                "the ledger has no `amount` column ({}); its columns are {}",
+                words.join(" / "),
+                found.join(", ")
+            ),
+        });
+    }
     Ok((frame, quality))
 }
 
@@ -577,6 +602,65 @@ fn header_matches(table: Table, fields: &[String]) -> usize {
     found.len()
 }
 
+/// A CSV file without a header row of `table`: when one of its first lines
+/// is a header of the table but for its key columns, the error names the
+/// keys missing and the headers found.
+fn missing_keys(error: Error, path: &Path, table: Table) -> Error {
+    let Ok(head) = grid::csv_head(path, 30) else {
+        return error;
+    };
+    let best = head
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, f)| (header_matches(table, f), std::cmp::Reverse(*i)));
+    let Some((line, fields)) = best.filter(|(_, f)| header_matches(table, f) >= 2) else {
+        return error;
+    };
+    let present: BTreeSet<&str> = fields
+        .iter()
+        .filter_map(|f| canonical_column(table, f))
+        .collect();
+    let missing: Vec<String> = table
+        .key()
+        .iter()
+        .filter(|k| !(present.contains(**k) || (**k == "date" && present.contains("period"))))
+        .map(|k| {
+            let words: Vec<&str> = crate::alias::aliases(k).iter().take(4).copied().collect();
+            if words.is_empty() {
+                format!("`{k}`")
+            } else {
+                format!("`{k}` ({})", words.join(" / "))
+            }
+        })
+        .collect();
+    if missing.is_empty() {
+        return error;
+    }
+    let shown: Vec<String> = fields
+        .iter()
+        .take(12)
+        .map(|f| crate::parse::quoted(f))
+        .collect();
+    let more = fields.len().saturating_sub(12);
+    Error::Layout {
+        at: Position {
+            file: path.into(),
+            row: Some(line + 1),
+            ..Default::default()
+        },
+        message: format!(
+            "the header lacks the key column {} of `{table}`; it has {}{}",
+            missing.join(" and "),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    }
+}
+
 fn is_header_row(table: Table, fields: &[String]) -> bool {
     let keys_present = table.key().iter().all(|k| {
         let alternatives: &[&str] = if *k == "date" {
@@ -600,9 +684,10 @@ fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> {
         .unwrap_or("")
         .to_ascii_lowercase();
     let grids = match ext.as_str() {
-        "csv" => vec![grid::read_csv(&input.path, &|fields| {
-            is_header_row(table, fields)
-        })?],
+        "csv" => vec![
+            grid::read_csv(&input.path, &|fields| is_header_row(table, fields))
+                .map_err(|e| missing_keys(e, &input.path, table))?,
+        ],
         "parquet" => vec![grid::read_parquet(&input.path)?],
         _ => grid::read_workbook(&input.path)?,
     };

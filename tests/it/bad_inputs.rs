@@ -590,6 +590,98 @@ fn cases() -> Vec<Case> {
                 "store_daily.xlsx, sheet Sheet1, row 3, column G3: the formula `=G2*2` was saved without its value",
             ]),
         ),
+        // ---- messages ----
+        case(
+            "a missing key column",
+            |d| edit(d, DAILY, |t| t.replacen("employee_id", "staff", 1)),
+            Refused(&[
+                "employee_daily.csv, row 1: the header lacks the key column `employee_id` (员工编号",
+                "it has `staff`, `date`, `period`",
+            ]),
+        ),
+        // ---- ledgers ----
+        with_args(
+            case(
+                "a ledger without amounts",
+                |d| {
+                    edit(d, "data/payroll_ledger.csv", |t| {
+                        t.lines()
+                            .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+                            .collect()
+                    })
+                },
+                Refused(&[
+                    "data/payroll_ledger.csv: the ledger has no `amount` column",
+                    "its columns are `period`, `employee_id`, `component`",
+                ]),
+            ),
+            &[
+                "reconcile",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--ledger",
+                "data/payroll_ledger.csv",
+                "--out",
+                "r.xlsx",
+                "--export",
+                "out",
+            ],
+        ),
+        with_args(
+            case(
+                "a ledger amount in words",
+                |d| set(d, "data/payroll_ledger.csv", 2, "amount", "abc"),
+                Refused(&["data/payroll_ledger.csv, row 3, column amount: `abc` is not a number"]),
+            ),
+            &[
+                "reconcile",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--ledger",
+                "data/payroll_ledger.csv",
+                "--out",
+                "r.xlsx",
+                "--export",
+                "out",
+            ],
+        ),
+        with_args(
+            case(
+                "a ledger that does not exist",
+                |_| {},
+                Refused(&["nope.xlsx"]),
+            ),
+            &[
+                "reconcile",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--ledger",
+                "nope.xlsx",
+                "--out",
+                "r.xlsx",
+            ],
+        ),
+        with_args(
+            case("a negative tolerance", |_| {}, Refused(&["--tolerance"])),
+            &[
+                "reconcile",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--ledger",
+                "data/payroll_ledger.csv",
+                "--tolerance=-1",
+                "--out",
+                "r.xlsx",
+            ],
+        ),
         // ---- output paths ----
         with_args(
             case(
@@ -909,6 +1001,7 @@ fn run_case(case: &Case) -> Result<(), String> {
 #[test]
 fn every_bad_input_is_refused_naming_its_place_or_noted() {
     let cases = cases();
+    assert!(cases.len() >= 80, "the corpus has {} cases", cases.len());
     let mut names = std::collections::BTreeSet::new();
     for c in &cases {
         assert!(names.insert(c.name), "two cases named `{}`", c.name);
