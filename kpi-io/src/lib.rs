@@ -37,7 +37,8 @@ pub use error::{Error, Position, Result};
 pub use export::{FileDate, file_date, month_in, split_nicknames};
 pub use export_writer::write_exports;
 pub use profile::{
-    BUILTIN_PROFILES, Profile, Profiles, ReadOptions, StoreSource, Target, describe,
+    BUILTIN_PROFILES, NICKNAME_HEADERS, Profile, Profiles, ReadOptions, StoreSource, Target,
+    describe,
 };
 pub use quality::{Action, Issue, QualityNote, Triage, quality_frame};
 pub use reader::{

@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     ("chitu_cs.toml", include_str!("../profiles/chitu_cs.toml")),
     ("sycm_cs.toml", include_str!("../profiles/sycm_cs.toml")),
+    (
+        "sycm_cs_download.toml",
+        include_str!("../profiles/sycm_cs_download.toml"),
+    ),
     ("sycm_shop.toml", include_str!("../profiles/sycm_shop.toml")),
     (
         "qianniu_cs.toml",
@@ -69,6 +73,19 @@ pub enum StoreSource {
     /// The file's path or banner lines name the store (its id or its name).
     Path,
 }
+
+/// The headers an employee's nickname goes by across reports and their
+/// versions; every nickname-keyed profile accepts each of them.
+pub const NICKNAME_HEADERS: [&str; 8] = [
+    "旺旺昵称",
+    "旺旺",
+    "客服旺旺",
+    "客服昵称",
+    "客服",
+    "旺旺账号名称",
+    "子账号",
+    "客服账号",
+];
 
 /// What an export column carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +226,7 @@ impl Profile {
             }
             columns.push((fold_header(header), target));
         }
-        let signature: Vec<Vec<String>> = file
+        let mut signature: Vec<Vec<String>> = file
             .signature
             .into_iter()
             .map(|s| match s {
@@ -217,6 +234,25 @@ impl Profile {
                 OneOrMany::Many(hs) => hs.iter().map(|h| fold_header(h)).collect(),
             })
             .collect();
+        // A nickname-keyed profile takes every header a nickname goes by, in
+        // its columns and in the signature group that names one.
+        if columns.iter().any(|(_, t)| *t == Target::Nickname) {
+            let nicknames: Vec<String> = NICKNAME_HEADERS.iter().map(|h| fold_header(h)).collect();
+            for h in &nicknames {
+                if !columns.iter().any(|(c, _)| c == h) {
+                    columns.push((h.clone(), Target::Nickname));
+                }
+            }
+            for group in &mut signature {
+                if group.iter().any(|h| nicknames.contains(h)) {
+                    for h in &nicknames {
+                        if !group.contains(h) {
+                            group.push(h.clone());
+                        }
+                    }
+                }
+            }
+        }
         if signature.is_empty() || signature.iter().any(Vec::is_empty) {
             return Err(bad("signature: give at least one header".into()));
         }
@@ -542,5 +578,40 @@ signature = ["日期"]
         ]);
         assert_eq!(p.detect(&chitu).map(|p| p.id.as_str()), Some("chitu_cs"));
         assert!(p.detect(&row(&["foo", "bar"])).is_none());
+    }
+
+    #[test]
+    fn every_nickname_keyed_profile_accepts_every_nickname_header() {
+        let profiles = Profiles::builtin();
+        let keyed: Vec<&Profile> = profiles
+            .all()
+            .iter()
+            .filter(|p| p.columns.iter().any(|(_, t)| *t == Target::Nickname))
+            .collect();
+        assert!(keyed.len() >= 5, "{}", keyed.len());
+        for p in keyed {
+            for h in NICKNAME_HEADERS {
+                // The profile's signature with the nickname group given as `h`.
+                let row: Vec<String> = p
+                    .signature
+                    .iter()
+                    .map(|group| {
+                        if group.iter().any(|g| g == &fold_header(h)) {
+                            h.to_string()
+                        } else {
+                            group[0].clone()
+                        }
+                    })
+                    .collect();
+                assert!(p.fit(&row).is_some(), "{} with {h}", p.id);
+                assert!(
+                    p.columns
+                        .iter()
+                        .any(|(c, t)| *c == fold_header(h) && *t == Target::Nickname),
+                    "{} with {h}",
+                    p.id
+                );
+            }
+        }
     }
 }

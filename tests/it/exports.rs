@@ -689,3 +689,56 @@ fn exports_are_written_byte_identically_and_atomically() {
     walk(&dir.path().join("a"), &mut all);
     assert_eq!(all.len(), a.len());
 }
+
+#[test]
+fn the_sycm_service_report_as_downloaded_reads_by_its_own_profile() {
+    let l = fixtures();
+    let e = |id, c| value(l, Table::EmployeeDaily, (id, "2025-04-23"), c);
+    // 天猫店铺01:王芳 (E0001) and 天猫店铺01:小李 (E0002) on the day in the file name.
+    assert_eq!(e("E0001", "inquiries"), Some(40));
+    assert_eq!(e("E0001", "order_buyers"), Some(25));
+    assert_eq!(e("E0001", "paid_buyers"), Some(20));
+    assert_eq!(e("E0001", "cs_sales"), Some(240_000));
+    // 25.50 s on average over 40 inquiries (the weight the report allows).
+    assert_eq!(e("E0001", "responses"), Some(40));
+    assert_eq!(e("E0001", "response_seconds"), Some(1_020_000));
+    assert_eq!(e("E0002", "cs_sales"), Some(36_050));
+    assert_eq!(e("E0002", "response_seconds"), Some(400_000));
+    assert!(l.quality.iter().any(|n| matches!(&n.issue,
+        Issue::ReadAsProfile { profile, .. } if profile == "sycm_cs_download")));
+    assert!(l.quality.iter().any(|n| n.issue
+        == Issue::SummaryRow {
+            label: "汇总".into()
+        }
+        && n.file.ends_with("_下载.xlsx")));
+}
+
+#[test]
+fn every_nickname_header_keys_the_downloaded_report() {
+    for header in kpi_io::NICKNAME_HEADERS {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["employees.csv", "stores.csv"] {
+            std::fs::copy(fixture_dir().join(f), dir.path().join(f)).unwrap();
+        }
+        std::fs::write(
+            dir.path()
+                .join("客服绩效_天猫店铺01_2025-04-23至2025-04-23.csv"),
+            format!(
+                "{header},询单人数,询单最终下单人数,询单最终付款人数,询单最终付款金额\n\
+                 天猫店铺01:王芳,40,25,20,2400.00\n"
+            ),
+        )
+        .unwrap();
+        let l = read(dir.path()).unwrap_or_else(|e| panic!("{header}: {e}"));
+        assert_eq!(
+            value(
+                &l,
+                Table::EmployeeDaily,
+                ("E0001", "2025-04-23"),
+                "inquiries"
+            ),
+            Some(40),
+            "{header}"
+        );
+    }
+}
