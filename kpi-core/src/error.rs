@@ -50,6 +50,19 @@ pub enum Error {
         /// `YYYY-MM`.
         period: String,
     },
+    /// A column's values add up past what exact 64-bit integers hold, so
+    /// its sums cannot be exact.
+    #[error(
+        "the values of `{table}.{column}` add up past 9.2×10^18 {unit}: too large to sum exactly; check the column for a mistyped value"
+    )]
+    SumOverflow {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its stored unit (`cents`).
+        unit: &'static str,
+    },
 }
 
 /// Result of `kpi-core`.

@@ -93,6 +93,40 @@ fn activity_frame(data: &Dataset, level: Level) -> DataFrame {
     })
 }
 
+/// Sums are exact in 64-bit integers only while they fit: when a summed
+/// column's absolute values add up past `i64::MAX`, some period's sum could
+/// wrap, so the run stops naming the column.
+fn check_sums_fit(activity: &DataFrame, level: Level) -> Result<()> {
+    let table = level.table();
+    for spec in table.columns().iter().filter(|s| s.kind.is_additive()) {
+        let Ok(column) = activity.column(spec.name) else {
+            continue;
+        };
+        if column.dtype() != &DataType::Int64 {
+            continue;
+        }
+        let Ok(floats) = column.cast(&DataType::Float64) else {
+            continue;
+        };
+        let Ok(floats) = floats.f64() else {
+            continue;
+        };
+        let total = floats.apply_values(f64::abs).sum().unwrap_or(0.0);
+        if total >= i64::MAX as f64 {
+            return Err(crate::error::Error::SumOverflow {
+                table: table.name().to_string(),
+                column: spec.name.to_string(),
+                unit: match spec.kind.scale() {
+                    100 => "cents",
+                    1000 => "thousandths",
+                    _ => "units",
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'static Metric>)> {
     let activity = activity_frame(data, level);
     let columns: Vec<String> = activity
@@ -100,6 +134,7 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         .iter()
         .map(|c| c.to_string())
         .collect();
+    check_sums_fit(&activity, level)?;
     let mut lf = with_ratio_metrics(
         aggregate_periods(activity.lazy(), level, &columns),
         level,

@@ -68,7 +68,7 @@ pub fn parse_date(cell: Cell<'_>) -> Result<Option<i32>, String> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::Error => Err("error cell where a date was expected".into()),
-        Cell::ExcelDate(serial) => Ok(Some(excel_serial_to_days(serial))),
+        Cell::ExcelDate(serial) => excel_date(serial).map(Some),
         Cell::Number(n) => number_as_date(n)
             .map(Some)
             .ok_or_else(|| format!("{n} is not a date")),
@@ -83,6 +83,18 @@ pub fn parse_date(cell: Cell<'_>) -> Result<Option<i32>, String> {
                 )
             })
         }
+    }
+}
+
+/// The day of a date cell's serial, refused outside the serials Excel has
+/// (0 to 2958465, 31 December 9999).
+fn excel_date(serial: f64) -> Result<i32, String> {
+    if serial.is_finite() && (0.0..=2_958_465.0).contains(&serial) {
+        Ok(excel_serial_to_days(serial))
+    } else {
+        Err(format!(
+            "{serial} is not a date serial (Excel's dates are serials 0 to 2958465)"
+        ))
     }
 }
 
@@ -153,7 +165,7 @@ pub fn parse_period(cell: Cell<'_>) -> Result<Option<String>, String> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::Error => Err("error cell where a month was expected".into()),
-        Cell::ExcelDate(serial) => Ok(Some(period_of_days(excel_serial_to_days(serial)))),
+        Cell::ExcelDate(serial) => excel_date(serial).map(|d| Some(period_of_days(d))),
         Cell::Number(n) => {
             if n.fract() == 0.0 && (190_001.0..=299_912.0).contains(&n) {
                 let v = n as i64;

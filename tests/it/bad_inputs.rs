@@ -299,6 +299,15 @@ fn cases() -> Vec<Case> {
             Refused(&["column response_seconds", "is out of range"]),
         ),
         case(
+            "sums past 64-bit integers",
+            |d| {
+                let row = row_with(d, DAILY, "cs_sales");
+                set(d, DAILY, row, "cs_sales", "60000000000000000");
+                set(d, DAILY, row + 1, "cs_sales", "60000000000000000");
+            },
+            Refused(&["the values of `employee_daily.cs_sales` add up past 9.2×10^18 cents"]),
+        ),
+        case(
             "a negative count",
             |d| set_filled(d, DAILY, "inquiries", "-3"),
             Noted(&["negative count -3", "treated as missing"]),
