@@ -169,6 +169,11 @@ fn scheme_with(dir: &Path, from: &str, to: &str) {
     std::fs::write(dir.join("scheme.toml"), text.replacen(from, to, 1)).unwrap();
 }
 
+/// Text in GB18030 (GBK for these characters), as Chinese Excel saves CSV.
+fn gbk(text: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(text).0.into_owned()
+}
+
 fn run_with_scheme(case: Case) -> Case {
     with_args(
         case,
@@ -517,6 +522,41 @@ fn cases() -> Vec<Case> {
             "activity after the leave date",
             |d| set(d, ROSTER, 3, "leave_date", "2024-11-20"),
             Noted(&["rows of `E0003` after the month of the leave date (2024-11)"]),
+        ),
+        // ---- encodings ----
+        case(
+            "a GBK file",
+            |d| {
+                let text = read(&d.join("data/stores.csv"));
+                std::fs::write(d.join("data/stores.csv"), gbk(&text)).unwrap();
+            },
+            Noted(&["employees scored"]),
+        ),
+        case(
+            "a UTF-8 BOM",
+            |d| edit(d, STORE, |t| format!("\u{feff}{t}")),
+            Noted(&["employees scored"]),
+        ),
+        case(
+            "bytes that are no text",
+            |d| {
+                std::fs::write(d.join(STORE), b"store_id,date\n\xff\xfe\xfd\x80\x81,\xc3\n")
+                    .unwrap()
+            },
+            Refused(&["store_daily.csv: the file is neither UTF-8 nor GBK/GB18030 text"]),
+        ),
+        case(
+            "an empty table file",
+            |d| std::fs::write(d.join(STORE), "").unwrap(),
+            Refused(&["store_daily.csv"]),
+        ),
+        case(
+            "a workbook that is not one",
+            |d| {
+                std::fs::remove_file(d.join(STORE)).unwrap();
+                std::fs::write(d.join("data/store_daily.xlsx"), "not a zip").unwrap();
+            },
+            Refused(&["store_daily.xlsx"]),
         ),
         // ---- folders ----
         case(
@@ -880,6 +920,99 @@ fn cases() -> Vec<Case> {
             Refused(&["scheme.toml:6: scheme: unclosed table"]),
         )),
         // ---- CLI arguments ----
+        run_with_scheme(case(
+            "an unknown scheme key",
+            |d| scheme_with(d, "[scheme]\n", "[scheme]\nowner = \"ops\"\n"),
+            Refused(&["scheme.toml:", "unknown field `owner`"]),
+        )),
+        run_with_scheme(case(
+            "overlapping bands",
+            |d| {
+                scheme_with(
+                    d,
+                    "{ min = 0.3, max = 0.5, points = 90 }",
+                    "{ min = 0.3, max = 0.6, points = 90 }",
+                )
+            },
+            Refused(&["scheme.toml:", "items[0].rule.bands"]),
+        )),
+        run_with_scheme(case(
+            "weights that do not add up",
+            |d| scheme_with(d, "weight = 35", "weight = 36"),
+            Noted(&["weights add up to 101, not 100"]),
+        )),
+        run_with_scheme(case(
+            "text where a weight goes",
+            |d| scheme_with(d, "weight = 35", "weight = \"35%\""),
+            Refused(&["scheme.toml:", "weight"]),
+        )),
+        run_with_scheme(case(
+            "an unknown role in a scheme",
+            |d| scheme_with(d, "roles = [", "roles = [\"厨师\", "),
+            Refused(&["scheme.toml:", "unknown role `厨师`"]),
+        )),
+        with_args(
+            case(
+                "a scheme that is a folder",
+                |d| std::fs::create_dir(d.join("s.toml")).unwrap(),
+                Refused(&["s.toml"]),
+            ),
+            &[
+                "run", "--data", "data", "--scheme", "s.toml", "--out", "r.xlsx",
+            ],
+        ),
+        with_args(
+            case(
+                "explain an unknown employee",
+                |_| {},
+                Refused(&["employee `E9999` has no activity in the dataset"]),
+            ),
+            &[
+                "explain",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--employee",
+                "E9999",
+                "--period",
+                "2024-12",
+            ],
+        ),
+        with_args(
+            case(
+                "explain a month with no data",
+                |_| {},
+                Refused(&["employee `E0002` has no score for 2030-01"]),
+            ),
+            &[
+                "explain",
+                "--data",
+                "data",
+                "--scheme",
+                "SCHEME",
+                "--employee",
+                "E0002",
+                "--period",
+                "2030-01",
+            ],
+        ),
+        with_args(
+            case(
+                "a gen start that is no month",
+                |_| {},
+                Refused(&["--start `2024-13` is not a month"]),
+            ),
+            &["gen", "--out", "more", "--start", "2024-13"],
+        ),
+        with_args(
+            case(
+                "validate with data lacking a column",
+                |d| edit(d, DAILY, |t| t.replacen(",responses,", ",responses_old,", 1)),
+                Refused(&["needs column `responses` of table `employee_daily`"]),
+            ),
+            &["validate", "--scheme", "SCHEME", "--data", "data"],
+        ),
         with_args(
             case(
                 "a scheme file that does not exist",
