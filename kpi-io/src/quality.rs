@@ -470,6 +470,26 @@ impl QualityNote {
 }
 
 impl QualityNote {
+    /// A note at a row of a table (file, row and column from `at`).
+    pub(crate) fn at(
+        table: impl Into<String>,
+        at: Position,
+        issue: Issue,
+        action: Action,
+        rows: usize,
+    ) -> Self {
+        QualityNote {
+            table: table.into(),
+            file: at.file.display().to_string(),
+            sheet: at.sheet,
+            row: at.row,
+            column: at.column,
+            issue,
+            action,
+            rows,
+        }
+    }
+
     /// Where the note points.
     pub fn position(&self) -> Position {
         Position {

@@ -2337,19 +2337,16 @@ fn drop_duplicates(
         if identical {
             dropped += 1;
             let at = position_of(&frame, files, i, None);
-            quality.push(QualityNote {
-                table: table.name().into(),
-                file: at.file.display().to_string(),
-                sheet: None,
-                row: at.row,
-                column: None,
-                issue: Issue::DuplicateOf {
+            quality.push(QualityNote::at(
+                table.name(),
+                at,
+                Issue::DuplicateOf {
                     first: position_of(&frame, files, first, None),
                     key: describe_key(&key),
                 },
-                action: Action::DroppedIdentical,
-                rows: 1,
-            });
+                Action::DroppedIdentical,
+                1,
+            ));
         } else {
             merged_into.entry(first).or_default().push(i);
             let a = position_of(&frame, files, first, None).file;
@@ -2447,20 +2444,17 @@ fn check_references(
         }
         for (id, (first, count)) in unknown {
             let at = position_of(frame, files, first, Some(column));
-            quality.push(QualityNote {
-                table: table.name().into(),
-                file: at.file.display().to_string(),
-                sheet: None,
-                row: at.row,
-                column: Some(column.into()),
-                issue: Issue::NotInRoster {
+            quality.push(QualityNote::at(
+                table.name(),
+                at,
+                Issue::NotInRoster {
                     id: id.to_string(),
                     roster: roster_table.to_string(),
                     count,
                 },
-                action: Action::KeptNotScored,
-                rows: count,
-            });
+                Action::KeptNotScored,
+                count,
+            ));
         }
     }
     Ok(())
@@ -2501,16 +2495,13 @@ fn set_aside_implausible_dates(
         for (i, (kept, date)) in keep.iter().zip(dates.physical().iter()).enumerate() {
             if let (Some(false), Some(date)) = (kept, date) {
                 let at = position_of(frame, files, i, Some("date"));
-                quality.push(QualityNote {
-                    table: table.name().into(),
-                    file: at.file.display().to_string(),
-                    sheet: None,
-                    row: at.row,
-                    column: Some("date".into()),
-                    issue: Issue::ImplausibleDate { date, median },
-                    action: Action::SetAside,
-                    rows: 1,
-                });
+                quality.push(QualityNote::at(
+                    table.name(),
+                    at,
+                    Issue::ImplausibleDate { date, median },
+                    Action::SetAside,
+                    1,
+                ));
             }
         }
         let kept = frame
@@ -2541,19 +2532,16 @@ fn check_adjustment_signs(data: &Dataset, files: &[PathBuf], quality: &mut Vec<Q
         };
         if against {
             let at = position_of(frame, files, i, Some("amount"));
-            quality.push(QualityNote {
-                table: Table::Adjustments.name().into(),
-                file: at.file.display().to_string(),
-                sheet: None,
-                row: at.row,
-                column: Some("amount".into()),
-                issue: Issue::AgainstItsKind {
+            quality.push(QualityNote::at(
+                Table::Adjustments.name(),
+                at,
+                Issue::AgainstItsKind {
                     kind: kind.unwrap_or_default().to_string(),
                     cents: cents.unwrap_or_default(),
                 },
-                action: Action::KeptAsWritten,
-                rows: 1,
-            });
+                Action::KeptAsWritten,
+                1,
+            ));
         }
     }
 }
