@@ -1,0 +1,40 @@
+"""The customer-service scheme by hand in pandas (see scores.sql): read the
+Parquet, sum by employee and month, ratios of sums, numpy bands, the
+per-unit response rule, the weighted total; writes pandas_scores.csv. Run
+with the workload folder as the working directory."""
+import numpy as np
+import pandas as pd
+
+daily = pd.read_parquet("data/employee_daily.parquet")
+daily["period"] = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m")
+cols = ["inquiries", "order_buyers", "paid_buyers", "cs_sales", "responses", "response_seconds"]
+m = daily.groupby(["employee_id", "period"], sort=True)[cols].sum().reset_index()
+
+
+def ratio(num, den):
+    den = m[den].astype(float)
+    return np.where(den > 0, m[num] / den.where(den > 0, 1), np.nan)
+
+
+def bands(x, edges, points):
+    out = np.zeros(len(x))
+    for edge, p in sorted(zip(edges, points)):
+        out = np.where(x >= edge, p, out)
+    return np.where(np.isnan(x), 0, out)
+
+
+conv = ratio("order_buyers", "inquiries")
+pay = ratio("paid_buyers", "order_buyers")
+aov = ratio("cs_sales", "paid_buyers")
+resp = ratio("response_seconds", "responses")
+p1 = bands(conv, [0.2, 0.3, 0.5], [80, 90, 100])
+p2 = bands(pay, [0.6, 0.8, 0.9], [80, 90, 100])
+p3 = bands(aov, [50, 80, 120], [80, 90, 100])
+p4 = np.where(np.isnan(resp), 0, np.clip(100 - 2 * np.maximum(0, resp - 32), 0, 100))
+total = (35 * p1 + 25 * p2 + 20 * p3 + 20 * p4) / 100
+# Half-up to 2 places.
+total = np.floor(total * 100 + 0.5) / 100
+attendance = pd.read_csv("data/attendance.csv")
+m = m.merge(attendance, on=["employee_id", "period"], how="left")
+m["total_score"] = np.where(m["absent_days"] > 20, np.nan, total)
+m[["employee_id", "period", "total_score"]].to_csv("pandas_scores.csv", index=False)
