@@ -334,25 +334,28 @@ fn parse_duration_text(text: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rstest::rstest;
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
     }
 
-    #[rstest]
-    #[case("2025-01-05", 2025, 1, 5)]
-    #[case("2025/1/5", 2025, 1, 5)]
-    #[case("20250105", 2025, 1, 5)]
-    #[case("2025年1月5日", 2025, 1, 5)]
-    #[case("2025-01-05 00:00:00", 2025, 1, 5)]
-    #[case("2024/2/29", 2024, 2, 29)]
-    #[case("45662", 2025, 1, 5)]
-    fn dates_parse(#[case] text: &str, #[case] y: i32, #[case] m: u32, #[case] day: u32) {
-        assert_eq!(
-            parse_date(Cell::Text(text)),
-            Ok(Some(days_from_civil(y, m, day)))
-        );
+    #[test]
+    fn dates_parse() {
+        let cases: &[(&str, i32, u32, u32)] = &[
+            ("2025-01-05", 2025, 1, 5),
+            ("2025/1/5", 2025, 1, 5),
+            ("20250105", 2025, 1, 5),
+            ("2025年1月5日", 2025, 1, 5),
+            ("2025-01-05 00:00:00", 2025, 1, 5),
+            ("2024/2/29", 2024, 2, 29),
+            ("45662", 2025, 1, 5),
+        ];
+        for &(text, y, m, day) in cases {
+            assert_eq!(
+                parse_date(Cell::Text(text)),
+                Ok(Some(days_from_civil(y, m, day)))
+            );
+        }
     }
 
     #[test]
@@ -370,29 +373,37 @@ mod tests {
         assert_eq!(parse_date(Cell::Text("--")), Ok(None));
     }
 
-    #[rstest]
-    #[case("2025-01", "2025-01")]
-    #[case("2025/1", "2025-01")]
-    #[case("202501", "2025-01")]
-    #[case("2025年1月", "2025-01")]
-    #[case("2025-01-31", "2025-01")]
-    fn periods_parse(#[case] text: &str, #[case] period: &str) {
-        assert_eq!(parse_period(Cell::Text(text)), Ok(Some(period.to_string())));
+    #[test]
+    fn periods_parse() {
+        let cases: &[(&str, &str)] = &[
+            ("2025-01", "2025-01"),
+            ("2025/1", "2025-01"),
+            ("202501", "2025-01"),
+            ("2025年1月", "2025-01"),
+            ("2025-01-31", "2025-01"),
+        ];
+        for &(text, period) in cases {
+            assert_eq!(parse_period(Cell::Text(text)), Ok(Some(period.to_string())));
+        }
     }
 
-    #[rstest]
-    #[case("1,234.50", "1234.50")]
-    #[case("¥1,234.5", "1234.5")]
-    #[case("￥ 88", "88")]
-    #[case("35%", "0.35")]
-    #[case("6.85%", "0.0685")]
-    #[case("0.0685", "0.0685")]
-    #[case("1.2万", "12000")]
-    #[case("3亿", "300000000")]
-    #[case("-12", "-12")]
-    #[case("１２３", "123")]
-    fn numbers_parse_exactly(#[case] text: &str, #[case] value: &str) {
-        assert_eq!(parse_decimal(Cell::Text(text)), Ok(Some(d(value))));
+    #[test]
+    fn numbers_parse_exactly() {
+        let cases: &[(&str, &str)] = &[
+            ("1,234.50", "1234.50"),
+            ("¥1,234.5", "1234.5"),
+            ("￥ 88", "88"),
+            ("35%", "0.35"),
+            ("6.85%", "0.0685"),
+            ("0.0685", "0.0685"),
+            ("1.2万", "12000"),
+            ("3亿", "300000000"),
+            ("-12", "-12"),
+            ("１２３", "123"),
+        ];
+        for &(text, value) in cases {
+            assert_eq!(parse_decimal(Cell::Text(text)), Ok(Some(d(value))));
+        }
     }
 
     #[test]
@@ -408,13 +419,17 @@ mod tests {
         assert_eq!(parse_decimal(Cell::Number(1234.5)), Ok(Some(d("1234.5"))));
     }
 
-    #[rstest]
-    #[case("32", 32.0)]
-    #[case("32秒", 32.0)]
-    #[case("8分48秒", 528.0)]
-    #[case("1小时2分", 3720.0)]
-    #[case("0:08:48", 528.0)]
-    fn durations_parse(#[case] text: &str, #[case] seconds: f64) {
-        assert_eq!(parse_seconds(Cell::Text(text)), Ok(Some(seconds)));
+    #[test]
+    fn durations_parse() {
+        let cases: &[(&str, f64)] = &[
+            ("32", 32.0),
+            ("32秒", 32.0),
+            ("8分48秒", 528.0),
+            ("1小时2分", 3720.0),
+            ("0:08:48", 528.0),
+        ];
+        for &(text, seconds) in cases {
+            assert_eq!(parse_seconds(Cell::Text(text)), Ok(Some(seconds)));
+        }
     }
 }

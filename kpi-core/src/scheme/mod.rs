@@ -731,42 +731,41 @@ pub(crate) mod role_ids {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rstest::rstest;
 
-    #[rstest]
-    #[case(104.5, "A+", "104.50")]
-    #[case(100.0, "A+", "100.00")]
-    #[case(99.99, "A", "100")]
-    #[case(90.0, "A", "100")]
-    #[case(89.99, "B", "89.99")]
-    #[case(60.01, "B", "60.01")]
-    #[case(60.0, "C", "0")]
-    #[case(12.0, "C", "0")]
-    fn a_plus_to_c_pay_their_percentages(
-        #[case] total: f64,
-        #[case] label: &str,
-        #[case] pct: &str,
-    ) {
-        // Seed 002 淘宝员工绩效考核制度: A+ = 100+X → (100+X)%, A 90–100 → 100%,
-        // B 60–90 → X%, C ≤60 → 0%. "60及以下" is C, so B starts above 60.
-        let grade = |label: &str, min: Option<f64>, payout: Payout| Grade {
-            label: label.into(),
-            min,
-            payout: Some(payout),
-            position_wage: None,
-        };
-        let score = Payout::Score(ScoreWord::Score);
-        let scheme_grades = [
-            grade("A+", Some(100.0), score),
-            grade("A", Some(90.0), Payout::Percent(100.into())),
-            grade("B", Some(60.01), score),
-            grade("C", None, Payout::Percent(0.into())),
+    #[test]
+    fn a_plus_to_c_pay_their_percentages() {
+        let cases: &[(f64, &str, &str)] = &[
+            (104.5, "A+", "104.50"),
+            (100.0, "A+", "100.00"),
+            (99.99, "A", "100"),
+            (90.0, "A", "100"),
+            (89.99, "B", "89.99"),
+            (60.01, "B", "60.01"),
+            (60.0, "C", "0"),
+            (12.0, "C", "0"),
         ];
-        let g = scheme_grades
-            .iter()
-            .find(|g| g.min.is_none_or(|m| total >= m))
-            .unwrap();
-        assert_eq!(g.label, label);
-        assert_eq!(g.payout_pct(total).unwrap().to_string(), pct);
+        for &(total, label, pct) in cases {
+            // Seed 002 淘宝员工绩效考核制度: A+ = 100+X → (100+X)%, A 90–100 → 100%,
+            // B 60–90 → X%, C ≤60 → 0%. "60及以下" is C, so B starts above 60.
+            let grade = |label: &str, min: Option<f64>, payout: Payout| Grade {
+                label: label.into(),
+                min,
+                payout: Some(payout),
+                position_wage: None,
+            };
+            let score = Payout::Score(ScoreWord::Score);
+            let scheme_grades = [
+                grade("A+", Some(100.0), score),
+                grade("A", Some(90.0), Payout::Percent(100.into())),
+                grade("B", Some(60.01), score),
+                grade("C", None, Payout::Percent(0.into())),
+            ];
+            let g = scheme_grades
+                .iter()
+                .find(|g| g.min.is_none_or(|m| total >= m))
+                .unwrap();
+            assert_eq!(g.label, label);
+            assert_eq!(g.payout_pct(total).unwrap().to_string(), pct);
+        }
     }
 }

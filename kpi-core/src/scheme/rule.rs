@@ -326,7 +326,6 @@ mod tests {
     use super::*;
     use crate::metric::Direction;
     use crate::scheme::{Band, RankEvery, RankGroup};
-    use rstest::rstest;
 
     fn conversion_bands() -> Rule {
         let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
@@ -341,52 +340,60 @@ mod tests {
         }
     }
 
-    #[rstest]
-    #[case(0.5, 100.0)]
-    #[case(0.499_999, 90.0)]
-    #[case(0.3, 90.0)]
-    #[case(0.299_999, 80.0)]
-    #[case(0.2, 80.0)]
-    #[case(0.199_999, 0.0)]
-    #[case(0.0, 0.0)]
-    #[case(1.0, 100.0)]
-    fn higher_bands_give_edges_to_the_better_band(#[case] value: f64, #[case] points: f64) {
-        assert_eq!(conversion_bands().apply(value).points, points);
+    #[test]
+    fn higher_bands_give_edges_to_the_better_band() {
+        let cases: &[(f64, f64)] = &[
+            (0.5, 100.0),
+            (0.499_999, 90.0),
+            (0.3, 90.0),
+            (0.299_999, 80.0),
+            (0.2, 80.0),
+            (0.199_999, 0.0),
+            (0.0, 0.0),
+            (1.0, 100.0),
+        ];
+        for &(value, points) in cases {
+            assert_eq!(conversion_bands().apply(value).points, points);
+        }
     }
 
-    #[rstest]
-    #[case(250.0, -5.0)]
-    #[case(200.0, -3.0)]
-    #[case(100.0, -1.0)]
-    #[case(50.0, 0.0)]
-    #[case(1.0, 0.0)]
-    fn lower_bands_give_edges_to_the_better_band(#[case] value: f64, #[case] points: f64) {
-        let rule = Rule::Bands {
-            direction: Direction::Lower,
-            bands: vec![
-                Band {
-                    min: Some(200.0),
-                    max: None,
-                    points: -5.0,
-                },
-                Band {
-                    min: Some(100.0),
-                    max: Some(200.0),
-                    points: -3.0,
-                },
-                Band {
-                    min: Some(50.0),
-                    max: Some(100.0),
-                    points: -1.0,
-                },
-                Band {
-                    min: None,
-                    max: Some(50.0),
-                    points: 0.0,
-                },
-            ],
-        };
-        assert_eq!(rule.apply(value).points, points);
+    #[test]
+    fn lower_bands_give_edges_to_the_better_band() {
+        let cases: &[(f64, f64)] = &[
+            (250.0, -5.0),
+            (200.0, -3.0),
+            (100.0, -1.0),
+            (50.0, 0.0),
+            (1.0, 0.0),
+        ];
+        for &(value, points) in cases {
+            let rule = Rule::Bands {
+                direction: Direction::Lower,
+                bands: vec![
+                    Band {
+                        min: Some(200.0),
+                        max: None,
+                        points: -5.0,
+                    },
+                    Band {
+                        min: Some(100.0),
+                        max: Some(200.0),
+                        points: -3.0,
+                    },
+                    Band {
+                        min: Some(50.0),
+                        max: Some(100.0),
+                        points: -1.0,
+                    },
+                    Band {
+                        min: None,
+                        max: Some(50.0),
+                        points: 0.0,
+                    },
+                ],
+            };
+            assert_eq!(rule.apply(value).points, points);
+        }
     }
 
     fn response_deduction(count: UnitCount) -> Rule {
@@ -402,20 +409,24 @@ mod tests {
         }
     }
 
-    #[rstest]
-    #[case(10.0, 100.0)]
-    #[case(32.0, 100.0)]
-    #[case(33.0, 98.0)]
-    #[case(40.5, 83.0)]
-    #[case(82.0, 0.0)]
-    #[case(500.0, 0.0)]
-    fn per_unit_deduction_within_floor_and_cap(#[case] seconds: f64, #[case] points: f64) {
-        assert_eq!(
-            response_deduction(UnitCount::Continuous)
-                .apply(seconds)
-                .points,
-            points
-        );
+    #[test]
+    fn per_unit_deduction_within_floor_and_cap() {
+        let cases: &[(f64, f64)] = &[
+            (10.0, 100.0),
+            (32.0, 100.0),
+            (33.0, 98.0),
+            (40.5, 83.0),
+            (82.0, 0.0),
+            (500.0, 0.0),
+        ];
+        for &(seconds, points) in cases {
+            assert_eq!(
+                response_deduction(UnitCount::Continuous)
+                    .apply(seconds)
+                    .points,
+                points
+            );
+        }
     }
 
     fn linear(floor: Option<f64>, cap: Option<f64>) -> Rule {
@@ -430,14 +441,13 @@ mod tests {
         }
     }
 
-    #[rstest]
-    #[case(0.34, 100.0)]
-    #[case(0.36, 110.0)]
-    #[case(0.30, 80.0)]
-    #[case(0.0, -70.0)]
-    fn linear_around_a_baseline(#[case] value: f64, #[case] points: f64) {
-        let got = linear(None, None).apply(value).points;
-        assert!((got - points).abs() < 1e-9, "{value}: {got}");
+    #[test]
+    fn linear_around_a_baseline() {
+        let cases: &[(f64, f64)] = &[(0.34, 100.0), (0.36, 110.0), (0.30, 80.0), (0.0, -70.0)];
+        for &(value, points) in cases {
+            let got = linear(None, None).apply(value).points;
+            assert!((got - points).abs() < 1e-9, "{value}: {got}");
+        }
     }
 
     #[test]
@@ -500,25 +510,25 @@ mod tests {
         }
     }
 
-    #[rstest]
-    #[case(0.0, 0.0, 100.0)]
-    #[case(0.0, 1.0, 99.0)]
-    #[case(1.0, 0.0, 98.0)]
-    #[case(1.0, 3.0, 95.0)]
-    #[case(50.0, 0.0, 0.0)]
-    #[case(50.0, 1.0, 0.0)]
-    #[case(49.0, 2.0, 0.0)]
-    #[case(49.0, 1.0, 1.0)]
-    fn occurrences_deduct_until_the_item_is_zero(
-        #[case] bad_reviews: f64,
-        #[case] violations: f64,
-        #[case] points: f64,
-    ) {
-        let counts = [("bad_reviews", bad_reviews), ("violations", violations)];
-        assert_eq!(
-            occurrences(Some(0.0)).apply_counts(0.0, &counts).points,
-            points
-        );
+    #[test]
+    fn occurrences_deduct_until_the_item_is_zero() {
+        let cases: &[(f64, f64, f64)] = &[
+            (0.0, 0.0, 100.0),
+            (0.0, 1.0, 99.0),
+            (1.0, 0.0, 98.0),
+            (1.0, 3.0, 95.0),
+            (50.0, 0.0, 0.0),
+            (50.0, 1.0, 0.0),
+            (49.0, 2.0, 0.0),
+            (49.0, 1.0, 1.0),
+        ];
+        for &(bad_reviews, violations, points) in cases {
+            let counts = [("bad_reviews", bad_reviews), ("violations", violations)];
+            assert_eq!(
+                occurrences(Some(0.0)).apply_counts(0.0, &counts).points,
+                points
+            );
+        }
     }
 
     #[test]
@@ -534,25 +544,29 @@ mod tests {
 
     // Seed 000 电商部员工绩效考核指标: ≥95% rewarded, 75–95% neutral, below 65%
     // penalised; 65–75% is neither, so it is neutral.
-    #[rstest]
-    #[case(1.2, 5.0)]
-    #[case(0.95, 5.0)]
-    #[case(0.949_999, 0.0)]
-    #[case(0.75, 0.0)]
-    #[case(0.65, 0.0)]
-    #[case(0.649_999, -5.0)]
-    #[case(0.0, -5.0)]
-    fn task_completion_bands_reward_and_penalise(#[case] completion: f64, #[case] points: f64) {
-        let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
-        let rule = Rule::Bands {
-            direction: Direction::Higher,
-            bands: vec![
-                band(Some(0.95), None, 5.0),
-                band(Some(0.65), Some(0.95), 0.0),
-                band(None, Some(0.65), -5.0),
-            ],
-        };
-        assert_eq!(rule.apply(completion).points, points);
+    #[test]
+    fn task_completion_bands_reward_and_penalise() {
+        let cases: &[(f64, f64)] = &[
+            (1.2, 5.0),
+            (0.95, 5.0),
+            (0.949_999, 0.0),
+            (0.75, 0.0),
+            (0.65, 0.0),
+            (0.649_999, -5.0),
+            (0.0, -5.0),
+        ];
+        for &(completion, points) in cases {
+            let band = |min: Option<f64>, max: Option<f64>, points: f64| Band { min, max, points };
+            let rule = Rule::Bands {
+                direction: Direction::Higher,
+                bands: vec![
+                    band(Some(0.95), None, 5.0),
+                    band(Some(0.65), Some(0.95), 0.0),
+                    band(None, Some(0.65), -5.0),
+                ],
+            };
+            assert_eq!(rule.apply(completion).points, points);
+        }
     }
 
     #[test]
