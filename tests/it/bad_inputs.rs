@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::copy_dir;
+
 const SCHEME: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/schemes/customer_service.toml"
@@ -62,19 +64,6 @@ fn base() -> &'static Path {
         dir
     })
     .path()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// Every path below `dir` with its bytes (folders with none), sorted.

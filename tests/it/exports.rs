@@ -20,20 +20,8 @@ fn read(dir: &Path) -> kpi_io::Result<Loaded> {
 
 /// A copy of the fixture folder to change.
 fn copy_fixtures() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let path = entry.unwrap().path();
-            let target = to.join(path.file_name().unwrap());
-            if path.is_dir() {
-                copy(&path, &target);
-            } else {
-                std::fs::copy(&path, &target).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(&fixture_dir(), dir.path());
+    crate::copy_dir(&fixture_dir(), dir.path());
     dir
 }
 
