@@ -19,29 +19,16 @@ fn reconcile_finds_every_planted_error_in_the_generated_ledger_and_no_other() {
     let (ledger, planted) = kpi::ledger::planted_ledger(pay_scheme, &pay, &data);
     assert_eq!(planted.len(), 6, "{planted:?}");
     let result = kpi_core::reconcile(pay_scheme, &pay, &ledger, d("0.01")).unwrap();
-    let mut found: Vec<(String, String, String, kpi_core::Status)> = result
+    type Key<'a> = (&'a str, &'a str, &'a str, kpi_core::Status);
+    let mut found: Vec<Key<'_>> = result
         .lines
         .iter()
         .filter(|l| l.status != kpi_core::Status::Match)
-        .map(|l| {
-            (
-                l.period.clone(),
-                l.employee_id.clone(),
-                l.component.clone(),
-                l.status,
-            )
-        })
+        .map(|l| (&*l.period, &*l.employee_id, &*l.component, l.status))
         .collect();
-    let mut expected: Vec<(String, String, String, kpi_core::Status)> = planted
+    let mut expected: Vec<Key<'_>> = planted
         .iter()
-        .map(|p| {
-            (
-                p.period.clone(),
-                p.employee_id.clone(),
-                p.component.clone(),
-                p.status,
-            )
-        })
+        .map(|p| (&*p.period, &*p.employee_id, &*p.component, p.status))
         .collect();
     found.sort();
     expected.sort();
