@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 
 daily = pd.read_parquet("data/employee_daily.parquet")
-daily["period"] = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m")
+# The month as a number for the group-by; as text only once per group.
+daily["month"] = pd.to_datetime(daily["date"]).values.astype("datetime64[M]")
 cols = ["inquiries", "order_buyers", "paid_buyers", "cs_sales", "responses", "response_seconds"]
-m = daily.groupby(["employee_id", "period"], sort=True)[cols].sum().reset_index()
+m = daily.groupby(["employee_id", "month"], sort=True)[cols].sum().reset_index()
+m["period"] = m["month"].dt.strftime("%Y-%m")
 
 
 def ratio(num, den):
