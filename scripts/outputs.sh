@@ -30,6 +30,16 @@ for scheme in "$fixtures"/schemes/*.toml; do
 done
 "$kpi" run --data exports --scheme "$fixtures/schemes/customer_service.toml" --out exports.xlsx --export exports-run \
     > exports-run.stdout 2>&1 || echo "exit $?" >> exports-run.stdout
+# The same dataset as Parquet and as monthly CSV files: every reader path.
+"$kpi" gen --out data-parquet --format parquet --stores 2 --employees-per-store 8 --months 14 --seed 7 > /dev/null
+"$kpi" gen --out data-monthly --monthly-files --headers zh --stores 2 --employees-per-store 8 --months 14 --seed 7 > /dev/null
+for data in data-parquet data-monthly; do
+    for scheme in "$fixtures"/schemes/*.toml; do
+        name=$(basename "$scheme" .toml)
+        "$kpi" run --data "$data" --scheme "$scheme" --export "run-$data-$name" \
+            > "run-$data-$name.stdout" 2> "run-$data-$name.stderr" || echo "exit $?" >> "run-$data-$name.stdout"
+    done
+done
 "$kpi" attribution --data data --from 2025-05 --to 2025-06 --level employee --export attribution > attribution.stdout 2>&1
 # The elapsed time printed by demo and run is the one thing allowed to differ.
 sed -i -E "s/^elapsed: .*/elapsed: <time>/" ./*.stdout

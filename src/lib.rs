@@ -52,6 +52,34 @@ pub enum Error {
     /// `kpi explain` found no score to explain.
     #[error(transparent)]
     NoScore(#[from] NoScore),
+    /// `--tables` names a table that is not a result table.
+    #[error("--tables: `{name}` is not a result table; the tables are {}", EXPORT_TABLES.join(", "))]
+    UnknownTable {
+        /// The name given.
+        name: String,
+    },
+    /// `--tables` names a table this run does not make.
+    #[error("--tables: `{name}` is not written: {why}")]
+    TableNotMade {
+        /// The name given.
+        name: String,
+        /// Why the run has no such table.
+        why: Unmade,
+    },
+}
+
+/// Why a run makes no table of a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unmade {
+    /// Pay tables without a `[pay]` scheme.
+    #[error("the scheme has no [pay] tables")]
+    NoPay,
+    /// Analysis tables with `--no-analysis`.
+    #[error("the run has no analysis (--no-analysis)")]
+    NoAnalysis,
+    /// The data-quality table of a command without one.
+    #[error("this command reads no dataset, so it has no data-quality record")]
+    NoQuality,
 }
 
 /// Why an employee has no score to explain.
@@ -166,9 +194,13 @@ pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analy
 
 /// Computes metrics, scores and, when the scheme has a `[pay]` table, pay.
 pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
+    let mut laps = kpi_core::timing::Laps::new();
     let metrics = compute_metrics(data).map_err(step("computing metrics"))?;
+    laps.lap("metrics");
     let scores = score(scheme, &metrics, data).map_err(step("scoring"))?;
+    laps.lap("scores");
     let pay = compute_pay(scheme, &scores, &metrics, data).map_err(step("computing pay"))?;
+    laps.lap("pay");
     Ok(Scored {
         metrics,
         scores,
@@ -201,47 +233,110 @@ pub enum ExportFormat {
     Parquet,
 }
 
-/// Stages one file per result table in `dir`; returns their places. They
-/// land when `staging` is committed, with the run's other outputs.
+/// The result tables `kpi run --export` writes, in order (`--tables`
+/// chooses among them).
+pub const EXPORT_TABLES: &[&str] = &[
+    "metrics_store",
+    "metrics_employee",
+    "scores",
+    "score_details",
+    "pay",
+    "pay_details",
+    "trends",
+    "attribution",
+    "peers",
+    "target_tracking",
+    "data_quality",
+];
+
+/// Refuses, before any work, a `--tables` name that is not a result table.
+pub fn check_table_names(names: &[String]) -> Result<()> {
+    for name in names {
+        if !EXPORT_TABLES.contains(&name.as_str()) {
+            return Err(Error::UnknownTable { name: name.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses, before any work, a `--tables` name the run will not make: a pay
+/// table without `[pay]`, an analysis table without the analysis.
+pub fn check_tables_made(names: &[String], pay: bool, analysis: bool, quality: bool) -> Result<()> {
+    check_table_names(names)?;
+    for name in names {
+        let why = match name.as_str() {
+            "pay" | "pay_details" if !pay => Unmade::NoPay,
+            "data_quality" if !quality => Unmade::NoQuality,
+            "trends" | "attribution" | "peers" | "target_tracking" if !analysis => {
+                Unmade::NoAnalysis
+            }
+            _ => continue,
+        };
+        return Err(Error::TableNotMade {
+            name: name.clone(),
+            why,
+        });
+    }
+    Ok(())
+}
+
+/// Stages one file per result table in `dir` (those named in `only`, when
+/// given); returns their places. They land when `staging` is committed,
+/// with the run's other outputs. A table is built only when it is written.
 pub fn export_tables(
     staging: &mut Staging,
     dir: &Path,
     format: ExportFormat,
     scored: &Scored,
     quality: Option<&DataFrame>,
+    only: Option<&[String]>,
 ) -> Result<Vec<PathBuf>> {
-    staging.folder(dir)?;
-    let mut tables = vec![
+    type Build<'a> = Box<dyn Fn() -> Result<DataFrame> + 'a>;
+    let mut tables: Vec<(&str, Build<'_>)> = vec![
         (
             "metrics_store",
-            money_as_text(&scored.metrics, Level::Store)?,
+            Box::new(|| money_as_text(&scored.metrics, Level::Store)),
         ),
         (
             "metrics_employee",
-            money_as_text(&scored.metrics, Level::Employee)?,
+            Box::new(|| money_as_text(&scored.metrics, Level::Employee)),
         ),
-        ("scores", scores_as_text(&scored.scores)?),
-        ("score_details", scored.scores.details_frame()?),
+        ("scores", Box::new(|| scores_as_text(&scored.scores))),
+        (
+            "score_details",
+            Box::new(|| Ok(scored.scores.details_frame()?)),
+        ),
     ];
     if let Some(pay) = &scored.pay {
-        tables.push(("pay", pay.to_frame()?));
-        tables.push(("pay_details", pay.details_frame()?));
+        tables.push(("pay", Box::new(|| Ok(pay.to_frame()?))));
+        tables.push(("pay_details", Box::new(|| Ok(pay.details_frame()?))));
     }
     if let Some(analysis) = &scored.analysis {
-        tables.push(("trends", analysis.trends.clone()));
-        tables.push(("attribution", analysis.attribution.clone()));
-        tables.push(("peers", analysis.peers.clone()));
-        tables.push(("target_tracking", analysis.targets.clone()));
+        tables.push(("trends", Box::new(|| Ok(analysis.trends.clone()))));
+        tables.push(("attribution", Box::new(|| Ok(analysis.attribution.clone()))));
+        tables.push(("peers", Box::new(|| Ok(analysis.peers.clone()))));
+        tables.push(("target_tracking", Box::new(|| Ok(analysis.targets.clone()))));
     }
     if let Some(q) = quality {
-        tables.push(("data_quality", q.clone()));
+        tables.push(("data_quality", Box::new(|| Ok(q.clone()))));
     }
+    if let Some(only) = only {
+        check_tables_made(
+            only,
+            scored.pay.is_some(),
+            scored.analysis.is_some(),
+            quality.is_some(),
+        )?;
+        tables.retain(|(t, _)| only.iter().any(|o| o == t));
+    }
+    staging.folder(dir)?;
     let mut written = Vec::new();
-    for (name, mut frame) in tables {
+    for (name, build) in tables {
         let ext = match format {
             ExportFormat::Csv => "csv",
             ExportFormat::Parquet => "parquet",
         };
+        let mut frame = build()?;
         let path = dir.join(format!("{name}.{ext}"));
         staging.write(&path, |tmp| write_frame(&mut frame, format, tmp, &path))?;
         written.push(path);

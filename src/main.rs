@@ -103,6 +103,9 @@ enum Command {
         /// Skip trends, attribution and peer benchmarks.
         #[arg(long)]
         no_analysis: bool,
+        /// Export only these tables (comma-separated: scores,pay,…; default all).
+        #[arg(long, value_delimiter = ',', requires = "export")]
+        tables: Option<Vec<String>>,
     },
     /// Check a scheme file (and, with --data, that the dataset can feed it).
     Validate {
@@ -313,13 +316,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             export_format,
             period,
             no_analysis,
+            tables,
         } => {
             if out.is_none() && export.is_none() {
                 bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
             }
+            if let Some(names) = &tables {
+                kpi::check_table_names(names)?;
+            }
             check_outputs(out.as_deref(), export.as_deref())?;
             let started = Instant::now();
             let scheme = checked_scheme(&scheme)?;
+            if let Some(names) = &tables {
+                kpi::check_tables_made(names, scheme.pay.is_some(), !no_analysis, true)?;
+            }
             let loaded = load(&data, &read)?;
             for warning in kpi::scheme_warnings(&scheme, &loaded.dataset) {
                 eprintln!("warning: {warning}");
@@ -339,6 +349,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 scored.scores = kpi_core::roll_up(&scored.scores, &scheme, span);
             }
             spinner.finish_and_clear();
+            let mut laps = kpi_core::timing::Laps::new();
             let quality = kpi_io::quality_frame(&loaded.quality)?;
             let mut staging = Staging::new();
             if let Some(out) = &out {
@@ -348,9 +359,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 })?;
             }
             if let Some(dir) = &export {
-                export_tables(&mut staging, dir, export_format, &scored, Some(&quality))?;
+                export_tables(
+                    &mut staging,
+                    dir,
+                    export_format,
+                    &scored,
+                    Some(&quality),
+                    tables.as_deref(),
+                )?;
             }
             staging.commit()?;
+            laps.lap("write outputs");
             print_summary(&scheme, &scored, &loaded.quality, started);
             if let Some(out) = &out {
                 println!("workbook: {}", out.display());
@@ -721,7 +740,7 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
         Ok(write_workbook(&report, tmp)?)
     })?;
     if let Some(dir) = export {
-        export_tables(&mut staging, dir, ExportFormat::Csv, &scored, None)?;
+        export_tables(&mut staging, dir, ExportFormat::Csv, &scored, None, None)?;
     }
     staging.commit()?;
     spinner.finish_and_clear();

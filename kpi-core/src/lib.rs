@@ -45,6 +45,7 @@ mod roster;
 mod scheme;
 mod scoring;
 mod table;
+pub mod timing;
 
 pub use analysis::{
     AttributionLevel, MixRate, RateMember, attribute_changes, chain, consecutive_months, lmdi,

@@ -1,7 +1,5 @@
 //! Monthly metric tables for stores and employees.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::dataset::Dataset;
@@ -103,6 +101,21 @@ fn check_sums_fit(activity: &DataFrame, level: Level) -> Result<()> {
             continue;
         };
         if column.dtype() != &DataType::Int64 {
+            continue;
+        }
+        // Most columns are far from the limit: the largest magnitude times
+        // the rows is a bound that needs no pass over the values.
+        let Ok(ints) = column.i64() else {
+            continue;
+        };
+        let largest = ints
+            .min()
+            .map_or(0, i64::unsigned_abs)
+            .max(ints.max().map_or(0, i64::unsigned_abs));
+        if largest
+            .checked_mul(ints.len() as u64)
+            .is_some_and(|bound| bound < i64::MAX as u64)
+        {
             continue;
         }
         let Ok(floats) = column.cast(&DataType::Float64) else {
@@ -286,12 +299,8 @@ fn add_growth_metrics(
     level: Level,
     metrics: &[&'static Metric],
 ) -> Result<()> {
-    let keys: Vec<String> = frame
-        .column(level.key())?
-        .str()?
-        .iter()
-        .map(|k| k.unwrap_or_default().to_string())
-        .collect();
+    let keys = frame.column(level.key())?.str()?.clone();
+    let keys: Vec<&str> = keys.iter().map(Option::unwrap_or_default).collect();
     let periods: Vec<Option<Month>> = frame
         .column("period")?
         .str()?
@@ -304,19 +313,18 @@ fn add_growth_metrics(
         };
         let values = frame.column(of)?.cast(&DataType::Float64)?;
         let values = values.f64()?;
-        let by_key: HashMap<(&str, Month), f64> = keys
+        let by_key: PlHashMap<(&str, Month), f64> = keys
             .iter()
             .zip(&periods)
             .zip(values.iter())
-            .filter_map(|((k, p), v)| Some(((k.as_str(), (*p)?), v?)))
+            .filter_map(|((k, p), v)| Some(((*k, (*p)?), v?)))
             .collect();
         let growth: Float64Chunked = keys
             .iter()
             .zip(&periods)
             .zip(values.iter())
             .map(|((k, p), v)| {
-                let earlier =
-                    by_key.get(&(k.as_str(), p.as_ref()?.shift(-(months_back as i32))))?;
+                let earlier = by_key.get(&(*k, p.as_ref()?.shift(-(months_back as i32))))?;
                 if *earlier == 0.0 {
                     None
                 } else {

@@ -29,17 +29,17 @@ pub(crate) struct Employee {
 
 /// The roster by employee id (empty without an `employees` table): each
 /// employee's place and dates; [`read_pay_roster`] adds the pay columns.
-pub(crate) fn read_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
+pub(crate) fn read_roster(data: &Dataset) -> Result<PlHashMap<String, Employee>> {
     read(data, false)
 }
 
 /// The roster with the money columns and coefficients pay reads.
-pub(crate) fn read_pay_roster(data: &Dataset) -> Result<HashMap<String, Employee>> {
+pub(crate) fn read_pay_roster(data: &Dataset) -> Result<PlHashMap<String, Employee>> {
     read(data, true)
 }
 
-fn read(data: &Dataset, with_pay: bool) -> Result<HashMap<String, Employee>> {
-    let mut out = HashMap::new();
+fn read(data: &Dataset, with_pay: bool) -> Result<PlHashMap<String, Employee>> {
+    let mut out = PlHashMap::new();
     let Some(employees) = data.get(Table::Employees) else {
         return Ok(out);
     };
@@ -128,8 +128,8 @@ pub(crate) struct AttendanceMonth {
 /// a column the table lacks counts 0, `absent_days` excepted.
 pub(crate) fn read_attendance(
     data: &Dataset,
-) -> Result<HashMap<(String, String), AttendanceMonth>> {
-    let mut out = HashMap::new();
+) -> Result<PlHashMap<(String, String), AttendanceMonth>> {
+    let mut out = PlHashMap::new();
     let Some(frame) = data.get(Table::Attendance) else {
         return Ok(out);
     };

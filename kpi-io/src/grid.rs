@@ -577,13 +577,17 @@ fn html_text(html: &str) -> String {
     decoded.trim().to_string()
 }
 
-/// Reads a Parquet file and turns it into a CSV-like grid of text cells,
-/// so that one typing path serves every format.
-pub(crate) fn read_parquet(path: &Path) -> Result<Grid> {
+/// Reads a Parquet file with its own column types.
+pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let frame = ParquetReader::new(file)
+    ParquetReader::new(file)
         .finish()
-        .map_err(|e| Error::polars(format!("{}: cannot read Parquet", path.display()), e))?;
+        .map_err(|e| Error::polars(format!("{}: cannot read Parquet", path.display()), e))
+}
+
+/// A frame read from Parquet as a CSV-like grid of text cells, for the
+/// careful typing path that serves every format.
+pub(crate) fn text_grid(path: &Path, frame: DataFrame) -> Result<Grid> {
     let header = frame
         .get_column_names()
         .iter()
@@ -598,7 +602,7 @@ pub(crate) fn read_parquet(path: &Path) -> Result<Grid> {
                 DataType::String => c.clone(),
                 _ => c.cast(&DataType::String)?,
             };
-            text.str().cloned()
+            Ok(text.str()?.rechunk().into_owned())
         })
         .collect::<PolarsResult<Vec<_>>>()
         .map_err(|e| Error::polars(path.display().to_string(), e))?;

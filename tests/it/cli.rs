@@ -775,3 +775,70 @@ fn output_paths_are_refused_before_any_work() {
     }
     assert_eq!(tree(dir.path()), before);
 }
+
+#[test]
+fn tables_chooses_the_exports_and_refuses_unknown_or_unmade_ones_before_writing() {
+    let dir = generated(2);
+    let run = ["run", "--data", "data", "--scheme", SCHEME, "--export"];
+    ok(&[&run[..], &["all"]].concat(), dir.path());
+    ok(
+        &[&run[..], &["some", "--tables", "scores,pay"]].concat(),
+        dir.path(),
+    );
+    let mut written: Vec<String> = std::fs::read_dir(dir.path().join("some"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["pay.csv", "scores.csv"]);
+    for table in ["scores.csv", "pay.csv"] {
+        assert_eq!(
+            read(&dir.path().join("some").join(table)),
+            read(&dir.path().join("all").join(table)),
+            "{table}"
+        );
+    }
+    let before = tree(dir.path());
+    for (tables, says) in [
+        (
+            "scores,score",
+            "--tables: `score` is not a result table; the tables are metrics_store, metrics_employee, scores,",
+        ),
+        (
+            "trends",
+            "--tables: `trends` is not written: the run has no analysis (--no-analysis)",
+        ),
+    ] {
+        let out = kpi(
+            &[&run[..], &["none", "--no-analysis", "--tables", tables]].concat(),
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{tables}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert_eq!(tree(dir.path()), before, "{tables}");
+    }
+}
+
+#[test]
+fn tables_refuses_pay_of_a_scheme_without_pay_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let scheme = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/schemes/ops_40_30_20_10.toml"
+    );
+    // No data folder at all: the refusal comes before any reading.
+    let out = kpi(
+        &[
+            "run", "--data", "missing", "--scheme", scheme, "--export", "x", "--tables", "pay",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--tables: `pay` is not written: the scheme has no [pay] tables"),
+        "{stderr}"
+    );
+    assert!(tree(dir.path()).is_empty());
+}

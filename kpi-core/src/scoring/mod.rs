@@ -17,11 +17,12 @@ pub use flag::Flag;
 
 use std::collections::{BTreeSet, HashMap};
 
+use polars::prelude::{PlHashMap, *};
+use rayon::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::error::Result;
-use crate::frame::str_values;
+use crate::error::{During, Result};
 use crate::period_metrics::Metrics;
 use crate::roster::{Employee, read_attendance, read_roster};
 use crate::scheme::{
@@ -137,46 +138,59 @@ pub struct Scores {
 /// employee-period in `attendance` inside the activity's periods (someone
 /// absent all month is still listed, as not eligible).
 pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Scores> {
+    let mut laps = crate::timing::Laps::new();
     crate::needs::check_data(scheme, metrics, data)?;
+    laps.lap("score: check data");
     let frame = &metrics.employee;
-    let absent: HashMap<(String, String), f64> = read_attendance(data)?
-        .into_iter()
-        .filter_map(|(key, a)| Some((key, a.absent_days?)))
+    let attendance = read_attendance(data)?;
+    // Keys borrowed from the tables, hashed with polars' fast hasher.
+    let absent: PlHashMap<(&str, &str), f64> = attendance
+        .iter()
+        .filter_map(|((p, e), a)| Some(((p.as_str(), e.as_str()), a.absent_days?)))
         .collect();
+    laps.lap("score: attendance");
     let roster = read_roster(data)?;
     let roles: BTreeSet<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
 
-    let periods = str_values(frame, "period")?;
-    let employees = str_values(frame, "employee_id")?;
-    let row_roles = str_values(frame, "role")?;
-    let mut row_of: HashMap<(String, String), usize> = HashMap::new();
-    for (i, (p, e)) in periods.iter().zip(&employees).enumerate() {
+    let text = |name: &str| {
+        frame
+            .column(name)
+            .and_then(|c| c.str().cloned())
+            .during(|| format!("reading text column `{name}`"))
+    };
+    let (periods, employees, row_roles) = (text("period")?, text("employee_id")?, text("role")?);
+    let mut row_of: PlHashMap<(&str, &str), usize> = PlHashMap::with_capacity(frame.height());
+    let mut population: Vec<(&str, &str)> = Vec::with_capacity(frame.height());
+    for (i, ((p, e), role)) in periods
+        .iter()
+        .zip(employees.iter())
+        .zip(row_roles.iter())
+        .enumerate()
+    {
         if let (Some(p), Some(e)) = (p, e) {
-            row_of.insert((p.clone(), e.clone()), i);
+            row_of.insert((p, e), i);
+            if role.is_some_and(|role| roles.contains(role)) {
+                population.push((p, e));
+            }
         }
     }
-    let mut population: BTreeSet<(String, String)> = BTreeSet::new();
-    for (i, key) in periods.iter().zip(&employees).enumerate() {
-        if let ((Some(p), Some(e)), Some(role)) = (key, &row_roles[i])
-            && roles.contains(role.as_str())
-        {
-            population.insert((p.clone(), e.clone()));
-        }
-    }
-    let active_periods: BTreeSet<&String> = periods.iter().flatten().collect();
-    for (p, e) in absent.keys() {
+    let active_periods: BTreeSet<&str> = periods.iter().flatten().collect();
+    for &(p, e) in absent.keys() {
         let covered = roster
             .get(e)
             .and_then(|r| r.role.as_deref())
             .is_some_and(|role| roles.contains(role));
         if covered && active_periods.contains(p) {
-            population.insert((p.clone(), e.clone()));
+            population.push((p, e));
         }
     }
+    population.sort_unstable();
+    population.dedup();
 
     // Months outside the roster's employment are neither scored nor paid,
     // whatever activity rows they have (the reader notes those rows).
-    population.retain(|(p, e)| eligibility::employed_in(p, roster.get(e)));
+    population.retain(|(p, e)| eligibility::employed_in(p, roster.get(*e)));
+    laps.lap("score: population");
 
     let columns = ItemColumns::new(
         scheme,
@@ -188,29 +202,36 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     )?;
     let entries: Vec<Entry<'_>> = population
         .into_iter()
-        .map(|(period, employee_id)| {
-            let key = (period.clone(), employee_id.clone());
-            Entry {
-                roster: roster.get(&employee_id),
-                row: row_of.get(&key).copied(),
-                absent_days: absent.get(&key).copied(),
-                period,
-                employee_id,
-            }
+        .map(|(period, employee_id)| Entry {
+            roster: roster.get(employee_id),
+            row: row_of.get(&(period, employee_id)).copied(),
+            absent_days: absent.get(&(period, employee_id)).copied(),
+            period: period.to_string(),
+            employee_id: employee_id.to_string(),
         })
         .collect();
+    laps.lap("score: columns");
     let weekly = Weekly::new(scheme, data)?;
     let ranks = rank_places(scheme, &columns, weekly.as_ref(), &entries);
-    let mut by_period: HashMap<String, std::borrow::Cow<'_, Scheme>> = HashMap::new();
-    let mut rows = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let effective = by_period
-            .entry(entry.period.clone())
-            .or_insert_with(|| scheme.for_period(&entry.period));
-        rows.push(score_one(effective, &columns, &ranks, entry));
-    }
+    // The scheme in force each period, then every row on every core.
+    let by_period: HashMap<String, std::borrow::Cow<'_, Scheme>> = entries
+        .iter()
+        .map(|e| e.period.clone())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .map(|p| {
+            let effective = scheme.for_period(&p);
+            (p, effective)
+        })
+        .collect();
+    let mut rows: Vec<ScoreRow> = entries
+        .into_par_iter()
+        .map(|entry| score_one(&by_period[&entry.period], &columns, &ranks, entry))
+        .collect();
+    laps.lap("score: rows");
     average_for_managers(scheme, &mut rows);
     flag_streaks(scheme, &mut rows);
+    laps.lap("score: team and streaks");
     Ok(Scores {
         item_ids: scheme.items.iter().map(|i| i.id.clone()).collect(),
         section_ids: scheme.sections.iter().map(|s| s.id.clone()).collect(),
@@ -284,7 +305,11 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         if let Rule::Occurrences { .. } = rule {
             return rule.apply_counts(value, &columns.counts_at(i, row));
         }
-        let placings = ranks.get(&(i, key.0.clone(), key.1.clone()));
+        let placings = if ranks.is_empty() {
+            None
+        } else {
+            ranks.get(&(i, key.0.clone(), key.1.clone()))
+        };
         rule.apply_ranked(value, placings.map(Vec::as_slice))
     };
     for (i, item) in scheme.items.iter().enumerate() {

@@ -1,0 +1,462 @@
+//! Stage 5: stacking the frames of a table and merging or dropping rows
+//! with the same key.
+
+use super::*;
+
+pub(super) fn canonical_dtype(table: Table, name: &str) -> Option<DataType> {
+    table.column(name).map(|spec| match spec.kind {
+        ColumnKind::Id
+        | ColumnKind::Text
+        | ColumnKind::Period
+        | ColumnKind::Role
+        | ColumnKind::Word(_) => DataType::String,
+        ColumnKind::Date => DataType::Date,
+        ColumnKind::Count | ColumnKind::Money | ColumnKind::Seconds | ColumnKind::Hours => {
+            DataType::Int64
+        }
+        ColumnKind::Number => DataType::Float64,
+    })
+}
+
+/// Stacks frames of one table whose columns may differ: the union of columns,
+/// canonical ones in contract order, missing ones as nulls.
+pub(super) fn stack(table: Table, frames: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut order: Vec<String> = Vec::new();
+    let mut extra_dtype: HashMap<String, DataType> = HashMap::new();
+    for spec in table.columns() {
+        if frames.iter().any(|f| f.column(spec.name).is_ok()) {
+            order.push(spec.name.to_string());
+        }
+    }
+    for f in &frames {
+        for c in f.columns() {
+            let name = c.name().to_string();
+            if table.column(&name).is_some() || name.starts_with('_') {
+                continue;
+            }
+            let dtype = extra_dtype.entry(name.clone()).or_insert(c.dtype().clone());
+            if dtype != c.dtype() {
+                *dtype = DataType::String;
+            }
+            if !order.contains(&name) {
+                order.push(name);
+            }
+        }
+    }
+    order.extend(["_file".to_string(), "_row".to_string()]);
+    let mut out: Option<DataFrame> = None;
+    let stacked = frames.len();
+    for f in frames {
+        let height = f.height();
+        let mut columns = Vec::with_capacity(order.len());
+        for name in &order {
+            let dtype = canonical_dtype(table, name)
+                .or_else(|| extra_dtype.get(name).cloned())
+                .unwrap_or(DataType::UInt32);
+            let column = match f.column(name) {
+                Ok(c) => c
+                    .cast(&dtype)
+                    .map_err(|e| Error::polars(format!("{table}.{name}"), e))?,
+                Err(_) => Column::full_null(name.as_str().into(), height, &dtype),
+            };
+            columns.push(column);
+        }
+        let frame = DataFrame::new(height, columns).map_err(|e| Error::polars(table.name(), e))?;
+        match &mut out {
+            None => out = Some(frame),
+            Some(acc) => {
+                acc.vstack_mut(&frame)
+                    .map_err(|e| Error::polars(format!("stacking `{table}`"), e))?;
+            }
+        }
+    }
+    let mut out = out.expect("at least one frame");
+    // One file's chunks (a Parquet file's row groups) are kept as they are.
+    if stacked > 1 {
+        out.rechunk_mut_par();
+    }
+    Ok(out)
+}
+
+pub(super) fn concat_parts(table: Table, parts: Vec<FilePart>) -> Result<DataFrame> {
+    stack(table, parts.into_iter().map(|p| p.frame).collect())
+}
+
+pub(super) fn key_columns(table: Table, frame: &DataFrame) -> Vec<&'static str> {
+    table
+        .key()
+        .iter()
+        .map(|k| {
+            if *k == "date"
+                && frame
+                    .column("date")
+                    .map_or(true, |c| c.null_count() == c.len())
+            {
+                "period"
+            } else {
+                *k
+            }
+        })
+        .collect()
+}
+
+/// The key columns of a frame as text, read row by row without copying; a
+/// dated row without a date (a monthly row among daily ones) is keyed by its
+/// period (`2025-01`, never equal to a date).
+pub(super) struct KeyText {
+    /// Per key column: its text, and the period standing in for a missing date.
+    columns: Vec<(StringChunked, Option<StringChunked>)>,
+}
+
+impl KeyText {
+    pub(super) fn new(table: Table, frame: &DataFrame, keys: &[&str]) -> Result<KeyText> {
+        let text = |name: &str| -> Result<StringChunked> {
+            frame
+                .column(name)
+                .and_then(|c| c.cast(&DataType::String))
+                .and_then(|c| c.str().cloned())
+                .map_err(|e| Error::polars(format!("{table} keys"), e))
+        };
+        let columns = keys
+            .iter()
+            .map(|k| {
+                let fallback = if *k == "date" && frame.column("period").is_ok() {
+                    Some(text("period")?)
+                } else {
+                    None
+                };
+                Ok((text(k)?, fallback))
+            })
+            .collect::<Result<_>>()?;
+        Ok(KeyText { columns })
+    }
+
+    /// The key of row `i`.
+    pub(super) fn row(&self, i: usize) -> Vec<&str> {
+        self.columns
+            .iter()
+            .map(|(c, fallback)| {
+                c.get(i)
+                    .or_else(|| fallback.as_ref().and_then(|f| f.get(i)))
+                    .unwrap_or("")
+            })
+            .collect()
+    }
+}
+
+/// Rows with the same key: identical ones are dropped with a note; rows
+/// whose columns complement each other (an export and an internal sheet
+/// giving different columns of the same day) are merged into one, noted
+/// once per pair of files; rows that disagree on a value are an error.
+pub(super) fn drop_duplicates(
+    table: Table,
+    frame: DataFrame,
+    files: &[PathBuf],
+    quality: &mut Vec<QualityNote>,
+) -> Result<DataFrame> {
+    let keys = key_columns(table, &frame);
+    // Only rows whose key occurs more than once are looked at row by row.
+    let candidates = duplicate_candidates(table, &frame, &keys)?;
+    if candidates.is_empty() {
+        return Ok(frame);
+    }
+    let all = candidates.len() == frame.height();
+    let among = if all {
+        frame.clone()
+    } else {
+        let index = IdxCa::from_vec(
+            "".into(),
+            candidates.iter().map(|&i| i as IdxSize).collect(),
+        );
+        frame
+            .take(&index)
+            .map_err(|e| Error::polars(format!("{table}: rows with one key"), e))?
+    };
+    let Some((keep_among, merged_among)) = find_duplicates(table, &among, &keys, files, quality)?
+    else {
+        return Ok(frame);
+    };
+    let mut keep = vec![true; frame.height()];
+    for (k, &i) in candidates.iter().enumerate() {
+        keep[i] = keep_among[k];
+    }
+    let merged_into: BTreeMap<usize, Vec<usize>> = merged_among
+        .into_iter()
+        .map(|(f, others)| {
+            (
+                candidates[f],
+                others.into_iter().map(|o| candidates[o]).collect(),
+            )
+        })
+        .collect();
+    let kept: Vec<usize> = (0..frame.height()).filter(|&i| keep[i]).collect();
+    let mut columns = Vec::with_capacity(frame.width());
+    for c in frame.columns() {
+        let from: Vec<IdxSize> = kept
+            .iter()
+            .map(|&i| {
+                let source = match merged_into.get(&i) {
+                    Some(others)
+                        if !c.name().starts_with('_') && c.get(i).is_ok_and(|v| v.is_null()) =>
+                    {
+                        others
+                            .iter()
+                            .copied()
+                            .find(|&o| c.get(o).is_ok_and(|v| !v.is_null()))
+                            .unwrap_or(i)
+                    }
+                    _ => i,
+                };
+                source as IdxSize
+            })
+            .collect();
+        let index = IdxCa::from_vec("".into(), from);
+        columns.push(
+            c.take(&index)
+                .map_err(|e| Error::polars(format!("{table}: merging rows"), e))?,
+        );
+    }
+    DataFrame::new(kept.len(), columns)
+        .map_err(|e| Error::polars(format!("{table}: dropping duplicates"), e))
+}
+
+/// Rows of `frame` whose key may occur twice, in order: none when the keys
+/// rise strictly row by row (a sorted export), those polars finds
+/// duplicated otherwise, and every row when a key column has gaps (a
+/// monthly row among daily ones, keyed by its period).
+fn duplicate_candidates(table: Table, frame: &DataFrame, keys: &[&str]) -> Result<Vec<usize>> {
+    let columns: Vec<&Column> = keys
+        .iter()
+        .map(|k| frame.column(k))
+        .collect::<PolarsResult<_>>()
+        .map_err(|e| Error::polars(format!("{table} keys"), e))?;
+    if frame.height() < 2 {
+        return Ok(Vec::new());
+    }
+    if columns.iter().any(|c| c.null_count() > 0) {
+        return Ok((0..frame.height()).collect());
+    }
+    if keys_rise(&columns) {
+        return Ok(Vec::new());
+    }
+    let duplicated = frame
+        .select(keys.iter().copied())
+        .and_then(|k| k.is_duplicated())
+        .map_err(|e| Error::polars(format!("{table} keys"), e))?;
+    Ok(duplicated
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.unwrap_or(false).then_some(i))
+        .collect())
+}
+
+/// Whether every row's key is greater than the row's before (so no key
+/// repeats), for text, date and integer keys; `false` when unsure.
+fn keys_rise(columns: &[&Column]) -> bool {
+    enum Key {
+        Text(StringChunked),
+        Int(Int64Chunked),
+    }
+    /// One slice of a key column, for comparing neighbours.
+    enum Values<'a> {
+        Text(Vec<Option<&'a str>>),
+        Int(Vec<Option<i64>>),
+    }
+    let keys: Option<Vec<Key>> = columns
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => Some(Key::Text(c.str().ok()?.clone())),
+            DataType::Date => c
+                .date()
+                .ok()
+                .and_then(|d| d.physical().cast(&DataType::Int64).ok())
+                .and_then(|d| d.i64().ok().map(|d| Key::Int(d.clone()))),
+            d if d.is_integer() => c
+                .cast(&DataType::Int64)
+                .ok()
+                .and_then(|d| d.i64().ok().map(|d| Key::Int(d.clone()))),
+            _ => None,
+        })
+        .collect();
+    let Some(keys) = keys else {
+        return false;
+    };
+    let n = columns[0].len();
+    let pieces = rayon::current_num_threads().max(1) * 4;
+    let size = n.div_ceil(pieces).max(1);
+    // Each slice starts one row early, to compare with the row before it.
+    (1..n)
+        .step_by(size)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .all(|from| {
+            let to = (from + size).min(n);
+            let (start, len) = (from as i64 - 1, to - from + 1);
+            let sliced: Vec<Key> = keys
+                .iter()
+                .map(|k| match k {
+                    Key::Text(t) => Key::Text(t.slice(start, len)),
+                    Key::Int(v) => Key::Int(v.slice(start, len)),
+                })
+                .collect();
+            let values: Vec<Values<'_>> = sliced
+                .iter()
+                .map(|k| match k {
+                    Key::Text(t) => Values::Text(t.iter().collect()),
+                    Key::Int(v) => Values::Int(v.iter().collect()),
+                })
+                .collect();
+            (1..=to - from).all(|i| {
+                for v in &values {
+                    let o = match v {
+                        Values::Text(t) => t[i - 1].cmp(&t[i]),
+                        Values::Int(t) => t[i - 1].cmp(&t[i]),
+                    };
+                    if o != std::cmp::Ordering::Equal {
+                        return o.is_lt();
+                    }
+                }
+                false
+            })
+        })
+}
+
+/// Which rows of `frame` stay (`false`: dropped or merged into an earlier
+/// row) and which rows each kept row takes values from; `None` when every
+/// row stays as it is. Notes are added for each.
+#[allow(clippy::type_complexity)]
+fn find_duplicates(
+    table: Table,
+    frame: &DataFrame,
+    keys: &[&str],
+    files: &[PathBuf],
+    quality: &mut Vec<QualityNote>,
+) -> Result<Option<(Vec<bool>, BTreeMap<usize, Vec<usize>>)>> {
+    let key_text = KeyText::new(table, frame, keys)?;
+    let mut first_of: HashMap<Vec<&str>, usize> = HashMap::with_capacity(frame.height());
+    let mut keep: Vec<bool> = Vec::with_capacity(frame.height());
+    let mut dropped = 0;
+    let mut merged_into: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut merge_notes: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    let data_columns: Vec<&Column> = frame
+        .columns()
+        .iter()
+        .filter(|c| !c.name().starts_with('_'))
+        .collect();
+    let describe_key = |key: &[&str]| {
+        keys.iter()
+            .zip(key)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for i in 0..frame.height() {
+        let key = key_text.row(i);
+        let Some(&first) = first_of.get(&key) else {
+            keep.push(true);
+            first_of.insert(key, i);
+            continue;
+        };
+        let mut identical = true;
+        for c in &data_columns {
+            let (a, b) = (c.get(first).ok(), c.get(i).ok());
+            if a == b {
+                continue;
+            }
+            identical = false;
+            let a_null = a.as_ref().is_none_or(|v| v.is_null());
+            let b_null = b.as_ref().is_none_or(|v| v.is_null());
+            // A row merged in earlier may already give this column.
+            let conflict = if !a_null && !b_null {
+                true
+            } else if a_null && !b_null {
+                merged_into.get(&first).into_iter().flatten().any(|&o| {
+                    c.get(o)
+                        .ok()
+                        .is_some_and(|v| !v.is_null() && Some(&v) != b.as_ref())
+                })
+            } else {
+                false
+            };
+            if conflict {
+                return Err(Error::DuplicateKey {
+                    table: table.name().into(),
+                    key: format!("{}; column {}", describe_key(&key), c.name()),
+                    first: Box::new(position_of(frame, files, first, None)),
+                    second: Box::new(position_of(frame, files, i, None)),
+                });
+            }
+        }
+        keep.push(false);
+        if identical {
+            dropped += 1;
+            let at = position_of(frame, files, i, None);
+            quality.push(QualityNote::at(
+                table.name(),
+                at,
+                Issue::DuplicateOf {
+                    first: position_of(frame, files, first, None),
+                    key: describe_key(&key),
+                },
+                Action::DroppedIdentical,
+                1,
+            ));
+        } else {
+            merged_into.entry(first).or_default().push(i);
+            let a = position_of(frame, files, first, None).file;
+            let b = position_of(frame, files, i, None).file;
+            let entry = merge_notes
+                .entry((a.display().to_string(), b.display().to_string()))
+                .or_insert((i, 0));
+            entry.1 += 1;
+        }
+    }
+    for ((a, b), (first_row, count)) in merge_notes {
+        let at = position_of(frame, files, first_row, None);
+        quality.push(QualityNote {
+            table: table.name().into(),
+            file: b.clone(),
+            sheet: None,
+            row: at.row,
+            column: None,
+            issue: Issue::SameKeyAs {
+                file: a.clone(),
+                count,
+            },
+            action: Action::MergedIntoOneRow,
+            rows: count,
+        });
+    }
+    if dropped == 0 && merged_into.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((keep, merged_into)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_rise_only_when_every_key_is_above_the_one_before() {
+        let check = |ids: &[&str], days: &[i32]| {
+            let ids = Column::new("employee_id".into(), ids);
+            let days = Int32Chunked::from_slice("date".into(), days)
+                .into_date()
+                .into_column();
+            keys_rise(&[&ids, &days])
+        };
+        assert!(check(&["E1", "E1", "E2"], &[1, 2, 1]));
+        assert!(!check(&["E1", "E1", "E2"], &[1, 1, 1]), "a repeated key");
+        assert!(!check(&["E2", "E1"], &[1, 2]), "not sorted: unsure");
+        let many: Vec<String> = (0..200_000).map(|i| format!("E{i:06}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let mut days = vec![1; 200_000];
+        assert!(check(&many, &days));
+        let mut repeated = many.clone();
+        repeated[125_001] = repeated[125_000];
+        assert!(!check(&repeated, &days), "a repeat across a slice");
+        days[7] = 0;
+        assert!(check(&many, &days));
+    }
+}
