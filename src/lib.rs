@@ -194,19 +194,47 @@ pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analy
 
 /// Computes metrics, scores and, when the scheme has a `[pay]` table, pay.
 pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
-    let mut laps = kpi_core::timing::Laps::new();
-    let metrics = compute_metrics(data).map_err(step("computing metrics"))?;
-    laps.lap("metrics");
-    let scores = score(scheme, &metrics, data).map_err(step("scoring"))?;
-    laps.lap("scores");
-    let pay = compute_pay(scheme, &scores, &metrics, data).map_err(step("computing pay"))?;
-    laps.lap("pay");
-    Ok(Scored {
-        metrics,
-        scores,
-        pay,
-        analysis: None,
-    })
+    Prepared::new(data)?.score(scheme)
+}
+
+/// A dataset read once and aggregated per period, ready for any number of
+/// schemes: the monthly metrics do not depend on the scheme, so scoring
+/// another scheme neither reads nor aggregates again (`kpi compare` runs
+/// every scheme on one).
+pub struct Prepared<'a> {
+    data: &'a Dataset,
+    metrics: Metrics,
+}
+
+impl<'a> Prepared<'a> {
+    /// Computes the monthly metrics of `data`.
+    pub fn new(data: &'a Dataset) -> Result<Prepared<'a>> {
+        let mut laps = kpi_core::timing::Laps::new();
+        let metrics = compute_metrics(data).map_err(step("computing metrics"))?;
+        laps.lap("metrics");
+        Ok(Prepared { data, metrics })
+    }
+
+    /// The monthly metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Scores and pays one scheme (the metrics are shared, not recomputed).
+    pub fn score(&self, scheme: &Scheme) -> Result<Scored> {
+        let mut laps = kpi_core::timing::Laps::new();
+        let scores = score(scheme, &self.metrics, self.data).map_err(step("scoring"))?;
+        laps.lap("scores");
+        let pay = compute_pay(scheme, &scores, &self.metrics, self.data)
+            .map_err(step("computing pay"))?;
+        laps.lap("pay");
+        Ok(Scored {
+            metrics: self.metrics.clone(),
+            scores,
+            pay,
+            analysis: None,
+        })
+    }
 }
 
 /// What a scheme asks of the data that the data cannot answer, but that does

@@ -123,10 +123,119 @@ impl<'g> Table<'g> {
     }
 }
 
-/// Reads a CSV file (UTF-8 with or without BOM, else GB18030) into a grid,
-/// the header being the first line of the first `max_scan` lines that
-/// `is_header` accepts.
-pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Result<Grid> {
+/// A CSV file's text from its header on, checked for shape.
+pub(crate) struct CsvBody {
+    /// Header fields.
+    pub(crate) header: Vec<String>,
+    /// The text, and where the data rows start in it.
+    text: Arc<str>,
+    offset: usize,
+    /// 1-based line number of the first data row.
+    pub(crate) first_row: usize,
+}
+
+/// The data rows of a [`CsvBody`] as bytes, without copying them.
+struct Rows(Arc<str>, usize);
+
+impl AsRef<[u8]> for Rows {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.as_bytes()[self.1..]
+    }
+}
+
+impl CsvBody {
+    fn rows(&self) -> &[u8] {
+        &self.text.as_bytes()[self.offset..]
+    }
+
+    /// The data rows parsed by polars with `dtypes` (one per header field),
+    /// the columns of `only` when given.
+    fn parse(
+        &self,
+        path: &Path,
+        dtypes: Vec<DataType>,
+        only: Option<Vec<usize>>,
+    ) -> Result<DataFrame> {
+        let schema: Schema = dtypes
+            .into_iter()
+            .enumerate()
+            .map(|(i, dtype)| Field::new(format!("c{i}").into(), dtype))
+            .collect();
+        if self.rows().iter().all(|b| b.is_ascii_whitespace()) {
+            let schema: Schema = match &only {
+                Some(only) => only
+                    .iter()
+                    .filter_map(|&i| schema.get_at_index(i))
+                    .map(|(name, dtype)| Field::new(name.clone(), dtype.clone()))
+                    .collect(),
+                None => schema,
+            };
+            return Ok(DataFrame::empty_with_schema(&schema));
+        }
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_projection(only.map(Arc::new))
+            .with_schema(Some(Arc::new(schema)))
+            .with_raise_if_empty(false)
+            .map_parse_options(|o| {
+                o.with_truncate_ragged_lines(true)
+                    .with_missing_is_null(true)
+            })
+            .into_reader_with_file_handle(Cursor::new(Rows(self.text.clone(), self.offset)))
+            .finish()
+            .map_err(|e| Error::polars(format!("{}: cannot parse CSV", path.display()), e))
+    }
+
+    /// Every cell as text: the grid of the careful path.
+    pub(crate) fn strings(&self, path: &Path) -> Result<Grid> {
+        let frame = self.parse(path, vec![DataType::String; self.header.len()], None)?;
+        let columns = frame
+            .columns()
+            .iter()
+            // One chunk per column: cells are read by row index.
+            .map(|c| c.str().map(|s| s.rechunk().into_owned()))
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(|e| Error::polars(path.display().to_string(), e))?;
+        Ok(Grid::Csv {
+            header: self.header.clone(),
+            columns,
+            first_row: self.first_row,
+        })
+    }
+
+    /// The columns parsed with `dtypes`, or `None` when some cell does not
+    /// parse as its type (the file is then read as text).
+    pub(crate) fn typed(&self, path: &Path, dtypes: Vec<DataType>) -> Option<Vec<Column>> {
+        self.parse(path, dtypes, None)
+            .ok()
+            .map(|frame| frame.columns().to_vec())
+    }
+
+    /// Column `j` as the file writes it, for the careful path.
+    pub(crate) fn text_of(&self, path: &Path, j: usize) -> Result<StringChunked> {
+        let frame = self.parse(
+            path,
+            vec![DataType::String; self.header.len()],
+            Some(vec![j]),
+        )?;
+        let column = frame.columns().first().ok_or_else(|| Error::Layout {
+            at: Position {
+                file: path.into(),
+                ..Default::default()
+            },
+            message: format!("column {} is not in the file", j + 1),
+        })?;
+        column
+            .str()
+            .map(|s| s.rechunk().into_owned())
+            .map_err(|e| Error::polars(path.display().to_string(), e))
+    }
+}
+
+/// Reads a CSV file (UTF-8 with or without BOM, else GB18030) up to its
+/// header, the first of the first 30 lines that `is_header` accepts, and
+/// checks the shape of its rows.
+pub(crate) fn csv_body(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Result<CsvBody> {
     let text = lf_line_ends(csv_text(path)?);
     let mut offset = 0;
     let mut header: Option<(usize, Vec<String>)> = None;
@@ -149,37 +258,17 @@ pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Re
         });
     };
     check_shape(path, &text[offset..], &header, header_line + 2)?;
-    let body = text.as_bytes()[offset..].to_vec();
-    let schema: Schema = (0..header.len())
-        .map(|i| Field::new(format!("c{i}").into(), DataType::String))
-        .collect();
-    let frame = if body.iter().all(|b| b.is_ascii_whitespace()) {
-        DataFrame::empty_with_schema(&schema)
-    } else {
-        CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(Arc::new(schema)))
-            .with_raise_if_empty(false)
-            .map_parse_options(|o| {
-                o.with_truncate_ragged_lines(true)
-                    .with_missing_is_null(true)
-            })
-            .into_reader_with_file_handle(Cursor::new(body))
-            .finish()
-            .map_err(|e| Error::polars(format!("{}: cannot parse CSV", path.display()), e))?
-    };
-    let columns = frame
-        .columns()
-        .iter()
-        // One chunk per column: cells are read by row index.
-        .map(|c| c.str().map(|s| s.rechunk().into_owned()))
-        .collect::<PolarsResult<Vec<_>>>()
-        .map_err(|e| Error::polars(path.display().to_string(), e))?;
-    Ok(Grid::Csv {
+    Ok(CsvBody {
         header,
-        columns,
+        text: Arc::from(text),
+        offset,
         first_row: header_line + 2,
     })
+}
+
+/// Reads a CSV file into a grid of text cells (see [`csv_body`]).
+pub(crate) fn read_csv(path: &Path, is_header: &dyn Fn(&[String]) -> bool) -> Result<Grid> {
+    csv_body(path, is_header)?.strings(path)
 }
 
 /// The text with CR-only line ends (old Mac files) made LF; CRLF and LF
@@ -311,9 +400,15 @@ fn thousands_hint(record: &str) -> String {
 /// The text of a CSV file: UTF-8 (a BOM dropped), else GBK/GB18030.
 fn csv_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(match std::str::from_utf8(&bytes) {
-        Ok(s) => s.strip_prefix('\u{feff}').unwrap_or(s).to_string(),
-        Err(_) => {
+    Ok(match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..'\u{feff}'.len_utf8());
+            }
+            s
+        }
+        Err(e) => {
+            let bytes = e.into_bytes();
             let (decoded, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
             if had_errors {
                 return Err(Error::Layout {

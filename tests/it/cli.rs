@@ -842,3 +842,58 @@ fn tables_refuses_pay_of_a_scheme_without_pay_before_reading() {
     );
     assert!(tree(dir.path()).is_empty());
 }
+
+#[test]
+fn partitioned_parquet_folders_score_like_one_file_a_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = [
+        "gen",
+        "--format",
+        "parquet",
+        "--monthly-files",
+        "--stores",
+        "1",
+        "--months",
+        "3",
+    ];
+    ok(&[&generate[..], &["--out", "monthly"]].concat(), dir.path());
+    ok(&[&generate[..], &["--out", "hive"]].concat(), dir.path());
+    // employee_daily/2025-01.parquet → employee_daily/year=2025/month=01/part-0.parquet
+    for table in ["employee_daily", "store_daily", "attendance"] {
+        let folder = dir.path().join("hive").join(table);
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let (year, month) = stem.split_once('-').unwrap();
+            let part = folder.join(format!("year={year}/month={month}"));
+            std::fs::create_dir_all(&part).unwrap();
+            std::fs::rename(&path, part.join("part-0.parquet")).unwrap();
+        }
+    }
+    for data in ["monthly", "hive"] {
+        ok(
+            &[
+                "run",
+                "--data",
+                data,
+                "--scheme",
+                SCHEME,
+                "--export",
+                &format!("{data}-out"),
+            ],
+            dir.path(),
+        );
+    }
+    for table in [
+        "scores.csv",
+        "pay.csv",
+        "metrics_employee.csv",
+        "trends.csv",
+    ] {
+        assert_eq!(
+            read(&dir.path().join("hive-out").join(table)),
+            read(&dir.path().join("monthly-out").join(table)),
+            "{table}"
+        );
+    }
+}

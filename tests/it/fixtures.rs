@@ -532,3 +532,32 @@ fn ops_dept_collections_pays_by_hand() {
     assert_eq!(dec.released, e9.deferred + dec.deferred);
     assert_eq!(dec.held.to_string(), "0.00");
 }
+
+#[test]
+fn a_prepared_dataset_scores_every_scheme_as_a_run_of_its_own() {
+    let data = demo();
+    let prepared = kpi::Prepared::new(data).unwrap();
+    let schemes: Vec<Scheme> = FIXTURES.iter().map(|name| fixture(name)).collect();
+    let scored: Vec<Scored> = schemes.iter().map(|s| prepared.score(s).unwrap()).collect();
+    for ((name, scheme), together) in FIXTURES.iter().zip(&schemes).zip(&scored) {
+        let alone = kpi::score_dataset(data, scheme).unwrap();
+        assert_eq!(together.scores.rows, alone.scores.rows, "{name}");
+        assert!(
+            together
+                .metrics
+                .employee
+                .equals_missing(&alone.metrics.employee),
+            "{name}"
+        );
+        match (&together.pay, &alone.pay) {
+            (Some(a), Some(b)) => assert!(
+                a.to_frame().unwrap().equals_missing(&b.to_frame().unwrap()),
+                "{name}"
+            ),
+            (None, None) => {}
+            _ => panic!("{name}: pay in one run only"),
+        }
+    }
+    // The schemes do score differently on the one prepared dataset.
+    assert_ne!(scored[0].scores.rows, scored[1].scores.rows);
+}

@@ -174,8 +174,19 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             }
         }
     }
-    let active_periods: BTreeSet<&str> = periods.iter().flatten().collect();
+    let mut active_periods: BTreeSet<&str> = BTreeSet::new();
+    let mut last = None;
+    for p in periods.iter().flatten() {
+        if last != Some(p) {
+            active_periods.insert(p);
+            last = Some(p);
+        }
+    }
     for &(p, e) in absent.keys() {
+        // A month with activity is in the population already, or not covered.
+        if row_of.contains_key(&(p, e)) {
+            continue;
+        }
         let covered = roster
             .get(e)
             .and_then(|r| r.role.as_deref())

@@ -102,6 +102,12 @@ pub(super) fn rank_places(
     entries: &[Entry<'_>],
 ) -> Ranks {
     let mut ranks = Ranks::new();
+    if !scheme
+        .scored_rules()
+        .any(|(_, _, rule)| matches!(rule, Rule::Rank { .. }))
+    {
+        return ranks;
+    }
     let eligible: HashMap<(&str, &str), usize> = entries
         .iter()
         .enumerate()

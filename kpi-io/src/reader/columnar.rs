@@ -20,6 +20,9 @@ pub(super) struct RawColumns<'a> {
     pub(super) columns: Vec<Column>,
     /// 1-based row number of the first data row.
     pub(super) first_row: usize,
+    /// The CSV file the columns were parsed from with types: the careful
+    /// path reads a column's cells from it as written.
+    pub(super) csv: Option<&'a grid::CsvBody>,
 }
 
 /// Exact integers of a float: within ±2^53.
@@ -92,7 +95,7 @@ pub(super) fn type_columns(
         if table.column(name).is_some() || columns.iter().any(|c| c.name() == name) {
             continue;
         }
-        let grid = text_grid(raw, *j)?;
+        let grid = text_grid(raw, *j, path)?;
         let view = grid::Table::new(&grid, 0);
         let rows: Vec<usize> = (0..height).collect();
         columns.push(extra_column(&view, 0, name, &rows));
@@ -130,8 +133,17 @@ pub(super) fn type_columns(
 
 /// One column as text, for the careful path (numbers in their shortest
 /// form, dates in ISO form).
-fn text_grid(raw: &RawColumns<'_>, j: usize) -> Result<Grid> {
+fn text_grid(raw: &RawColumns<'_>, j: usize, path: &Path) -> Result<Grid> {
     let column = &raw.columns[j];
+    if let Some(csv) = raw.csv
+        && column.dtype() != &DataType::String
+    {
+        return Ok(Grid::Csv {
+            header: vec![raw.headers[j].clone()],
+            columns: vec![csv.text_of(path, j)?],
+            first_row: raw.first_row,
+        });
+    }
     let text = match column.dtype() {
         DataType::String => column.clone(),
         _ => column
@@ -158,7 +170,7 @@ fn careful_column(
     spec: &kpi_core::ColumnSpec,
     height: usize,
 ) -> Result<(Column, Vec<QualityNote>)> {
-    let grid = text_grid(raw, j)?;
+    let grid = text_grid(raw, j, ctx.path)?;
     let view = grid::Table::new(&grid, 0);
     let rows: Vec<usize> = (0..height).collect();
     let mut notes = Vec::new();
@@ -509,6 +521,7 @@ mod tests {
             headers,
             columns,
             first_row,
+            csv: None,
         };
         match type_columns(
             Table::EmployeeDaily,
@@ -615,6 +628,36 @@ mod tests {
             let grid = Grid::Csv { header: headers.clone(), columns: columns.clone(), first_row: 2 };
             if let Some(fast) = fast(&headers, columns.into_iter().map(|c| c.into_column()).collect(), 2) {
                 same(fast, careful(&grid))?;
+            }
+            // The same rows as a CSV file, parsed with the reader's types.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("employee_daily.csv");
+            let mut text = headers.join(",") + "\n";
+            for r in &rows {
+                let fields: Vec<String> = used.iter().map(|&j| format!("\"{}\"", r[j])).collect();
+                text += &(fields.join(",") + "\n");
+            }
+            std::fs::write(&path, text).unwrap();
+            let body = grid::csv_body(&path, &|_| true).unwrap();
+            let dtypes = headers
+                .iter()
+                .map(|h| match h.as_str() {
+                    "inquiries" => DataType::Int64,
+                    "response_seconds" => DataType::Float64,
+                    _ => DataType::String,
+                })
+                .collect();
+            let careful_result = careful(&body.strings(&path).unwrap());
+            if let Some(columns) = body.typed(&path, dtypes) {
+                let raw = RawColumns { headers: &headers, columns, first_row: 2, csv: Some(&body) };
+                let fast = match type_columns(Table::EmployeeDaily, Path::new("employee_daily.csv"), &raw, 0) {
+                    Ok(None) => None,
+                    Ok(Some(part)) => Some(Ok((part.frame, part.notes))),
+                    Err(e) => Some(Err(e.to_string())),
+                };
+                if let Some(fast) = fast {
+                    same(fast, careful_result)?;
+                }
             }
         }
 

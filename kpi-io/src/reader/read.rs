@@ -95,25 +95,48 @@ pub(super) fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> 
         .to_ascii_lowercase();
     let grids = match ext.as_str() {
         "csv" => {
-            let grid = grid::read_csv(&input.path, &|fields| is_header_row(table, fields))
+            let body = grid::csv_body(&input.path, &|fields| is_header_row(table, fields))
                 .map_err(|e| missing_keys(e, &input.path, table))?;
-            if let Grid::Csv {
-                header,
-                columns,
-                first_row,
-            } = &grid
-                && is_header_row(table, header)
-            {
+            if is_header_row(table, &body.header) {
+                // Counts parsed as integers by polars and durations and numbers
+                // as floats (a column the fast path refuses is read again as
+                // written); money, dates, months and words as text.
+                let dtypes = body
+                    .header
+                    .iter()
+                    .map(
+                        |h| match canonical_column(table, h).and_then(|c| table.column(c)) {
+                            Some(spec) => match spec.kind {
+                                ColumnKind::Count => DataType::Int64,
+                                ColumnKind::Seconds | ColumnKind::Hours | ColumnKind::Number => {
+                                    DataType::Float64
+                                }
+                                _ => DataType::String,
+                            },
+                            None => DataType::String,
+                        },
+                    )
+                    .collect();
+                let columns = match body.typed(&input.path, dtypes) {
+                    Some(columns) => columns,
+                    None => match body.strings(&input.path)? {
+                        Grid::Csv { columns, .. } => {
+                            columns.into_iter().map(|c| c.into_column()).collect()
+                        }
+                        Grid::Sheet { .. } => unreachable!("a CSV grid"),
+                    },
+                };
                 let raw = RawColumns {
-                    headers: header,
-                    columns: columns.iter().map(|c| c.clone().into_column()).collect(),
-                    first_row: *first_row,
+                    headers: &body.header,
+                    columns,
+                    first_row: body.first_row,
+                    csv: Some(&body),
                 };
                 if let Some(part) = type_columns(table, &input.path, &raw, file_index)? {
                     return Ok(part);
                 }
             }
-            vec![grid]
+            vec![body.strings(&input.path)?]
         }
         "parquet" => {
             let frame = grid::read_parquet(&input.path)?;
@@ -127,6 +150,7 @@ pub(super) fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> 
                     headers: &header,
                     columns: frame.columns().to_vec(),
                     first_row: 1,
+                    csv: None,
                 };
                 if let Some(part) = type_columns(table, &input.path, &raw, file_index)? {
                     return Ok(part);
