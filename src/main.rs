@@ -336,9 +336,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let spinner = spinner("scoring");
             let mut scored = score_dataset(&loaded.dataset, &scheme)?;
+            let mut laps = kpi_core::timing::Laps::new();
             if !no_analysis {
                 spinner.set_message("analysing trends and attribution");
                 scored.analysis = Some(kpi::analyse(&loaded.dataset, &scheme, &scored.scores)?);
+                laps.lap("analysis");
             }
             let span = match period {
                 ScorePeriod::Month => None,
@@ -349,7 +351,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 scored.scores = kpi_core::roll_up(&scored.scores, &scheme, span);
             }
             spinner.finish_and_clear();
-            let mut laps = kpi_core::timing::Laps::new();
             let quality = kpi_io::quality_frame(&loaded.quality)?;
             let mut staging = Staging::new();
             if let Some(out) = &out {
@@ -357,6 +358,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 staging.write(out, |tmp| -> Result<()> {
                     Ok(write_workbook(&report, tmp)?)
                 })?;
+                laps.lap("workbook");
             }
             if let Some(dir) = &export {
                 export_tables(
@@ -369,7 +371,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )?;
             }
             staging.commit()?;
-            laps.lap("write outputs");
+            laps.lap("exports");
             print_summary(&scheme, &scored, &loaded.quality, started);
             if let Some(out) = &out {
                 println!("workbook: {}", out.display());

@@ -2,9 +2,13 @@
 x `days` days of daily rows, as one Parquet file (employee_id, date,
 receptions, inquiries, order_buyers, paid_buyers, cs_sales, responses,
 response_seconds), with `employees.csv` and an `attendance.csv` with a
-period column. Seeded, so every run writes the same data.
+period column. Seeded, so every run writes the same data. With
+`--full`, the roster also has names and seniority pay, and there are a
+`stores.csv` and a `store_daily.parquet` (visitors, buyers, orders and GMV
+of each store and day, GMV above its staff's sales): what the whole
+customer-service scheme, pay included, needs.
 
-    python make_workload.py OUT_DIR [--staff 20000] [--days 365]
+    python make_workload.py OUT_DIR [--staff 20000] [--days 365] [--full]
 """
 import argparse
 import datetime
@@ -19,6 +23,7 @@ parser.add_argument("out")
 parser.add_argument("--staff", type=int, default=20_000)
 parser.add_argument("--days", type=int, default=365)
 parser.add_argument("--seed", type=int, default=7)
+parser.add_argument("--full", action="store_true")
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 rng = np.random.default_rng(args.seed)
@@ -28,10 +33,12 @@ start = datetime.date(2025, 1, 1)
 
 # The roster: 20 staff a store, 10 a team.
 with open(os.path.join(args.out, "employees.csv"), "w", encoding="utf-8") as f:
-    f.write("employee_id,store_id,team_id,role,hire_date\n")
+    extra = ",name,seniority_pay" if args.full else ""
+    f.write(f"employee_id,store_id,team_id,role,hire_date{extra}\n")
     for i, e in enumerate(ids):
         store = f"S{i // 20 + 1:04d}"
-        f.write(f"{e},{store},{store}-T{i // 10 % 2 + 1},customer_service,2020-01-01\n")
+        extra = f",员工{i + 1},{50 * (i % 5)}.00" if args.full else ""
+        f.write(f"{e},{store},{store}-T{i // 10 % 2 + 1},customer_service,2020-01-01{extra}\n")
 
 # Daily rows, employee by employee: a per-employee skill sets the rates.
 n = n_staff * n_days
@@ -72,4 +79,35 @@ with open(os.path.join(args.out, "attendance.csv"), "w", encoding="utf-8") as f:
         for k, m in enumerate(months):
             days = 22 if absent[i, k] < 0.02 else int(absent[i, k] * 100) % 3
             f.write(f"{e},{m},{days}\n")
+if args.full:
+    # Stores of 20 staff: their daily GMV is their staff's sales and as much
+    # again from buyers served by no one.
+    n_stores = (n_staff + 19) // 20
+    store_of = np.arange(n_staff) // 20
+    sales = np.zeros((n_stores, n_days))
+    np.add.at(sales, (store_of[emp], day), cs_sales)
+    store_rng = np.random.default_rng(args.seed + 1)
+    gmv = np.round(sales * store_rng.uniform(1.5, 2.5, (n_stores, n_days)), 2).ravel()
+    buyers = np.maximum(1, (gmv / store_rng.uniform(80, 140, n_stores * n_days)).astype(np.int64))
+    uv = buyers * store_rng.integers(15, 40, n_stores * n_days)
+    store_ids = np.array([f"S{i + 1:04d}" for i in range(n_stores)])
+    pq.write_table(
+        pa.table(
+            {
+                "store_id": pa.array(np.repeat(store_ids, n_days)),
+                "date": pa.array(np.datetime64(start.isoformat(), "D") + np.tile(np.arange(n_days), n_stores), type=pa.date32()),
+                "uv": pa.array(uv, type=pa.int64()),
+                "buyers": pa.array(buyers, type=pa.int64()),
+                "orders": pa.array(buyers + buyers // 10, type=pa.int64()),
+                "gmv": pa.array(gmv, type=pa.float64()),
+            }
+        ),
+        os.path.join(args.out, "store_daily.parquet"),
+        compression="snappy",
+    )
+    with open(os.path.join(args.out, "stores.csv"), "w", encoding="utf-8") as f:
+        f.write("store_id,name\n")
+        for i, s in enumerate(store_ids):
+            f.write(f"{s},店铺{i + 1}\n")
+
 print(f"{n} daily rows, {n_staff} staff, {len(months)} months in {args.out}")

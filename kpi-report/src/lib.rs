@@ -24,7 +24,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 use kpi_core::{Level, Metrics, Pay, Scheme, Scores, Unit, fmt_num};
 
-use sheet::{CellStyle, write_frame};
+use sheet::{CellStyle, write_frame, write_frame_for_charts};
 
 /// An error of `kpi-report`.
 #[derive(Debug, thiserror::Error)]
@@ -252,13 +252,14 @@ fn write_analysis(workbook: &mut Workbook, path: &Path, analysis: Analysis<'_>) 
         "rank" | "rank_change" | "streak" => CellStyle::Count,
         _ => CellStyle::Text,
     };
-    write_frame(workbook, "trends", &trends, &style, None).map_err(|e| lift(e, path, "trends"))?;
+    write_frame_for_charts(workbook, "trends", &trends, &style)
+        .map_err(|e| lift(e, path, "trends"))?;
     sheet::trend_charts(workbook, analysis.trends).map_err(|e| lift(e, path, "trends"))?;
     let style = |column: &str| match column {
         "effect" => CellStyle::Value,
         _ => CellStyle::Text,
     };
-    write_frame(workbook, "attribution", analysis.attribution, &style, None)
+    write_frame_for_charts(workbook, "attribution", analysis.attribution, &style)
         .map_err(|e| lift(e, path, "attribution"))?;
     sheet::attribution_chart(workbook, analysis.attribution)
         .map_err(|e| lift(e, path, "attribution"))?;

@@ -54,9 +54,14 @@ fn display_width(text: &str) -> usize {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
+/// Data rows a sheet holds below its header (Excel's limit, 1,048,576 rows).
+pub const SHEET_ROWS: usize = 1_048_575;
+
 /// Writes `frame` as a sheet named `name`: bold frozen header, autofilter,
 /// fitted widths, formats by `style`, and grade fills on a `grade` column
-/// when `grades` (best first) is given.
+/// when `grades` (best first) is given. A table longer than a sheet goes
+/// on in sheets `name (2)`, `name (3)`…, each part's first header cell
+/// noting the rows it holds; no row is left out.
 pub(crate) fn write_frame(
     workbook: &mut Workbook,
     name: &str,
@@ -64,8 +69,94 @@ pub(crate) fn write_frame(
     style: &dyn Fn(&str) -> CellStyle,
     grades: Option<&[String]>,
 ) -> Result<(), SheetError> {
+    write_frame_in_parts(workbook, name, frame, style, grades, SHEET_ROWS, true)
+}
+
+/// [`write_frame`] for a sheet that gets more cells (chart data) after the
+/// table: kept in memory, since a constant-memory sheet cannot go back.
+pub(crate) fn write_frame_for_charts(
+    workbook: &mut Workbook,
+    name: &str,
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+) -> Result<(), SheetError> {
+    write_frame_in_parts(workbook, name, frame, style, None, SHEET_ROWS, false)
+}
+
+/// [`write_frame`] with at most `rows` data rows a sheet.
+pub(crate) fn write_frame_in_parts(
+    workbook: &mut Workbook,
+    name: &str,
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+    grades: Option<&[String]>,
+    rows: usize,
+    constant_memory: bool,
+) -> Result<(), SheetError> {
+    let height = frame.height();
+    let write_sheet = |workbook: &mut Workbook, name: &str, part: &DataFrame, note| {
+        if constant_memory && part.height() > CONSTANT_MEMORY_ROWS {
+            write_sheet_by_rows(workbook, name, part, style, grades, note)
+        } else {
+            write_sheet(workbook, name, part, style, grades, note)
+        }
+    };
+    if height <= rows {
+        return write_sheet(workbook, name, frame, None);
+    }
+    let parts = height.div_ceil(rows);
+    let part_name = |k: usize| {
+        if k == 0 {
+            name.to_string()
+        } else {
+            format!("{name} ({})", k + 1)
+        }
+    };
+    for k in 0..parts {
+        let first = k * rows;
+        let part = frame.slice(first as i64, rows);
+        let next = (k + 1 < parts).then(|| part_name(k + 1));
+        let note = part_note(name, first + 1, first + part.height(), height, parts, next);
+        write_sheet(workbook, &part_name(k), &part, Some(note))?;
+    }
+    Ok(())
+}
+
+/// The note on a part's first header cell: the rows it holds and where the
+/// table goes on (`next`, none for the last part).
+fn part_note(
+    name: &str,
+    first: usize,
+    last: usize,
+    height: usize,
+    parts: usize,
+    next: Option<String>,
+) -> String {
+    let next = match next {
+        Some(sheet) => format!("the table goes on in sheet `{sheet}`"),
+        None => format!("the last part; the table starts in sheet `{name}`"),
+    };
+    format!("rows {first} to {last} of {height} ({parts} sheets): {next}")
+}
+
+/// Sheets of more rows than this are written in rust_xlsxwriter's
+/// constant-memory mode: row by row, each row flushed to a temporary file
+/// as it is done, so memory does not grow with the sheet.
+pub const CONSTANT_MEMORY_ROWS: usize = 100_000;
+
+fn write_sheet(
+    workbook: &mut Workbook,
+    name: &str,
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+    grades: Option<&[String]>,
+    note: Option<String>,
+) -> Result<(), SheetError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name(name)?;
+    if let Some(note) = note {
+        sheet.insert_note(0, 0, &rust_xlsxwriter::Note::new(note).set_author("kpi"))?;
+    }
     let header = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))
@@ -141,6 +232,137 @@ pub(crate) fn write_frame(
             }
         }
         sheet.set_column_width(col, width.min(48) as f64)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    if frame.width() > 0 {
+        sheet.autofilter(0, 0, frame.height() as u32, frame.width() as u16 - 1)?;
+    }
+    Ok(())
+}
+
+/// One column of a sheet written row by row: its cells and format.
+enum Cells<'a> {
+    Text(&'a StringChunked, bool),
+    Flags(&'a BooleanChunked),
+    Numbers(Float64Chunked, f64, &'a Format),
+}
+
+/// [`write_sheet`] for a long table, in constant memory: the same cells,
+/// formats, widths (from the first 500 rows), header, filter and panes,
+/// written row by row.
+fn write_sheet_by_rows(
+    workbook: &mut Workbook,
+    name: &str,
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+    grades: Option<&[String]>,
+    note: Option<String>,
+) -> Result<(), SheetError> {
+    let cents = Format::new().set_num_format("#,##0.00");
+    let percent = Format::new().set_num_format("0.00%");
+    let count = Format::new().set_num_format("#,##0");
+    let decimal = Format::new().set_num_format("0.00");
+    let plain = Format::new();
+    let header = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+    let grade_formats: Vec<(String, Format)> = grades
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|g| grade_format(grades.unwrap_or(&[]), g).map(|f| (g.clone(), f)))
+        .collect();
+    let texts: Vec<Option<StringChunked>> = frame
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => Ok(Some(c.str()?.clone())),
+            DataType::Boolean => Ok(None),
+            d if d.is_primitive_numeric() => Ok(None),
+            _ => Ok(Some(c.cast(&DataType::String)?.str()?.clone())),
+        })
+        .collect::<PolarsResult<_>>()?;
+    let mut cells = Vec::with_capacity(frame.width());
+    let mut widths = Vec::with_capacity(frame.width());
+    for (column, text) in frame.columns().iter().zip(&texts) {
+        let title = column.name().as_str();
+        let kind = style(title);
+        let format = match kind {
+            CellStyle::Cents | CellStyle::Money => &cents,
+            CellStyle::Percent => &percent,
+            CellStyle::Count => &count,
+            CellStyle::Decimal => &decimal,
+            CellStyle::Text | CellStyle::Value => &plain,
+        };
+        let mut width = display_width(title) + 3;
+        let cell = match (column.dtype(), text) {
+            (DataType::String, Some(t)) => {
+                for v in t.iter().take(500).flatten() {
+                    width = width.max(display_width(v) + 1);
+                }
+                Cells::Text(t, title == "grade")
+            }
+            (_, Some(t)) => {
+                width = width.max(12);
+                Cells::Text(t, false)
+            }
+            (DataType::Boolean, None) => {
+                width = width.max(7);
+                Cells::Flags(column.bool()?)
+            }
+            _ => {
+                width = width.max(12);
+                let scale = if kind == CellStyle::Cents { 100.0 } else { 1.0 };
+                let values = column.cast(&DataType::Float64)?.f64()?.clone();
+                Cells::Numbers(values, scale, format)
+            }
+        };
+        cells.push(cell);
+        widths.push(width.min(48));
+    }
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name(name)?;
+    if let Some(note) = note {
+        sheet.insert_note(0, 0, &rust_xlsxwriter::Note::new(note).set_author("kpi"))?;
+    }
+    for (j, width) in widths.iter().enumerate() {
+        sheet.set_column_width(j as u16, *width as f64)?;
+    }
+    for (j, column) in frame.columns().iter().enumerate() {
+        sheet.write_string_with_format(0, j as u16, column.name().as_str(), &header)?;
+    }
+    // Rechunked, so each value is found at once.
+    let cells: Vec<Cells<'_>> = cells
+        .into_iter()
+        .map(|c| match c {
+            Cells::Numbers(v, scale, f) => Cells::Numbers(v.rechunk().into_owned(), scale, f),
+            other => other,
+        })
+        .collect();
+    for i in 0..frame.height() {
+        let row = i as u32 + 1;
+        for (j, cell) in cells.iter().enumerate() {
+            let col = j as u16;
+            match cell {
+                Cells::Text(t, grade) => {
+                    let Some(v) = t.get(i) else { continue };
+                    match grade_formats.iter().find(|(g, _)| *grade && g == v) {
+                        Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
+                        None => sheet.write_string(row, col, v)?,
+                    };
+                }
+                Cells::Flags(b) => {
+                    if let Some(v) = b.get(i) {
+                        sheet.write_boolean(row, col, v)?;
+                    }
+                }
+                Cells::Numbers(v, scale, f) => {
+                    if let Some(v) = v.get(i) {
+                        sheet.write_number_with_format(row, col, v / scale, f)?;
+                    }
+                }
+            }
+        }
     }
     sheet.set_freeze_panes(1, 0)?;
     if frame.width() > 0 {
@@ -369,6 +591,83 @@ mod tests {
             Format::new().set_background_color(Color::RGB(0xFFC7CE))
         );
         assert!(grade_format(&grades, "A").is_none());
+    }
+
+    #[test]
+    fn a_table_longer_than_a_sheet_goes_on_in_more_sheets_with_every_row() {
+        use calamine::{Reader, Xlsx, open_workbook};
+        let frame = df!(
+            "employee_id" => (0..7).map(|i| format!("E{i}")).collect::<Vec<_>>(),
+            "points" => (0..7).map(f64::from).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parts.xlsx");
+        let mut workbook = Workbook::new();
+        write_frame_in_parts(&mut workbook, "scores", &frame, &|_| CellStyle::Value, None, 3, true)
+            .map_err(|_| "write")
+            .unwrap();
+        workbook.save(&path).unwrap();
+        let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+        assert_eq!(book.sheet_names(), ["scores", "scores (2)", "scores (3)"]);
+        let mut ids = Vec::new();
+        for name in book.sheet_names() {
+            let range = book.worksheet_range(&name).unwrap();
+            assert_eq!(range.get((0, 0)).unwrap().to_string(), "employee_id");
+            for r in 1..range.height() {
+                ids.push(range.get((r, 0)).unwrap().to_string());
+            }
+        }
+        assert_eq!(ids, ["E0", "E1", "E2", "E3", "E4", "E5", "E6"]);
+        assert_eq!(
+            part_note("scores", 4, 6, 7, 3, Some("scores (3)".into())),
+            "rows 4 to 6 of 7 (3 sheets): the table goes on in sheet `scores (3)`"
+        );
+        assert_eq!(
+            part_note("scores", 7, 7, 7, 3, None),
+            "rows 7 to 7 of 7 (3 sheets): the last part; the table starts in sheet `scores`"
+        );
+    }
+
+    #[test]
+    fn a_sheet_written_row_by_row_reads_back_as_the_one_written_in_memory() {
+        use calamine::{Reader, Xlsx, open_workbook};
+        let grades: Vec<String> = ["A", "B"].map(String::from).into();
+        let frame = df!(
+            "employee_id" => ["E1", "E2", "E3"],
+            "eligible" => [true, false, true],
+            "position_wage" => [Some(170_000i64), None, Some(99)],
+            "points" => [Some(91.02), Some(0.5), None],
+            "grade" => [Some("A"), None, Some("B")],
+            "date" => Int32Chunked::from_slice("date".into(), &[20_089, 20_090, 20_091])
+                .into_date()
+                .into_series(),
+        )
+        .unwrap();
+        let style = |c: &str| match c {
+            "position_wage" => CellStyle::Cents,
+            "points" => CellStyle::Decimal,
+            _ => CellStyle::Text,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut read = Vec::new();
+        for by_rows in [false, true] {
+            let path = dir.path().join(format!("{by_rows}.xlsx"));
+            let mut workbook = Workbook::new();
+            let written = if by_rows {
+                write_sheet_by_rows(&mut workbook, "scores", &frame, &style, Some(&grades), None)
+            } else {
+                write_sheet(&mut workbook, "scores", &frame, &style, Some(&grades), None)
+            };
+            written.map_err(|_| "write").unwrap();
+            workbook.save(&path).unwrap();
+            let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+            let range = book.worksheet_range("scores").unwrap();
+            read.push(range.rows().map(|r| r.to_vec()).collect::<Vec<_>>());
+        }
+        assert_eq!(read[0], read[1]);
+        assert_eq!(read[1][1][2], calamine::Data::Float(1700.0));
+        assert_eq!(read[1].len(), 4);
     }
 
     #[test]

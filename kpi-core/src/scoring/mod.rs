@@ -142,14 +142,27 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     crate::needs::check_data(scheme, metrics, data)?;
     laps.lap("score: check data");
     let frame = &metrics.employee;
-    let attendance = read_attendance(data)?;
+    // The attendance, the roster and every item's values, side by side.
+    let ((attendance, roster), columns) = rayon::join(
+        || rayon::join(|| read_attendance(data), || read_roster(data)),
+        || {
+            ItemColumns::new(
+                scheme,
+                Frames {
+                    employee: frame,
+                    store: Some(&metrics.store),
+                },
+                data,
+            )
+        },
+    );
+    let (attendance, roster, columns) = (attendance?, roster?, columns?);
     // Keys borrowed from the tables, hashed with polars' fast hasher.
     let absent: PlHashMap<(&str, &str), f64> = attendance
         .iter()
         .filter_map(|((p, e), a)| Some(((p.as_str(), e.as_str()), a.absent_days?)))
         .collect();
-    laps.lap("score: attendance");
-    let roster = read_roster(data)?;
+    laps.lap("score: attendance, roster and item values");
     let roles: BTreeSet<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
 
     let text = |name: &str| {
@@ -203,14 +216,6 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     population.retain(|(p, e)| eligibility::employed_in(p, roster.get(*e)));
     laps.lap("score: population");
 
-    let columns = ItemColumns::new(
-        scheme,
-        Frames {
-            employee: frame,
-            store: Some(&metrics.store),
-        },
-        data,
-    )?;
     let entries: Vec<Entry<'_>> = population
         .into_iter()
         .map(|(period, employee_id)| Entry {
@@ -221,7 +226,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             employee_id: employee_id.to_string(),
         })
         .collect();
-    laps.lap("score: columns");
+    laps.lap("score: entries");
     let weekly = Weekly::new(scheme, data)?;
     let ranks = rank_places(scheme, &columns, weekly.as_ref(), &entries);
     // The scheme in force each period, then every row on every core.
