@@ -144,6 +144,50 @@ fn part_note(
 /// as it is done, so memory does not grow with the sheet.
 pub const CONSTANT_MEMORY_ROWS: usize = 100_000;
 
+/// The cell formats of a table sheet.
+struct Formats {
+    header: Format,
+    cents: Format,
+    percent: Format,
+    count: Format,
+    decimal: Format,
+    plain: Format,
+    /// Each grade's fill, best first.
+    grades: Vec<(String, Format)>,
+}
+
+impl Formats {
+    fn new(grades: Option<&[String]>) -> Formats {
+        let grades = grades.unwrap_or(&[]);
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDDEBF7))
+                .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin),
+            cents: Format::new().set_num_format("#,##0.00"),
+            percent: Format::new().set_num_format("0.00%"),
+            count: Format::new().set_num_format("#,##0"),
+            decimal: Format::new().set_num_format("0.00"),
+            plain: Format::new(),
+            grades: grades
+                .iter()
+                .filter_map(|g| grade_format(grades, g).map(|f| (g.clone(), f)))
+                .collect(),
+        }
+    }
+
+    /// The number format of a column's style.
+    fn of(&self, kind: CellStyle) -> &Format {
+        match kind {
+            CellStyle::Cents | CellStyle::Money => &self.cents,
+            CellStyle::Percent => &self.percent,
+            CellStyle::Count => &self.count,
+            CellStyle::Decimal => &self.decimal,
+            CellStyle::Text | CellStyle::Value => &self.plain,
+        }
+    }
+}
+
 fn write_sheet(
     workbook: &mut Workbook,
     name: &str,
@@ -157,34 +201,15 @@ fn write_sheet(
     if let Some(note) = note {
         sheet.insert_note(0, 0, &rust_xlsxwriter::Note::new(note).set_author("kpi"))?;
     }
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
-    let cents = Format::new().set_num_format("#,##0.00");
-    let percent = Format::new().set_num_format("0.00%");
-    let count = Format::new().set_num_format("#,##0");
-    let decimal = Format::new().set_num_format("0.00");
-    let plain = Format::new();
-    let grade_formats: Vec<(String, Format)> = grades
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|g| grade_format(grades.unwrap_or(&[]), g).map(|f| (g.clone(), f)))
-        .collect();
+    let formats = Formats::new(grades);
     for (j, column) in frame.columns().iter().enumerate() {
         let col = u16::try_from(j)
             .map_err(|_| XlsxError::ParameterError(format!("{name}: too many columns")))?;
         let title = column.name().as_str();
-        sheet.write_string_with_format(0, col, title, &header)?;
+        sheet.write_string_with_format(0, col, title, &formats.header)?;
         let mut width = display_width(title) + 3;
         let kind = style(title);
-        let format = match kind {
-            CellStyle::Cents | CellStyle::Money => &cents,
-            CellStyle::Percent => &percent,
-            CellStyle::Count => &count,
-            CellStyle::Decimal => &decimal,
-            CellStyle::Text | CellStyle::Value => &plain,
-        };
+        let format = formats.of(kind);
         match column.dtype() {
             DataType::String => {
                 let values = column.str()?;
@@ -194,7 +219,8 @@ fn write_sheet(
                     if i < 500 {
                         width = width.max(display_width(v) + 1);
                     }
-                    match grade_formats
+                    match formats
+                        .grades
                         .iter()
                         .find(|(g, _)| title == "grade" && g == v)
                     {
@@ -258,20 +284,7 @@ fn write_sheet_by_rows(
     grades: Option<&[String]>,
     note: Option<String>,
 ) -> Result<(), SheetError> {
-    let cents = Format::new().set_num_format("#,##0.00");
-    let percent = Format::new().set_num_format("0.00%");
-    let count = Format::new().set_num_format("#,##0");
-    let decimal = Format::new().set_num_format("0.00");
-    let plain = Format::new();
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
-    let grade_formats: Vec<(String, Format)> = grades
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|g| grade_format(grades.unwrap_or(&[]), g).map(|f| (g.clone(), f)))
-        .collect();
+    let formats = Formats::new(grades);
     let texts: Vec<Option<StringChunked>> = frame
         .columns()
         .iter()
@@ -287,13 +300,7 @@ fn write_sheet_by_rows(
     for (column, text) in frame.columns().iter().zip(&texts) {
         let title = column.name().as_str();
         let kind = style(title);
-        let format = match kind {
-            CellStyle::Cents | CellStyle::Money => &cents,
-            CellStyle::Percent => &percent,
-            CellStyle::Count => &count,
-            CellStyle::Decimal => &decimal,
-            CellStyle::Text | CellStyle::Value => &plain,
-        };
+        let format = formats.of(kind);
         let mut width = display_width(title) + 3;
         let cell = match (column.dtype(), text) {
             (DataType::String, Some(t)) => {
@@ -329,7 +336,7 @@ fn write_sheet_by_rows(
         sheet.set_column_width(j as u16, *width as f64)?;
     }
     for (j, column) in frame.columns().iter().enumerate() {
-        sheet.write_string_with_format(0, j as u16, column.name().as_str(), &header)?;
+        sheet.write_string_with_format(0, j as u16, column.name().as_str(), &formats.header)?;
     }
     // Rechunked, so each value is found at once.
     let cells: Vec<Cells<'_>> = cells
@@ -346,7 +353,7 @@ fn write_sheet_by_rows(
             match cell {
                 Cells::Text(t, grade) => {
                     let Some(v) = t.get(i) else { continue };
-                    match grade_formats.iter().find(|(g, _)| *grade && g == v) {
+                    match formats.grades.iter().find(|(g, _)| *grade && g == v) {
                         Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
                         None => sheet.write_string(row, col, v)?,
                     };
@@ -604,9 +611,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("parts.xlsx");
         let mut workbook = Workbook::new();
-        write_frame_in_parts(&mut workbook, "scores", &frame, &|_| CellStyle::Value, None, 3, true)
-            .map_err(|_| "write")
-            .unwrap();
+        write_frame_in_parts(
+            &mut workbook,
+            "scores",
+            &frame,
+            &|_| CellStyle::Value,
+            None,
+            3,
+            true,
+        )
+        .map_err(|_| "write")
+        .unwrap();
         workbook.save(&path).unwrap();
         let mut book: Xlsx<_> = open_workbook(&path).unwrap();
         assert_eq!(book.sheet_names(), ["scores", "scores (2)", "scores (3)"]);

@@ -235,32 +235,16 @@ fn chinese_xlsx_monthly_files_score_like_csv() {
     let roster = sheet.worksheet_range("employees").unwrap();
     assert_eq!(roster.rows().next().unwrap()[0].to_string(), "员工编号");
     assert!(roster.rows().any(|r| r.iter().any(|c| *c == "客服")));
-    for data in ["csv", "zh"] {
-        ok(
-            &[
-                "run",
-                "--data",
-                data,
-                "--scheme",
-                SCHEME,
-                "--export",
-                &format!("{data}-out"),
-            ],
-            dir.path(),
-        );
-    }
-    for table in [
-        "scores.csv",
-        "metrics_employee.csv",
-        "metrics_store.csv",
-        "score_details.csv",
-    ] {
-        assert_eq!(
-            read(&dir.path().join("csv-out").join(table)),
-            read(&dir.path().join("zh-out").join(table)),
-            "{table}"
-        );
-    }
+    same_exports(
+        dir.path(),
+        ["csv", "zh"],
+        &[
+            "scores.csv",
+            "metrics_employee.csv",
+            "metrics_store.csv",
+            "score_details.csv",
+        ],
+    );
 }
 
 #[test]
@@ -870,29 +854,32 @@ fn partitioned_parquet_folders_score_like_one_file_a_month() {
             std::fs::rename(&path, part.join("part-0.parquet")).unwrap();
         }
     }
-    for data in ["monthly", "hive"] {
+    same_exports(
+        dir.path(),
+        ["monthly", "hive"],
+        &[
+            "scores.csv",
+            "pay.csv",
+            "metrics_employee.csv",
+            "trends.csv",
+        ],
+    );
+}
+
+/// Runs the built-in scheme on two data folders of `dir` (exports to
+/// `<data>-out`) and asserts that `tables` are byte-identical.
+fn same_exports(dir: &Path, data: [&str; 2], tables: &[&str]) {
+    for d in data {
+        let export = format!("{d}-out");
         ok(
-            &[
-                "run",
-                "--data",
-                data,
-                "--scheme",
-                SCHEME,
-                "--export",
-                &format!("{data}-out"),
-            ],
-            dir.path(),
+            &["run", "--data", d, "--scheme", SCHEME, "--export", &export],
+            dir,
         );
     }
-    for table in [
-        "scores.csv",
-        "pay.csv",
-        "metrics_employee.csv",
-        "trends.csv",
-    ] {
+    for table in tables {
         assert_eq!(
-            read(&dir.path().join("hive-out").join(table)),
-            read(&dir.path().join("monthly-out").join(table)),
+            read(&dir.join(format!("{}-out", data[0])).join(table)),
+            read(&dir.join(format!("{}-out", data[1])).join(table)),
             "{table}"
         );
     }
