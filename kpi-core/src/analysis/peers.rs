@@ -68,6 +68,27 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
             .unwrap_or(f64::NAN)
     };
     let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    // Each group's mean and best once, and its values sorted, so that an
+    // entry's percentile is two binary searches, not a pass over the group.
+    struct Group {
+        mean: f64,
+        best_higher: f64,
+        best_lower: f64,
+        sorted: Vec<f64>,
+    }
+    let group = |values: &Vec<f64>| {
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        Group {
+            mean: mean(values),
+            best_higher: best(values, true),
+            best_lower: best(values, false),
+            sorted,
+        }
+    };
+    let all: HashMap<_, Group> = all.iter().map(|(k, v)| (*k, group(v))).collect();
+    let store: HashMap<_, Group> = store.iter().map(|(k, v)| (*k, group(v))).collect();
+    let best_of = |g: &Group, higher: bool| if higher { g.best_higher } else { g.best_lower };
     let mut cols: [Vec<f64>; 6] = Default::default();
     for e in &entries {
         let r = e.row;
@@ -78,17 +99,14 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
             e.measure.as_str(),
             r.store_id.as_deref(),
         )];
-        let as_good = a
-            .iter()
-            .filter(|&&v| if e.higher { e.value >= v } else { e.value <= v })
-            .count();
-        let top = best(a, e.higher);
+        let as_good = at_least_as_good(&a.sorted, e.value, e.higher);
+        let top = best_of(a, e.higher);
         for (k, v) in [
-            mean(s),
-            best(s, e.higher),
-            mean(a),
+            s.mean,
+            best_of(s, e.higher),
+            a.mean,
             top,
-            as_good as f64 / a.len() as f64,
+            as_good as f64 / a.sorted.len() as f64,
             (top - e.value).abs(),
         ]
         .into_iter()
@@ -128,4 +146,48 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
         columns.push(Column::new(name.into(), values));
     }
     Ok(DataFrame::new(entries.len(), columns)?)
+}
+
+/// How many of `sorted` (ascending) `value` does at least as well as:
+/// those it is at least (higher is better) or at most (lower is better).
+fn at_least_as_good(sorted: &[f64], value: f64, higher: bool) -> usize {
+    if higher {
+        sorted.partition_point(|&v| v <= value)
+    } else {
+        sorted.len() - sorted.partition_point(|&v| v < value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The binary search counts what a pass over the values counts.
+        #[test]
+        fn at_least_as_good_is_the_count_of_a_pass(
+            values in prop::collection::vec(prop_oneof![-3i32..4, Just(0)].prop_map(f64::from), 1..40),
+            pick in 0usize..40,
+            higher in any::<bool>(),
+        ) {
+            let value = values[pick % values.len()];
+            let naive = values
+                .iter()
+                .filter(|&&v| if higher { value >= v } else { value <= v })
+                .count();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            prop_assert_eq!(at_least_as_good(&sorted, value, higher), naive);
+        }
+    }
+
+    #[test]
+    fn ties_count_as_at_least_as_good() {
+        let sorted = [1.0, 2.0, 2.0, 3.0];
+        assert_eq!(at_least_as_good(&sorted, 2.0, true), 3);
+        assert_eq!(at_least_as_good(&sorted, 2.0, false), 3);
+        assert_eq!(at_least_as_good(&sorted, 3.0, true), 4);
+        assert_eq!(at_least_as_good(&sorted, 3.0, false), 1);
+    }
 }
