@@ -268,7 +268,7 @@ pub(super) fn type_rows(
     let has_date = columns.iter().any(|c| c.name() == "date");
     let has_period = columns.iter().any(|c| c.name() == "period");
     if table.is_dated() && has_date && has_period {
-        check_date_in_period(&ctx, view, &rows, &columns)?;
+        check_date_in_period(&ctx, &columns, |k| view.row_number(rows[k]))?;
     }
     if table.is_dated() && has_date && !has_period {
         let dates = columns
@@ -276,14 +276,9 @@ pub(super) fn type_rows(
             .find(|c| c.name() == "date")
             .expect("date column")
             .date()
-            .map_err(|e| Error::polars("date column", e))?
-            .physical()
-            .clone();
-        let periods: StringChunked = dates
-            .iter()
-            .map(|d| d.map(kpi_core::period_of_days))
-            .collect();
-        columns.push(periods.with_name("period".into()).into_column());
+            .map_err(|e| Error::polars("date column", e))?;
+        let periods = periods_of(dates);
+        columns.push(periods.into_column());
     }
     columns.push(Column::new("_file".into(), vec![file_index; rows.len()]));
     columns.push(Column::new(
@@ -308,12 +303,12 @@ pub(super) fn type_rows(
 }
 
 /// A row's `date` must lie in its `period`: a row counted in another month
-/// than its date says is an error.
+/// than its date says is an error, at the row `row_number` gives for the
+/// row's index among `columns`.
 pub(super) fn check_date_in_period(
     ctx: &Ctx<'_>,
-    view: &grid::Table<'_>,
-    rows: &[usize],
     columns: &[Column],
+    row_number: impl Fn(usize) -> usize,
 ) -> Result<()> {
     let get = |name: &str| columns.iter().find(|c| c.name() == name);
     let (Some(dates), Some(periods)) = (get("date"), get("period")) else {
@@ -322,19 +317,19 @@ pub(super) fn check_date_in_period(
     let (Ok(dates), Ok(periods)) = (dates.date(), periods.str()) else {
         return Ok(());
     };
-    for (k, (date, period)) in dates.physical().iter().zip(periods.iter()).enumerate() {
-        if let (Some(date), Some(period)) = (date, period) {
-            let month = kpi_core::period_of_days(date);
-            if month != period {
-                return Err(Error::Cell {
-                    at: ctx.at(view.row_number(rows[k]), "period"),
-                    message: format!(
-                        "period {period} disagrees with the date {} (month {month}); \
-                         correct one or drop the period column",
-                        crate::export::fmt_day(date)
-                    ),
-                });
-            }
+    for (k, (month, period)) in periods_of(dates).iter().zip(periods.iter()).enumerate() {
+        if let (Some(month), Some(period)) = (month, period)
+            && month != period
+        {
+            let date = dates.physical().get(k).expect("a date");
+            return Err(Error::Cell {
+                at: ctx.at(row_number(k), "period"),
+                message: format!(
+                    "period {period} disagrees with the date {} (month {month}); \
+                     correct one or drop the period column",
+                    crate::export::fmt_day(date)
+                ),
+            });
         }
     }
     Ok(())

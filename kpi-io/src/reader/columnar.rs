@@ -95,17 +95,14 @@ pub(super) fn type_columns(
         if table.column(name).is_some() || columns.iter().any(|c| c.name() == name) {
             continue;
         }
-        let grid = text_grid(raw, *j, path)?;
-        let view = grid::Table::new(&grid, 0);
-        let rows: Vec<usize> = (0..height).collect();
-        columns.push(extra_column(&view, 0, name, &rows));
+        columns.push(careful(raw, *j, path, height, |view, rows| {
+            Ok(extra_column(view, 0, name, rows))
+        })?);
     }
     let find = |columns: &[Column], name: &str| columns.iter().position(|c| c.name() == name);
     if table.is_dated() {
         match (find(&columns, "date"), find(&columns, "period")) {
-            (Some(d), Some(p)) => {
-                check_period_of_dates(&ctx, &columns[d], &columns[p], raw.first_row)?
-            }
+            (Some(_), Some(_)) => check_date_in_period(&ctx, &columns, |k| raw.first_row + k)?,
             (Some(d), None) => {
                 let dates = columns[d]
                     .date()
@@ -170,12 +167,24 @@ fn careful_column(
     spec: &kpi_core::ColumnSpec,
     height: usize,
 ) -> Result<(Column, Vec<QualityNote>)> {
-    let grid = text_grid(raw, j, ctx.path)?;
-    let view = grid::Table::new(&grid, 0);
+    careful(raw, j, ctx.path, height, |view, rows| {
+        let mut notes = Vec::new();
+        let column = type_column(ctx, view, 0, &raw.headers[j], spec, rows, &mut notes)?;
+        Ok((column, notes))
+    })
+}
+
+/// `work` over column `j` as a one-column text grid, with every row.
+fn careful<T>(
+    raw: &RawColumns<'_>,
+    j: usize,
+    path: &Path,
+    height: usize,
+    work: impl FnOnce(&grid::Table<'_>, &[usize]) -> Result<T>,
+) -> Result<T> {
+    let grid = text_grid(raw, j, path)?;
     let rows: Vec<usize> = (0..height).collect();
-    let mut notes = Vec::new();
-    let column = type_column(ctx, &view, 0, &raw.headers[j], spec, &rows, &mut notes)?;
-    Ok((column, notes))
+    work(&grid::Table::new(&grid, 0), &rows)
 }
 
 /// Whether `test` holds for every value, in slices on every core.
@@ -462,36 +471,6 @@ pub(super) fn periods_of(dates: &DateChunked) -> StringChunked {
         out.append(&part).expect("same type");
     }
     out
-}
-
-/// A row's `date` must lie in its `period` (the columnar form of
-/// `check_date_in_period`).
-fn check_period_of_dates(
-    ctx: &Ctx<'_>,
-    dates: &Column,
-    periods: &Column,
-    first_row: usize,
-) -> Result<()> {
-    let (Ok(dates), Ok(periods)) = (dates.date(), periods.str()) else {
-        return Ok(());
-    };
-    let derived = periods_of(dates);
-    for (k, (derived, period)) in derived.iter().zip(periods.iter()).enumerate() {
-        if let (Some(month), Some(period)) = (derived, period)
-            && month != period
-        {
-            let date = dates.physical().get(k).expect("a date");
-            return Err(Error::Cell {
-                at: ctx.at(first_row + k, "period"),
-                message: format!(
-                    "period {period} disagrees with the date {} (month {month}); \
-                     correct one or drop the period column",
-                    crate::export::fmt_day(date)
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

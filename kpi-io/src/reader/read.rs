@@ -97,6 +97,8 @@ pub(super) fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> 
         "csv" => {
             let body = grid::csv_body(&input.path, &|fields| is_header_row(table, fields))
                 .map_err(|e| missing_keys(e, &input.path, table))?;
+            // The cells as text, once parsed, serve the careful path too.
+            let mut text: Option<Grid> = None;
             if is_header_row(table, &body.header) {
                 // Counts parsed as integers by polars and durations and numbers
                 // as floats (a column the fast path refuses is read again as
@@ -119,12 +121,15 @@ pub(super) fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> 
                     .collect();
                 let columns = match body.typed(&input.path, dtypes) {
                     Some(columns) => columns,
-                    None => match body.strings(&input.path)? {
-                        Grid::Csv { columns, .. } => {
-                            columns.into_iter().map(|c| c.into_column()).collect()
+                    None => {
+                        let grid = text.insert(body.strings(&input.path)?);
+                        match grid {
+                            Grid::Csv { columns, .. } => {
+                                columns.iter().map(|c| c.clone().into_column()).collect()
+                            }
+                            Grid::Sheet { .. } => unreachable!("a CSV grid"),
                         }
-                        Grid::Sheet { .. } => unreachable!("a CSV grid"),
-                    },
+                    }
                 };
                 let raw = RawColumns {
                     headers: &body.header,
@@ -136,7 +141,10 @@ pub(super) fn read_file(input: &InputFile, file_index: u32) -> Result<FilePart> 
                     return Ok(part);
                 }
             }
-            vec![body.strings(&input.path)?]
+            vec![match text {
+                Some(grid) => grid,
+                None => body.strings(&input.path)?,
+            }]
         }
         "parquet" => {
             let frame = grid::read_parquet(&input.path)?;
