@@ -7,11 +7,17 @@ use crate::error::{During, Result};
 /// The values of a text column, owned (an error naming the column when it
 /// is absent or not text).
 pub fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let column = frame
+    let column = str_column(frame, name)?;
+    Ok(column.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// A text column, to borrow its values from (an error naming the column
+/// when it is absent or not text).
+pub(crate) fn str_column(frame: &DataFrame, name: &str) -> Result<StringChunked> {
+    frame
         .column(name)
         .and_then(|c| c.str().cloned())
-        .during(|| format!("reading text column `{name}`"))?;
-    Ok(column.iter().map(|v| v.map(str::to_string)).collect())
+        .during(|| format!("reading text column `{name}`"))
 }
 
 /// The values of a numeric column as f64 (an error naming the column).

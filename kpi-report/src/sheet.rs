@@ -95,11 +95,8 @@ pub(crate) fn write_frame_in_parts(
 ) -> Result<(), SheetError> {
     let height = frame.height();
     let write_sheet = |workbook: &mut Workbook, name: &str, part: &DataFrame, note| {
-        if constant_memory && part.height() > CONSTANT_MEMORY_ROWS {
-            write_sheet_by_rows(workbook, name, part, style, grades, note)
-        } else {
-            write_sheet(workbook, name, part, style, grades, note)
-        }
+        let by_rows = constant_memory && part.height() > CONSTANT_MEMORY_ROWS;
+        write_sheet(workbook, name, part, style, grades, note, by_rows)
     };
     if height <= rows {
         return write_sheet(workbook, name, frame, None);
@@ -188,6 +185,101 @@ impl Formats {
     }
 }
 
+/// One column of a table sheet: its values, ready to write by row index.
+enum Cells<'f> {
+    /// Text (numbers of a non-numeric type as text); `true` for the grade
+    /// column, whose cells get their grade's fill.
+    Text(StringChunked, bool),
+    Flags(BooleanChunked),
+    /// Numbers, the divisor shown (100 for cents) and the format.
+    Numbers(Float64Chunked, f64, &'f Format),
+}
+
+impl Cells<'_> {
+    /// Writes row `i` of the column at (`row`, `col`); nothing for a null.
+    fn write(
+        &self,
+        sheet: &mut rust_xlsxwriter::Worksheet,
+        row: u32,
+        col: u16,
+        i: usize,
+        formats: &Formats,
+    ) -> Result<(), XlsxError> {
+        match self {
+            Cells::Text(t, grade) => {
+                let Some(v) = t.get(i) else { return Ok(()) };
+                match formats.grades.iter().find(|(g, _)| *grade && g == v) {
+                    Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
+                    None => sheet.write_string(row, col, v)?,
+                };
+            }
+            Cells::Flags(b) => {
+                if let Some(v) = b.get(i) {
+                    sheet.write_boolean(row, col, v)?;
+                }
+            }
+            Cells::Numbers(v, scale, f) => {
+                if let Some(v) = v.get(i) {
+                    sheet.write_number_with_format(row, col, v / scale, f)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every column of `frame` as [`Cells`] (one chunk each, so each value is
+/// found at once), with its width: the title's, the widest text of the
+/// first 500 rows, at least 12 for numbers and 7 for flags, at most 48.
+fn columns_of<'f>(
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+    formats: &'f Formats,
+) -> Result<Vec<(Cells<'f>, usize)>, SheetError> {
+    frame
+        .columns()
+        .iter()
+        .map(|column| {
+            let title = column.name().as_str();
+            let kind = style(title);
+            let mut width = display_width(title) + 3;
+            let cells = match column.dtype() {
+                DataType::String => {
+                    let text = column.str()?.rechunk().into_owned();
+                    for v in text.iter().take(500).flatten() {
+                        width = width.max(display_width(v) + 1);
+                    }
+                    Cells::Text(text, title == "grade")
+                }
+                DataType::Boolean => {
+                    width = width.max(7);
+                    Cells::Flags(column.bool()?.rechunk().into_owned())
+                }
+                dtype if dtype.is_primitive_numeric() => {
+                    width = width.max(12);
+                    let scale = if kind == CellStyle::Cents { 100.0 } else { 1.0 };
+                    let values = column.cast(&DataType::Float64)?;
+                    Cells::Numbers(
+                        values.f64()?.rechunk().into_owned(),
+                        scale,
+                        formats.of(kind),
+                    )
+                }
+                _ => {
+                    width = width.max(12);
+                    let text = column.cast(&DataType::String)?;
+                    Cells::Text(text.str()?.rechunk().into_owned(), false)
+                }
+            };
+            Ok((cells, width.min(48)))
+        })
+        .collect()
+}
+
+/// One table sheet. In memory, column by column; with `by_rows`, in
+/// rust_xlsxwriter's constant-memory mode, which takes the widths and the
+/// header first and then the rows in order, each flushed as it is done.
+/// The cells, formats, widths, header, filter and panes are the same.
 fn write_sheet(
     workbook: &mut Workbook,
     name: &str,
@@ -195,180 +287,43 @@ fn write_sheet(
     style: &dyn Fn(&str) -> CellStyle,
     grades: Option<&[String]>,
     note: Option<String>,
+    by_rows: bool,
 ) -> Result<(), SheetError> {
-    let sheet = workbook.add_worksheet();
+    let formats = Formats::new(grades);
+    let columns = columns_of(frame, style, &formats)?;
+    if u16::try_from(columns.len()).is_err() {
+        return Err(XlsxError::ParameterError(format!("{name}: too many columns")).into());
+    }
+    let sheet = if by_rows {
+        workbook.add_worksheet_with_constant_memory()?
+    } else {
+        workbook.add_worksheet()
+    };
     sheet.set_name(name)?;
     if let Some(note) = note {
         sheet.insert_note(0, 0, &rust_xlsxwriter::Note::new(note).set_author("kpi"))?;
     }
-    let formats = Formats::new(grades);
-    for (j, column) in frame.columns().iter().enumerate() {
-        let col = u16::try_from(j)
-            .map_err(|_| XlsxError::ParameterError(format!("{name}: too many columns")))?;
-        let title = column.name().as_str();
-        sheet.write_string_with_format(0, col, title, &formats.header)?;
-        let mut width = display_width(title) + 3;
-        let kind = style(title);
-        let format = formats.of(kind);
-        match column.dtype() {
-            DataType::String => {
-                let values = column.str()?;
-                for (i, v) in values.iter().enumerate() {
-                    let Some(v) = v else { continue };
-                    let row = i as u32 + 1;
-                    if i < 500 {
-                        width = width.max(display_width(v) + 1);
-                    }
-                    match formats
-                        .grades
-                        .iter()
-                        .find(|(g, _)| title == "grade" && g == v)
-                    {
-                        Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
-                        None => sheet.write_string(row, col, v)?,
-                    };
-                }
-            }
-            DataType::Boolean => {
-                for (i, v) in column.bool()?.iter().enumerate() {
-                    if let Some(v) = v {
-                        sheet.write_boolean(i as u32 + 1, col, v)?;
-                    }
-                }
-                width = width.max(7);
-            }
-            dtype if dtype.is_primitive_numeric() => {
-                let values = column.cast(&DataType::Float64)?;
-                let scale = if kind == CellStyle::Cents { 100.0 } else { 1.0 };
-                for (i, v) in values.f64()?.iter().enumerate() {
-                    if let Some(v) = v {
-                        sheet.write_number_with_format(i as u32 + 1, col, v / scale, format)?;
-                    }
-                }
-                width = width.max(12);
-            }
-            _ => {
-                let values = column.cast(&DataType::String)?;
-                for (i, v) in values.str()?.iter().enumerate() {
-                    if let Some(v) = v {
-                        sheet.write_string(i as u32 + 1, col, v)?;
-                    }
-                }
-                width = width.max(12);
+    let titles = frame.get_column_names();
+    if by_rows {
+        for (j, (_, width)) in columns.iter().enumerate() {
+            sheet.set_column_width(j as u16, *width as f64)?;
+        }
+        for (j, title) in titles.iter().enumerate() {
+            sheet.write_string_with_format(0, j as u16, title.as_str(), &formats.header)?;
+        }
+        for i in 0..frame.height() {
+            for (j, (cells, _)) in columns.iter().enumerate() {
+                cells.write(sheet, i as u32 + 1, j as u16, i, &formats)?;
             }
         }
-        sheet.set_column_width(col, width.min(48) as f64)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    if frame.width() > 0 {
-        sheet.autofilter(0, 0, frame.height() as u32, frame.width() as u16 - 1)?;
-    }
-    Ok(())
-}
-
-/// One column of a sheet written row by row: its cells and format.
-enum Cells<'a> {
-    Text(&'a StringChunked, bool),
-    Flags(&'a BooleanChunked),
-    Numbers(Float64Chunked, f64, &'a Format),
-}
-
-/// [`write_sheet`] for a long table, in constant memory: the same cells,
-/// formats, widths (from the first 500 rows), header, filter and panes,
-/// written row by row.
-fn write_sheet_by_rows(
-    workbook: &mut Workbook,
-    name: &str,
-    frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
-    grades: Option<&[String]>,
-    note: Option<String>,
-) -> Result<(), SheetError> {
-    let formats = Formats::new(grades);
-    let texts: Vec<Option<StringChunked>> = frame
-        .columns()
-        .iter()
-        .map(|c| match c.dtype() {
-            DataType::String => Ok(Some(c.str()?.clone())),
-            DataType::Boolean => Ok(None),
-            d if d.is_primitive_numeric() => Ok(None),
-            _ => Ok(Some(c.cast(&DataType::String)?.str()?.clone())),
-        })
-        .collect::<PolarsResult<_>>()?;
-    let mut cells = Vec::with_capacity(frame.width());
-    let mut widths = Vec::with_capacity(frame.width());
-    for (column, text) in frame.columns().iter().zip(&texts) {
-        let title = column.name().as_str();
-        let kind = style(title);
-        let format = formats.of(kind);
-        let mut width = display_width(title) + 3;
-        let cell = match (column.dtype(), text) {
-            (DataType::String, Some(t)) => {
-                for v in t.iter().take(500).flatten() {
-                    width = width.max(display_width(v) + 1);
-                }
-                Cells::Text(t, title == "grade")
-            }
-            (_, Some(t)) => {
-                width = width.max(12);
-                Cells::Text(t, false)
-            }
-            (DataType::Boolean, None) => {
-                width = width.max(7);
-                Cells::Flags(column.bool()?)
-            }
-            _ => {
-                width = width.max(12);
-                let scale = if kind == CellStyle::Cents { 100.0 } else { 1.0 };
-                let values = column.cast(&DataType::Float64)?.f64()?.clone();
-                Cells::Numbers(values, scale, format)
-            }
-        };
-        cells.push(cell);
-        widths.push(width.min(48));
-    }
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name(name)?;
-    if let Some(note) = note {
-        sheet.insert_note(0, 0, &rust_xlsxwriter::Note::new(note).set_author("kpi"))?;
-    }
-    for (j, width) in widths.iter().enumerate() {
-        sheet.set_column_width(j as u16, *width as f64)?;
-    }
-    for (j, column) in frame.columns().iter().enumerate() {
-        sheet.write_string_with_format(0, j as u16, column.name().as_str(), &formats.header)?;
-    }
-    // Rechunked, so each value is found at once.
-    let cells: Vec<Cells<'_>> = cells
-        .into_iter()
-        .map(|c| match c {
-            Cells::Numbers(v, scale, f) => Cells::Numbers(v.rechunk().into_owned(), scale, f),
-            other => other,
-        })
-        .collect();
-    for i in 0..frame.height() {
-        let row = i as u32 + 1;
-        for (j, cell) in cells.iter().enumerate() {
+    } else {
+        for (j, (cells, width)) in columns.iter().enumerate() {
             let col = j as u16;
-            match cell {
-                Cells::Text(t, grade) => {
-                    let Some(v) = t.get(i) else { continue };
-                    match formats.grades.iter().find(|(g, _)| *grade && g == v) {
-                        Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
-                        None => sheet.write_string(row, col, v)?,
-                    };
-                }
-                Cells::Flags(b) => {
-                    if let Some(v) = b.get(i) {
-                        sheet.write_boolean(row, col, v)?;
-                    }
-                }
-                Cells::Numbers(v, scale, f) => {
-                    if let Some(v) = v.get(i) {
-                        sheet.write_number_with_format(row, col, v / scale, f)?;
-                    }
-                }
+            sheet.write_string_with_format(0, col, titles[j].as_str(), &formats.header)?;
+            for i in 0..frame.height() {
+                cells.write(sheet, i as u32 + 1, col, i, &formats)?;
             }
+            sheet.set_column_width(col, *width as f64)?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -669,12 +624,17 @@ mod tests {
         for by_rows in [false, true] {
             let path = dir.path().join(format!("{by_rows}.xlsx"));
             let mut workbook = Workbook::new();
-            let written = if by_rows {
-                write_sheet_by_rows(&mut workbook, "scores", &frame, &style, Some(&grades), None)
-            } else {
-                write_sheet(&mut workbook, "scores", &frame, &style, Some(&grades), None)
-            };
-            written.map_err(|_| "write").unwrap();
+            write_sheet(
+                &mut workbook,
+                "scores",
+                &frame,
+                &style,
+                Some(&grades),
+                None,
+                by_rows,
+            )
+            .map_err(|_| "write")
+            .unwrap();
             workbook.save(&path).unwrap();
             let mut book: Xlsx<_> = open_workbook(&path).unwrap();
             let range = book.worksheet_range("scores").unwrap();

@@ -887,7 +887,6 @@ fn cases() -> Vec<Case> {
             |d| scheme_with(d, "[scheme]", "[scheme"),
             Refused(&["scheme.toml:6: scheme: unclosed table"]),
         )),
-        // ---- CLI arguments ----
         run_with_scheme(case(
             "an unknown scheme key",
             |d| scheme_with(d, "[scheme]\n", "[scheme]\nowner = \"ops\"\n"),
@@ -919,6 +918,7 @@ fn cases() -> Vec<Case> {
             |d| scheme_with(d, "roles = [", "roles = [\"厨师\", "),
             Refused(&["scheme.toml:", "unknown role `厨师`"]),
         )),
+        // ---- CLI arguments ----
         with_args(
             case(
                 "a scheme that is a folder",

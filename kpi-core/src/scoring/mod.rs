@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::error::{During, Result};
+use crate::error::Result;
 use crate::period_metrics::Metrics;
 use crate::roster::{Employee, read_attendance, read_roster};
 use crate::scheme::{
@@ -165,12 +165,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     laps.lap("score: attendance, roster and item values");
     let roles: BTreeSet<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
 
-    let text = |name: &str| {
-        frame
-            .column(name)
-            .and_then(|c| c.str().cloned())
-            .during(|| format!("reading text column `{name}`"))
-    };
+    let text = |name: &str| crate::frame::str_column(frame, name);
     let (periods, employees, row_roles) = (text("period")?, text("employee_id")?, text("role")?);
     let mut row_of: PlHashMap<(&str, &str), usize> = PlHashMap::with_capacity(frame.height());
     let mut population: Vec<(&str, &str)> = Vec::with_capacity(frame.height());
