@@ -11,6 +11,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod compare;
 mod explain;
 pub mod ledger;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub use kpi_io::Staging;
 
+pub use compare::{COMPARISON_TABLES, check_compared, compare_schemes, comparison_frames};
 pub use explain::{Lang, explain, explain_approximations};
 
 use polars::prelude::*;
@@ -57,6 +59,22 @@ pub enum Error {
     UnknownTable {
         /// The name given.
         name: String,
+    },
+    /// `kpi compare` was given fewer than two schemes.
+    #[error("--scheme: give at least two schemes to compare (got {given})")]
+    TooFewSchemes {
+        /// How many were given.
+        given: usize,
+    },
+    /// Two compared schemes share an id.
+    #[error("--scheme: {} and {} are both scheme `{id}`; give each its own [scheme] id", first.display(), second.display())]
+    SameSchemeId {
+        /// The shared id.
+        id: String,
+        /// The first file.
+        first: PathBuf,
+        /// The second file.
+        second: PathBuf,
     },
     /// `--tables` names a table this run does not make.
     #[error("--tables: `{name}` is not written: {why}")]
@@ -261,6 +279,16 @@ pub enum ExportFormat {
     Parquet,
 }
 
+impl ExportFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+        }
+    }
+}
+
 /// The result tables `kpi run --export` writes, in order (`--tables`
 /// chooses among them).
 pub const EXPORT_TABLES: &[&str] = &[
@@ -360,12 +388,8 @@ pub fn export_tables(
     staging.folder(dir)?;
     let mut written = Vec::new();
     for (name, build) in tables {
-        let ext = match format {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Parquet => "parquet",
-        };
         let mut frame = build()?;
-        let path = dir.join(format!("{name}.{ext}"));
+        let path = dir.join(format!("{name}.{}", format.extension()));
         staging.write(&path, |tmp| write_frame(&mut frame, format, tmp, &path))?;
         written.push(path);
     }
@@ -418,14 +442,22 @@ pub fn export_frames(
     dir: &Path,
     frames: &[(&str, &DataFrame)],
 ) -> Result<Vec<PathBuf>> {
+    export_frames_as(staging, dir, ExportFormat::Csv, frames)
+}
+
+/// Stages frames as files of `format` in `dir`; returns their places.
+pub fn export_frames_as(
+    staging: &mut Staging,
+    dir: &Path,
+    format: ExportFormat,
+    frames: &[(&str, &DataFrame)],
+) -> Result<Vec<PathBuf>> {
     staging.folder(dir)?;
     let mut written = Vec::new();
     for (name, frame) in frames {
-        let path = dir.join(format!("{name}.csv"));
+        let path = dir.join(format!("{name}.{}", format.extension()));
         let mut frame = (*frame).clone();
-        staging.write(&path, |tmp| {
-            write_frame(&mut frame, ExportFormat::Csv, tmp, &path)
-        })?;
+        staging.write(&path, |tmp| write_frame(&mut frame, format, tmp, &path))?;
         written.push(path);
     }
     Ok(written)

@@ -107,6 +107,30 @@ enum Command {
         #[arg(long, value_delimiter = ',', requires = "export")]
         tables: Option<Vec<String>>,
     },
+    /// Score several schemes on the same history and compare them: spread
+    /// and cost per scheme and store, rank agreement, winners and losers,
+    /// alignment with growth, and the cost with sales scaled.
+    Compare {
+        /// Dataset directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Scheme file (TOML); repeat for each scheme, the first is the
+        /// baseline of every change.
+        #[arg(long = "scheme", required = true)]
+        schemes: Vec<PathBuf>,
+        /// Workbook to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Export the comparison tables (and data_quality) into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Export format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        export_format: ExportFormat,
+        /// Language of the workbook's sheet names and headers.
+        #[arg(long, value_enum, default_value_t = kpi::Lang::Zh)]
+        lang: kpi::Lang,
+    },
     /// Check a scheme file (and, with --data, that the dataset can feed it).
     Validate {
         /// Scheme file (TOML).
@@ -385,6 +409,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             std::mem::forget(scored);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Compare {
+            data,
+            schemes,
+            out,
+            export,
+            export_format,
+            lang,
+        } => compare(
+            &read,
+            &data,
+            &schemes,
+            out.as_deref(),
+            export.as_deref(),
+            export_format,
+            lang,
+        ),
         Command::Validate { scheme, data } => {
             let (parsed, findings) = kpi_io::check_scheme_file(&scheme)?;
             for finding in &findings {
@@ -511,6 +551,164 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print_schema();
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn compare(
+    read: &kpi_io::ReadOptions,
+    data: &Path,
+    scheme_paths: &[PathBuf],
+    out: Option<&Path>,
+    export: Option<&Path>,
+    format: ExportFormat,
+    lang: kpi::Lang,
+) -> Result<ExitCode> {
+    if out.is_none() && export.is_none() {
+        bail!("nothing to write: give --out COMPARISON.xlsx, --export DIR, or both");
+    }
+    check_outputs(out, export)?;
+    let started = Instant::now();
+    let schemes: Vec<(PathBuf, Scheme)> = scheme_paths
+        .iter()
+        .map(|p| Ok((p.clone(), checked_scheme(p)?)))
+        .collect::<Result<_>>()?;
+    kpi::check_compared(&schemes)?;
+    let loaded = load(data, read)?;
+    for (path, scheme) in &schemes {
+        for warning in kpi::scheme_warnings(scheme, &loaded.dataset) {
+            eprintln!("warning: {}: {warning}", path.display());
+        }
+    }
+    let spinner = spinner("scoring every scheme, then with sales scaled");
+    let refs: Vec<&Scheme> = schemes.iter().map(|(_, s)| s).collect();
+    let comparison = kpi::compare_schemes(&loaded.dataset, &refs)?;
+    spinner.finish_and_clear();
+    let quality = kpi_io::quality_frame(&loaded.quality)?;
+    let mut staging = Staging::new();
+    if let Some(out) = out {
+        let mut facts = vec![("data".to_string(), data.display().to_string())];
+        for (path, scheme) in &schemes {
+            facts.push((
+                scheme.scheme.id.clone(),
+                format!("{} ({})", scheme.scheme.name, path.display()),
+            ));
+        }
+        facts.push((
+            "data-quality notes".to_string(),
+            loaded.quality.len().to_string(),
+        ));
+        let core_lang = match lang {
+            kpi::Lang::Zh => kpi_core::Lang::Zh,
+            kpi::Lang::En => kpi_core::Lang::En,
+        };
+        staging.write(out, |tmp| -> Result<()> {
+            Ok(kpi_report::write_comparison(
+                tmp,
+                &comparison,
+                &facts,
+                Some(&quality),
+                core_lang,
+            )?)
+        })?;
+    }
+    if let Some(dir) = export {
+        let mut frames = kpi::comparison_frames(&comparison)?;
+        frames.push(("data_quality", quality.clone()));
+        let named: Vec<(&str, &polars::prelude::DataFrame)> =
+            frames.iter().map(|(n, f)| (*n, f)).collect();
+        kpi::export_frames_as(&mut staging, dir, format, &named)?;
+    }
+    staging.commit()?;
+    print_comparison(&comparison);
+    if !loaded.quality.is_empty() {
+        println!("data-quality notes: {}", loaded.quality.len());
+    }
+    println!("elapsed: {:.2} s", started.elapsed().as_secs_f64());
+    if let Some(out) = out {
+        println!("workbook: {}", out.display());
+    }
+    if let Some(dir) = export {
+        println!("exports: {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The headline of a comparison: each scheme's scores and cost, each
+/// pair's agreement and pay difference, what was left out, the stress costs.
+fn print_comparison(comparison: &kpi_core::Comparison) {
+    let percent = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.2}%", x * 100.0));
+    for row in comparison.summary.iter().filter(|r| r.store_id.is_none()) {
+        let pay = row.pay.map_or("no pay".to_string(), |p| {
+            format!(
+                "pay {} ({} of GMV)",
+                kpi_core::money2(p.total),
+                percent(p.pct_gmv())
+            )
+        });
+        println!(
+            "{}: {} employee-months scored, mean {}, {pay}",
+            row.scheme,
+            row.employee_months,
+            row.score
+                .mean
+                .map_or("-".to_string(), |m| format!("{m:.2}")),
+        );
+    }
+    for pair in &comparison.pairs {
+        let rho = match pair.spearman {
+            Ok(rho) => format!("Spearman {rho:.3}"),
+            Err(why) => format!(
+                "no Spearman ({})",
+                kpi_core::no_correlation_text(
+                    why,
+                    [&pair.scheme_a, &pair.scheme_b].map(|s| s.as_str()),
+                    "employee-months scored by both"
+                )
+            ),
+        };
+        let pay = pair.pay.map_or(String::new(), |p| {
+            format!(
+                "; pay {} − {} = {}",
+                kpi_core::money2(p.total_b),
+                kpi_core::money2(p.total_a),
+                kpi_core::money2(p.total())
+            )
+        });
+        let grades = pair.grade_changes.map_or(
+            "grades not comparable (different labels)".to_string(),
+            |n| format!("{n} grade changes"),
+        );
+        println!(
+            "{} vs {}: {rho} over {} employee-months; {grades}{pay}",
+            pair.scheme_a, pair.scheme_b, pair.employee_months
+        );
+        for (only, scheme, other) in [
+            (pair.only_a, &pair.scheme_a, &pair.scheme_b),
+            (pair.only_b, &pair.scheme_b, &pair.scheme_a),
+        ] {
+            if only > 0 {
+                println!(
+                    "  left out: {only} employee-months scored by {scheme} but not by {other}"
+                );
+            }
+        }
+    }
+    for scheme in &comparison.schemes {
+        let costs: Vec<String> = comparison
+            .stress
+            .iter()
+            .filter(|r| &r.scheme == scheme)
+            .filter_map(|r| {
+                Some(format!(
+                    "×{} {}",
+                    r.factor.normalize(),
+                    kpi_core::money2(r.pay?.total)
+                ))
+            })
+            .collect();
+        if !costs.is_empty() {
+            println!("stress {scheme}: {}", costs.join(", "));
         }
     }
 }

@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 mod analysis;
+mod compare;
 mod dataset;
 mod error;
 mod format;
@@ -50,6 +51,11 @@ pub mod timing;
 pub use analysis::{
     AttributionLevel, MixRate, RateMember, attribute_changes, chain, consecutive_months, lmdi,
     mix_rate, peers, target_tracking, trends,
+};
+pub use compare::{
+    AlignmentRow, Comparison, MoneySpread, NoCorrelation, PairRow, PayDifference, PayTotals,
+    PersonRow, PersonUnder, Run, SALES_MEASURES, STRESS_FACTORS, Scenario, Spread, StressRow,
+    SummaryRow, compare, no_correlation_text, scale_sales,
 };
 pub use dataset::Dataset;
 pub use error::{Error, Result};

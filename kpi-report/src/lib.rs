@@ -15,7 +15,11 @@
 //! ```
 #![warn(missing_docs)]
 
+mod compare;
+mod formulas;
 mod sheet;
+
+pub use compare::{COMPARISON_SHEETS, MOVERS, comparison_label, write_comparison};
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +28,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 use kpi_core::{Level, Metrics, Pay, Scheme, Scores, Unit, fmt_num};
 
-use sheet::{CellStyle, write_frame, write_frame_for_charts};
+use sheet::{CellStyle, write_frame, write_frame_for_charts, write_frame_with_formulas};
 
 /// An error of `kpi-report`.
 #[derive(Debug, thiserror::Error)]
@@ -179,16 +183,28 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         write_frame(&mut workbook, name, frame, &style, None).map_err(|e| lift(e, path, name))?;
     }
     if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
-        let frame = scores.to_frame()?;
+        let (frame, formulas) = formulas::scores_sheet(scheme, scores, scores.to_frame()?)
+            .map_err(|source| Error::Polars {
+                sheet: "scores".into(),
+                source,
+            })?;
         let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
         let style = |column: &str| match column {
             "total_score" | "bonus" | "payout_pct" => CellStyle::Decimal,
             "position_wage" => CellStyle::Cents,
             c if c.starts_with("points.") || c.starts_with("section.") => CellStyle::Decimal,
+            c if c.starts_with("weight.") => CellStyle::Value,
             _ => CellStyle::Text,
         };
-        write_frame(&mut workbook, "scores", &frame, &style, Some(&grades))
-            .map_err(|e| lift(e, path, "scores"))?;
+        write_frame_with_formulas(
+            &mut workbook,
+            "scores",
+            &frame,
+            &style,
+            Some(&grades),
+            &formulas,
+        )
+        .map_err(|e| lift(e, path, "scores"))?;
         let details = scores.details_frame()?;
         let style = |column: &str| match column {
             "points" | "weight" | "contribution" | "numerator" | "denominator" => {
@@ -207,7 +223,12 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             .cloned()
             .chain(kpi_core::PAY_TOTALS.map(String::from))
             .collect();
-        money_sheet(&mut workbook, path, "pay", pay.to_frame()?, &money)?;
+        let frame = pay.to_frame()?;
+        let formulas = match report.scheme {
+            Some(scheme) => formulas::pay_formulas(scheme, pay, &frame),
+            None => Vec::new(),
+        };
+        money_sheet(&mut workbook, path, "pay", frame, &money, &formulas)?;
         let money = ["amount", "basis_value", "deferred", "released"].map(String::from);
         money_sheet(
             &mut workbook,
@@ -215,6 +236,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             "pay_details",
             pay.details_frame()?,
             &money,
+            &[],
         )?;
         sheet::write_pay_slips(&mut workbook, pay).map_err(xerr)?;
     }
@@ -340,7 +362,7 @@ pub fn write_reconciliation(
     }
     let money = ["ours", "ledger", "difference"].map(String::from);
     for (name, frame) in [("reconciliation", lines), ("reconciliation_totals", totals)] {
-        money_sheet(&mut workbook, path, name, frame.clone(), &money)?;
+        money_sheet(&mut workbook, path, name, frame.clone(), &money, &[])?;
     }
     save(workbook, path)
 }
@@ -353,6 +375,7 @@ fn money_sheet(
     name: &str,
     mut frame: DataFrame,
     money: &[String],
+    formulas: &sheet::Formulas,
 ) -> Result<()> {
     numbers(&mut frame, money).map_err(|source| Error::Polars {
         sheet: name.into(),
@@ -367,7 +390,8 @@ fn money_sheet(
             CellStyle::Text
         }
     };
-    write_frame(workbook, name, &frame, &style, None).map_err(|e| lift(e, path, name))
+    write_frame_with_formulas(workbook, name, &frame, &style, None, formulas)
+        .map_err(|e| lift(e, path, name))
 }
 
 /// Exact decimal text columns as numbers, for display in the workbook.

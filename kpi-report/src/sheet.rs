@@ -54,6 +54,15 @@ fn display_width(text: &str) -> usize {
     text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
+/// Formula cells of a table, by column name: per row the formula, `{row}`
+/// standing for the cell's sheet row (from 1), or none where the cell
+/// holds its value only. The column's value is the formula's cached
+/// result, so a reader that does not recalculate shows our number.
+pub(crate) type Formulas = [(String, Vec<Option<String>>)];
+
+/// [`Formulas`], owned.
+pub(crate) type FormulaColumns = Vec<(String, Vec<Option<String>>)>;
+
 /// Data rows a sheet holds below its header (Excel's limit, 1,048,576 rows).
 pub const SHEET_ROWS: usize = 1_048_575;
 
@@ -69,7 +78,21 @@ pub(crate) fn write_frame(
     style: &dyn Fn(&str) -> CellStyle,
     grades: Option<&[String]>,
 ) -> Result<(), SheetError> {
-    write_frame_in_parts(workbook, name, frame, style, grades, SHEET_ROWS, true)
+    write_frame_in_parts(workbook, name, frame, style, grades, &[], SHEET_ROWS, true)
+}
+
+/// [`write_frame`] with formula cells.
+pub(crate) fn write_frame_with_formulas(
+    workbook: &mut Workbook,
+    name: &str,
+    frame: &DataFrame,
+    style: &dyn Fn(&str) -> CellStyle,
+    grades: Option<&[String]>,
+    formulas: &Formulas,
+) -> Result<(), SheetError> {
+    write_frame_in_parts(
+        workbook, name, frame, style, grades, formulas, SHEET_ROWS, true,
+    )
 }
 
 /// [`write_frame`] for a sheet that gets more cells (chart data) after the
@@ -80,26 +103,38 @@ pub(crate) fn write_frame_for_charts(
     frame: &DataFrame,
     style: &dyn Fn(&str) -> CellStyle,
 ) -> Result<(), SheetError> {
-    write_frame_in_parts(workbook, name, frame, style, None, SHEET_ROWS, false)
+    write_frame_in_parts(workbook, name, frame, style, None, &[], SHEET_ROWS, false)
 }
 
 /// [`write_frame`] with at most `rows` data rows a sheet.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_frame_in_parts(
     workbook: &mut Workbook,
     name: &str,
     frame: &DataFrame,
     style: &dyn Fn(&str) -> CellStyle,
     grades: Option<&[String]>,
+    formulas: &Formulas,
     rows: usize,
     constant_memory: bool,
 ) -> Result<(), SheetError> {
     let height = frame.height();
-    let write_sheet = |workbook: &mut Workbook, name: &str, part: &DataFrame, note| {
-        let by_rows = constant_memory && part.height() > CONSTANT_MEMORY_ROWS;
-        write_sheet(workbook, name, part, style, grades, note, by_rows)
-    };
+    let write_sheet =
+        |workbook: &mut Workbook, name: &str, first: usize, part: &DataFrame, note| {
+            let by_rows = constant_memory && part.height() > CONSTANT_MEMORY_ROWS;
+            let formulas: Vec<(&str, &[Option<String>])> = formulas
+                .iter()
+                .map(|(c, f)| (c.as_str(), &f[first..first + part.height()]))
+                .collect();
+            let cells = Cellwise {
+                style,
+                grades,
+                formulas: &formulas,
+            };
+            write_sheet(workbook, name, part, &cells, note, by_rows)
+        };
     if height <= rows {
-        return write_sheet(workbook, name, frame, None);
+        return write_sheet(workbook, name, 0, frame, None);
     }
     let parts = height.div_ceil(rows);
     let part_name = |k: usize| {
@@ -114,7 +149,7 @@ pub(crate) fn write_frame_in_parts(
         let part = frame.slice(first as i64, rows);
         let next = (k + 1 < parts).then(|| part_name(k + 1));
         let note = part_note(name, first + 1, first + part.height(), height, parts, next);
-        write_sheet(workbook, &part_name(k), &part, Some(note))?;
+        write_sheet(workbook, &part_name(k), first, &part, Some(note))?;
     }
     Ok(())
 }
@@ -191,8 +226,22 @@ enum Cells<'f> {
     /// column, whose cells get their grade's fill.
     Text(StringChunked, bool),
     Flags(BooleanChunked),
-    /// Numbers, the divisor shown (100 for cents) and the format.
-    Numbers(Float64Chunked, f64, &'f Format),
+    /// Numbers, the divisor shown (100 for cents), the format, and the
+    /// formulas whose cached results they are.
+    Numbers(
+        Float64Chunked,
+        f64,
+        &'f Format,
+        Option<&'f [Option<String>]>,
+    ),
+}
+
+/// How the cells of a table sheet are written: styles by column, the
+/// grade fills, and formula cells (sliced to the sheet's rows).
+struct Cellwise<'a> {
+    style: &'a dyn Fn(&str) -> CellStyle,
+    grades: Option<&'a [String]>,
+    formulas: &'a [(&'a str, &'a [Option<String>])],
 }
 
 impl Cells<'_> {
@@ -218,9 +267,19 @@ impl Cells<'_> {
                     sheet.write_boolean(row, col, v)?;
                 }
             }
-            Cells::Numbers(v, scale, f) => {
-                if let Some(v) = v.get(i) {
-                    sheet.write_number_with_format(row, col, v / scale, f)?;
+            Cells::Numbers(v, scale, f, formulas) => {
+                let Some(v) = v.get(i) else { return Ok(()) };
+                match formulas.and_then(|texts| texts[i].as_ref()) {
+                    Some(text) => {
+                        let formula = rust_xlsxwriter::Formula::new(
+                            text.replace("{row}", &(row + 1).to_string()),
+                        )
+                        .set_result((v / scale).to_string());
+                        sheet.write_formula_with_format(row, col, formula, f)?;
+                    }
+                    None => {
+                        sheet.write_number_with_format(row, col, v / scale, f)?;
+                    }
                 }
             }
         }
@@ -233,9 +292,10 @@ impl Cells<'_> {
 /// first 500 rows, at least 12 for numbers and 7 for flags, at most 48.
 fn columns_of<'f>(
     frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
+    cellwise: &Cellwise<'f>,
     formats: &'f Formats,
 ) -> Result<Vec<(Cells<'f>, usize)>, SheetError> {
+    let style = cellwise.style;
     frame
         .columns()
         .iter()
@@ -259,10 +319,16 @@ fn columns_of<'f>(
                     width = width.max(12);
                     let scale = if kind == CellStyle::Cents { 100.0 } else { 1.0 };
                     let values = column.cast(&DataType::Float64)?;
+                    let formulas = cellwise
+                        .formulas
+                        .iter()
+                        .find(|(c, _)| *c == title)
+                        .map(|(_, f)| *f);
                     Cells::Numbers(
                         values.f64()?.rechunk().into_owned(),
                         scale,
                         formats.of(kind),
+                        formulas,
                     )
                 }
                 _ => {
@@ -284,13 +350,12 @@ fn write_sheet(
     workbook: &mut Workbook,
     name: &str,
     frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
-    grades: Option<&[String]>,
+    cellwise: &Cellwise<'_>,
     note: Option<String>,
     by_rows: bool,
 ) -> Result<(), SheetError> {
-    let formats = Formats::new(grades);
-    let columns = columns_of(frame, style, &formats)?;
+    let formats = Formats::new(cellwise.grades);
+    let columns = columns_of(frame, cellwise, &formats)?;
     if u16::try_from(columns.len()).is_err() {
         return Err(XlsxError::ParameterError(format!("{name}: too many columns")).into());
     }
@@ -572,6 +637,7 @@ mod tests {
             &frame,
             &|_| CellStyle::Value,
             None,
+            &[],
             3,
             true,
         )
@@ -624,17 +690,14 @@ mod tests {
         for by_rows in [false, true] {
             let path = dir.path().join(format!("{by_rows}.xlsx"));
             let mut workbook = Workbook::new();
-            write_sheet(
-                &mut workbook,
-                "scores",
-                &frame,
-                &style,
-                Some(&grades),
-                None,
-                by_rows,
-            )
-            .map_err(|_| "write")
-            .unwrap();
+            let cells = Cellwise {
+                style: &style,
+                grades: Some(&grades),
+                formulas: &[],
+            };
+            write_sheet(&mut workbook, "scores", &frame, &cells, None, by_rows)
+                .map_err(|_| "write")
+                .unwrap();
             workbook.save(&path).unwrap();
             let mut book: Xlsx<_> = open_workbook(&path).unwrap();
             let range = book.worksheet_range("scores").unwrap();

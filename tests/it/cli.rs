@@ -10,7 +10,7 @@ const SCHEME: &str = concat!(
     "/fixtures/schemes/customer_service.toml"
 );
 
-fn kpi(args: &[&str], dir: &Path) -> Output {
+pub(crate) fn kpi(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kpi"))
         .args(args)
         .current_dir(dir)
@@ -18,7 +18,7 @@ fn kpi(args: &[&str], dir: &Path) -> Output {
         .expect("kpi runs")
 }
 
-fn ok(args: &[&str], dir: &Path) -> String {
+pub(crate) fn ok(args: &[&str], dir: &Path) -> String {
     let out = kpi(args, dir);
     assert!(
         out.status.success(),
@@ -29,7 +29,7 @@ fn ok(args: &[&str], dir: &Path) -> String {
 }
 
 /// A temporary folder holding `data/`: one generated store over `months`.
-fn generated(months: u32) -> tempfile::TempDir {
+pub(crate) fn generated(months: u32) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let months = months.to_string();
     ok(

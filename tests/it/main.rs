@@ -3,9 +3,11 @@
 mod analysis;
 mod bad_inputs;
 mod cli;
+mod compare;
 mod exports;
 mod fixtures;
 mod golden;
+mod libreoffice;
 mod pay;
 
 /// Copies a folder and everything below it.

@@ -1,6 +1,7 @@
 //! Metric and rule invariants: ratios of sums, growth across years and
 //! gaps, targets, and monotone scoring rules.
 
+mod compare;
 mod pay;
 mod pay_by_hand;
 
