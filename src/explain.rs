@@ -17,6 +17,26 @@ pub enum Lang {
     En,
 }
 
+impl From<Lang> for kpi_core::Lang {
+    fn from(lang: Lang) -> kpi_core::Lang {
+        match lang {
+            Lang::Zh => kpi_core::Lang::Zh,
+            Lang::En => kpi_core::Lang::En,
+        }
+    }
+}
+
+/// The language a scheme's workbook is written in unless told: Chinese for
+/// a scheme named in Chinese (the shipped ones), else English.
+pub fn scheme_lang(scheme: &kpi_core::Scheme) -> Lang {
+    let chinese = scheme
+        .scheme
+        .name
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    if chinese { Lang::Zh } else { Lang::En }
+}
+
 struct Words {
     rule: &'static str,
     points: &'static str,

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub use kpi_io::Staging;
 
 pub use compare::{COMPARISON_TABLES, check_compared, compare_schemes, comparison_frames};
-pub use explain::{Lang, explain, explain_approximations};
+pub use explain::{Lang, explain, explain_approximations, scheme_lang};
 
 use polars::prelude::*;
 

@@ -45,6 +45,10 @@ enum Command {
         /// Also export each result table into this directory.
         #[arg(long)]
         export: Option<PathBuf>,
+        /// Language of the workbook's sheet names, headers and rule texts
+        /// (default: the scheme's, Chinese for the built-in one).
+        #[arg(long, value_enum)]
+        lang: Option<kpi::Lang>,
     },
     /// Write a deterministic synthetic dataset in the data contract.
     Gen {
@@ -106,6 +110,10 @@ enum Command {
         /// Export only these tables (comma-separated: scores,pay,…; default all).
         #[arg(long, value_delimiter = ',', requires = "export")]
         tables: Option<Vec<String>>,
+        /// Language of the workbook's sheet names, headers and rule texts
+        /// (default: Chinese for a scheme named in Chinese, else English).
+        #[arg(long, value_enum)]
+        lang: Option<kpi::Lang>,
     },
     /// Score several schemes on the same history and compare them: spread
     /// and cost per scheme and store, rank agreement, winners and losers,
@@ -127,9 +135,10 @@ enum Command {
         /// Export format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
         export_format: ExportFormat,
-        /// Language of the workbook's sheet names and headers.
-        #[arg(long, value_enum, default_value_t = kpi::Lang::Zh)]
-        lang: kpi::Lang,
+        /// Language of the workbook's sheet names and headers (default:
+        /// the first scheme's).
+        #[arg(long, value_enum)]
+        lang: Option<kpi::Lang>,
     },
     /// Check a scheme file (and, with --data, that the dataset can feed it).
     Validate {
@@ -258,7 +267,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     let read = read.with_forced(&cli.profile)?;
     match cli.command {
-        Command::Demo { out, export } => demo(&out, export.as_deref()),
+        Command::Demo { out, export, lang } => demo(&out, export.as_deref(), lang),
         Command::Gen {
             out,
             stores,
@@ -341,6 +350,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             period,
             no_analysis,
             tables,
+            lang,
         } => {
             if out.is_none() && export.is_none() {
                 bail!("nothing to write: give --out REPORT.xlsx, --export DIR, or both");
@@ -378,7 +388,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let quality = kpi_io::quality_frame(&loaded.quality)?;
             let mut staging = Staging::new();
             if let Some(out) = &out {
-                let report = report(&scheme, &scored, &quality, &data, &loaded);
+                let names = kpi_report::Names::of(&loaded.dataset);
+                let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&scheme));
+                let report = report(&scheme, &scored, &quality, &data, &loaded)
+                    .with_lang(lang.into())
+                    .with_names(&names);
                 staging.write(out, |tmp| -> Result<()> {
                     Ok(write_workbook(&report, tmp)?)
                 })?;
@@ -562,7 +576,7 @@ fn compare(
     out: Option<&Path>,
     export: Option<&Path>,
     format: ExportFormat,
-    lang: kpi::Lang,
+    lang: Option<kpi::Lang>,
 ) -> Result<ExitCode> {
     if out.is_none() && export.is_none() {
         bail!("nothing to write: give --out COMPARISON.xlsx, --export DIR, or both");
@@ -598,17 +612,14 @@ fn compare(
             "data-quality notes".to_string(),
             loaded.quality.len().to_string(),
         ));
-        let core_lang = match lang {
-            kpi::Lang::Zh => kpi_core::Lang::Zh,
-            kpi::Lang::En => kpi_core::Lang::En,
-        };
+        let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&schemes[0].1));
         staging.write(out, |tmp| -> Result<()> {
             Ok(kpi_report::write_comparison(
                 tmp,
                 &comparison,
                 &facts,
                 Some(&quality),
-                core_lang,
+                lang.into(),
             )?)
         })?;
     }
@@ -908,7 +919,7 @@ fn checked_scheme(path: &Path) -> Result<Scheme> {
     Ok(scheme)
 }
 
-fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
+fn demo(out: &Path, export: Option<&Path>, lang: Option<kpi::Lang>) -> Result<ExitCode> {
     check_outputs(Some(out), export)?;
     let started = Instant::now();
     let options = GenOptions::default();
@@ -920,7 +931,11 @@ fn demo(out: &Path, export: Option<&Path>) -> Result<ExitCode> {
     spinner.set_message("analysing trends and attribution");
     scored.analysis = Some(kpi::analyse(&data, &scheme, &scored.scores)?);
     spinner.set_message("writing the workbook");
+    let names = kpi_report::Names::of(&data);
+    let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&scheme));
     let mut report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
+        .with_lang(lang.into())
+        .with_names(&names)
         .with_scores(&scheme, &scored.scores)
         .with_fact(
             "data",

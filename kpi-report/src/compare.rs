@@ -10,7 +10,8 @@ use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
 use kpi_core::{Comparison, Lang, PersonRow, money2};
 
-use crate::sheet::{CellStyle, FormulaColumns, write_frame_for_charts, write_frame_with_formulas};
+use crate::labels::Labels;
+use crate::sheet::{CellStyle, FormulaColumns, Table, write_table};
 use crate::{Error, Result, lift, new_workbook, numbers, save};
 
 /// Rows listed for each of the largest winners and losers of every scheme
@@ -35,114 +36,6 @@ fn sheet_name(index: usize, lang: Lang) -> &'static str {
         Lang::En => en,
         Lang::Zh => zh,
     }
-}
-
-/// Column labels of the comparison tables: (id, English, Chinese).
-const LABELS: &[(&str, &str, &str)] = &[
-    ("scheme", "Scheme", "方案"),
-    ("level", "Level", "层级"),
-    ("store_id", "Store", "门店"),
-    ("employees", "Employees scored", "评分人数"),
-    ("employee_months", "Employee-months", "人·月"),
-    ("not_eligible", "Not eligible", "不参评人·月"),
-    ("score_mean", "Mean score", "平均分"),
-    ("score_sd", "Score SD", "标准差"),
-    ("score_min", "Lowest", "最低分"),
-    ("score_q1", "Q1", "下四分位"),
-    ("score_median", "Median", "中位数"),
-    ("score_q3", "Q3", "上四分位"),
-    ("score_max", "Highest", "最高分"),
-    ("pay_total", "Pay total", "薪酬总额"),
-    ("fixed_pay", "Fixed pay", "固定薪酬"),
-    ("gmv", "GMV", "成交额"),
-    ("own_sales", "Own sales", "本人销售额"),
-    ("pay_pct_gmv", "Pay / GMV", "薪酬占成交额"),
-    ("pay_pct_own_sales", "Pay / own sales", "薪酬占本人销售额"),
-    ("variable_share", "Variable share", "浮动薪酬占比"),
-    ("scheme_a", "Scheme A", "方案A"),
-    ("scheme_b", "Scheme B", "方案B"),
-    ("only_a", "Scored by A only", "仅A评分"),
-    ("only_b", "Scored by B only", "仅B评分"),
-    ("spearman", "Spearman", "斯皮尔曼等级相关"),
-    ("spearman_note", "Why missing", "缺失原因"),
-    ("grade_changes", "Grade changes", "等级变化"),
-    ("grade_changes_note", "Why no count", "未计原因"),
-    ("paid_both", "Paid by both", "双方均发薪"),
-    ("pay_a", "Pay A", "A薪酬"),
-    ("pay_b", "Pay B", "B薪酬"),
-    ("pay_difference", "Pay B − A", "薪酬差额(B−A)"),
-    ("difference_mean", "Mean difference", "差额均值"),
-    ("difference_min", "Lowest difference", "差额最低"),
-    ("difference_q1", "Difference Q1", "差额下四分位"),
-    ("difference_median", "Median difference", "差额中位数"),
-    ("difference_q3", "Difference Q3", "差额上四分位"),
-    ("difference_max", "Highest difference", "差额最高"),
-    ("winners", "Paid more", "增薪人·月"),
-    ("losers", "Paid less", "减薪人·月"),
-    ("period", "Period", "期间"),
-    ("employee_id", "Employee", "工号"),
-    ("name", "Name", "姓名"),
-    ("role", "Role", "岗位"),
-    ("store_gmv_pairs", "With store growth", "门店增长样本"),
-    (
-        "store_gmv_growth_spearman",
-        "vs store GMV growth",
-        "与门店成交额环比",
-    ),
-    ("store_gmv_growth_note", "Why missing", "缺失原因"),
-    ("own_sales_pairs", "With own growth", "本人增长样本"),
-    (
-        "own_sales_growth_spearman",
-        "vs own sales growth",
-        "与本人销售额环比",
-    ),
-    ("own_sales_growth_note", "Why missing", "缺失原因"),
-    ("factor", "Sales × factor", "销售额系数"),
-    ("pay_change", "Pay change", "薪酬变化"),
-    ("pay_change_pct", "Pay change %", "薪酬变化率"),
-    ("direction", "Direction", "方向"),
-    ("baseline", "Against", "对比方案"),
-    ("score_before", "Score (against)", "原方案总分"),
-    ("score_after", "Score", "总分"),
-    ("grade_before", "Grade (against)", "原方案等级"),
-    ("grade_after", "Grade", "等级"),
-    ("gross_before", "Gross (against)", "原方案应发"),
-    ("gross_after", "Gross", "应发"),
-    ("change", "Change", "变化"),
-    ("row", "Row", "行"),
-    ("rows", "Rows", "行数"),
-];
-
-/// The per-scheme columns of `comparison_people` (`<scheme>.<what>`).
-const SCHEME_LABELS: &[(&str, &str, &str)] = &[
-    ("total_score", "total score", "总分"),
-    ("grade", "grade", "等级"),
-    ("gross", "gross pay", "应发"),
-    ("score_change", "score change", "分差"),
-    ("gross_change", "gross change", "应发差额"),
-];
-
-/// The header of a comparison column in `lang`.
-pub fn comparison_label(column: &str, lang: Lang) -> String {
-    let pick = |en: &str, zh: &str| match lang {
-        Lang::En => en.to_string(),
-        Lang::Zh => zh.to_string(),
-    };
-    if let Some((_, en, zh)) = LABELS.iter().find(|(id, _, _)| *id == column) {
-        return pick(en, zh);
-    }
-    if let Some(grade) = column.strip_prefix("grade.") {
-        return match lang {
-            Lang::En => format!("Grade {grade}"),
-            Lang::Zh => format!("等级 {grade}"),
-        };
-    }
-    if let Some((scheme, what)) = column.rsplit_once('.')
-        && let Some((_, en, zh)) = SCHEME_LABELS.iter().find(|(id, _, _)| *id == what)
-    {
-        return format!("{scheme} {}", pick(en, zh));
-    }
-    column.to_string()
 }
 
 /// How a comparison column is shown.
@@ -193,7 +86,9 @@ pub fn write_comparison(
     };
     let mut workbook = new_workbook(title).map_err(xerr)?;
     write_overview(&mut workbook, comparison, title, facts, lang).map_err(xerr)?;
-    let tables = [
+    let labels = Labels::new(lang).with_schemes(&comparison.schemes);
+    let header = |id: &str| labels.header(id);
+    let mut tables = vec![
         (1, comparison.summary_frame()?),
         (2, comparison.pairs_frame()?),
         (3, movers_frame(comparison, lang)?),
@@ -201,32 +96,33 @@ pub fn write_comparison(
         (5, comparison.alignment_frame()?),
         (6, comparison.stress_frame()?),
     ];
-    for (index, frame) in tables {
+    if let Some(quality) = quality {
+        tables.push((7, quality.clone()));
+    }
+    for (index, mut frame) in tables {
         let name = sheet_name(index, lang);
-        let frame = localised(frame, lang).map_err(|source| Error::Polars {
+        let money: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .filter(|c| is_money(c))
+            .collect();
+        numbers(&mut frame, &money).map_err(|source| Error::Polars {
             sheet: name.into(),
             source,
         })?;
-        let style = |label: &str| style_of(id_of(label, &frame.1));
+        let formulas = differences(&frame);
+        let table = Table::new(&frame, &style_of)
+            .with_formulas(&formulas)
+            .with_header(&header)
+            .with_falling(&["pay_difference", "pay_change", "change"]);
         if index == 6 {
-            write_frame_for_charts(&mut workbook, name, &frame.0, &style)
+            write_table(&mut workbook, name, &table.in_memory())
                 .map_err(|e| lift(e, path, name))?;
             stress_chart(&mut workbook, name, comparison, lang).map_err(xerr)?;
         } else {
-            let formulas = differences(&frame.0, &frame.1);
-            write_frame_with_formulas(&mut workbook, name, &frame.0, &style, None, &formulas)
-                .map_err(|e| lift(e, path, name))?;
+            write_table(&mut workbook, name, &table).map_err(|e| lift(e, path, name))?;
         }
-    }
-    if let Some(quality) = quality {
-        let name = sheet_name(7, lang);
-        let frame = localised(quality.clone(), lang).map_err(|source| Error::Polars {
-            sheet: name.into(),
-            source,
-        })?;
-        let style = |label: &str| style_of(id_of(label, &frame.1));
-        write_frame_with_formulas(&mut workbook, name, &frame.0, &style, None, &[])
-            .map_err(|e| lift(e, path, name))?;
     }
     save(workbook, path)
 }
@@ -234,16 +130,19 @@ pub fn write_comparison(
 /// The changes of a comparison table as formulas: `pay_difference` as
 /// `pay_b − pay_a`, each `<scheme>.score_change` and `.gross_change` as the
 /// scheme's value less the first scheme's; where both values are there.
-fn differences(frame: &DataFrame, ids: &[(String, String)]) -> FormulaColumns {
-    let at = |id: &str| ids.iter().position(|(i, _)| i == id);
-    let first = ids
+fn differences(frame: &DataFrame) -> FormulaColumns {
+    let ids: Vec<String> = frame
+        .get_column_names()
         .iter()
-        .find_map(|(id, _)| id.strip_suffix(".total_score"));
+        .map(|c| c.to_string())
+        .collect();
+    let at = |id: &str| ids.iter().position(|i| i == id);
+    let first = ids.iter().find_map(|id| id.strip_suffix(".total_score"));
     let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
     if let (Some(d), Some(a), Some(b)) = (at("pay_difference"), at("pay_a"), at("pay_b")) {
         pairs.push((d, b, a));
     }
-    for (k, (id, _)) in ids.iter().enumerate() {
+    for (k, id) in ids.iter().enumerate() {
         let Some(first) = first else { break };
         for (suffix, of) in [
             (".score_change", ".total_score"),
@@ -269,39 +168,9 @@ fn differences(frame: &DataFrame, ids: &[(String, String)]) -> FormulaColumns {
                         .then(|| format!("={}{{row}}-{}{{row}}", letter(b), letter(a)))
                 })
                 .collect();
-            (ids[target].1.clone(), texts)
+            (ids[target].clone(), texts)
         })
         .collect()
-}
-
-/// The column id a localised header came from.
-fn id_of<'a>(label: &str, ids: &'a [(String, String)]) -> &'a str {
-    ids.iter()
-        .find(|(_, l)| l == label)
-        .map_or("", |(id, _)| id.as_str())
-}
-
-/// `frame` with money text as numbers and headers in `lang`, and the
-/// (id, header) of each column.
-fn localised(mut frame: DataFrame, lang: Lang) -> PolarsResult<(DataFrame, Vec<(String, String)>)> {
-    let ids: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let money: Vec<String> = ids.iter().filter(|c| is_money(c)).cloned().collect();
-    numbers(&mut frame, &money)?;
-    let mut pairs = Vec::new();
-    for id in &ids {
-        let mut label = comparison_label(id, lang);
-        // Headers of one sheet stay distinct (the notes of two correlations).
-        while pairs.iter().any(|(_, l): &(String, String)| *l == label) {
-            label.push(' ');
-        }
-        frame.rename(id, label.as_str().into())?;
-        pairs.push((id.clone(), label));
-    }
-    Ok((frame, pairs))
 }
 
 fn write_overview(

@@ -17,18 +17,22 @@
 
 mod compare;
 mod formulas;
+mod labels;
 mod sheet;
+mod summary;
 
-pub use compare::{COMPARISON_SHEETS, MOVERS, comparison_label, write_comparison};
+pub use compare::{COMPARISON_SHEETS, MOVERS, write_comparison};
 
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
-use kpi_core::{Level, Metrics, Pay, Scheme, Scores, Unit, fmt_num};
+use kpi_core::{Lang, Level, Metrics, Pay, Scheme, Scores, Unit};
 
-use sheet::{CellStyle, write_frame, write_frame_for_charts, write_frame_with_formulas};
+use labels::Labels;
+pub use labels::Names;
+use sheet::{CellStyle, Table, write_table};
 
 /// An error of `kpi-report`.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +80,8 @@ pub struct Report<'a> {
     pay: Option<&'a Pay>,
     analysis: Option<Analysis<'a>>,
     facts: Vec<(String, String)>,
+    lang: Lang,
+    names: Option<&'a Names>,
 }
 
 /// The analysis tables of a run (see `kpi_core::trends`, `attribution`, `peers`).
@@ -103,7 +109,21 @@ impl<'a> Report<'a> {
             pay: None,
             analysis: None,
             facts: Vec::new(),
+            lang: Lang::En,
+            names: None,
         }
+    }
+
+    /// Sheet names, headers and rule texts in `lang` (English by default).
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// Employee and store names beside their ids.
+    pub fn with_names(mut self, names: &'a Names) -> Self {
+        self.names = Some(names);
+        self
     }
 
     /// Adds the analysis: `trends` (with line charts of the main store
@@ -139,55 +159,106 @@ impl<'a> Report<'a> {
     }
 }
 
-/// Sheet names, in workbook order (`pay`, `pay_details` and `工资条` only
-/// when the scheme has pay; `trends`, `attribution` and `peers` only with
-/// the analysis).
-pub const SHEETS: [&str; 13] = [
-    "summary",
-    "metrics_store",
-    "metrics_employee",
-    "scores",
-    "score_details",
-    "pay",
-    "pay_details",
-    "工资条",
-    "trends",
-    "attribution",
-    "peers",
-    "target_tracking",
-    "data_quality",
+/// The sheets of a workbook, in order: (English name, Chinese name). The
+/// pay sheets come only with pay, the analysis sheets only with the
+/// analysis, `data_quality` only with the data-quality record.
+pub const SHEETS: [(&str, &str); 14] = [
+    ("about", "说明"),
+    ("summary", "概览"),
+    ("metrics_store", "门店指标"),
+    ("metrics_employee", "员工指标"),
+    ("scores", "绩效得分"),
+    ("score_details", "得分明细"),
+    ("pay", "薪酬"),
+    ("pay_details", "薪酬明细"),
+    ("pay_slips", "工资条"),
+    ("trends", "趋势"),
+    ("attribution", "归因分析"),
+    ("peers", "同岗对比"),
+    ("target_tracking", "目标跟踪"),
+    ("data_quality", "数据质量"),
 ];
+
+/// The name of sheet `id` (its English name) in `lang`.
+pub fn sheet_name(id: &str, lang: Lang) -> &'static str {
+    let (en, zh) = SHEETS
+        .iter()
+        .find(|(en, _)| *en == id)
+        .copied()
+        .unwrap_or(("", ""));
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+impl Report<'_> {
+    /// The sheets this report writes, by id, in order.
+    pub fn sheets(&self) -> Vec<&'static str> {
+        SHEETS
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| match *id {
+                "scores" | "score_details" => self.scores.is_some() && self.scheme.is_some(),
+                "pay" | "pay_details" | "pay_slips" => self.pay.is_some(),
+                "trends" | "attribution" | "peers" | "target_tracking" => self.analysis.is_some(),
+                "data_quality" => self.quality.is_some(),
+                _ => true,
+            })
+            .collect()
+    }
+}
 
 /// Rows of `trends` above which the sheet keeps the company, store and team
 /// levels only (the export has every row).
 pub const TRENDS_SHEET_ROWS: usize = 200_000;
 
 /// Writes the workbook at `path` (for all-or-nothing output, a temporary
-/// of `kpi_io::Staging`).
+/// of `kpi_io::Staging`): a first sheet saying what every sheet holds and
+/// how each number is computed, the headline figures, then the tables,
+/// headed in the report's language, names beside ids, totals and gross pay
+/// as formulas whose cached values are our results.
 pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let xerr = |source| Error::Xlsx {
         path: path.into(),
         source,
     };
+    let lang = report.lang;
+    let name = |id: &str| sheet_name(id, lang);
+    let polars = |id: &str| {
+        let sheet = name(id).to_string();
+        move |source| Error::Polars { sheet, source }
+    };
+    let names = report.names.cloned().unwrap_or_default();
+    let labels = Labels::new(lang)
+        .with_scheme(report.scheme)
+        .with_components(report.pay);
+    let header = |id: &str| labels.header(id);
     let mut workbook = new_workbook(&report.title).map_err(xerr)?;
 
-    write_summary(&mut workbook, report).map_err(xerr)?;
+    summary::write_about(&mut workbook, report).map_err(xerr)?;
+    summary::write_summary(&mut workbook, report, &names).map_err(xerr)?;
     for level in [Level::Store, Level::Employee] {
-        let name = match level {
+        let id = match level {
             Level::Store => "metrics_store",
             Level::Employee => "metrics_employee",
         };
-        let frame = report.metrics.frame(level);
+        let frame = names
+            .beside_ids(report.metrics.frame(level).clone())
+            .and_then(|f| labels.values(f))
+            .map_err(polars(id))?;
         let style = |column: &str| metric_style(report.metrics, level, column);
-        write_frame(&mut workbook, name, frame, &style, None).map_err(|e| lift(e, path, name))?;
+        let table = Table::new(&frame, &style).with_header(&header);
+        write_table(&mut workbook, name(id), &table).map_err(|e| lift(e, path, name(id)))?;
     }
     if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
-        let (frame, formulas) = formulas::scores_sheet(scheme, scores, scores.to_frame()?)
-            .map_err(|source| Error::Polars {
-                sheet: "scores".into(),
-                source,
-            })?;
+        let frame = names
+            .beside_ids(scores.to_frame()?)
+            .and_then(|f| labels.values(f))
+            .map_err(polars("scores"))?;
+        let (frame, formulas) =
+            formulas::scores_sheet(scheme, scores, frame).map_err(polars("scores"))?;
         let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
         let style = |column: &str| match column {
             "total_score" | "bonus" | "payout_pct" => CellStyle::Decimal,
@@ -196,16 +267,16 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             c if c.starts_with("weight.") => CellStyle::Value,
             _ => CellStyle::Text,
         };
-        write_frame_with_formulas(
-            &mut workbook,
-            "scores",
-            &frame,
-            &style,
-            Some(&grades),
-            &formulas,
-        )
-        .map_err(|e| lift(e, path, "scores"))?;
-        let details = scores.details_frame()?;
+        let table = Table::new(&frame, &style)
+            .with_grades(&grades)
+            .with_formulas(&formulas)
+            .with_header(&header);
+        write_table(&mut workbook, name("scores"), &table)
+            .map_err(|e| lift(e, path, name("scores")))?;
+        let details = names
+            .beside_ids(scores.details_frame_in(lang)?)
+            .and_then(|f| labels.values(f))
+            .map_err(polars("score_details"))?;
         let style = |column: &str| match column {
             "points" | "weight" | "contribution" | "numerator" | "denominator" => {
                 CellStyle::Decimal
@@ -213,8 +284,9 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             "value" => CellStyle::Value,
             _ => CellStyle::Text,
         };
-        write_frame(&mut workbook, "score_details", &details, &style, None)
-            .map_err(|e| lift(e, path, "score_details"))?;
+        let table = Table::new(&details, &style).with_header(&header);
+        write_table(&mut workbook, name("score_details"), &table)
+            .map_err(|e| lift(e, path, name("score_details")))?;
     }
     if let Some(pay) = report.pay {
         let money: Vec<String> = pay
@@ -223,41 +295,62 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             .cloned()
             .chain(kpi_core::PAY_TOTALS.map(String::from))
             .collect();
-        let frame = pay.to_frame()?;
+        let frame = names
+            .beside_ids(pay.to_frame()?)
+            .and_then(|f| labels.values(f))
+            .map_err(polars("pay"))?;
         let formulas = match report.scheme {
             Some(scheme) => formulas::pay_formulas(scheme, pay, &frame),
             None => Vec::new(),
         };
-        money_sheet(&mut workbook, path, "pay", frame, &money, &formulas)?;
+        let sheet = MoneySheet {
+            name: name("pay"),
+            money: &money,
+            formulas: &formulas,
+            header: &header,
+        };
+        money_sheet(&mut workbook, path, frame, &sheet)?;
         let money = ["amount", "basis_value", "deferred", "released"].map(String::from);
-        money_sheet(
-            &mut workbook,
-            path,
-            "pay_details",
-            pay.details_frame()?,
-            &money,
-            &[],
-        )?;
-        sheet::write_pay_slips(&mut workbook, pay).map_err(xerr)?;
+        let frame = names
+            .beside_ids(pay.details_frame_in(lang)?)
+            .and_then(|f| labels.values(f))
+            .map_err(polars("pay_details"))?;
+        let sheet = MoneySheet {
+            name: name("pay_details"),
+            money: &money,
+            formulas: &[],
+            header: &header,
+        };
+        money_sheet(&mut workbook, path, frame, &sheet)?;
+        sheet::write_pay_slips(&mut workbook, name("pay_slips"), pay).map_err(xerr)?;
     }
     if let Some(analysis) = report.analysis {
-        write_analysis(&mut workbook, path, analysis)?;
+        write_analysis(&mut workbook, path, analysis, &labels, &names)?;
     }
     if let Some(quality) = report.quality {
         let style = |column: &str| match column {
             "row" | "rows" => CellStyle::Count,
             _ => CellStyle::Text,
         };
-        write_frame(&mut workbook, "data_quality", quality, &style, None)
-            .map_err(|e| lift(e, path, "data_quality"))?;
+        let table = Table::new(quality, &style).with_header(&header);
+        write_table(&mut workbook, name("data_quality"), &table)
+            .map_err(|e| lift(e, path, name("data_quality")))?;
     }
 
     save(workbook, path)
 }
 
-fn write_analysis(workbook: &mut Workbook, path: &Path, analysis: Analysis<'_>) -> Result<()> {
-    let polars = |sheet: &str| {
-        let sheet = sheet.to_string();
+fn write_analysis(
+    workbook: &mut Workbook,
+    path: &Path,
+    analysis: Analysis<'_>,
+    labels: &Labels<'_>,
+    names: &Names,
+) -> Result<()> {
+    let header = &|id: &str| labels.header(id);
+    let name = |id: &str| sheet_name(id, labels.lang());
+    let polars = |id: &str| {
+        let sheet = name(id).to_string();
         move |source| Error::Polars { sheet, source }
     };
     let mut trends = analysis.trends.clone();
@@ -274,17 +367,25 @@ fn write_analysis(workbook: &mut Workbook, path: &Path, analysis: Analysis<'_>) 
         "rank" | "rank_change" | "streak" => CellStyle::Count,
         _ => CellStyle::Text,
     };
-    write_frame_for_charts(workbook, "trends", &trends, &style)
-        .map_err(|e| lift(e, path, "trends"))?;
-    sheet::trend_charts(workbook, analysis.trends).map_err(|e| lift(e, path, "trends"))?;
+    let sheet = name("trends");
+    let table = Table::new(&trends, &style)
+        .with_header(header)
+        .with_falling(&["mom", "yoy"])
+        .in_memory();
+    write_table(workbook, sheet, &table).map_err(|e| lift(e, path, sheet))?;
+    sheet::trend_charts(workbook, sheet, analysis.trends).map_err(|e| lift(e, path, sheet))?;
     let style = |column: &str| match column {
         "effect" => CellStyle::Value,
         _ => CellStyle::Text,
     };
-    write_frame_for_charts(workbook, "attribution", analysis.attribution, &style)
-        .map_err(|e| lift(e, path, "attribution"))?;
-    sheet::attribution_chart(workbook, analysis.attribution)
-        .map_err(|e| lift(e, path, "attribution"))?;
+    let sheet = name("attribution");
+    let table = Table::new(analysis.attribution, &style)
+        .with_header(header)
+        .with_falling(&["effect"])
+        .in_memory();
+    write_table(workbook, sheet, &table).map_err(|e| lift(e, path, sheet))?;
+    sheet::attribution_chart(workbook, sheet, analysis.attribution)
+        .map_err(|e| lift(e, path, sheet))?;
     let style = |column: &str| match column {
         "percentile" => CellStyle::Percent,
         "value" | "store_mean" | "store_best" | "all_mean" | "all_best" | "gap_to_best" => {
@@ -292,15 +393,23 @@ fn write_analysis(workbook: &mut Workbook, path: &Path, analysis: Analysis<'_>) 
         }
         _ => CellStyle::Text,
     };
-    write_frame(workbook, "peers", analysis.peers, &style, None)
-        .map_err(|e| lift(e, path, "peers"))?;
+    let sheet = name("peers");
+    let peers = names
+        .beside_ids(analysis.peers.clone())
+        .and_then(|f| labels.values(f))
+        .map_err(polars("peers"))?;
+    let table = Table::new(&peers, &style).with_header(header);
+    write_table(workbook, sheet, &table).map_err(|e| lift(e, path, sheet))?;
     let style = |column: &str| match column {
         "completion" => CellStyle::Percent,
         "target" | "actual" | "gap" => CellStyle::Decimal,
         _ => CellStyle::Text,
     };
-    write_frame(workbook, "target_tracking", analysis.targets, &style, None)
-        .map_err(|e| lift(e, path, "target_tracking"))?;
+    let sheet = name("target_tracking");
+    let table = Table::new(analysis.targets, &style)
+        .with_header(header)
+        .with_falling(&["gap"]);
+    write_table(workbook, sheet, &table).map_err(|e| lift(e, path, sheet))?;
     Ok(())
 }
 
@@ -362,27 +471,40 @@ pub fn write_reconciliation(
     }
     let money = ["ours", "ledger", "difference"].map(String::from);
     for (name, frame) in [("reconciliation", lines), ("reconciliation_totals", totals)] {
-        money_sheet(&mut workbook, path, name, frame.clone(), &money, &[])?;
+        let sheet = MoneySheet {
+            name,
+            money: &money,
+            formulas: &[],
+            header: &|id: &str| id.to_string(),
+        };
+        money_sheet(&mut workbook, path, frame.clone(), &sheet)?;
     }
     save(workbook, path)
 }
 
-/// Writes a sheet whose `money` columns hold exact decimal text, as
-/// numbers in yuan; whole-number columns as counts, the rest as text.
+/// A sheet whose `money` columns hold exact decimal text.
+struct MoneySheet<'a> {
+    name: &'a str,
+    money: &'a [String],
+    formulas: &'a sheet::Formulas,
+    header: &'a dyn Fn(&str) -> String,
+}
+
+/// Writes a sheet whose money columns hold exact decimal text, as numbers
+/// in yuan; whole-number columns as counts, the rest as text.
 fn money_sheet(
     workbook: &mut Workbook,
     path: &Path,
-    name: &str,
     mut frame: DataFrame,
-    money: &[String],
-    formulas: &sheet::Formulas,
+    sheet: &MoneySheet<'_>,
 ) -> Result<()> {
-    numbers(&mut frame, money).map_err(|source| Error::Polars {
+    let name = sheet.name;
+    numbers(&mut frame, sheet.money).map_err(|source| Error::Polars {
         sheet: name.into(),
         source,
     })?;
     let style = |column: &str| {
-        if money.iter().any(|m| m == column) {
+        if sheet.money.iter().any(|m| m == column) {
             CellStyle::Money
         } else if frame.column(column).is_ok_and(|c| c.dtype().is_integer()) {
             CellStyle::Count
@@ -390,8 +512,10 @@ fn money_sheet(
             CellStyle::Text
         }
     };
-    write_frame_with_formulas(workbook, name, &frame, &style, None, formulas)
-        .map_err(|e| lift(e, path, name))
+    let table = Table::new(&frame, &style)
+        .with_formulas(sheet.formulas)
+        .with_header(sheet.header);
+    write_table(workbook, name, &table).map_err(|e| lift(e, path, name))
 }
 
 /// Exact decimal text columns as numbers, for display in the workbook.
@@ -426,106 +550,7 @@ fn metric_style(metrics: &Metrics, level: Level, column: &str) -> CellStyle {
         (Unit::Money, _) => CellStyle::Money,
         (Unit::Ratio, _) => CellStyle::Percent,
         (Unit::Count, _) => CellStyle::Count,
-        (Unit::Seconds | Unit::Hours | Unit::Number, _) => CellStyle::Decimal,
+        (Unit::Seconds, _) => CellStyle::Seconds,
+        (Unit::Hours | Unit::Number, _) => CellStyle::Decimal,
     }
-}
-
-fn write_summary(
-    workbook: &mut Workbook,
-    report: &Report<'_>,
-) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("summary")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let bold = Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, &report.title, &title)?;
-    let mut row = 2;
-    let mut facts = report.facts.clone();
-    if let Some(scheme) = report.scheme {
-        facts.insert(
-            0,
-            (
-                "scheme".into(),
-                format!("{} ({})", scheme.scheme.name, scheme.scheme.id),
-            ),
-        );
-    }
-    for (label, value) in &facts {
-        sheet.write_string_with_format(row, 0, label, &bold)?;
-        sheet.write_string(row, 1, value)?;
-        row += 1;
-    }
-    if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
-        row += 1;
-        sheet.write_string_with_format(row, 0, "grade", &bold)?;
-        sheet.write_string_with_format(row, 1, "employee-months", &bold)?;
-        sheet.write_string_with_format(row, 2, "from total", &bold)?;
-        row += 1;
-        for (grade, (label, count)) in scheme.grades.iter().zip(scores.grade_counts(scheme)) {
-            let format = sheet::grade_format(
-                &scheme
-                    .grades
-                    .iter()
-                    .map(|g| g.label.clone())
-                    .collect::<Vec<_>>(),
-                &label,
-            )
-            .unwrap_or_default();
-            sheet.write_string_with_format(row, 0, &label, &format)?;
-            sheet.write_number(row, 1, count as f64)?;
-            sheet.write_string(
-                row,
-                2,
-                grade
-                    .min
-                    .map_or("below".to_string(), |m| format!("≥ {}", fmt_num(m))),
-            )?;
-            row += 1;
-        }
-        let not_eligible = scores.rows.iter().filter(|r| !r.eligible).count();
-        sheet.write_string(row, 0, "not eligible")?;
-        sheet.write_number(row, 1, not_eligible as f64)?;
-        row += 1;
-    }
-    row += 1;
-    sheet.write_string_with_format(row, 0, "metric dictionary", &title)?;
-    row += 1;
-    for (j, h) in [
-        "level", "id", "中文", "English", "unit", "better", "formula",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(row, j as u16, *h, &bold)?;
-    }
-    row += 1;
-    for level in [Level::Store, Level::Employee] {
-        for m in report.metrics.metrics(level) {
-            let cells = [
-                match level {
-                    Level::Store => "store",
-                    Level::Employee => "employee",
-                }
-                .to_string(),
-                m.id.to_string(),
-                m.zh.to_string(),
-                m.en.to_string(),
-                m.unit.name().to_string(),
-                match m.direction {
-                    kpi_core::Direction::Higher => "higher",
-                    kpi_core::Direction::Lower => "lower",
-                }
-                .to_string(),
-                m.formula_text(),
-            ];
-            for (j, c) in cells.iter().enumerate() {
-                sheet.write_string(row, j as u16, c)?;
-            }
-            row += 1;
-        }
-    }
-    for (j, width) in [12.0, 24.0, 22.0, 34.0, 10.0, 8.0, 44.0].iter().enumerate() {
-        sheet.set_column_width(j as u16, *width)?;
-    }
-    Ok(())
 }

@@ -19,6 +19,8 @@ pub(crate) enum CellStyle {
     Count,
     /// A number with up to 2 decimals.
     Decimal,
+    /// A duration in seconds.
+    Seconds,
     /// A number shown as it is.
     Value,
 }
@@ -66,70 +68,103 @@ pub(crate) type FormulaColumns = Vec<(String, Vec<Option<String>>)>;
 /// Data rows a sheet holds below its header (Excel's limit, 1,048,576 rows).
 pub const SHEET_ROWS: usize = 1_048_575;
 
-/// Writes `frame` as a sheet named `name`: bold frozen header, autofilter,
-/// fitted widths, formats by `style`, and grade fills on a `grade` column
-/// when `grades` (best first) is given. A table longer than a sheet goes
-/// on in sheets `name (2)`, `name (3)`…, each part's first header cell
-/// noting the rows it holds; no row is left out.
-pub(crate) fn write_frame(
-    workbook: &mut Workbook,
-    name: &str,
-    frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
-    grades: Option<&[String]>,
-) -> Result<(), SheetError> {
-    write_frame_in_parts(workbook, name, frame, style, grades, &[], SHEET_ROWS, true)
+/// A result table as a sheet: its frame (columns by id), how each column
+/// is shown, and what its header says.
+pub(crate) struct Table<'a> {
+    frame: &'a DataFrame,
+    style: &'a dyn Fn(&str) -> CellStyle,
+    grades: Option<&'a [String]>,
+    formulas: &'a Formulas,
+    header: &'a dyn Fn(&str) -> String,
+    in_memory: bool,
+    falling: &'a [&'a str],
 }
 
-/// [`write_frame`] with formula cells.
-pub(crate) fn write_frame_with_formulas(
-    workbook: &mut Workbook,
-    name: &str,
-    frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
-    grades: Option<&[String]>,
-    formulas: &Formulas,
-) -> Result<(), SheetError> {
-    write_frame_in_parts(
-        workbook, name, frame, style, grades, formulas, SHEET_ROWS, true,
-    )
+fn same(id: &str) -> String {
+    id.to_string()
 }
 
-/// [`write_frame`] for a sheet that gets more cells (chart data) after the
-/// table: kept in memory, since a constant-memory sheet cannot go back.
-pub(crate) fn write_frame_for_charts(
-    workbook: &mut Workbook,
-    name: &str,
-    frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
-) -> Result<(), SheetError> {
-    write_frame_in_parts(workbook, name, frame, style, None, &[], SHEET_ROWS, false)
+impl<'a> Table<'a> {
+    /// The frame, each column shown as `style` says, headed by its id.
+    pub(crate) fn new(frame: &'a DataFrame, style: &'a dyn Fn(&str) -> CellStyle) -> Self {
+        Table {
+            frame,
+            style,
+            grades: None,
+            formulas: &[],
+            header: &same,
+            in_memory: false,
+            falling: &[],
+        }
+    }
+
+    /// Shows the negative values of these columns (changes) in red.
+    pub(crate) fn with_falling(mut self, columns: &'a [&'a str]) -> Self {
+        self.falling = columns;
+        self
+    }
+
+    /// Fills the cells of the `grade` column by grade (best first).
+    pub(crate) fn with_grades(mut self, grades: &'a [String]) -> Self {
+        self.grades = Some(grades);
+        self
+    }
+
+    /// Writes these formula cells.
+    pub(crate) fn with_formulas(mut self, formulas: &'a Formulas) -> Self {
+        self.formulas = formulas;
+        self
+    }
+
+    /// Heads each column with `header(id)`.
+    pub(crate) fn with_header(mut self, header: &'a dyn Fn(&str) -> String) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// Keeps the sheet in memory, for cells written after it (a chart's data).
+    pub(crate) fn in_memory(mut self) -> Self {
+        self.in_memory = true;
+        self
+    }
 }
 
-/// [`write_frame`] with at most `rows` data rows a sheet.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn write_frame_in_parts(
+/// Writes a table as the sheet `name`: bold frozen header, autofilter,
+/// fitted widths, formats by its style, grade fills on a `grade` column
+/// when it has grades (best first). A table longer than a sheet goes on in
+/// sheets `name (2)`, `name (3)`…, each part's first header cell noting
+/// the rows it holds; no row is left out.
+pub(crate) fn write_table(
     workbook: &mut Workbook,
     name: &str,
-    frame: &DataFrame,
-    style: &dyn Fn(&str) -> CellStyle,
-    grades: Option<&[String]>,
-    formulas: &Formulas,
+    table: &Table<'_>,
+) -> Result<(), SheetError> {
+    write_table_in_parts(workbook, name, table, SHEET_ROWS)
+}
+
+/// [`write_table`] with at most `rows` data rows a sheet.
+fn write_table_in_parts(
+    workbook: &mut Workbook,
+    name: &str,
+    table: &Table<'_>,
     rows: usize,
-    constant_memory: bool,
 ) -> Result<(), SheetError> {
+    let frame = table.frame;
     let height = frame.height();
     let write_sheet =
         |workbook: &mut Workbook, name: &str, first: usize, part: &DataFrame, note| {
-            let by_rows = constant_memory && part.height() > CONSTANT_MEMORY_ROWS;
-            let formulas: Vec<(&str, &[Option<String>])> = formulas
+            let by_rows = !table.in_memory && part.height() > CONSTANT_MEMORY_ROWS;
+            let formulas: Vec<(&str, &[Option<String>])> = table
+                .formulas
                 .iter()
                 .map(|(c, f)| (c.as_str(), &f[first..first + part.height()]))
                 .collect();
             let cells = Cellwise {
-                style,
-                grades,
+                style: table.style,
+                grades: table.grades,
                 formulas: &formulas,
+                header: table.header,
+                falling: table.falling,
             };
             write_sheet(workbook, name, part, &cells, note, by_rows)
         };
@@ -180,6 +215,7 @@ pub const CONSTANT_MEMORY_ROWS: usize = 100_000;
 struct Formats {
     header: Format,
     cents: Format,
+    seconds: Format,
     percent: Format,
     count: Format,
     decimal: Format,
@@ -196,7 +232,8 @@ impl Formats {
                 .set_bold()
                 .set_background_color(Color::RGB(0xDDEBF7))
                 .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin),
-            cents: Format::new().set_num_format("#,##0.00"),
+            cents: Format::new().set_num_format("¥#,##0.00"),
+            seconds: Format::new().set_num_format("0.0\" s\""),
             percent: Format::new().set_num_format("0.00%"),
             count: Format::new().set_num_format("#,##0"),
             decimal: Format::new().set_num_format("0.00"),
@@ -215,6 +252,7 @@ impl Formats {
             CellStyle::Percent => &self.percent,
             CellStyle::Count => &self.count,
             CellStyle::Decimal => &self.decimal,
+            CellStyle::Seconds => &self.seconds,
             CellStyle::Text | CellStyle::Value => &self.plain,
         }
     }
@@ -222,9 +260,8 @@ impl Formats {
 
 /// One column of a table sheet: its values, ready to write by row index.
 enum Cells<'f> {
-    /// Text (numbers of a non-numeric type as text); `true` for the grade
-    /// column, whose cells get their grade's fill.
-    Text(StringChunked, bool),
+    /// Text (numbers of a non-numeric type as text).
+    Text(StringChunked),
     Flags(BooleanChunked),
     /// Numbers, the divisor shown (100 for cents), the format, and the
     /// formulas whose cached results they are.
@@ -242,6 +279,8 @@ struct Cellwise<'a> {
     style: &'a dyn Fn(&str) -> CellStyle,
     grades: Option<&'a [String]>,
     formulas: &'a [(&'a str, &'a [Option<String>])],
+    header: &'a dyn Fn(&str) -> String,
+    falling: &'a [&'a str],
 }
 
 impl Cells<'_> {
@@ -252,15 +291,12 @@ impl Cells<'_> {
         row: u32,
         col: u16,
         i: usize,
-        formats: &Formats,
     ) -> Result<(), XlsxError> {
         match self {
-            Cells::Text(t, grade) => {
-                let Some(v) = t.get(i) else { return Ok(()) };
-                match formats.grades.iter().find(|(g, _)| *grade && g == v) {
-                    Some((_, f)) => sheet.write_string_with_format(row, col, v, f)?,
-                    None => sheet.write_string(row, col, v)?,
-                };
+            Cells::Text(t) => {
+                if let Some(v) = t.get(i) {
+                    sheet.write_string(row, col, v)?;
+                }
             }
             Cells::Flags(b) => {
                 if let Some(v) = b.get(i) {
@@ -302,14 +338,14 @@ fn columns_of<'f>(
         .map(|column| {
             let title = column.name().as_str();
             let kind = style(title);
-            let mut width = display_width(title) + 3;
+            let mut width = display_width(&(cellwise.header)(title)) + 3;
             let cells = match column.dtype() {
                 DataType::String => {
                     let text = column.str()?.rechunk().into_owned();
                     for v in text.iter().take(500).flatten() {
                         width = width.max(display_width(v) + 1);
                     }
-                    Cells::Text(text, title == "grade")
+                    Cells::Text(text)
                 }
                 DataType::Boolean => {
                     width = width.max(7);
@@ -334,7 +370,7 @@ fn columns_of<'f>(
                 _ => {
                     width = width.max(12);
                     let text = column.cast(&DataType::String)?;
-                    Cells::Text(text.str()?.rechunk().into_owned(), false)
+                    Cells::Text(text.str()?.rechunk().into_owned())
                 }
             };
             Ok((cells, width.min(48)))
@@ -368,7 +404,11 @@ fn write_sheet(
     if let Some(note) = note {
         sheet.insert_note(0, 0, &rust_xlsxwriter::Note::new(note).set_author("kpi"))?;
     }
-    let titles = frame.get_column_names();
+    let titles: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| (cellwise.header)(c.as_str()))
+        .collect();
     if by_rows {
         for (j, (_, width)) in columns.iter().enumerate() {
             sheet.set_column_width(j as u16, *width as f64)?;
@@ -378,7 +418,7 @@ fn write_sheet(
         }
         for i in 0..frame.height() {
             for (j, (cells, _)) in columns.iter().enumerate() {
-                cells.write(sheet, i as u32 + 1, j as u16, i, &formats)?;
+                cells.write(sheet, i as u32 + 1, j as u16, i)?;
             }
         }
     } else {
@@ -386,14 +426,48 @@ fn write_sheet(
             let col = j as u16;
             sheet.write_string_with_format(0, col, titles[j].as_str(), &formats.header)?;
             for i in 0..frame.height() {
-                cells.write(sheet, i as u32 + 1, col, i, &formats)?;
+                cells.write(sheet, i as u32 + 1, col, i)?;
             }
             sheet.set_column_width(col, *width as f64)?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
+    conditional_formats(sheet, frame, cellwise, &formats)?;
     if frame.width() > 0 {
         sheet.autofilter(0, 0, frame.height() as u32, frame.width() as u16 - 1)?;
+    }
+    Ok(())
+}
+
+/// Grade cells filled by grade and falling changes in red, as conditional
+/// formats (they follow an edited cell).
+fn conditional_formats(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    frame: &DataFrame,
+    cellwise: &Cellwise<'_>,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    use rust_xlsxwriter::{ConditionalFormatCell, ConditionalFormatCellRule};
+    let last = frame.height() as u32;
+    if last == 0 {
+        return Ok(());
+    }
+    for (j, name) in frame.get_column_names().iter().enumerate() {
+        let col = j as u16;
+        if name.as_str() == "grade" {
+            for (grade, fill) in &formats.grades {
+                let rule = ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::EqualTo(grade.as_str()))
+                    .set_format(fill);
+                sheet.add_conditional_format(1, col, last, col, &rule)?;
+            }
+        }
+        if cellwise.falling.contains(&name.as_str()) {
+            let rule = ConditionalFormatCell::new()
+                .set_rule(ConditionalFormatCellRule::LessThan(0))
+                .set_format(Format::new().set_font_color(Color::RGB(0xC00000)));
+            sheet.add_conditional_format(1, col, last, col, &rule)?;
+        }
     }
     Ok(())
 }
@@ -403,10 +477,11 @@ fn write_sheet(
 /// saying how each amount was reached, then a blank row.
 pub(crate) fn write_pay_slips(
     workbook: &mut Workbook,
+    name: &str,
     pay: &kpi_core::Pay,
 ) -> Result<(), XlsxError> {
     let sheet = workbook.add_worksheet();
-    sheet.set_name("工资条")?;
+    sheet.set_name(name)?;
     let header = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))
@@ -489,13 +564,17 @@ const CHARTED: [(&str, &str); 4] = [
 /// Native line charts of the main store metrics by month, one line per
 /// store, drawn from small period × store tables written to the right of
 /// the trends table.
-pub(crate) fn trend_charts(workbook: &mut Workbook, trends: &DataFrame) -> Result<(), SheetError> {
+pub(crate) fn trend_charts(
+    workbook: &mut Workbook,
+    name: &str,
+    trends: &DataFrame,
+) -> Result<(), SheetError> {
     let levels = trends.column("level")?.str()?;
     let ids = trends.column("id")?.str()?;
     let metrics = trends.column("metric")?.str()?;
     let periods = trends.column("period")?.str()?;
     let values = trends.column("value")?.f64()?;
-    let sheet = workbook.worksheet_from_name("trends")?;
+    let sheet = workbook.worksheet_from_name(name)?;
     let first_col: u16 = 15;
     let mut top = 0u32;
     for (k, (metric, title)) in CHARTED.iter().enumerate() {
@@ -536,9 +615,9 @@ pub(crate) fn trend_charts(workbook: &mut Workbook, trends: &DataFrame) -> Resul
             let c = first_col + 1 + j as u16;
             chart
                 .add_series()
-                .set_name(("trends", top, c))
-                .set_categories(("trends", top + 1, first_col, last, first_col))
-                .set_values(("trends", top + 1, c, last, c));
+                .set_name((name, top, c))
+                .set_categories((name, top + 1, first_col, last, first_col))
+                .set_values((name, top + 1, c, last, c));
         }
         chart.set_width(640).set_height(300);
         let chart_col = first_col + stores.len() as u16 + 2;
@@ -552,6 +631,7 @@ pub(crate) fn trend_charts(workbook: &mut Workbook, trends: &DataFrame) -> Resul
 /// from a small table written to the right of the attribution table.
 pub(crate) fn attribution_chart(
     workbook: &mut Workbook,
+    name: &str,
     attribution: &DataFrame,
 ) -> Result<(), SheetError> {
     let methods = attribution.column("method")?.str()?;
@@ -575,7 +655,7 @@ pub(crate) fn attribution_chart(
         .into_iter()
         .filter(|&i| periods.get(i) == Some(latest))
         .collect();
-    let sheet = workbook.worksheet_from_name("attribution")?;
+    let sheet = workbook.worksheet_from_name(name)?;
     let col: u16 = 10;
     let base = rows.first().and_then(|&i| bases.get(i)).unwrap_or("");
     sheet.write_string(0, col, "store")?;
@@ -591,9 +671,9 @@ pub(crate) fn attribution_chart(
     let n = rows.len() as u32;
     chart
         .add_series()
-        .set_name(("attribution", 0, col + 1))
-        .set_categories(("attribution", 1, col, n, col))
-        .set_values(("attribution", 1, col + 1, n, col + 1));
+        .set_name((name, 0, col + 1))
+        .set_categories((name, 1, col, n, col))
+        .set_values((name, 1, col + 1, n, col + 1));
     chart.set_width(560).set_height(320);
     sheet.insert_chart(0, col + 3, &chart)?;
     Ok(())
@@ -631,15 +711,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("parts.xlsx");
         let mut workbook = Workbook::new();
-        write_frame_in_parts(
+        write_table_in_parts(
             &mut workbook,
             "scores",
-            &frame,
-            &|_| CellStyle::Value,
-            None,
-            &[],
+            &Table::new(&frame, &|_| CellStyle::Value),
             3,
-            true,
         )
         .map_err(|_| "write")
         .unwrap();
@@ -694,6 +770,8 @@ mod tests {
                 style: &style,
                 grades: Some(&grades),
                 formulas: &[],
+                header: &same,
+                falling: &[],
             };
             write_sheet(&mut workbook, "scores", &frame, &cells, None, by_rows)
                 .map_err(|_| "write")

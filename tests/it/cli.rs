@@ -86,8 +86,10 @@ fn demo_writes_a_workbook_that_reads_back() {
     assert!(stdout.contains("grades: 卓越"), "{stdout}");
 
     let mut workbook = open_workbook_auto(dir.path().join("demo.xlsx")).unwrap();
-    // Every sheet but data_quality: the demo data is clean.
-    assert_eq!(workbook.sheet_names(), kpi_report::SHEETS[..12]);
+    // Every sheet but data_quality (the demo data is clean), named in
+    // Chinese as the built-in scheme is.
+    let zh: Vec<&str> = kpi_report::SHEETS[..13].iter().map(|s| s.1).collect();
+    assert_eq!(workbook.sheet_names(), zh);
     // The analysis exports: trends with the contract columns first, and the
     // month-on-month attribution whose LMDI effects add up to GMV's change.
     let trends = read(&dir.path().join("out/trends.csv"));
@@ -99,15 +101,35 @@ fn demo_writes_a_workbook_that_reads_back() {
     let attribution = read(&dir.path().join("out/attribution.csv"));
     assert!(attribution.starts_with("level,id,metric,base_period,period,method,factor,effect\n"));
     assert!(attribution.contains(",lmdi,uv,") && attribution.contains(",mix,S01,"));
-    let scores = workbook.worksheet_range("scores").unwrap();
+    let scores = workbook.worksheet_range("绩效得分").unwrap();
+    let head = header_of(&scores);
     assert_eq!(
-        header_of(&scores).join(","),
-        "period,employee_id,store_id,team_id,role,eligible,\
-         points.inquiry_conversion,points.payment_rate,points.cs_aov,points.avg_response_seconds,\
-         bonus,total_score,grade,position_wage,flags"
+        head[..8],
+        [
+            "期间",
+            "工号",
+            "姓名",
+            "门店",
+            "门店名称",
+            "小组",
+            "岗位",
+            "参评"
+        ]
     );
+    for label in [
+        "咨询转化率 得分",
+        "咨询转化率 权重",
+        "总分",
+        "等级",
+        "岗位工资",
+    ] {
+        assert!(head.iter().any(|h| h == label), "{label}: {head:?}");
+    }
+    let at = |h: &str| head.iter().position(|x| x == h).unwrap();
     // The workbook holds the same scores as the export, row by row.
     let csv = read(&dir.path().join("out/scores.csv"));
+    let csv_head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let csv_at = |h: &str| csv_head.iter().position(|x| *x == h).unwrap();
     let csv_rows: Vec<Vec<String>> = csv
         .lines()
         .skip(1)
@@ -115,18 +137,25 @@ fn demo_writes_a_workbook_that_reads_back() {
         .collect();
     assert_eq!(scores.height() - 1, csv_rows.len());
     for (sheet_row, csv_row) in scores.rows().skip(1).zip(&csv_rows) {
-        assert_eq!(sheet_row[1].to_string(), csv_row[1]);
-        let total = match &sheet_row[11] {
+        assert_eq!(
+            sheet_row[at("工号")].to_string(),
+            csv_row[csv_at("employee_id")]
+        );
+        let total = match &sheet_row[at("总分")] {
             Data::Float(f) => Some(*f),
             Data::Empty => None,
             other => panic!("total_score cell {other:?}"),
         };
-        assert_eq!(total, csv_row[11].parse::<f64>().ok());
-        assert_eq!(sheet_row[12].to_string(), csv_row[12]);
+        assert_eq!(total, csv_row[csv_at("total_score")].parse::<f64>().ok());
+        assert_eq!(sheet_row[at("等级")].to_string(), csv_row[csv_at("grade")]);
+        // The export writes the wage as exact 2-place text.
+        if let Data::Float(wage) = sheet_row[at("岗位工资")] {
+            assert_eq!(csv_row[csv_at("position_wage")], format!("{wage:.2}"));
+        }
     }
     // Grades follow the totals.
     for r in scores.rows().skip(1) {
-        if let Data::Float(total) = r[11] {
+        if let Data::Float(total) = r[at("总分")] {
             let expected = match total {
                 t if t >= 95.0 => "卓越",
                 t if t >= 85.0 => "优秀",
@@ -134,7 +163,7 @@ fn demo_writes_a_workbook_that_reads_back() {
                 t if t >= 65.0 => "一般",
                 _ => "不及格",
             };
-            assert_eq!(r[12].to_string(), expected);
+            assert_eq!(r[at("等级")].to_string(), expected);
             // Seed 002: 岗位工资 1800/1700/1600/1500/1400 by grade, yuan numbers.
             let wage = match expected {
                 "卓越" => 1800.0,
@@ -143,13 +172,7 @@ fn demo_writes_a_workbook_that_reads_back() {
                 "一般" => 1500.0,
                 _ => 1400.0,
             };
-            assert_eq!(r[13], Data::Float(wage));
-        }
-    }
-    // The export writes the wage as exact 2-place text.
-    for (sheet_row, csv_row) in scores.rows().skip(1).zip(&csv_rows) {
-        if let Data::Float(wage) = sheet_row[13] {
-            assert_eq!(csv_row[13], format!("{wage:.2}"));
+            assert_eq!(r[at("岗位工资")], Data::Float(wage));
         }
     }
     // Pay slips: a header row of labels, the amounts, how each was reached.
@@ -177,26 +200,31 @@ fn demo_writes_a_workbook_that_reads_back() {
     let how = slips.rows().nth(2).unwrap()[5].to_string();
     assert!(how.starts_with("tier "), "{how}");
     // Store money is written as yuan numbers, the CSV as exact 2-place text.
-    let stores = workbook.worksheet_range("metrics_store").unwrap();
-    let gmv_col = stores
-        .rows()
-        .next()
-        .unwrap()
+    let stores = workbook.worksheet_range("门店指标").unwrap();
+    let gmv_label = kpi_core::metric(kpi_core::Level::Store, "gmv").unwrap().zh;
+    let gmv_col = header_of(&stores)
         .iter()
-        .position(|c| *c == "gmv")
+        .position(|c| c == gmv_label)
         .unwrap();
     let store_csv = read(&dir.path().join("out/metrics_store.csv"));
+    let csv_gmv = store_csv
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "gmv")
+        .unwrap();
     let first: Vec<&str> = store_csv.lines().nth(1).unwrap().split(',').collect();
     assert!(
-        first[gmv_col].split_once('.').unwrap().1.len() == 2,
+        first[csv_gmv].split_once('.').unwrap().1.len() == 2,
         "{}",
-        first[gmv_col]
+        first[csv_gmv]
     );
     let sheet_gmv = match &stores.rows().nth(1).unwrap()[gmv_col] {
         Data::Float(f) => *f,
         other => panic!("{other:?}"),
     };
-    assert_eq!(format!("{sheet_gmv:.2}"), first[gmv_col]);
+    assert_eq!(format!("{sheet_gmv:.2}"), first[csv_gmv]);
 }
 
 #[test]

@@ -269,3 +269,29 @@ fn too_few_or_same_id_schemes_are_refused_before_anything_is_written() {
     );
     assert!(!dir.path().join("c.xlsx").exists() && !dir.path().join("out").exists());
 }
+
+#[test]
+fn the_same_comparison_gives_the_same_bytes() {
+    let dir = generated(2);
+    let (a, b) = (scheme("customer_service"), scheme("cs_weekly_rank"));
+    for out in ["one", "two"] {
+        let (book, export) = (format!("{out}.xlsx"), format!("{out}-csv"));
+        ok(
+            &[
+                "compare", "--data", "data", "--scheme", &a, "--scheme", &b, "--out", &book,
+                "--export", &export,
+            ],
+            dir.path(),
+        );
+    }
+    let bytes = |p: &str| std::fs::read(dir.path().join(p)).unwrap();
+    assert_eq!(bytes("one.xlsx"), bytes("two.xlsx"));
+    for table in kpi::COMPARISON_TABLES {
+        let file = format!("{table}.csv");
+        assert_eq!(
+            bytes(&format!("one-csv/{file}")),
+            bytes(&format!("two-csv/{file}")),
+            "{table}"
+        );
+    }
+}

@@ -199,10 +199,15 @@ fn the_demo_workbook_recalculates_to_our_values() {
         .iter()
         .filter(|r| r.total_score.is_some())
         .count();
-    assert_eq!(counts["scores"], totals, "every total score is a formula");
+    let zh = |id| kpi_report::sheet_name(id, kpi_core::Lang::Zh);
+    assert_eq!(
+        counts[zh("scores")],
+        totals,
+        "every total score is a formula"
+    );
     let pay = scored.pay.unwrap();
     // Every gross, and the tiered commission of every row it applies to.
-    assert!(counts["pay"] > pay.rows.len(), "{counts:?}");
+    assert!(counts[zh("pay")] > pay.rows.len(), "{counts:?}");
 }
 
 #[test]
@@ -246,7 +251,8 @@ fn sectioned_and_multi_role_schemes_recalculate_to_our_values() {
             .filter(|r| r.total_score.is_some() && !r.items.is_empty())
             .count();
         assert!(weighed > 0);
-        assert_eq!(counts["scores"], weighed, "{scheme}: {counts:?}");
+        let sheet = kpi_report::sheet_name("scores", kpi_core::Lang::Zh);
+        assert_eq!(counts[sheet], weighed, "{scheme}: {counts:?}");
     }
 }
 

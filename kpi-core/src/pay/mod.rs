@@ -356,6 +356,11 @@ impl Pay {
 
     /// The long `pay_details` table: one row per employee, period and component.
     pub fn details_frame(&self) -> Result<DataFrame> {
+        self.details_frame_in(Lang::En)
+    }
+
+    /// [`Pay::details_frame`] with the rule texts in `lang`.
+    pub fn details_frame_in(&self, lang: Lang) -> Result<DataFrame> {
         let details: Vec<(&PayRow, &PayDetail)> = self
             .rows
             .iter()
@@ -368,7 +373,7 @@ impl Pay {
             column("amount", &details, |(_, d)| money2(d.amount)),
             column("basis", &details, |(_, d)| d.basis.clone()),
             column("basis_value", &details, |(_, d)| d.basis_value.map(money2)),
-            column("rule", &details, |(_, d)| d.rule(Lang::En)),
+            column("rule", &details, |(_, d)| d.rule(lang)),
             column("deferred", &details, |(_, d)| money2(d.deferred)),
             column("released", &details, |(_, d)| money2(d.released)),
         ];

@@ -96,6 +96,11 @@ impl Scores {
 
     /// The long `score_details` table: one row per employee, period and item.
     pub fn details_frame(&self) -> Result<DataFrame> {
+        self.details_frame_in(Lang::En)
+    }
+
+    /// [`Scores::details_frame`] with the rule texts in `lang`.
+    pub fn details_frame_in(&self, lang: Lang) -> Result<DataFrame> {
         let details: Vec<(&ScoreRow, &ItemScore)> = self
             .rows
             .iter()
@@ -116,7 +121,7 @@ impl Scores {
             column("value", &details, |(_, i)| i.value),
             column("numerator", &details, |(_, i)| i.numerator),
             column("denominator", &details, |(_, i)| i.denominator),
-            column("rule", &details, |(_, i)| i.rule(Lang::En)),
+            column("rule", &details, |(_, i)| i.rule(lang)),
             column("points", &details, |(_, i)| round4(i.points)),
             column("weight", &details, |(_, i)| i.weight),
             column("contribution", &details, |(_, i)| round4(i.contribution)),

@@ -129,6 +129,7 @@ fn workbook_reads_back_with_values_in_their_units() {
     assert_eq!(
         wb.sheet_names(),
         [
+            "about",
             "summary",
             "metrics_store",
             "metrics_employee",
@@ -138,21 +139,23 @@ fn workbook_reads_back_with_values_in_their_units() {
         ]
     );
     let store = wb.worksheet_range("metrics_store").unwrap();
-    assert_eq!(cell(&store, "gmv", 1), Data::Float(1234.56));
-    assert_eq!(cell(&store, "conversion_rate", 1), Data::Float(0.025));
-    assert_eq!(cell(&store, "aov", 1), Data::Float(123.456));
+    // English headers: the catalogue's labels.
+    let en = |id: &str| kpi_core::metric(kpi_core::Level::Store, id).unwrap().en;
+    assert_eq!(cell(&store, en("gmv"), 1), Data::Float(1234.56));
+    assert_eq!(cell(&store, en("conversion_rate"), 1), Data::Float(0.025));
+    assert_eq!(cell(&store, en("aov"), 1), Data::Float(123.456));
     let scores_sheet = wb.worksheet_range("scores").unwrap();
     assert_eq!(
-        cell(&scores_sheet, "employee_id", 1),
+        cell(&scores_sheet, "Employee ID", 1),
         Data::String("E1".into())
     );
-    assert_eq!(cell(&scores_sheet, "total_score", 1), Data::Float(100.0));
-    assert_eq!(cell(&scores_sheet, "grade", 1), Data::String("A".into()));
-    assert_eq!(cell(&scores_sheet, "grade", 2), Data::String("C".into()));
-    assert_eq!(cell(&scores_sheet, "eligible", 2), Data::Bool(true));
+    assert_eq!(cell(&scores_sheet, "Total score", 1), Data::Float(100.0));
+    assert_eq!(cell(&scores_sheet, "Grade", 1), Data::String("A".into()));
+    assert_eq!(cell(&scores_sheet, "Grade", 2), Data::String("C".into()));
+    assert_eq!(cell(&scores_sheet, "Eligible", 2), Data::Bool(true));
     let details = wb.worksheet_range("score_details").unwrap();
     assert_eq!(
-        cell(&details, "rule", 2),
+        cell(&details, "Rule", 2),
         Data::String("band <0.5 → 60".into())
     );
     let summary = wb.worksheet_range("summary").unwrap();
@@ -163,7 +166,7 @@ fn workbook_reads_back_with_values_in_their_units() {
                 || r.get(1) == Some(&Data::String("inquiry_conversion".into())))
     );
     let dq = wb.worksheet_range("data_quality").unwrap();
-    assert_eq!(cell(&dq, "rows", 1), Data::Float(2.0));
+    assert_eq!(cell(&dq, "Rows", 1), Data::Float(2.0));
     assert!(!dir.path().join("r.xlsx.tmp").exists());
 }
 
