@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kpi::{ExportFormat, Scored, Staging, builtin_scheme, export_tables, score_dataset};
 use kpi_core::{Month, Scheme, Table};
 use kpi_io::{DataFormat, GenOptions, HeaderLanguage, WriteOptions};
-use kpi_report::{Report, write_workbook};
+use kpi_report::{Fact, Report, write_workbook};
 
 #[derive(Parser)]
 #[command(
@@ -390,8 +390,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(out) = &out {
                 let names = kpi_report::Names::of(&loaded.dataset);
                 let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&scheme));
-                let report = report(&scheme, &scored, &quality, &data, &loaded)
-                    .with_lang(lang.into())
+                let report = report(&scheme, &scored, &quality, &data, &loaded, lang.into())
                     .with_names(&names);
                 staging.write(out, |tmp| -> Result<()> {
                     Ok(write_workbook(&report, tmp)?)
@@ -601,18 +600,16 @@ fn compare(
     let quality = kpi_io::quality_frame(&loaded.quality)?;
     let mut staging = Staging::new();
     if let Some(out) = out {
-        let mut facts = vec![("data".to_string(), data.display().to_string())];
+        let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&schemes[0].1));
+        let label = |fact: Fact| fact.label(lang.into()).to_string();
+        let mut facts = vec![(label(Fact::Data), data.display().to_string())];
         for (path, scheme) in &schemes {
             facts.push((
                 scheme.scheme.id.clone(),
                 format!("{} ({})", scheme.scheme.name, path.display()),
             ));
         }
-        facts.push((
-            "data-quality notes".to_string(),
-            loaded.quality.len().to_string(),
-        ));
-        let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&schemes[0].1));
+        facts.push((label(Fact::QualityNotes), loaded.quality.len().to_string()));
         staging.write(out, |tmp| -> Result<()> {
             Ok(kpi_report::write_comparison(
                 tmp,
@@ -938,7 +935,7 @@ fn demo(out: &Path, export: Option<&Path>, lang: Option<kpi::Lang>) -> Result<Ex
         .with_names(&names)
         .with_scores(&scheme, &scored.scores)
         .with_fact(
-            "data",
+            Fact::Data.label(lang.into()),
             format!(
                 "demo: {} stores × {} staff × {} months from {} (seed {})",
                 options.stores,
@@ -1032,16 +1029,21 @@ fn report<'a>(
     quality: &'a polars::prelude::DataFrame,
     data: &Path,
     loaded: &kpi_io::Loaded,
+    lang: kpi_core::Lang,
 ) -> Report<'a> {
     let report = Report::new(format!("kpi — {}", scheme.scheme.name), &scored.metrics)
+        .with_lang(lang)
         .with_scores(scheme, &scored.scores)
         .with_quality(quality)
-        .with_fact("data", data.display().to_string())
+        .with_fact(Fact::Data.label(lang), data.display().to_string())
         .with_fact(
-            "files read",
+            Fact::FilesRead.label(lang),
             format!("{} files, {} rows", loaded.files.len(), loaded.rows_read),
         )
-        .with_fact("data-quality notes", loaded.quality.len().to_string());
+        .with_fact(
+            Fact::QualityNotes.label(lang),
+            loaded.quality.len().to_string(),
+        );
     let report = match &scored.pay {
         Some(pay) => report.with_pay(pay),
         None => report,

@@ -326,6 +326,32 @@ impl<'a> Labels<'a> {
     }
 }
 
+/// A fact on the first sheet of a workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// The dataset read.
+    Data,
+    /// How many files and rows were read.
+    FilesRead,
+    /// How many data-quality notes the reader made.
+    QualityNotes,
+}
+
+impl Fact {
+    /// The fact's label in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (en, zh) = match self {
+            Fact::Data => ("data", "数据"),
+            Fact::FilesRead => ("files read", "读取文件"),
+            Fact::QualityNotes => ("data-quality notes", "数据质量提示"),
+        };
+        match lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
 /// The roster's names: employees and stores by id.
 #[derive(Debug, Clone, Default)]
 pub struct Names {

@@ -31,7 +31,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 use kpi_core::{Lang, Level, Metrics, Pay, Scheme, Scores, Unit};
 
 use labels::Labels;
-pub use labels::Names;
+pub use labels::{Fact, Names};
 use sheet::{CellStyle, Table, write_table};
 
 /// An error of `kpi-report`.
