@@ -211,12 +211,50 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+    /// Scheme workbooks (考核方案): a scheme as a workbook to edit in Excel
+    /// or WPS, a workbook back as TOML, a starting workbook for a role.
+    Scheme {
+        #[command(subcommand)]
+        action: SchemeAction,
+    },
     /// Print the data contract: tables, columns, kinds and header aliases
     /// (or, with --profiles, the export profiles).
     Schema {
         /// List the export profiles: how each is detected and its column map.
         #[arg(long)]
         profiles: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemeAction {
+    /// Write a scheme (TOML or workbook) as a workbook (`--out FILE.xlsx`)
+    /// or as TOML (`--out FILE.toml`); an invalid scheme is refused.
+    Export {
+        /// Scheme file (TOML or xlsx).
+        #[arg(long)]
+        scheme: PathBuf,
+        /// File to write: `.xlsx` or `.toml`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Language of the workbook's sheet names and headers (default:
+        /// Chinese for a scheme named in Chinese, else English).
+        #[arg(long, value_enum)]
+        lang: Option<kpi::Lang>,
+    },
+    /// Write an empty but valid starting workbook for a role: one example
+    /// item, three grades, the metrics of that role listed.
+    Template {
+        /// Workbook to write (.xlsx).
+        #[arg(long)]
+        out: PathBuf,
+        /// Role: customer_service, operations, promotion, campaign, design,
+        /// warehouse, manager (or its Chinese name).
+        #[arg(long)]
+        role: String,
+        /// Language of the workbook.
+        #[arg(long, value_enum, default_value_t = kpi::Lang::Zh)]
+        lang: kpi::Lang,
     },
 }
 
@@ -557,6 +595,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Scheme { action } => scheme_action(action),
         Command::Schema { profiles } => {
             if profiles {
                 print_profiles(&read);
@@ -717,6 +756,83 @@ fn print_comparison(comparison: &kpi_core::Comparison) {
             .collect();
         if !costs.is_empty() {
             println!("stress {scheme}: {}", costs.join(", "));
+        }
+    }
+}
+
+fn scheme_action(action: SchemeAction) -> Result<ExitCode> {
+    match action {
+        SchemeAction::Export { scheme, out, lang } => {
+            let to_toml = match out.extension().and_then(|e| e.to_str()) {
+                Some("toml") => true,
+                Some("xlsx") => false,
+                _ => bail!(
+                    "--out {}: give a .xlsx workbook or a .toml file",
+                    out.display()
+                ),
+            };
+            check_outputs(Some(&out), None)?;
+            let parsed = checked_scheme(&scheme)?;
+            let document: toml::Table = if kpi_io::is_scheme_book(&scheme) {
+                kpi_io::read_scheme_book(&scheme)?.0
+            } else {
+                let text = std::fs::read_to_string(&scheme)
+                    .with_context(|| format!("reading {}", scheme.display()))?;
+                toml::from_str(&text).with_context(|| format!("reading {}", scheme.display()))?
+            };
+            let mut staging = Staging::new();
+            if to_toml {
+                let text = format!(
+                    "# {} ({}), written by `kpi scheme export` from {}\n{}",
+                    parsed.scheme.name,
+                    parsed.scheme.id,
+                    scheme.display(),
+                    kpi_io::document_text(&document)?
+                );
+                staging.write(&out, |tmp| -> Result<()> {
+                    std::fs::write(tmp, &text).with_context(|| format!("writing {}", out.display()))
+                })?;
+            } else {
+                let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&parsed));
+                staging.write(&out, |tmp| -> Result<()> {
+                    Ok(kpi_io::write_scheme_book(&document, tmp, lang.into())?)
+                })?;
+            }
+            staging.commit()?;
+            println!(
+                "{}: {} ({} items, {} grades{})",
+                out.display(),
+                parsed.scheme.name,
+                parsed.items.len(),
+                parsed.grades.len(),
+                parsed.pay.as_ref().map_or(String::new(), |p| format!(
+                    ", {} pay components",
+                    p.components.len()
+                ))
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        SchemeAction::Template { out, role, lang } => {
+            let Some(role) = kpi_core::Role::parse(&role) else {
+                bail!(
+                    "--role `{role}` is not a role; the roles are {}",
+                    kpi_core::Role::accepted()
+                );
+            };
+            check_outputs(Some(&out), None)?;
+            let document = kpi_io::template_document(role, lang.into());
+            let mut staging = Staging::new();
+            staging.write(&out, |tmp| -> Result<()> {
+                Ok(kpi_io::write_template_book(
+                    &document,
+                    tmp,
+                    lang.into(),
+                    kpi_io::role_metrics(role),
+                )?)
+            })?;
+            staging.commit()?;
+            println!("{}: a starting scheme for {role}", out.display());
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -902,13 +1018,7 @@ fn print_attribution(frame: &polars::prelude::DataFrame) -> Result<()> {
 fn checked_scheme(path: &Path) -> Result<Scheme> {
     let (scheme, findings) = kpi_io::check_scheme_file(path)?;
     if let Some(first) = findings.iter().find(|f| f.issue.is_error) {
-        return Err(kpi_io::Error::Scheme {
-            path: path.into(),
-            line: first.line,
-            key: first.issue.path.clone(),
-            message: first.issue.message.clone(),
-        }
-        .into());
+        return Err(first.error(path).into());
     }
     for finding in &findings {
         eprintln!("{}: {finding}", path.display());

@@ -124,6 +124,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A scheme workbook is invalid: the cell (and the scheme key it maps
+    /// to) and what is wrong.
+    #[error("{path}: {place}: {message}")]
+    SchemeBook {
+        /// The workbook.
+        path: PathBuf,
+        /// `考核指标!D7 (items[2].weight)`, or the sheet alone.
+        place: String,
+        /// What is wrong.
+        message: String,
+    },
     /// An export profile is invalid or unknown.
     #[error("profile {origin}: {message}")]
     Profile {

@@ -27,6 +27,7 @@ pub mod parse;
 mod profile;
 mod quality;
 mod reader;
+mod scheme_book;
 mod scheme_file;
 mod staging;
 mod synthetic;
@@ -43,6 +44,10 @@ pub use profile::{
 pub use quality::{Action, Issue, QualityNote, Triage, quality_frame};
 pub use reader::{
     Approximation, EXTENSIONS, Loaded, read_dataset, read_dataset_with, read_table, read_table_with,
+};
+pub use scheme_book::{
+    Places, check_scheme_book, document_text, is_scheme_book, read_scheme_book, role_metrics,
+    scheme_book_text, template_document, write_scheme_book, write_template_book,
 };
 pub use scheme_file::{
     Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,

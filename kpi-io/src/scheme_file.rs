@@ -9,13 +9,34 @@ use kpi_core::{Scheme, SchemeIssue};
 
 use crate::error::{Error, Result};
 
-/// A scheme issue with the line of its key.
+/// A scheme issue with the line of its key (the cell, in a workbook).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// 1-based line of the key path (0 when unknown).
+    /// 1-based line of the key path (0 when unknown or in a workbook).
     pub line: usize,
+    /// In a scheme workbook, the cell of the key (`考核指标!D7`).
+    pub cell: Option<String>,
     /// The issue.
     pub issue: SchemeIssue,
+}
+
+impl Finding {
+    /// The finding as the error of the scheme file at `path`.
+    pub fn error(&self, path: &Path) -> Error {
+        match &self.cell {
+            Some(cell) => Error::SchemeBook {
+                path: path.into(),
+                place: format!("{cell} ({})", self.issue.path),
+                message: self.issue.message.clone(),
+            },
+            None => Error::Scheme {
+                path: path.into(),
+                line: self.line,
+                key: self.issue.path.clone(),
+                message: self.issue.message.clone(),
+            },
+        }
+    }
 }
 
 impl std::fmt::Display for Finding {
@@ -25,25 +46,44 @@ impl std::fmt::Display for Finding {
         } else {
             "warning"
         };
-        write!(
-            f,
-            "{level}: line {}: {}: {}",
-            self.line, self.issue.path, self.issue.message
-        )
+        match &self.cell {
+            Some(cell) => write!(
+                f,
+                "{level}: {cell} ({}): {}",
+                self.issue.path, self.issue.message
+            ),
+            None => write!(
+                f,
+                "{level}: line {}: {}: {}",
+                self.line, self.issue.path, self.issue.message
+            ),
+        }
     }
 }
 
-/// Reads and checks a scheme file; any error-level issue is an error.
+/// Reads and checks a scheme file (TOML, or a scheme workbook); any
+/// error-level issue is an error.
 pub fn read_scheme(path: impl AsRef<Path>) -> Result<Scheme> {
     let path = path.as_ref();
+    if crate::scheme_book::is_scheme_book(path) {
+        let (scheme, findings) = crate::scheme_book::check_scheme_book(path)?;
+        return match findings.iter().find(|f| f.issue.is_error) {
+            Some(first) => Err(first.error(path)),
+            None => Ok(scheme),
+        };
+    }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     parse_scheme(&text, path)
 }
 
-/// Reads a scheme file and returns every issue found, errors and warnings,
-/// each with its line; only a file that does not parse is an error.
+/// Reads a scheme file (TOML, or a scheme workbook: `.xlsx`, `.xls`,
+/// `.ods`) and returns every issue found, errors and warnings, each with
+/// its line or cell; only a file that does not parse is an error.
 pub fn check_scheme_file(path: impl AsRef<Path>) -> Result<(Scheme, Vec<Finding>)> {
     let path = path.as_ref();
+    if crate::scheme_book::is_scheme_book(path) {
+        return crate::scheme_book::check_scheme_book(path);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let scheme = deserialize(&text, path)?;
     let findings = scheme
@@ -51,6 +91,7 @@ pub fn check_scheme_file(path: impl AsRef<Path>) -> Result<(Scheme, Vec<Finding>
         .into_iter()
         .map(|issue| Finding {
             line: line_of_key(&text, &issue.path).unwrap_or(0),
+            cell: None,
             issue,
         })
         .collect();
@@ -79,16 +120,60 @@ fn deserialize(text: &str, path: &Path) -> Result<Scheme> {
             ),
         });
     }
-    let scheme: Scheme = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(0, |s| line_of(text, s.start));
-        Error::Scheme {
-            path: path.into(),
-            line,
-            key: key_at(text, e.span().map(|s| s.start)).unwrap_or_else(|| "-".into()),
-            message: e.message().trim().to_string(),
+    deserialize_at(text).map_err(|(offset, message)| Error::Scheme {
+        path: path.into(),
+        line: offset.map_or(0, |o| line_of(text, o)),
+        key: key_at(text, offset).unwrap_or_else(|| "-".into()),
+        message,
+    })
+}
+
+/// The scheme of a TOML text, or where (a byte offset) and why it is not one.
+pub(crate) fn deserialize_at(text: &str) -> std::result::Result<Scheme, (Option<usize>, String)> {
+    toml::from_str(text).map_err(|e| (e.span().map(|s| s.start), e.message().trim().to_string()))
+}
+
+/// The key path (`items[2].weight`) of the value (or key) whose span holds
+/// byte `offset` of `text` (tables' spans are their headers only, so every
+/// value is searched).
+pub(crate) fn key_at_offset(text: &str, offset: usize) -> Option<String> {
+    let holds = |span: std::ops::Range<usize>| span.contains(&offset) || span.end == offset;
+    fn walk(
+        table: &DeTable<'_>,
+        prefix: &str,
+        holds: &dyn Fn(std::ops::Range<usize>) -> bool,
+    ) -> Option<String> {
+        for (key, value) in table.iter() {
+            let path = if prefix.is_empty() {
+                key.get_ref().to_string()
+            } else {
+                format!("{prefix}.{}", key.get_ref())
+            };
+            if let Some(found) = walk_value(value, path.clone(), holds) {
+                return Some(found);
+            }
+            if holds(key.span()) {
+                return Some(path);
+            }
         }
-    })?;
-    Ok(scheme)
+        None
+    }
+    fn walk_value(
+        value: &toml::Spanned<DeValue<'_>>,
+        path: String,
+        holds: &dyn Fn(std::ops::Range<usize>) -> bool,
+    ) -> Option<String> {
+        match value.get_ref() {
+            DeValue::Table(t) => walk(t, &path, holds),
+            DeValue::Array(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk_value(v, format!("{path}[{i}]"), holds)),
+            _ => holds(value.span()).then_some(path),
+        }
+    }
+    let root = DeTable::parse(text).ok()?;
+    walk(root.get_ref(), "", &holds)
 }
 
 /// The first `inf` or `nan` of a document: its key path, offset and text.

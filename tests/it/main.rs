@@ -9,6 +9,7 @@ mod fixtures;
 mod golden;
 mod libreoffice;
 mod pay;
+mod scheme_book;
 
 /// Copies a folder and everything below it.
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -21,6 +21,10 @@ pub struct SchemeIssue {
     pub message: String,
     /// Whether `kpi run` must refuse the scheme.
     pub is_error: bool,
+    /// Whether the issue is weights that do not add up to 100 (a warning
+    /// in a scheme file; a scheme workbook, edited by hand row by row, is
+    /// refused for it).
+    pub weight_sum: bool,
 }
 
 impl Scheme {
@@ -54,6 +58,7 @@ impl Scheme {
             path: path.into(),
             message,
             is_error: false,
+            weight_sum: false,
         };
         let sum_warning = |what: &str, total: f64| {
             format!(
@@ -62,15 +67,19 @@ impl Scheme {
                 fmt_num(total)
             )
         };
+        let warn_sum = |path: &str, message: String| SchemeIssue {
+            weight_sum: true,
+            ..warn(path, message)
+        };
         if self.sections.is_empty() {
             let total: f64 = self.items.iter().map(|i| i.weight).sum();
             if !self.items.is_empty() && (total - 100.0).abs() > 1e-9 {
-                issues.push(warn("items", sum_warning("item", total)));
+                issues.push(warn_sum("items", sum_warning("item", total)));
             }
         } else if self.sections.iter().all(|s| s.roles.is_empty()) {
             let total: f64 = self.sections.iter().map(|s| s.weight).sum();
             if (total - 100.0).abs() > 1e-9 {
-                issues.push(warn("sections", sum_warning("section", total)));
+                issues.push(warn_sum("sections", sum_warning("section", total)));
             }
         } else {
             let mut unscored = Vec::new();
@@ -89,7 +98,7 @@ impl Scheme {
                 }
                 if (total - 100.0).abs() > 1e-9 {
                     let what = format!("role {}: section", role.id());
-                    issues.push(warn("sections", sum_warning(&what, total)));
+                    issues.push(warn_sum("sections", sum_warning(&what, total)));
                 }
             }
             if !unscored.is_empty() {
@@ -408,6 +417,7 @@ impl Scheme {
                 path,
                 message,
                 is_error: true,
+                weight_sum: false,
             })
         };
         match rule {
@@ -422,6 +432,7 @@ impl Scheme {
                             "an occurrences rule names its metrics in rule.counts; leave out metric"
                                 .into(),
                         is_error: true,
+                        weight_sum: false,
                     });
                 }
             }
@@ -429,6 +440,7 @@ impl Scheme {
                 path: format!("{path}.metric"),
                 message: "missing `metric`: the metric id this item scores".into(),
                 is_error: true,
+                weight_sum: false,
             }),
             _ => issues.extend(check(format!("{path}.metric"), metric)),
         }
@@ -443,6 +455,7 @@ fn errors_into(issues: &mut Vec<SchemeIssue>) -> impl FnMut(String, String) + '_
             path,
             message,
             is_error: true,
+            weight_sum: false,
         })
     }
 }
@@ -640,6 +653,7 @@ fn band_issues(path: &str, bands: &[Band]) -> Vec<SchemeIssue> {
         path: format!("{path}[{at}]"),
         message,
         is_error,
+        weight_sum: false,
     };
     let mut issues = Vec::new();
     let (mut below, mut above) = (None, None);
@@ -727,6 +741,7 @@ fn pay_issues(scheme: &Scheme, pay: &PayScheme) -> Vec<SchemeIssue> {
             path,
             message,
             is_error: true,
+            weight_sum: false,
         })
     };
     let reserved: Vec<&str> = [
@@ -922,6 +937,7 @@ fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<SchemeIssue>) {
             path: path.into(),
             message: "no tiers".into(),
             is_error: true,
+            weight_sum: false,
         });
         return;
     }
@@ -930,6 +946,7 @@ fn issues_of_tiers(path: &str, tiers: &[Tier], issues: &mut Vec<SchemeIssue>) {
             path: format!("{path}[{at}]"),
             message,
             is_error,
+            weight_sum: false,
         })
     };
     let edges: Vec<Edges<Decimal>> = tiers
