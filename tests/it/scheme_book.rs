@@ -253,7 +253,21 @@ fn broken(sheet: &str, id: &str, nth: usize, key: &str, value: Data) -> String {
 
 #[test]
 fn broken_workbooks_are_refused_naming_sheet_cell_and_key() {
-    // Overlapping bands: the second band (30–50%) now starts at 60%.
+    // Overlapping bands: the second band (30–50%) now ends at 60%, inside
+    // the first (from 50%).
+    let err = broken(
+        "评分标准",
+        "inquiry_conversion",
+        1,
+        "items[].rule.bands[].max",
+        Data::Float(0.6),
+    );
+    assert!(
+        err.contains("broken.xlsx: 评分标准!A") && err.contains("(items[0].rule.bands"),
+        "{err}"
+    );
+    assert!(err.contains("overlap"), "{err}");
+    // A band whose lower edge is above its upper one.
     let err = broken(
         "评分标准",
         "inquiry_conversion",
@@ -262,7 +276,7 @@ fn broken_workbooks_are_refused_naming_sheet_cell_and_key() {
         Data::Float(0.6),
     );
     assert!(
-        err.contains("broken.xlsx: 评分标准!") && err.contains("(items[0].rule.bands"),
+        err.contains("评分标准!A4 (items[0].rule.bands[1])"),
         "{err}"
     );
     // Weights not adding up to 100.
