@@ -66,6 +66,23 @@ fn base() -> &'static Path {
     .path()
 }
 
+/// The built-in scheme as the workbook `s.xlsx` in `dir`, with the cell of
+/// `key` in `sheet`'s row `id` set to `value`.
+fn scheme_book_with(dir: &Path, sheet: &str, id: &str, key: &str, value: calamine::Data) {
+    let clean = dir.join("clean.xlsx");
+    let document: toml::Table = toml::from_str(&std::fs::read_to_string(SCHEME).unwrap()).unwrap();
+    kpi_io::write_scheme_book(&document, &clean, kpi_core::Lang::Zh).unwrap();
+    let at = crate::scheme_book::cell_of(&clean, sheet, id, 0, key);
+    crate::scheme_book::copy_edited(&clean, &dir.join("s.xlsx"), &|s, r, c, cell| {
+        if s == sheet && (r, c) == at {
+            value.clone()
+        } else {
+            cell.clone()
+        }
+    });
+    std::fs::remove_file(clean).unwrap();
+}
+
 /// Every path below `dir` with its bytes (folders with none), sorted.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
     let mut out = Vec::new();
@@ -1028,6 +1045,57 @@ fn cases() -> Vec<Case> {
                 Refused(&["--months must be at least 1"]),
             ),
             &["gen", "--out", "more", "--months", "0"],
+        ),
+        // ---- comparing schemes, scheme workbooks ----
+        with_args(
+            case(
+                "compare with one scheme",
+                |_| {},
+                Refused(&["--scheme: give at least two schemes to compare (got 1)"]),
+            ),
+            &["compare", "--data", "data", "--scheme", "SCHEME", "--out", "r.xlsx", "--export", "out"],
+        ),
+        with_args(
+            case(
+                "compare two schemes of one id",
+                |dir| {
+                    std::fs::copy(SCHEME, dir.join("copy.toml")).unwrap();
+                },
+                Refused(&["copy.toml are both scheme `customer_service`"]),
+            ),
+            &["compare", "--data", "data", "--scheme", "SCHEME", "--scheme", "copy.toml", "--out", "r.xlsx"],
+        ),
+        with_args(
+            case(
+                "scheme export to a file that is neither a workbook nor TOML",
+                |_| {},
+                Refused(&["--out r.docx: give a .xlsx workbook or a .toml file"]),
+            ),
+            &["scheme", "export", "--scheme", "SCHEME", "--out", "r.docx"],
+        ),
+        with_args(
+            case(
+                "scheme template of an unknown role",
+                |_| {},
+                Refused(&["--role `厨师` is not a role"]),
+            ),
+            &["scheme", "template", "--out", "r.xlsx", "--role", "厨师"],
+        ),
+        with_args(
+            case(
+                "a scheme workbook with text in a number cell",
+                |dir| scheme_book_with(dir, "考核指标", "payment_rate", "items[].weight", calamine::Data::String("二十五".into())),
+                Refused(&["s.xlsx: 考核指标!D4 (items[1].weight): invalid type: string \"二十五\""]),
+            ),
+            &["run", "--data", "data", "--scheme", "s.xlsx", "--out", "r.xlsx", "--export", "out"],
+        ),
+        with_args(
+            case(
+                "a scheme workbook with an unknown metric, compared",
+                |dir| scheme_book_with(dir, "考核指标", "cs_aov", "items[].metric", calamine::Data::String("cs_aow".into())),
+                Refused(&["s.xlsx: 考核指标!C5 (items[2].metric): unknown metric `cs_aow`"]),
+            ),
+            &["compare", "--data", "data", "--scheme", "s.xlsx", "--scheme", "SCHEME", "--out", "r.xlsx"],
         ),
     ]);
     cases

@@ -104,7 +104,11 @@ fn fixture_schemes_score_and_pay_the_same_from_a_workbook() {
 /// calamine, written with rust_xlsxwriter, as another program saving it
 /// would), with `edit` applied to each cell: (sheet, row, column, value) →
 /// the value written.
-fn copy_edited(from: &Path, to: &Path, edit: &dyn Fn(&str, usize, usize, &Data) -> Data) {
+pub(crate) fn copy_edited(
+    from: &Path,
+    to: &Path,
+    edit: &dyn Fn(&str, usize, usize, &Data) -> Data,
+) {
     let mut book = open_workbook_auto(from).unwrap();
     let mut out = rust_xlsxwriter::Workbook::new();
     for name in book.sheet_names() {
@@ -130,7 +134,7 @@ fn copy_edited(from: &Path, to: &Path, edit: &dyn Fn(&str, usize, usize, &Data) 
 
 /// The (row, column) of key `key` in `sheet`'s row of `id` (an item's id in
 /// its first column, or the owner's id of an inner table's `nth` row).
-fn cell_of(book: &Path, sheet: &str, id: &str, nth: usize, key: &str) -> (usize, usize) {
+pub(crate) fn cell_of(book: &Path, sheet: &str, id: &str, nth: usize, key: &str) -> (usize, usize) {
     let mut workbook = open_workbook_auto(book).unwrap();
     let range = workbook.worksheet_range(sheet).unwrap();
     let keys: Vec<String> = range
