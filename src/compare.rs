@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use kpi_core::{Comparison, Dataset, Run, STRESS_FACTORS, Scenario, Scheme, scale_sales};
+use kpi_core::{
+    Comparison, Dataset, Run, STRESS_FACTORS, Scenario, Scheme, scale_sales, stress_points,
+};
 
 use crate::{Error, Prepared, Result, Scored, step};
 
@@ -35,49 +37,69 @@ pub fn check_compared(schemes: &[(PathBuf, Scheme)]) -> Result<()> {
 
 /// Every scheme on `data`, compared (see [`kpi_core::compare`]): the
 /// history as it is, then with every sales measure scaled by each of
-/// [`STRESS_FACTORS`]. Schemes run in parallel on metrics computed once
-/// per version of the history.
+/// [`STRESS_FACTORS`]. The schemes run in parallel on metrics computed once
+/// per version of the history; the history as it is comes first, so a
+/// scheme the data cannot feed is refused before the stress tests, and the
+/// scaled versions are made one at a time, each dropped once priced, so
+/// memory holds one scaled copy and its scores beside the original's.
 pub fn compare_schemes(data: &Dataset, schemes: &[&Scheme]) -> Result<Comparison> {
-    let factors: Vec<Decimal> = STRESS_FACTORS
-        .iter()
-        .map(|f| f.parse().expect("the stress factors are decimals"))
-        .collect();
-    let scaled: Vec<(Decimal, Dataset)> = factors
-        .iter()
-        .filter(|f| **f != Decimal::ONE)
-        .map(|&f| Ok((f, scale_sales(data, f).map_err(step("stress test"))?)))
-        .collect::<Result<_>>()?;
-    let versions: Vec<(Decimal, &Dataset)> = std::iter::once((Decimal::ONE, data))
-        .chain(scaled.iter().map(|(f, d)| (*f, d)))
-        .collect();
-    let results: Vec<Vec<Scored>> = versions
-        .par_iter()
-        .map(|(_, data)| {
-            let prepared = Prepared::new(data)?;
-            schemes.par_iter().map(|s| prepared.score(s)).collect()
-        })
-        .collect::<Result<_>>()?;
-    let scenarios: Vec<Scenario<'_>> = versions
-        .iter()
-        .zip(&results)
-        .map(|((factor, _), scored)| Scenario {
-            factor: *factor,
-            metrics: &scored[0].metrics,
-            runs: schemes
-                .iter()
-                .zip(scored)
-                .map(|(scheme, s)| Run {
-                    scheme,
-                    scores: &s.scores,
-                    pay: s.pay.as_ref(),
+    compare_schemes_with(data, schemes, &|_| {})
+}
+
+/// [`compare_schemes`], calling `progress` with each factor as its version
+/// of the history is scored.
+pub fn compare_schemes_with(
+    data: &Dataset,
+    schemes: &[&Scheme],
+    progress: &dyn Fn(Decimal),
+) -> Result<Comparison> {
+    let score_all = |data: &Dataset| -> Result<Vec<Scored>> {
+        let prepared = Prepared::new(data)?;
+        schemes
+            .par_iter()
+            .map(|s| {
+                prepared.score(s).map_err(|e| Error::ForScheme {
+                    id: s.scheme.id.clone(),
+                    source: Box::new(e),
                 })
-                .collect(),
-        })
-        .collect();
-    let (base, stress) = scenarios
-        .split_first()
-        .expect("the history itself is first");
-    kpi_core::compare(base, stress, data).map_err(step("comparing schemes"))
+            })
+            .collect()
+    };
+    progress(Decimal::ONE);
+    let base = score_all(data)?;
+    // Each scaled history is scored, priced and dropped before the next.
+    let mut stress = Vec::new();
+    for factor in STRESS_FACTORS.iter() {
+        let factor: Decimal = factor.parse().expect("the stress factors are decimals");
+        if factor == Decimal::ONE {
+            continue;
+        }
+        progress(factor);
+        let scaled = scale_sales(data, factor).map_err(step("stress test"))?;
+        let scored = score_all(&scaled)?;
+        stress.extend(
+            stress_points(&scenario(schemes, factor, &scored)).map_err(step("stress test"))?,
+        );
+    }
+    kpi_core::compare(&scenario(schemes, Decimal::ONE, &base), stress, data)
+        .map_err(step("comparing schemes"))
+}
+
+/// The runs of `schemes` on one version of the history.
+fn scenario<'a>(schemes: &[&'a Scheme], factor: Decimal, scored: &'a [Scored]) -> Scenario<'a> {
+    Scenario {
+        factor,
+        metrics: &scored[0].metrics,
+        runs: schemes
+            .iter()
+            .zip(scored)
+            .map(|(scheme, s)| Run {
+                scheme,
+                scores: &s.scores,
+                pay: s.pay.as_ref(),
+            })
+            .collect(),
+    }
 }
 
 /// The comparison tables by export name, in the order written.

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 pub use kpi_io::Staging;
 
-pub use compare::{COMPARISON_TABLES, check_compared, compare_schemes, comparison_frames};
+pub use compare::{
+    COMPARISON_TABLES, check_compared, compare_schemes, compare_schemes_with, comparison_frames,
+};
 pub use explain::{Lang, explain, explain_approximations, scheme_lang};
 
 use polars::prelude::*;
@@ -59,6 +61,15 @@ pub enum Error {
     UnknownTable {
         /// The name given.
         name: String,
+    },
+    /// A step failed for one scheme of a comparison.
+    #[error("scheme `{id}`")]
+    ForScheme {
+        /// The scheme's id.
+        id: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
     },
     /// `kpi compare` was given fewer than two schemes.
     #[error("--scheme: give at least two schemes to compare (got {given})")]

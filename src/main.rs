@@ -632,9 +632,17 @@ fn compare(
             eprintln!("warning: {}: {warning}", path.display());
         }
     }
-    let spinner = spinner("scoring every scheme, then with sales scaled");
+    let spinner = spinner("scoring every scheme");
     let refs: Vec<&Scheme> = schemes.iter().map(|(_, s)| s).collect();
-    let comparison = kpi::compare_schemes(&loaded.dataset, &refs)?;
+    let progress = |factor: rust_decimal::Decimal| {
+        if factor != rust_decimal::Decimal::ONE {
+            spinner.set_message(format!(
+                "scoring every scheme with sales × {}",
+                factor.normalize()
+            ));
+        }
+    };
+    let comparison = kpi::compare_schemes_with(&loaded.dataset, &refs, &progress)?;
     spinner.finish_and_clear();
     let quality = kpi_io::quality_frame(&loaded.quality)?;
     let mut staging = Staging::new();

@@ -55,7 +55,7 @@ pub use analysis::{
 pub use compare::{
     AlignmentRow, Comparison, MoneySpread, NoCorrelation, PairRow, PayDifference, PayTotals,
     PersonRow, PersonUnder, Run, SALES_MEASURES, STRESS_FACTORS, Scenario, Spread, StressRow,
-    SummaryRow, compare, no_correlation_text, scale_sales,
+    SummaryRow, compare, no_correlation_text, scale_sales, stress_points,
 };
 pub use dataset::Dataset;
 pub use error::{Error, Result};

@@ -246,8 +246,9 @@ impl StressRow {
 }
 
 /// Compares the runs of `base` (the history as it is) and prices each
-/// scheme on the `stress` scenarios. `data` gives the roster's names.
-pub fn compare(base: &Scenario<'_>, stress: &[Scenario<'_>], data: &Dataset) -> Result<Comparison> {
+/// scheme with the `stress` points of the scaled histories
+/// ([`stress_points`]). `data` gives the roster's names.
+pub fn compare(base: &Scenario<'_>, stress: Vec<StressRow>, data: &Dataset) -> Result<Comparison> {
     let measures = Measures::of(base.metrics)?;
     let schemes: Vec<String> = base
         .runs
@@ -617,45 +618,53 @@ fn person(
     }
 }
 
-/// Every scheme at every factor (the history itself at 1), by scheme then
-/// factor, with the change of gross pay from factor 1.
-fn stress_rows(base: &Scenario<'_>, stress: &[Scenario<'_>]) -> Result<Vec<StressRow>> {
-    let mut scenarios: Vec<&Scenario<'_>> = stress.iter().chain([base]).collect();
-    scenarios.sort_by_key(|s| s.factor);
-    let measures: Vec<Measures> = scenarios
+/// What each scheme of a scenario (the history with its sales scaled)
+/// costs: one [`StressRow`] per run, its `pay_change` left for
+/// [`compare`] to fill. A caller may keep these and drop the scenario.
+pub fn stress_points(scenario: &Scenario<'_>) -> Result<Vec<StressRow>> {
+    let measures = Measures::of(scenario.metrics)?;
+    Ok(scenario
+        .runs
         .iter()
-        .map(|s| Measures::of(s.metrics))
-        .collect::<Result<_>>()?;
-    let mut rows = Vec::new();
-    for s in 0..base.runs.len() {
-        let mut at_one = None;
-        let start = rows.len();
-        for (scenario, measures) in scenarios.iter().zip(&measures) {
-            let run = &scenario.runs[s];
+        .map(|run| {
             let totals: Vec<f64> = run
                 .scores
                 .rows
                 .iter()
                 .filter_map(|r| r.total_score)
                 .collect();
-            let pay = run
-                .pay
-                .map(|pay| pay_totals(run.scheme, pay, None, measures));
-            if scenario.factor == Decimal::ONE {
-                at_one = pay.map(|p| p.total);
-            }
-            rows.push(StressRow {
+            StressRow {
                 scheme: run.scheme.scheme.id.clone(),
                 factor: scenario.factor,
                 employee_months: totals.len(),
                 score_mean: stats::spread(&totals).mean,
                 pay_change: None,
-                pay,
-            });
-        }
-        for row in &mut rows[start..] {
-            row.pay_change = row.pay.zip(at_one).map(|(p, one)| p.total - one);
-        }
+                pay: run
+                    .pay
+                    .map(|pay| pay_totals(run.scheme, pay, None, &measures)),
+            }
+        })
+        .collect())
+}
+
+/// Every scheme at every factor (the history itself at 1), by scheme then
+/// factor, with the change of gross pay from factor 1.
+fn stress_rows(base: &Scenario<'_>, stress: Vec<StressRow>) -> Result<Vec<StressRow>> {
+    let mut points = stress_points(base)?;
+    points.extend(stress);
+    let order = |id: &str| base.runs.iter().position(|r| r.scheme.scheme.id == id);
+    points.sort_by_key(|p| (order(&p.scheme), p.factor));
+    let at_one: Vec<Option<Decimal>> = points
+        .iter()
+        .map(|p| {
+            points
+                .iter()
+                .find(|q| q.scheme == p.scheme && q.factor == Decimal::ONE)
+                .and_then(|q| q.pay.map(|pay| pay.total))
+        })
+        .collect();
+    for (point, one) in points.iter_mut().zip(at_one) {
+        point.pay_change = point.pay.zip(one).map(|(p, one)| p.total - one);
     }
-    Ok(rows)
+    Ok(points)
 }

@@ -170,11 +170,11 @@ fn comparison() -> kpi_core::Comparison {
         .filter(|f| *f != Decimal::ONE)
         .map(|f| (f, results(&scale_sales(&data, f).unwrap(), &schemes)))
         .collect();
-    let stress: Vec<Scenario<'_>> = scaled
+    let stress: Vec<kpi_core::StressRow> = scaled
         .iter()
-        .map(|(f, r)| scenario(*f, r, &schemes))
+        .flat_map(|(f, r)| kpi_core::stress_points(&scenario(*f, r, &schemes)).unwrap())
         .collect();
-    compare(&scenario(Decimal::ONE, &base, &schemes), &stress, &data).unwrap()
+    compare(&scenario(Decimal::ONE, &base, &schemes), stress, &data).unwrap()
 }
 
 #[test]
