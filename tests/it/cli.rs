@@ -61,7 +61,7 @@ fn assert_mentions(text: &str, needles: &[&str]) {
 }
 
 /// The first row of a sheet, as text.
-fn header_of(range: &calamine::Range<Data>) -> Vec<String> {
+pub(crate) fn header_of(range: &calamine::Range<Data>) -> Vec<String> {
     range
         .rows()
         .next()

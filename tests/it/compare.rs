@@ -9,7 +9,7 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 use rust_decimal::Decimal;
 
-use crate::cli::{generated, kpi, ok};
+use crate::cli::{generated, header_of, kpi, ok};
 
 fn scheme(name: &str) -> String {
     format!(
@@ -182,13 +182,7 @@ fn the_workbook_reads_back_in_chinese_and_english() {
     assert_eq!(sheet_names(&path), zh);
     let mut book = open_workbook_auto(&path).unwrap();
     let summary = book.worksheet_range("方案汇总").unwrap();
-    let header: Vec<String> = summary
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_of(&summary);
     assert_eq!(&header[..3], ["方案", "层级", "门店"]);
     let exported = csv(&dir.path().join("out/comparison_summary.csv"));
     let pay_col = header.iter().position(|h| h == "薪酬总额").unwrap();
@@ -199,13 +193,7 @@ fn the_workbook_reads_back_in_chinese_and_english() {
         Data::Float(exported[0]["pay_total"].parse().unwrap())
     );
     let people = book.worksheet_range("人员对比").unwrap();
-    let header: Vec<String> = people
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_of(&people);
     assert_eq!(&header[..5], ["期间", "工号", "姓名", "门店", "岗位"]);
     assert!(
         header.contains(&"customer_service 总分".to_string()),
@@ -221,13 +209,7 @@ fn the_workbook_reads_back_in_chinese_and_english() {
     assert_eq!(sheet_names(&path), en);
     let mut book = open_workbook_auto(&path).unwrap();
     let pairs = book.worksheet_range("pairs").unwrap();
-    let header: Vec<String> = pairs
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header = header_of(&pairs);
     assert_eq!(&header[..3], ["Scheme A", "Scheme B", "Employee-months"]);
 }
 
