@@ -206,18 +206,27 @@ impl Analysis {
 /// customer-service sales and the scheme's own identities (company, stores,
 /// teams), the peer benchmark and target tracking.
 pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analysis> {
+    let mut laps = kpi_core::timing::Laps::new();
     let pairs = kpi_core::consecutive_months(data).map_err(step("analysis"))?;
+    let trends = kpi_core::trends(data, Some(scores)).map_err(step("trends"))?;
+    laps.lap("analysis: trends");
+    let attribution = kpi_core::attribute_changes(
+        data,
+        &pairs,
+        kpi_core::AttributionLevel::Store,
+        &scheme.identities,
+    )
+    .map_err(step("attribution"))?;
+    laps.lap("analysis: attribution");
+    let peers = kpi_core::peers(scores).map_err(step("peer benchmark"))?;
+    laps.lap("analysis: peers");
+    let targets = kpi_core::target_tracking(data).map_err(step("target tracking"))?;
+    laps.lap("analysis: targets");
     Ok(Analysis {
-        trends: kpi_core::trends(data, Some(scores)).map_err(step("trends"))?,
-        attribution: kpi_core::attribute_changes(
-            data,
-            &pairs,
-            kpi_core::AttributionLevel::Store,
-            &scheme.identities,
-        )
-        .map_err(step("attribution"))?,
-        peers: kpi_core::peers(scores).map_err(step("peer benchmark"))?,
-        targets: kpi_core::target_tracking(data).map_err(step("target tracking"))?,
+        trends,
+        attribution,
+        peers,
+        targets,
     })
 }
 

@@ -14,10 +14,10 @@ use crate::period::Month;
 use crate::rank::places;
 use crate::scoring::Scores;
 
-/// One row of `trends`.
-struct TrendRow {
+/// One row of `trends` (the entity's id borrowed from the level's sums).
+struct TrendRow<'a> {
     level: &'static str,
-    id: String,
+    id: &'a str,
     metric: &'static str,
     period: Month,
     value: f64,
@@ -37,7 +37,7 @@ struct TrendRow {
 }
 
 /// The `total_score` rows of every scored employee.
-fn score_rows(scores: &Scores, rows: &mut Vec<TrendRow>) {
+fn score_rows<'a>(scores: &'a Scores, rows: &mut Vec<TrendRow<'a>>) {
     let mut by_employee: BTreeMap<&str, (String, BTreeMap<Month, f64>)> = BTreeMap::new();
     for r in &scores.rows {
         if let (Some(total), Some(month)) = (r.total_score, Month::parse(&r.period)) {
@@ -74,7 +74,7 @@ fn score_rows(scores: &Scores, rows: &mut Vec<TrendRow>) {
             let quarter_start = (month.month - 1) / 3 * 3 + 1;
             rows.push(TrendRow {
                 level: "employee",
-                id: id.to_string(),
+                id,
                 metric: "total_score",
                 period: month,
                 value,
@@ -115,87 +115,36 @@ fn score_rows(scores: &Scores, rows: &mut Vec<TrendRow>) {
 /// windows are the mean of the months scored in them; ranks are among the
 /// same role.
 pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
-    let mut rows: Vec<TrendRow> = Vec::new();
-    for level in all_levels(data)? {
+    use rayon::prelude::*;
+    let levels = all_levels(data)?;
+    let mut rows: Vec<TrendRow<'_>> = Vec::new();
+    for level in &levels {
         let metrics: Vec<(&Metric, Compiled)> = catalogue()
             .iter()
             .filter(|m| m.level == level.metric_level)
             .filter_map(|m| Some((m, compile(m)?)))
             .collect();
         let first = rows.len();
+        // Peer groups numbered in entity order, then every entity's rows on
+        // every core, kept in entity order.
         let mut groups: HashMap<&str, u32> = HashMap::new();
-        for (id, (group, series)) in &level.entities {
-            let next = groups.len() as u32;
-            let group = *groups.entry(group.as_str()).or_insert(next);
-            for (metric_index, (metric, compiled)) in metrics.iter().enumerate() {
-                let mut streak = 0i64;
-                let mut previous: Option<(Month, f64)> = None;
-                for &month in series.keys() {
-                    let Some(value) = value_over(compiled, series, std::iter::once(month)) else {
-                        previous = None;
-                        streak = 0;
-                        continue;
-                    };
-                    let at = |m: Month| value_over(compiled, series, std::iter::once(m));
-                    let before = at(month.shift(-1));
-                    let better = |a: f64, b: f64| match metric.direction {
-                        Direction::Higher => a > b,
-                        Direction::Lower => a < b,
-                    };
-                    streak = match previous {
-                        Some((m, p)) if m.shift(1) == month => {
-                            if better(value, p) {
-                                streak.max(0) + 1
-                            } else if better(p, value) {
-                                streak.min(0) - 1
-                            } else {
-                                0
-                            }
-                        }
-                        _ => 0,
-                    };
-                    previous = Some((month, value));
-                    let quarter_start = Month {
-                        year: month.year,
-                        month: (month.month - 1) / 3 * 3 + 1,
-                    };
-                    let from = |start: Month| {
-                        let n = (month.year - start.year) * 12 + month.month as i32
-                            - start.month as i32;
-                        (0..=n).map(move |k| start.shift(k))
-                    };
-                    rows.push(TrendRow {
-                        level: level.level,
-                        id: id.clone(),
-                        metric: metric.id,
-                        period: month,
-                        value,
-                        mom: change(value, before),
-                        yoy: change(value, at(month.shift(-12))),
-                        rolling_3: window_value(
-                            compiled,
-                            series,
-                            (0..3).map(|k| month.shift(k - 2)),
-                        ),
-                        qtd: window_value(compiled, series, from(quarter_start)),
-                        ytd: window_value(
-                            compiled,
-                            series,
-                            from(Month {
-                                year: month.year,
-                                month: 1,
-                            }),
-                        ),
-                        rank: None,
-                        rank_change: None,
-                        streak,
-                        metric_index: metric_index as u16,
-                        higher: metric.direction == Direction::Higher,
-                        group,
-                    });
-                }
-            }
-        }
+        let entities: Vec<(&str, u32, &super::Series)> = level
+            .entities
+            .iter()
+            .map(|(id, (group, series))| {
+                let next = groups.len() as u32;
+                (
+                    id.as_str(),
+                    *groups.entry(group.as_str()).or_insert(next),
+                    series,
+                )
+            })
+            .collect();
+        let per_entity: Vec<Vec<TrendRow<'_>>> = entities
+            .par_iter()
+            .map(|&(id, group, series)| entity_rows(level.level, id, group, series, &metrics))
+            .collect();
+        rows.extend(per_entity.into_iter().flatten());
         rank_rows(&mut rows[first..]);
     }
     if let Some(scores) = scores {
@@ -206,11 +155,19 @@ pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
     // Rows are already in order: level (company, store, team, employee),
     // entity id, metric (catalogue order), month; scores last.
     let n = rows.len();
+    // Each month's text once, not once a row.
+    let months: HashMap<Month, String> = rows
+        .iter()
+        .map(|r| r.period)
+        .collect::<std::collections::BTreeSet<Month>>()
+        .into_iter()
+        .map(|m| (m, m.to_string()))
+        .collect();
     let columns = vec![
         column("level", &rows, |r| r.level),
-        column("id", &rows, |r| r.id.as_str()),
+        column("id", &rows, |r| r.id),
         column("metric", &rows, |r| r.metric),
-        column("period", &rows, |r| r.period.to_string()),
+        column("period", &rows, |r| months[&r.period].as_str()),
         column("value", &rows, |r| r.value),
         column("mom", &rows, |r| r.mom),
         column("yoy", &rows, |r| r.yoy),
@@ -224,10 +181,85 @@ pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
     Ok(DataFrame::new(n, columns)?)
 }
 
+/// The rows of one entity: every metric, every month with a value.
+fn entity_rows<'a>(
+    level: &'static str,
+    id: &'a str,
+    group: u32,
+    series: &super::Series,
+    metrics: &[(&Metric, Compiled)],
+) -> Vec<TrendRow<'a>> {
+    let mut rows = Vec::new();
+    for (metric_index, (metric, compiled)) in metrics.iter().enumerate() {
+        let mut streak = 0i64;
+        let mut previous: Option<(Month, f64)> = None;
+        for &month in series.keys() {
+            let Some(value) = value_over(compiled, series, std::iter::once(month)) else {
+                previous = None;
+                streak = 0;
+                continue;
+            };
+            let at = |m: Month| value_over(compiled, series, std::iter::once(m));
+            let before = at(month.shift(-1));
+            let better = |a: f64, b: f64| match metric.direction {
+                Direction::Higher => a > b,
+                Direction::Lower => a < b,
+            };
+            streak = match previous {
+                Some((m, p)) if m.shift(1) == month => {
+                    if better(value, p) {
+                        streak.max(0) + 1
+                    } else if better(p, value) {
+                        streak.min(0) - 1
+                    } else {
+                        0
+                    }
+                }
+                _ => 0,
+            };
+            previous = Some((month, value));
+            let quarter_start = Month {
+                year: month.year,
+                month: (month.month - 1) / 3 * 3 + 1,
+            };
+            let from = |start: Month| {
+                let n = (month.year - start.year) * 12 + month.month as i32 - start.month as i32;
+                (0..=n).map(move |k| start.shift(k))
+            };
+            rows.push(TrendRow {
+                level,
+                id,
+                metric: metric.id,
+                period: month,
+                value,
+                mom: change(value, before),
+                yoy: change(value, at(month.shift(-12))),
+                rolling_3: window_value(compiled, series, (0..3).map(|k| month.shift(k - 2))),
+                qtd: window_value(compiled, series, from(quarter_start)),
+                ytd: window_value(
+                    compiled,
+                    series,
+                    from(Month {
+                        year: month.year,
+                        month: 1,
+                    }),
+                ),
+                rank: None,
+                rank_change: None,
+                streak,
+                metric_index: metric_index as u16,
+                higher: metric.direction == Direction::Higher,
+                group,
+            });
+        }
+    }
+    rows
+}
+
 /// Ranks the rows of one level among their peers, per metric and month.
-fn rank_rows(rows: &mut [TrendRow]) {
+fn rank_rows(rows: &mut [TrendRow<'_>]) {
     // (metric, month, peer group) → row indices.
-    let key = |r: &TrendRow| {
+    let key = |r: &TrendRow<'_>| {
         let month = (r.period.year * 12 + r.period.month as i32) as u64;
         (u64::from(r.metric_index) << 48) | (month << 32) | u64::from(r.group)
     };
