@@ -208,9 +208,12 @@ impl Analysis {
 pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analysis> {
     let mut laps = kpi_core::timing::Laps::new();
     let pairs = kpi_core::consecutive_months(data).map_err(step("analysis"))?;
-    let trends = kpi_core::trends(data, Some(scores)).map_err(step("trends"))?;
+    let sums = kpi_core::MonthlySums::of(data).map_err(step("analysis"))?;
+    laps.lap("analysis: monthly sums");
+    let trends = kpi_core::trends_in(&sums, Some(scores)).map_err(step("trends"))?;
     laps.lap("analysis: trends");
-    let attribution = kpi_core::attribute_changes(
+    let attribution = kpi_core::attribute_changes_in(
+        &sums,
         data,
         &pairs,
         kpi_core::AttributionLevel::Store,
@@ -220,7 +223,7 @@ pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analy
     laps.lap("analysis: attribution");
     let peers = kpi_core::peers(scores).map_err(step("peer benchmark"))?;
     laps.lap("analysis: peers");
-    let targets = kpi_core::target_tracking(data).map_err(step("target tracking"))?;
+    let targets = kpi_core::target_tracking_in(&sums, data).map_err(step("target tracking"))?;
     laps.lap("analysis: targets");
     Ok(Analysis {
         trends,

@@ -49,8 +49,9 @@ mod table;
 pub mod timing;
 
 pub use analysis::{
-    AttributionLevel, MixRate, RateMember, attribute_changes, chain, consecutive_months, lmdi,
-    mix_rate, peers, target_tracking, trends,
+    AttributionLevel, MixRate, MonthlySums, RateMember, attribute_changes, attribute_changes_in,
+    chain, consecutive_months, lmdi, mix_rate, peers, target_tracking, target_tracking_in, trends,
+    trends_in,
 };
 pub use compare::{
     AlignmentRow, Comparison, MoneySpread, NoCorrelation, PairRow, PayDifference, PayTotals,

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::{Compiled, Series, all_levels, column_index, compile, value_over};
+use super::{Compiled, MonthlySums, Series, column_index, compile, value_over};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::column;
@@ -76,6 +76,17 @@ pub fn attribute_changes(
     depth: AttributionLevel,
     declared: &[crate::scheme::Identity],
 ) -> Result<DataFrame> {
+    attribute_changes_in(&MonthlySums::of(data)?, data, pairs, depth, declared)
+}
+
+/// [`attribute_changes`] from monthly sums made once for every analysis.
+pub fn attribute_changes_in(
+    sums: &MonthlySums,
+    data: &Dataset,
+    pairs: &[(Month, Month)],
+    depth: AttributionLevel,
+    declared: &[crate::scheme::Identity],
+) -> Result<DataFrame> {
     // The built-in identities, then the scheme's (catalogue metrics only).
     let mut identities: Vec<(Level, &'static str, Vec<&'static str>)> = IDENTITIES
         .iter()
@@ -96,7 +107,7 @@ pub fn attribute_changes(
             identities.push((m.level, m.id, factors));
         }
     }
-    let levels = all_levels(data)?;
+    let levels = &sums.levels;
     let roster = read_roster(data)?;
     let get = |name: &str| levels.iter().find(|l| l.level == name);
     let mut rows: Vec<AttributionRow> = Vec::new();

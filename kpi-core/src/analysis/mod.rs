@@ -27,11 +27,12 @@ use crate::roster::read_roster;
 use crate::table::Table;
 
 pub use attribution::{
-    AttributionLevel, MixRate, RateMember, attribute_changes, chain, lmdi, mix_rate,
+    AttributionLevel, MixRate, RateMember, attribute_changes, attribute_changes_in, chain, lmdi,
+    mix_rate,
 };
 pub use peers::peers;
-pub use targets::target_tracking;
-pub use trends::trends;
+pub use targets::{target_tracking, target_tracking_in};
+pub use trends::{trends, trends_in};
 
 /// The monthly sums of one entity: month → input column → sum (in stored units).
 type Series = BTreeMap<Month, Vec<Option<f64>>>;
@@ -39,6 +40,22 @@ type Series = BTreeMap<Month, Vec<Option<f64>>>;
 /// The position of a column of a level's table in a [`Series`] row.
 fn column_index(level: Level, name: &str) -> Option<usize> {
     level.table().columns().iter().position(|c| c.name == name)
+}
+
+/// The monthly sums of every entity at every level (company, store, team,
+/// employee), made once from the daily rows for all the analyses
+/// ([`trends_in`], [`attribute_changes_in`], [`target_tracking_in`]).
+pub struct MonthlySums {
+    levels: Vec<LevelSums>,
+}
+
+impl MonthlySums {
+    /// Sums `data`'s activity per entity and month.
+    pub fn of(data: &Dataset) -> Result<MonthlySums> {
+        Ok(MonthlySums {
+            levels: all_levels(data)?,
+        })
+    }
 }
 
 /// Entities of one level: id → (peer group, monthly sums).

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{Series, all_levels, compile, value_over};
+use super::{MonthlySums, Series, compile, value_over};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::column;
@@ -64,8 +64,13 @@ fn read_targets(data: &Dataset) -> Result<Vec<TargetRow>> {
 /// rows say how in `source`. Columns: `period, level, id, metric, target,
 /// actual, completion, gap, check, source`.
 pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
+    target_tracking_in(&MonthlySums::of(data)?, data)
+}
+
+/// [`target_tracking`] from monthly sums made once for every analysis.
+pub fn target_tracking_in(sums: &MonthlySums, data: &Dataset) -> Result<DataFrame> {
     let mut targets = read_targets(data)?;
-    let levels = all_levels(data)?;
+    let levels = &sums.levels;
     let roster = read_roster(data)?;
     let entity = |level: &str, id: &str| -> Option<(&Series, Level)> {
         let sums = levels.iter().find(|l| l.level == level)?;

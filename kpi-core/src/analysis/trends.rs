@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{Compiled, all_levels, change, compile, value_over, window_value};
+use super::{Compiled, MonthlySums, change, compile, value_over, window_value};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::column;
@@ -115,10 +115,14 @@ fn score_rows<'a>(scores: &'a Scores, rows: &mut Vec<TrendRow<'a>>) {
 /// windows are the mean of the months scored in them; ranks are among the
 /// same role.
 pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
+    trends_in(&MonthlySums::of(data)?, scores)
+}
+
+/// [`trends`] from monthly sums made once for every analysis.
+pub fn trends_in(sums: &MonthlySums, scores: Option<&Scores>) -> Result<DataFrame> {
     use rayon::prelude::*;
-    let levels = all_levels(data)?;
     let mut rows: Vec<TrendRow<'_>> = Vec::new();
-    for level in &levels {
+    for level in &sums.levels {
         let metrics: Vec<(&Metric, Compiled)> = catalogue()
             .iter()
             .filter(|m| m.level == level.metric_level)
