@@ -426,7 +426,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let quality = kpi_io::quality_frame(&loaded.quality)?;
             let mut staging = Staging::new();
             if let Some(out) = &out {
-                let names = kpi_report::Names::of(&loaded.dataset);
+                let names = kpi_report::Names::of(&loaded.dataset)?;
                 let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&scheme));
                 let report = report(&scheme, &scored, &quality, &data, &loaded, lang.into())
                     .with_names(&names);
@@ -1046,7 +1046,7 @@ fn demo(out: &Path, export: Option<&Path>, lang: Option<kpi::Lang>) -> Result<Ex
     spinner.set_message("analysing trends and attribution");
     scored.analysis = Some(kpi::analyse(&data, &scheme, &scored.scores)?);
     spinner.set_message("writing the workbook");
-    let names = kpi_report::Names::of(&data);
+    let names = kpi_report::Names::of(&data)?;
     let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&scheme));
     let mut report = Report::new("kpi demo — 客服月度绩效", &scored.metrics)
         .with_lang(lang.into())

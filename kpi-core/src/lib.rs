@@ -76,6 +76,7 @@ pub use period_metrics::{Metrics, compute_metrics};
 pub use rank::places;
 pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};
+pub use roster::roster_names;
 pub use scheme::rule;
 pub use scheme::{
     ATTENDANCE_COLUMNS, ATTENDANCE_PREFIX, Accelerator, Applied, Band, Bonus, Combine, Component,

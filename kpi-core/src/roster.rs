@@ -29,6 +29,30 @@ pub(crate) struct Employee {
 
 /// The roster by employee id (empty without an `employees` table): each
 /// employee's place and dates; [`read_pay_roster`] adds the pay columns.
+/// The names of a roster table (`employees` by `employee_id`, `stores` by
+/// `store_id`): id → name; none when the table or its `name` column is
+/// absent.
+///
+/// ```
+/// # use polars::prelude::*;
+/// use kpi_core::{Dataset, Table, roster_names};
+///
+/// let mut data = Dataset::new();
+/// data.insert(Table::Stores, df!("store_id" => ["S1"], "name" => ["天猫店铺01"]).unwrap());
+/// assert_eq!(roster_names(&data, Table::Stores, "store_id").unwrap()["S1"], "天猫店铺01");
+/// assert!(roster_names(&data, Table::Employees, "employee_id").unwrap().is_empty());
+/// ```
+pub fn roster_names(data: &Dataset, table: Table, id: &str) -> Result<HashMap<String, String>> {
+    match data.get(table) {
+        Some(roster) if roster.column("name").is_ok() => Ok(str_values(roster, id)?
+            .into_iter()
+            .zip(str_values(roster, "name")?)
+            .filter_map(|(id, name)| Some((id?, name?)))
+            .collect()),
+        _ => Ok(HashMap::new()),
+    }
+}
+
 pub(crate) fn read_roster(data: &Dataset) -> Result<PlHashMap<String, Employee>> {
     read(data, false)
 }

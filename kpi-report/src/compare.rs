@@ -236,15 +236,7 @@ fn write_overview(
                 row += 1;
             }
         }
-        let mut chart = Chart::new(ChartType::Column);
-        chart.title().set_name(scheme);
-        chart
-            .add_series()
-            .set_name((name, top, 1))
-            .set_categories((name, top + 1, 0, row - 1, 0))
-            .set_values((name, top + 1, 1, row - 1, 1));
-        chart.set_width(480).set_height(240);
-        chart.legend().set_hidden();
+        let chart = crate::sheet::grade_chart(name, scheme, top, row - 1, 240);
         sheet.insert_chart(2 + s as u32 * 13, 4, &chart)?;
         row = row.max(top + 13) + 1;
     }

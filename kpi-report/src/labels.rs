@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use kpi_core::{Dataset, Lang, Level, Role, Scheme, Table, find_metric, metric};
+use kpi_core::{Dataset, Lang, Level, Role, Scheme, Table, find_metric, metric, roster_names};
 
 /// Headers of fixed columns: (id, English, Chinese).
 const FIXED: &[(&str, &str, &str)] = &[
@@ -362,26 +362,11 @@ pub struct Names {
 impl Names {
     /// The names in the dataset's `employees` and `stores` tables (none
     /// where a table has no `name` column).
-    pub fn of(data: &Dataset) -> Names {
-        let names = |table: Table, id: &str| -> HashMap<String, String> {
-            let Some(frame) = data.get(table) else {
-                return HashMap::new();
-            };
-            let (Ok(ids), Ok(names)) = (
-                frame.column(id).and_then(|c| c.str().cloned()),
-                frame.column("name").and_then(|c| c.str().cloned()),
-            ) else {
-                return HashMap::new();
-            };
-            ids.iter()
-                .zip(names.iter())
-                .filter_map(|(i, n)| Some((i?.to_string(), n?.to_string())))
-                .collect()
-        };
-        Names {
-            employees: names(Table::Employees, "employee_id"),
-            stores: names(Table::Stores, "store_id"),
-        }
+    pub fn of(data: &Dataset) -> kpi_core::Result<Names> {
+        Ok(Names {
+            employees: roster_names(data, Table::Employees, "employee_id")?,
+            stores: roster_names(data, Table::Stores, "store_id")?,
+        })
     }
 
     /// An employee's name.

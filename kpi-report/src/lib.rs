@@ -235,6 +235,8 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         .with_scheme(report.scheme)
         .with_components(report.pay);
     let header = |id: &str| labels.header(id);
+    // A result table as people read it: names beside ids, values named.
+    let readable = |frame: DataFrame| names.beside_ids(frame).and_then(|f| labels.values(f));
     let mut workbook = new_workbook(&report.title).map_err(xerr)?;
 
     summary::write_about(&mut workbook, report).map_err(xerr)?;
@@ -244,19 +246,13 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             Level::Store => "metrics_store",
             Level::Employee => "metrics_employee",
         };
-        let frame = names
-            .beside_ids(report.metrics.frame(level).clone())
-            .and_then(|f| labels.values(f))
-            .map_err(polars(id))?;
+        let frame = readable(report.metrics.frame(level).clone()).map_err(polars(id))?;
         let style = |column: &str| metric_style(report.metrics, level, column);
         let table = Table::new(&frame, &style).with_header(&header);
         write_table(&mut workbook, name(id), &table).map_err(|e| lift(e, path, name(id)))?;
     }
     if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
-        let frame = names
-            .beside_ids(scores.to_frame()?)
-            .and_then(|f| labels.values(f))
-            .map_err(polars("scores"))?;
+        let frame = readable(scores.to_frame()?).map_err(polars("scores"))?;
         let (frame, formulas) =
             formulas::scores_sheet(scheme, scores, frame).map_err(polars("scores"))?;
         let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
@@ -273,10 +269,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             .with_header(&header);
         write_table(&mut workbook, name("scores"), &table)
             .map_err(|e| lift(e, path, name("scores")))?;
-        let details = names
-            .beside_ids(scores.details_frame_in(lang)?)
-            .and_then(|f| labels.values(f))
-            .map_err(polars("score_details"))?;
+        let details = readable(scores.details_frame_in(lang)?).map_err(polars("score_details"))?;
         let style = |column: &str| match column {
             "points" | "weight" | "contribution" | "numerator" | "denominator" => {
                 CellStyle::Decimal
@@ -295,10 +288,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
             .cloned()
             .chain(kpi_core::PAY_TOTALS.map(String::from))
             .collect();
-        let frame = names
-            .beside_ids(pay.to_frame()?)
-            .and_then(|f| labels.values(f))
-            .map_err(polars("pay"))?;
+        let frame = readable(pay.to_frame()?).map_err(polars("pay"))?;
         let formulas = match report.scheme {
             Some(scheme) => formulas::pay_formulas(scheme, pay, &frame),
             None => Vec::new(),
@@ -311,10 +301,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         };
         money_sheet(&mut workbook, path, frame, &sheet)?;
         let money = ["amount", "basis_value", "deferred", "released"].map(String::from);
-        let frame = names
-            .beside_ids(pay.details_frame_in(lang)?)
-            .and_then(|f| labels.values(f))
-            .map_err(polars("pay_details"))?;
+        let frame = readable(pay.details_frame_in(lang)?).map_err(polars("pay_details"))?;
         let sheet = MoneySheet {
             name: name("pay_details"),
             money: &money,
@@ -325,7 +312,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         sheet::write_pay_slips(&mut workbook, name("pay_slips"), pay).map_err(xerr)?;
     }
     if let Some(analysis) = report.analysis {
-        write_analysis(&mut workbook, path, analysis, &labels, &names)?;
+        write_analysis(&mut workbook, path, analysis, &labels, &readable)?;
     }
     if let Some(quality) = report.quality {
         let style = |column: &str| match column {
@@ -345,7 +332,7 @@ fn write_analysis(
     path: &Path,
     analysis: Analysis<'_>,
     labels: &Labels<'_>,
-    names: &Names,
+    readable: &dyn Fn(DataFrame) -> PolarsResult<DataFrame>,
 ) -> Result<()> {
     let header = &|id: &str| labels.header(id);
     let name = |id: &str| sheet_name(id, labels.lang());
@@ -394,10 +381,7 @@ fn write_analysis(
         _ => CellStyle::Text,
     };
     let sheet = name("peers");
-    let peers = names
-        .beside_ids(analysis.peers.clone())
-        .and_then(|f| labels.values(f))
-        .map_err(polars("peers"))?;
+    let peers = readable(analysis.peers.clone()).map_err(polars("peers"))?;
     let table = Table::new(&peers, &style).with_header(header);
     write_table(workbook, sheet, &table).map_err(|e| lift(e, path, sheet))?;
     let style = |column: &str| match column {

@@ -472,6 +472,28 @@ fn conditional_formats(
     Ok(())
 }
 
+/// A column chart of a grade table written on sheet `name`: grades in
+/// column A and counts in column B, the header at row `top`, the last
+/// grade at row `last`.
+pub(crate) fn grade_chart(
+    name: &str,
+    title: &str,
+    top: u32,
+    last: u32,
+    height: u32,
+) -> rust_xlsxwriter::Chart {
+    let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+    chart.title().set_name(title);
+    chart
+        .add_series()
+        .set_name((name, top, 1))
+        .set_categories((name, top + 1, 0, last, 0))
+        .set_values((name, top + 1, 1, last, 1));
+    chart.legend().set_hidden();
+    chart.set_width(480).set_height(height);
+    chart
+}
+
 /// The pay slips (工资条): one block per employee-month, as a payroll
 /// office prints them: a header row of the components, the amounts, a row
 /// saying how each amount was reached, then a blank row.

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use kpi_core::{Lang, Level, fmt_num};
 
@@ -273,15 +273,7 @@ pub(crate) fn write_summary(
             sheet.write_string(row, 2, from)?;
             row += 1;
         }
-        let mut chart = Chart::new(ChartType::Column);
-        chart.title().set_name(say(lang, WORDS.distribution));
-        chart
-            .add_series()
-            .set_name((name, top, 1))
-            .set_categories((name, top + 1, 0, row - 1, 0))
-            .set_values((name, top + 1, 1, row - 1, 1));
-        chart.legend().set_hidden();
-        chart.set_width(480).set_height(260);
+        let chart = sheet::grade_chart(name, say(lang, WORDS.distribution), top, row - 1, 260);
         sheet.insert_chart(2, 4, &chart)?;
         row += 1;
         row = write_movers(sheet, scores, names, lang, row, &bold, &decimal)?;

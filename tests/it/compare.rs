@@ -11,11 +11,11 @@ use rust_decimal::Decimal;
 
 use crate::cli::{generated, header_of, kpi, ok};
 
-fn scheme(name: &str) -> String {
-    format!(
-        "{}/fixtures/schemes/{name}.toml",
-        env!("CARGO_MANIFEST_DIR")
-    )
+/// The path of fixture scheme `name`, as an argument.
+pub(crate) fn scheme(name: &str) -> String {
+    crate::fixtures::fixture_path(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A CSV export as rows of named cells.

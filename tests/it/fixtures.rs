@@ -19,7 +19,7 @@ const FIXTURES: [&str; 6] = [
     "ops_dept_collections",
 ];
 
-fn fixture_path(name: &str) -> PathBuf {
+pub(crate) fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/schemes/{name}.toml"))
 }
 

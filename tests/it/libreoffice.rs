@@ -12,6 +12,7 @@ use std::process::Command;
 use calamine::{Data, Reader, open_workbook_auto};
 
 use crate::cli::{generated, ok};
+use crate::compare::scheme;
 
 /// `soffice`, or none (and a note) outside CI when it is missing.
 fn soffice() -> Option<PathBuf> {
@@ -220,10 +221,7 @@ fn sectioned_and_multi_role_schemes_recalculate_to_our_values() {
         "roles_seed001",
         "ops_dept_collections",
     ] {
-        let path = format!(
-            "{}/fixtures/schemes/{scheme}.toml",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = crate::compare::scheme(scheme);
         let out = format!("{scheme}.xlsx");
         ok(
             &[
@@ -260,7 +258,6 @@ fn sectioned_and_multi_role_schemes_recalculate_to_our_values() {
 fn a_comparison_workbook_recalculates_to_our_values() {
     let Some(soffice) = soffice() else { return };
     let dir = generated(3);
-    let scheme = |s: &str| format!("{}/fixtures/schemes/{s}.toml", env!("CARGO_MANIFEST_DIR"));
     let (a, b, c) = (
         scheme("customer_service"),
         scheme("ops_dept_collections"),
@@ -293,7 +290,6 @@ fn a_comparison_workbook_recalculates_to_our_values() {
 fn every_sheet_of_the_demo_and_a_comparison_reads_back() {
     let dir = generated(3);
     ok(&["demo", "--out", "demo.xlsx"], dir.path());
-    let scheme = |s: &str| format!("{}/fixtures/schemes/{s}.toml", env!("CARGO_MANIFEST_DIR"));
     let (a, b) = (scheme("customer_service"), scheme("cs_weekly_rank"));
     ok(
         &[

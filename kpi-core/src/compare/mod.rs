@@ -8,7 +8,7 @@ mod frames;
 mod stats;
 mod stress;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -17,10 +17,11 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::{f64_values, str_values};
 use crate::metric::Level;
-use crate::pay::Pay;
+use crate::pay::{Pay, PayRow};
 use crate::period_metrics::Metrics;
+use crate::roster::roster_names;
 use crate::scheme::{PayRule, Scheme};
-use crate::scoring::Scores;
+use crate::scoring::{ScoreRow, Scores};
 use crate::table::Table;
 
 pub use frames::no_correlation_text;
@@ -265,20 +266,25 @@ pub fn compare(base: &Scenario<'_>, stress: Vec<StressRow>, data: &Dataset) -> R
     }
     let mut summary = Vec::new();
     for run in &base.runs {
-        let stores: BTreeSet<Option<&str>> = run
-            .scores
-            .rows
-            .iter()
-            .map(|r| r.store_id.as_deref())
-            .chain(
-                run.pay
-                    .iter()
-                    .flat_map(|p| p.rows.iter().map(|r| r.store_id.as_deref())),
-            )
-            .collect();
-        summary.push(summary_row(run, None, &grades, &measures));
-        for store in stores.into_iter().flatten() {
-            summary.push(summary_row(run, Some(store), &grades, &measures));
+        // Each store's rows, found in one pass (the company row takes all).
+        let mut stores: BTreeMap<&str, StoreRows<'_>> = BTreeMap::new();
+        for r in &run.scores.rows {
+            if let Some(store) = r.store_id.as_deref() {
+                stores.entry(store).or_default().scores.push(r);
+            }
+        }
+        for r in run.pay.iter().flat_map(|p| &p.rows) {
+            if let Some(store) = r.store_id.as_deref() {
+                stores.entry(store).or_default().pay.push(r);
+            }
+        }
+        let company = StoreRows {
+            scores: run.scores.rows.iter().collect(),
+            pay: run.pay.iter().flat_map(|p| &p.rows).collect(),
+        };
+        summary.push(summary_row(run, None, &company, &grades, &measures));
+        for (store, rows) in &stores {
+            summary.push(summary_row(run, Some(store), rows, &grades, &measures));
         }
     }
     let mut pairs = Vec::new();
@@ -293,7 +299,7 @@ pub fn compare(base: &Scenario<'_>, stress: Vec<StressRow>, data: &Dataset) -> R
         .map(|r| alignment_row(r, &measures))
         .collect();
     let people = people(&base.runs, data)?;
-    let stress = stress_rows(base, stress)?;
+    let stress = stress_rows(base, &measures, stress);
     Ok(Comparison {
         schemes,
         grades,
@@ -362,19 +368,21 @@ fn key(period: &str, id: &str) -> (String, String) {
     (period.to_string(), id.to_string())
 }
 
+/// The score and pay rows of one store (or of the company).
+#[derive(Default)]
+struct StoreRows<'a> {
+    scores: Vec<&'a ScoreRow>,
+    pay: Vec<&'a PayRow>,
+}
+
 fn summary_row(
     run: &Run<'_>,
     store: Option<&str>,
+    here: &StoreRows<'_>,
     grades: &[String],
     measures: &Measures,
 ) -> SummaryRow {
-    let here = |s: &Option<String>| store.is_none() || s.as_deref() == store;
-    let rows: Vec<_> = run
-        .scores
-        .rows
-        .iter()
-        .filter(|r| here(&r.store_id))
-        .collect();
+    let rows = &here.scores;
     let totals: Vec<f64> = rows.iter().filter_map(|r| r.total_score).collect();
     let employees: BTreeSet<&str> = rows
         .iter()
@@ -401,13 +409,19 @@ fn summary_row(
         grade_counts,
         pay: run
             .pay
-            .map(|pay| pay_totals(run.scheme, pay, store, measures)),
+            .map(|pay| pay_totals(run.scheme, pay, &here.pay, store, measures)),
     }
 }
 
-/// What `pay` pays in `store` (all stores for none), with the GMV of the
-/// months paid and the paid staff's own sales.
-fn pay_totals(scheme: &Scheme, pay: &Pay, store: Option<&str>, measures: &Measures) -> PayTotals {
+/// What `pay` pays in `rows`, those of `store` (all stores for none), with
+/// the GMV of the months paid and the paid staff's own sales.
+fn pay_totals(
+    scheme: &Scheme,
+    pay: &Pay,
+    rows: &[&PayRow],
+    store: Option<&str>,
+    measures: &Measures,
+) -> PayTotals {
     let fixed_components: Vec<bool> = pay
         .component_ids
         .iter()
@@ -416,11 +430,6 @@ fn pay_totals(scheme: &Scheme, pay: &Pay, store: Option<&str>, measures: &Measur
                 &c.id == id && matches!(c.rule, PayRule::Fixed { .. } | PayRule::Roster { .. })
             })
         })
-        .collect();
-    let rows: Vec<_> = pay
-        .rows
-        .iter()
-        .filter(|r| store.is_none() || r.store_id.as_deref() == store)
         .collect();
     let total = rows.iter().map(|r| r.gross).sum();
     let fixed = rows
@@ -555,28 +564,15 @@ fn alignment_row(run: &Run<'_>, measures: &Measures) -> AlignmentRow {
 
 /// Every employee-month any scheme scores or pays, in period and employee order.
 fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
-    let names: HashMap<String, String> = match data.get(Table::Employees) {
-        Some(roster) if roster.column("name").is_ok() => str_values(roster, "employee_id")?
-            .into_iter()
-            .zip(str_values(roster, "name")?)
-            .filter_map(|(id, name)| Some((id?, name?)))
-            .collect(),
-        _ => HashMap::new(),
-    };
-    let mut rows: std::collections::BTreeMap<(&str, &str), PersonRow> = Default::default();
+    let names = roster_names(data, Table::Employees, "employee_id")?;
+    let mut rows: BTreeMap<(&str, &str), PersonRow> = BTreeMap::new();
+    let n = runs.len();
     for (s, run) in runs.iter().enumerate() {
         for r in &run.scores.rows {
             let row = rows
                 .entry((r.period.as_str(), r.employee_id.as_str()))
                 .or_insert_with(|| {
-                    person(
-                        &r.period,
-                        &r.employee_id,
-                        &r.store_id,
-                        &r.role,
-                        &names,
-                        runs.len(),
-                    )
+                    person(&r.period, &r.employee_id, &r.store_id, &r.role, &names, n)
                 });
             row.schemes[s].total_score = r.total_score;
             row.schemes[s].grade = r.grade.clone();
@@ -585,14 +581,7 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
             let row = rows
                 .entry((r.period.as_str(), r.employee_id.as_str()))
                 .or_insert_with(|| {
-                    person(
-                        &r.period,
-                        &r.employee_id,
-                        &r.store_id,
-                        &r.role,
-                        &names,
-                        runs.len(),
-                    )
+                    person(&r.period, &r.employee_id, &r.store_id, &r.role, &names, n)
                 });
             row.schemes[s].gross = Some(r.gross);
         }
@@ -622,8 +611,12 @@ fn person(
 /// costs: one [`StressRow`] per run, its `pay_change` left for
 /// [`compare`] to fill. A caller may keep these and drop the scenario.
 pub fn stress_points(scenario: &Scenario<'_>) -> Result<Vec<StressRow>> {
-    let measures = Measures::of(scenario.metrics)?;
-    Ok(scenario
+    Ok(points_with(scenario, &Measures::of(scenario.metrics)?))
+}
+
+/// [`stress_points`] with the scenario's measures at hand.
+fn points_with(scenario: &Scenario<'_>, measures: &Measures) -> Vec<StressRow> {
+    scenario
         .runs
         .iter()
         .map(|run| {
@@ -639,18 +632,19 @@ pub fn stress_points(scenario: &Scenario<'_>) -> Result<Vec<StressRow>> {
                 employee_months: totals.len(),
                 score_mean: stats::spread(&totals).mean,
                 pay_change: None,
-                pay: run
-                    .pay
-                    .map(|pay| pay_totals(run.scheme, pay, None, &measures)),
+                pay: run.pay.map(|pay| {
+                    let rows: Vec<&PayRow> = pay.rows.iter().collect();
+                    pay_totals(run.scheme, pay, &rows, None, measures)
+                }),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Every scheme at every factor (the history itself at 1), by scheme then
 /// factor, with the change of gross pay from factor 1.
-fn stress_rows(base: &Scenario<'_>, stress: Vec<StressRow>) -> Result<Vec<StressRow>> {
-    let mut points = stress_points(base)?;
+fn stress_rows(base: &Scenario<'_>, measures: &Measures, stress: Vec<StressRow>) -> Vec<StressRow> {
+    let mut points = points_with(base, measures);
     points.extend(stress);
     let order = |id: &str| base.runs.iter().position(|r| r.scheme.scheme.id == id);
     points.sort_by_key(|p| (order(&p.scheme), p.factor));
@@ -666,5 +660,5 @@ fn stress_rows(base: &Scenario<'_>, stress: Vec<StressRow>) -> Result<Vec<Stress
     for (point, one) in points.iter_mut().zip(at_one) {
         point.pay_change = point.pay.zip(one).map(|(p, one)| p.total - one);
     }
-    Ok(points)
+    points
 }
