@@ -49,10 +49,10 @@ struct Book {
     tables: Vec<Rows>,
 }
 
-/// Why a document cannot be laid out as sheets.
-fn too_deep(path: &[Seg]) -> Error {
+/// Why the document to be written at `file` cannot be laid out as sheets.
+fn too_deep(file: &Path, path: &[Seg]) -> Error {
     Error::SchemeBook {
-        path: std::path::PathBuf::new(),
+        path: file.into(),
         place: path_text(path),
         message: "a table inside a table inside a row cannot be laid out as a sheet".into(),
     }
@@ -61,6 +61,7 @@ fn too_deep(path: &[Seg]) -> Error {
 /// The leaves of a table (key paths relative to it) and the tables of rows
 /// found in it.
 fn leaves(
+    file: &Path,
     table: &toml::Table,
     prefix: &[Seg],
     out: &mut Vec<(Vec<Seg>, Leaf)>,
@@ -70,7 +71,7 @@ fn leaves(
         let mut path = prefix.to_vec();
         path.push(Seg::Key(key.clone()));
         match value {
-            toml::Value::Table(t) => leaves(t, &path, out, tables)?,
+            toml::Value::Table(t) => leaves(file, t, &path, out, tables)?,
             toml::Value::Array(items)
                 if !items.is_empty() && items.iter().all(toml::Value::is_table) =>
             {
@@ -79,7 +80,7 @@ fn leaves(
             }
             toml::Value::Array(items) => {
                 if items.iter().any(|v| v.is_table() || v.is_array()) {
-                    return Err(too_deep(&path));
+                    return Err(too_deep(file, &path));
                 }
                 path.push(Seg::Rows);
                 out.push((path, Leaf::List(items.clone())));
@@ -91,10 +92,11 @@ fn leaves(
 }
 
 impl Book {
-    fn of(root: &toml::Table) -> Result<Book> {
+    /// The sheets of `root`, to be written at `file` (named in errors).
+    fn of(root: &toml::Table, file: &Path) -> Result<Book> {
         let mut settings = Vec::new();
         let mut top = Vec::new();
-        leaves(root, &[], &mut settings, &mut top)?;
+        leaves(file, root, &[], &mut settings, &mut top)?;
         settings.sort_by_key(|(k, _)| top_rank(&path_text(k)));
         top.sort_by_key(|(k, _)| top_rank(&path_text(k)));
         let mut tables = Vec::new();
@@ -107,7 +109,7 @@ impl Book {
             let mut flat = Vec::new();
             for (i, row) in rows.iter().enumerate() {
                 let (mut cells, mut nested) = (Vec::new(), Vec::new());
-                leaves(row, &[], &mut cells, &mut nested)?;
+                leaves(file, row, &[], &mut cells, &mut nested)?;
                 let reference = if ids {
                     row.get("id").cloned()
                 } else {
@@ -135,14 +137,14 @@ impl Book {
                 let mut flat = Vec::new();
                 for (reference, row) in rows {
                     let (mut cells, mut deeper) = (Vec::new(), Vec::new());
-                    leaves(&row, &[], &mut cells, &mut deeper)?;
+                    leaves(file, &row, &[], &mut cells, &mut deeper)?;
                     if let Some((k, _)) = deeper.first() {
                         let mut at = path.clone();
                         at.push(Seg::Rows);
                         at.extend(key.iter().cloned());
                         at.push(Seg::Rows);
                         at.extend(k.iter().cloned());
-                        return Err(too_deep(&at));
+                        return Err(too_deep(file, &at));
                     }
                     flat.push((
                         reference,
@@ -222,14 +224,7 @@ pub fn write_template_book(
 }
 
 fn write_book(root: &toml::Table, path: &Path, lang: Lang, listed: &[&str]) -> Result<()> {
-    let book = Book::of(root).map_err(|e| match e {
-        Error::SchemeBook { place, message, .. } => Error::SchemeBook {
-            path: path.into(),
-            place,
-            message,
-        },
-        other => other,
-    })?;
+    let book = Book::of(root, path)?;
     let xerr = |source: XlsxError| Error::WorkbookWrite {
         path: path.into(),
         source: Box::new(source),
