@@ -6,9 +6,12 @@ period column. Seeded, so every run writes the same data. With
 `--full`, the roster also has names and seniority pay, and there are a
 `stores.csv` and a `store_daily.parquet` (visitors, buyers, orders and GMV
 of each store and day, GMV above its staff's sales): what the whole
-customer-service scheme, pay included, needs.
+customer-service scheme, pay included, needs. With `--partitioned`, the
+daily rows are a folder of one Parquet file a month instead
+(`employee_daily/year=2025/month=01/part-0.parquet`, the layout a data
+lake writes), the same rows.
 
-    python make_workload.py OUT_DIR [--staff 20000] [--days 365] [--full]
+    python make_workload.py OUT_DIR [--staff 20000] [--days 365] [--full] [--partitioned]
 """
 import argparse
 import datetime
@@ -24,6 +27,7 @@ parser.add_argument("--staff", type=int, default=20_000)
 parser.add_argument("--days", type=int, default=365)
 parser.add_argument("--seed", type=int, default=7)
 parser.add_argument("--full", action="store_true")
+parser.add_argument("--partitioned", action="store_true")
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 rng = np.random.default_rng(args.seed)
@@ -68,7 +72,17 @@ table = pa.table(
         "response_seconds": pa.array(response_seconds, type=pa.int64()),
     }
 )
-pq.write_table(table, os.path.join(args.out, "employee_daily.parquet"), compression="snappy")
+if args.partitioned:
+    # One file a month, written month by month from the same rows.
+    month_of_row = dates.astype("datetime64[M]")
+    for month in np.unique(month_of_row):
+        year, mm = str(month).split("-")
+        folder = os.path.join(args.out, "employee_daily", f"year={year}", f"month={mm}")
+        os.makedirs(folder, exist_ok=True)
+        part = table.filter(pa.array(month_of_row == month))
+        pq.write_table(part, os.path.join(folder, "part-0.parquet"), compression="snappy")
+else:
+    pq.write_table(table, os.path.join(args.out, "employee_daily.parquet"), compression="snappy")
 
 # Attendance per month: 2% of employee-months over the 20 absent days allowed.
 months = sorted({(start + datetime.timedelta(days=d)).strftime("%Y-%m") for d in range(n_days)})

@@ -8,20 +8,30 @@
 # memory, and the ratio of each peer's time to kpi's; the scores of the
 # three are checked to agree.
 #
-#   benches/peers/run.sh [STAFF] [DAYS]     (default 20000 365)
+# With `--partitioned` the daily rows are one Parquet file a month in hive
+# folders (`employee_daily/year=2025/month=01/part-0.parquet`); the 10x run
+# of issue 13 is `run.sh 200000 365 --partitioned`.
+#
+#   benches/peers/run.sh [STAFF] [DAYS] [--partitioned]     (default 20000 365)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 staff=${1:-20000}
 days=${2:-365}
+layout=${3:-}
+case $layout in
+    "") suffix=""; daily=data/employee_daily.parquet ;;
+    --partitioned) suffix=-partitioned; daily='data/employee_daily/**/*.parquet' ;;
+    *) echo "run.sh: unknown option $layout (expected --partitioned)" >&2; exit 2 ;;
+esac
 venv=$("$here/setup.sh")
 py="$venv/bin/python"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kpi-target}
 (cd "$root" && cargo build --release --bin kpi --quiet)
 kpi="$CARGO_TARGET_DIR/release/kpi"
-work=${KPI_PEERS_DIR:-$HOME/.cache/kpi-peers}/$staff-$days
-if [ ! -f "$work/data/employee_daily.parquet" ]; then
-    "$py" "$here/make_workload.py" "$work/data" --staff "$staff" --days "$days"
+work=${KPI_PEERS_DIR:-$HOME/.cache/kpi-peers}/$staff-$days$suffix
+if [ ! -f "$work/data/attendance.csv" ]; then
+    "$py" "$here/make_workload.py" "$work/data" --staff "$staff" --days "$days" $layout
 fi
 cd "$work"
 awk '/^\[pay\]$/ { exit } { print }' "$root/fixtures/schemes/customer_service.toml" > scheme.toml
@@ -29,14 +39,14 @@ awk '/^\[pay\]$/ { exit } { print }' "$root/fixtures/schemes/customer_service.to
 run() {
     case $1 in
         kpi) rm -rf kpi-out; "$kpi" run --data data --scheme scheme.toml --no-analysis --export kpi-out --tables scores > /dev/null ;;
-        duckdb) "$py" -c "import duckdb; duckdb.sql(open('$here/scores.sql').read())" ;;
+        duckdb) "$py" -c "import duckdb; duckdb.sql(open('$here/scores.sql').read().replace('{daily}', '$daily'))" ;;
         pandas) "$py" "$here/scores_pandas.py" ;;
     esac
 }
 declare -A times mems
 for round in 1 2 3; do
     for tool in kpi duckdb pandas; do
-        /usr/bin/time -f "%e %M" -o time.txt bash -c "$(declare -f run); kpi='$kpi' py='$py' here='$here' run $tool"
+        /usr/bin/time -f "%e %M" -o time.txt bash -c "$(declare -f run); kpi='$kpi' py='$py' here='$here' daily='$daily' run $tool"
         read -r wall kb < time.txt
         times[$tool]+="$wall "
         mems[$tool]+="$kb "
@@ -55,4 +65,4 @@ for tool in kpi duckdb pandas; do
     echo "| $tool | $t | $((m / 1024)) | $(awk -v a="$t" -v b="$kpi_time" 'BEGIN { printf "%.2f", a / b }') |"
 done
 echo
-echo "$(date -u +%Y-%m-%d), $(nproc) cores, $staff staff x $days days"
+echo "$(date -u +%Y-%m-%d), $(nproc) cores, $staff staff x $days days${layout:+, $layout}"

@@ -2,13 +2,14 @@
 -- without its [pay]) by hand in SQL: monthly sums, ratios of sums, bands,
 -- the per-unit response rule, the weighted total rounded to 2 places, and
 -- no score above 20 absent days. A missing ratio scores 0 (missing = "zero").
--- Run in the workload folder (inputs in data/).
+-- Run in the workload folder (inputs in data/); `{daily}` is the daily
+-- rows' file or, partitioned, `data/employee_daily/**/*.parquet`.
 COPY (
     WITH sums AS (
         SELECT employee_id, strftime(date, '%Y-%m') AS period,
                sum(inquiries) AS i, sum(order_buyers) AS ob, sum(paid_buyers) AS pb,
                sum(cs_sales) AS sales, sum(responses) AS r, sum(response_seconds) AS rs
-        FROM read_parquet('data/employee_daily.parquet')
+        FROM read_parquet('{daily}')
         GROUP BY ALL
     ), rates AS (
         SELECT employee_id, period,

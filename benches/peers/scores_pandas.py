@@ -1,14 +1,20 @@
 """The customer-service scheme by hand in pandas (see scores.sql): read the
-Parquet, sum by employee and month, ratios of sums, numpy bands, the
+Parquet (one file or a folder of monthly files), sum by employee and month, ratios of sums, numpy bands, the
 per-unit response rule, the weighted total; writes pandas_scores.csv. Run
 with the workload folder as the working directory."""
+import os
+
 import numpy as np
 import pandas as pd
 
-daily = pd.read_parquet("data/employee_daily.parquet")
+# One file, or the folder of monthly files (its partition columns left out).
+daily_path = "data/employee_daily.parquet"
+if not os.path.exists(daily_path):
+    daily_path = "data/employee_daily"
+cols = ["inquiries", "order_buyers", "paid_buyers", "cs_sales", "responses", "response_seconds"]
+daily = pd.read_parquet(daily_path, columns=["employee_id", "date"] + cols)
 # The month as a number for the group-by; as text only once per group.
 daily["month"] = pd.to_datetime(daily["date"]).values.astype("datetime64[M]")
-cols = ["inquiries", "order_buyers", "paid_buyers", "cs_sales", "responses", "response_seconds"]
 m = daily.groupby(["employee_id", "month"], sort=True)[cols].sum().reset_index()
 m["period"] = m["month"].dt.strftime("%Y-%m")
 

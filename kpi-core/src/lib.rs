@@ -64,7 +64,7 @@ pub use format::{cents_text, fmt_num, money2};
 pub use frame::str_values;
 pub use metric::{
     Direction, Formula, Level, Metric, Unit, aggregate_periods, available_metrics, catalogue,
-    column_scale, find_metric, metric, ratio_expr, with_ratio_metrics,
+    column_scale, find_metric, metric, ratio_expr, sum_periods, with_ratio_metrics,
 };
 pub use money::{Exact, Rounding, cents_to_decimal};
 pub use needs::{check_data, data_problems};

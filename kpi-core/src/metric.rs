@@ -7,7 +7,7 @@
 
 use polars::prelude::*;
 
-use crate::table::Table;
+use crate::table::{ColumnSpec, Table};
 
 /// What a metric's number means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -448,6 +448,92 @@ pub fn aggregate_periods(activity: LazyFrame, level: Level, columns: &[String]) 
         .agg(aggs)
 }
 
+/// Rows summed in one group-by at most: a longer history is summed a slice
+/// at a time and the slices' sums summed again, so the group-by's tables
+/// follow a slice, not the whole history.
+const SUM_SLICE_ROWS: usize = 1 << 20;
+
+/// [`aggregate_periods`] of a frame, collected; a frame of more than 1 M
+/// rows is summed in slices (every summed column is whole units, so the
+/// sums are the same in any order, and a stock's mean is its slices' sums
+/// over their counts).
+pub fn sum_periods(
+    activity: &DataFrame,
+    level: Level,
+    columns: &[String],
+) -> PolarsResult<DataFrame> {
+    sum_periods_in_slices(activity, level, columns, SUM_SLICE_ROWS)
+}
+
+fn sum_periods_in_slices(
+    activity: &DataFrame,
+    level: Level,
+    columns: &[String],
+    slice_rows: usize,
+) -> PolarsResult<DataFrame> {
+    let summed: Vec<&ColumnSpec> = level
+        .table()
+        .columns()
+        .iter()
+        .filter(|s| s.kind.is_additive() && columns.iter().any(|c| c == s.name))
+        .collect();
+    let whole_units = summed.iter().all(|s| {
+        activity
+            .column(s.name)
+            .is_ok_and(|c| c.dtype().is_integer())
+    });
+    if activity.height() <= slice_rows || !whole_units {
+        return aggregate_periods(activity.clone().lazy(), level, columns).collect();
+    }
+    let (sum_of, count_of) = (
+        |n: &str| format!("_sum_{n}"),
+        |n: &str| format!("_count_{n}"),
+    );
+    let mut in_slice = vec![len().cast(DataType::Int64).alias("_rows")];
+    let mut across = vec![col("_rows").sum()];
+    let mut means = Vec::new();
+    for spec in &summed {
+        if spec.stock {
+            let (sum, count) = (sum_of(spec.name), count_of(spec.name));
+            in_slice.push(col(spec.name).cast(DataType::Float64).sum().alias(&sum));
+            in_slice.push(col(spec.name).count().cast(DataType::Int64).alias(&count));
+            across.extend([col(&sum).sum(), col(&count).sum()]);
+            // As `aggregate_periods`: the mean rounded half-up to whole cents.
+            means.push(
+                when(col(&count).gt(lit(0)))
+                    .then(
+                        (col(&sum) / col(&count).cast(DataType::Float64) + lit(0.5))
+                            .cast(DataType::Int64),
+                    )
+                    .otherwise(lit(NULL).cast(DataType::Int64))
+                    .alias(spec.name),
+            );
+        } else {
+            in_slice.push(col(spec.name).sum());
+            across.push(col(spec.name).sum());
+        }
+    }
+    let keys = [col(level.key()), col("period")];
+    let slices: Vec<LazyFrame> = (0..activity.height())
+        .step_by(slice_rows)
+        .map(|start| {
+            activity
+                .slice(start as i64, slice_rows)
+                .lazy()
+                .group_by(keys.clone())
+                .agg(in_slice.clone())
+        })
+        .collect();
+    let mut select = vec![col(level.key()), col("period"), col("_rows")];
+    select.extend(summed.iter().map(|s| col(s.name)));
+    concat(slices, UnionArgs::default())?
+        .group_by(keys)
+        .agg(across)
+        .with_columns(means)
+        .select(select)
+        .collect()
+}
+
 /// Adds every ratio metric whose input columns are present.
 pub fn with_ratio_metrics(sums: LazyFrame, level: Level, columns: &[String]) -> LazyFrame {
     let have = |c: &str| columns.iter().any(|x| x == c);
@@ -491,6 +577,60 @@ pub fn available_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_summed_in_slices_gives_the_sums_of_one_group_by() {
+        // 7 days of 2 stores over 2 months, with missing values and a stock
+        // whose mean is half a cent (rounded up) or wholly missing.
+        let daily = df!(
+            "store_id" => ["S1", "S2", "S1", "S1", "S2", "S1", "S2"],
+            "period" => ["2025-01", "2025-01", "2025-01", "2025-02", "2025-01", "2025-01", "2025-02"],
+            "gmv" => [Some(100i64), Some(7), None, Some(5), Some(-3), Some(11), Some(2)],
+            "buyers" => [1i64, 2, 3, 4, 5, 6, 7],
+            "inventory_value" => [Some(10i64), None, Some(11), None, Some(4), Some(11), None],
+        )
+        .unwrap();
+        let columns: Vec<String> = daily
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let sorted = |frame: DataFrame| {
+            frame
+                .sort(["store_id", "period"], Default::default())
+                .unwrap()
+        };
+        let whole = sorted(
+            aggregate_periods(daily.clone().lazy(), Level::Store, &columns)
+                .collect()
+                .unwrap(),
+        );
+        for slice in [1, 2, 3, 6] {
+            let sliced =
+                sorted(sum_periods_in_slices(&daily, Level::Store, &columns, slice).unwrap());
+            assert_eq!(sliced, whole, "slices of {slice} rows");
+        }
+        // S1 2025-01: gmv 100 + 11, 3 rows, inventory (10 + 11 + 11) / 3 → 10.67 → 11;
+        // S2 2025-02: no inventory.
+        let value = |c: &str, i: usize| {
+            whole
+                .column(c)
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .try_extract::<i64>()
+                .ok()
+        };
+        assert_eq!(
+            (
+                value("gmv", 0),
+                value("_rows", 0),
+                value("inventory_value", 0)
+            ),
+            (Some(111), Some(3), Some(11))
+        );
+        assert_eq!(value("inventory_value", 3), None);
+    }
 
     #[test]
     fn ids_are_unique_per_level() {

@@ -5,7 +5,7 @@ use polars::prelude::*;
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::metric::{
-    Formula, Level, Metric, aggregate_periods, available_metrics, catalogue, with_ratio_metrics,
+    Formula, Level, Metric, available_metrics, catalogue, sum_periods, with_ratio_metrics,
 };
 use crate::period::Month;
 use crate::table::{ColumnKind, Table};
@@ -149,7 +149,7 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         .collect();
     check_sums_fit(&activity, level)?;
     let mut lf = with_ratio_metrics(
-        aggregate_periods(activity.lazy(), level, &columns),
+        sum_periods(&activity, level, &columns)?.lazy(),
         level,
         &columns,
     );

@@ -21,7 +21,7 @@ use polars::prelude::*;
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::str_values;
-use crate::metric::{Formula, Level, Metric, aggregate_periods};
+use crate::metric::{Formula, Level, Metric, sum_periods};
 use crate::period::Month;
 use crate::roster::read_roster;
 use crate::table::Table;
@@ -169,9 +169,7 @@ fn level_sums(data: &Dataset, level: Level) -> Result<Option<DataFrame>> {
         .iter()
         .map(|c| c.to_string())
         .collect();
-    Ok(Some(
-        aggregate_periods(activity.clone().lazy(), level, &columns).collect()?,
-    ))
+    Ok(Some(sum_periods(activity, level, &columns)?))
 }
 
 /// Reads a sums frame into entities keyed by `key`, grouped by `group`.

@@ -17,7 +17,7 @@ pub use flag::Flag;
 
 use std::collections::{BTreeSet, HashMap};
 
-use polars::prelude::{PlHashMap, *};
+use polars::prelude::{PlHashMap, PlHashSet, *};
 use rayon::prelude::*;
 use rust_decimal::prelude::*;
 
@@ -167,8 +167,10 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
 
     let text = |name: &str| crate::frame::str_column(frame, name);
     let (periods, employees, row_roles) = (text("period")?, text("employee_id")?, text("role")?);
-    let mut row_of: PlHashMap<(&str, &str), usize> = PlHashMap::with_capacity(frame.height());
-    let mut population: Vec<(&str, &str)> = Vec::with_capacity(frame.height());
+    // The keys of the frame, for attendance rows without activity.
+    let mut with_row: PlHashSet<(&str, &str)> = PlHashSet::new();
+    // (period, employee, row of the metrics frame)
+    let mut population: Vec<(&str, &str, Option<usize>)> = Vec::with_capacity(frame.height());
     for (i, ((p, e), role)) in periods
         .iter()
         .zip(employees.iter())
@@ -176,9 +178,11 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         .enumerate()
     {
         if let (Some(p), Some(e)) = (p, e) {
-            row_of.insert((p, e), i);
+            if !absent.is_empty() {
+                with_row.insert((p, e));
+            }
             if role.is_some_and(|role| roles.contains(role)) {
-                population.push((p, e));
+                population.push((p, e, Some(i)));
             }
         }
     }
@@ -192,7 +196,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     }
     for &(p, e) in absent.keys() {
         // A month with activity is in the population already, or not covered.
-        if row_of.contains_key(&(p, e)) {
+        if with_row.contains(&(p, e)) {
             continue;
         }
         let covered = roster
@@ -200,22 +204,22 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             .and_then(|r| r.role.as_deref())
             .is_some_and(|role| roles.contains(role));
         if covered && active_periods.contains(p) {
-            population.push((p, e));
+            population.push((p, e, None));
         }
     }
-    population.sort_unstable();
-    population.dedup();
+    // Keys are unique: the frame has one row per key, attendance is grouped.
+    population.sort_unstable_by_key(|&(p, e, _)| (p, e));
 
     // Months outside the roster's employment are neither scored nor paid,
     // whatever activity rows they have (the reader notes those rows).
-    population.retain(|(p, e)| eligibility::employed_in(p, roster.get(*e)));
+    population.retain(|(p, e, _)| eligibility::employed_in(p, roster.get(*e)));
     laps.lap("score: population");
 
     let entries: Vec<Entry<'_>> = population
         .into_iter()
-        .map(|(period, employee_id)| Entry {
+        .map(|(period, employee_id, row)| Entry {
             roster: roster.get(employee_id),
-            row: row_of.get(&(period, employee_id)).copied(),
+            row,
             absent_days: absent.get(&(period, employee_id)).copied(),
             period: period.to_string(),
             employee_id: employee_id.to_string(),

@@ -1,8 +1,7 @@
 //! `[[streaks]]`: flags raised by runs of consecutive months in some grades.
 
-use std::collections::BTreeMap;
-
 use super::{Flag, ScoreRow};
+use crate::period::Month;
 use crate::scheme::Scheme;
 
 /// Adds a flag to the month in which an employee's run of consecutive
@@ -12,20 +11,25 @@ pub(super) fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
     if scheme.streaks.is_empty() {
         return;
     }
-    let mut by_employee: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        by_employee
-            .entry(r.employee_id.clone())
-            .or_default()
-            .push(i);
+    // Rows are sorted by period: a stable sort by employee keeps each
+    // employee's rows in time order (borrowed ids, months read once).
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| rows[a].employee_id.cmp(&rows[b].employee_id));
+    let months: Vec<Option<Month>> = rows.iter().map(|r| Month::parse(&r.period)).collect();
+    let mut employees: Vec<&[usize]> = Vec::new();
+    let mut start = 0;
+    for k in 1..=order.len() {
+        if k == order.len() || rows[order[k]].employee_id != rows[order[start]].employee_id {
+            employees.push(&order[start..k]);
+            start = k;
+        }
     }
-    for indices in by_employee.values() {
-        // Rows are sorted by period, so each employee's rows are in time order.
+    for indices in employees {
         for streak in &scheme.streaks {
             let mut run = 0;
-            let mut previous: Option<crate::period::Month> = None;
+            let mut previous: Option<Month> = None;
             for &i in indices {
-                let month = crate::period::Month::parse(&rows[i].period);
+                let month = months[i];
                 let adjacent = matches!((previous, month), (Some(p), Some(m)) if p.shift(1) == m);
                 previous = month;
                 let in_grades = rows[i]

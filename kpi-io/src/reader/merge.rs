@@ -18,6 +18,9 @@ pub(super) fn canonical_dtype(table: Table, name: &str) -> Option<DataType> {
     })
 }
 
+/// Files of fewer rows than this, on average, are stacked into one chunk.
+const SMALL_FILE_ROWS: usize = 1 << 16;
+
 /// Stacks frames of one table whose columns may differ: the union of columns,
 /// canonical ones in contract order, missing ones as nulls.
 pub(super) fn stack(table: Table, frames: Vec<DataFrame>) -> Result<DataFrame> {
@@ -71,8 +74,10 @@ pub(super) fn stack(table: Table, frames: Vec<DataFrame>) -> Result<DataFrame> {
         }
     }
     let mut out = out.expect("at least one frame");
-    // One file's chunks (a Parquet file's row groups) are kept as they are.
-    if stacked > 1 {
+    // Many small files (a folder of daily exports) are made one chunk; a
+    // few large ones (a year of monthly Parquet files) keep their chunks,
+    // as one file keeps its row groups: a copy would double the memory.
+    if stacked > 1 && out.height() / stacked < SMALL_FILE_ROWS {
         out.rechunk_mut_par();
     }
     Ok(out)
@@ -236,7 +241,7 @@ fn duplicate_candidates(table: Table, frame: &DataFrame, keys: &[&str]) -> Resul
     if columns.iter().any(|c| c.null_count() > 0) {
         return Ok((0..frame.height()).collect());
     }
-    if keys_rise(&columns) {
+    if keys_rise(&columns) || files_apart(frame, &columns) {
         return Ok(Vec::new());
     }
     let duplicated = frame
@@ -248,6 +253,50 @@ fn duplicate_candidates(table: Table, frame: &DataFrame, keys: &[&str]) -> Resul
         .enumerate()
         .filter_map(|(i, d)| d.unwrap_or(false).then_some(i))
         .collect())
+}
+
+/// Whether no key can repeat because each file's rows (runs of `_file`)
+/// have rising keys and a date key whose ranges do not overlap between
+/// files: a year given as a file a month. `false` when unsure.
+fn files_apart(frame: &DataFrame, keys: &[&Column]) -> bool {
+    let Some(files) = frame.column("_file").ok().and_then(|c| c.u32().ok()) else {
+        return false;
+    };
+    let Some(date) = keys.iter().find(|c| c.dtype() == &DataType::Date) else {
+        return false;
+    };
+    // (first row, rows) of each file, in the stacked order.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut last = None;
+    for (i, f) in files.iter().enumerate() {
+        if f != last {
+            runs.push((i, 0));
+            last = f;
+        }
+        if let Some(run) = runs.last_mut() {
+            run.1 += 1;
+        }
+    }
+    if runs.len() < 2 {
+        return false;
+    }
+    let mut ranges: Vec<(i32, i32)> = Vec::with_capacity(runs.len());
+    for &(start, len) in &runs {
+        let sliced: Vec<Column> = keys.iter().map(|c| c.slice(start as i64, len)).collect();
+        if !keys_rise(&sliced.iter().collect::<Vec<_>>()) {
+            return false;
+        }
+        let days = date.slice(start as i64, len);
+        let Some(days) = days.date().ok().map(|d| d.physical().clone()) else {
+            return false;
+        };
+        match (days.min(), days.max()) {
+            (Some(min), Some(max)) => ranges.push((min, max)),
+            _ => return false,
+        }
+    }
+    ranges.sort_unstable();
+    ranges.windows(2).all(|w| w[0].1 < w[1].0)
 }
 
 /// Whether every row's key is greater than the row's before (so no key
@@ -458,5 +507,47 @@ mod tests {
         assert!(!check(&repeated, &days), "a repeat across a slice");
         days[7] = 0;
         assert!(check(&many, &days));
+    }
+
+    #[test]
+    fn files_of_their_own_days_hold_no_repeated_key() {
+        // (file, employee, day) rows, stacked in this order.
+        let check = |rows: &[(u32, &str, i32)]| {
+            let frame = df!(
+                "employee_id" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+                "date" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                "_file" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            )
+            .unwrap()
+            .lazy()
+            .with_column(col("date").cast(DataType::Date))
+            .collect()
+            .unwrap();
+            let keys = [
+                frame.column("employee_id").unwrap(),
+                frame.column("date").unwrap(),
+            ];
+            files_apart(&frame, &keys)
+        };
+        // A month a file, each sorted by employee and day: no repeat possible.
+        let january = [(0, "E1", 1), (0, "E1", 2), (0, "E2", 1)];
+        let february = [(1, "E1", 32), (1, "E2", 31), (1, "E2", 32)];
+        assert!(check(&[&january[..], &february[..]].concat()));
+        assert!(
+            check(&[&february[..], &january[..]].concat()),
+            "files in any order"
+        );
+        // Days that overlap between files: a repeat is possible, so unsure.
+        let overlapping = [(1, "E3", 2), (1, "E3", 40)];
+        assert!(!check(&[&january[..], &overlapping[..]].concat()));
+        let repeated = [(1, "E1", 2)];
+        assert!(
+            !check(&[&january[..], &repeated[..]].concat()),
+            "the same day in two files"
+        );
+        // A file whose keys do not rise: unsure.
+        let unsorted = [(1, "E2", 31), (1, "E1", 32)];
+        assert!(!check(&[&january[..], &unsorted[..]].concat()));
+        assert!(!check(&january), "one file: keys_rise decides");
     }
 }
