@@ -107,5 +107,50 @@ fn exports(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pipeline, exports);
+/// Reading the contract's tables as xlsx workbooks against calamine alone
+/// opening the same files and reading every cell of every sheet (no
+/// header search, aliases, typing, positions or checks), in the same run.
+fn xlsx(c: &mut Criterion) {
+    let data = generate(
+        &GenOptions::default()
+            .with_stores(10)
+            .with_employees_per_store(20)
+            .with_months(12)
+            .with_start(kpi_core::Month {
+                year: 2025,
+                month: 1,
+            }),
+    );
+    let rows = data.total_rows() as u64;
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_dataset(
+        &data,
+        dir.path(),
+        &WriteOptions::default().with_format(kpi_io::DataFormat::Xlsx),
+    )
+    .expect("write xlsx");
+    let mut group = c.benchmark_group("xlsx_10x20x12");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(rows));
+    group.bench_function("baseline_calamine_cells", |b| {
+        b.iter(|| {
+            let mut cells = 0usize;
+            for entry in std::fs::read_dir(dir.path()).expect("dir") {
+                let path = entry.expect("entry").path();
+                let mut workbook = calamine::open_workbook_auto(&path).expect("open");
+                for name in calamine::Reader::sheet_names(&workbook) {
+                    let range = calamine::Reader::worksheet_range(&mut workbook, &name).expect("sheet");
+                    cells += range.cells().filter(|(_, _, v)| !v.is_empty()).count();
+                }
+            }
+            cells
+        })
+    });
+    group.bench_function("read_xlsx", |b| {
+        b.iter(|| read_dataset(dir.path(), &|_, _| {}).expect("read xlsx"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pipeline, exports, xlsx);
 criterion_main!(benches);
