@@ -139,8 +139,12 @@ fn xlsx(c: &mut Criterion) {
                 let path = entry.expect("entry").path();
                 let mut workbook = calamine::open_workbook_auto(&path).expect("open");
                 for name in calamine::Reader::sheet_names(&workbook) {
-                    let range = calamine::Reader::worksheet_range(&mut workbook, &name).expect("sheet");
-                    cells += range.cells().filter(|(_, _, v)| !v.is_empty()).count();
+                    let range =
+                        calamine::Reader::worksheet_range(&mut workbook, &name).expect("sheet");
+                    cells += range
+                        .cells()
+                        .filter(|(_, _, v)| !matches!(v, calamine::Data::Empty))
+                        .count();
                 }
             }
             cells

@@ -238,6 +238,14 @@ pub fn score_dataset(data: &Dataset, scheme: &Scheme) -> Result<Scored> {
     Prepared::new(data)?.score(scheme)
 }
 
+/// The monthly metrics of `data` (timed as `metrics`).
+pub fn monthly_metrics(data: &Dataset) -> Result<Metrics> {
+    let mut laps = kpi_core::timing::Laps::new();
+    let metrics = compute_metrics(data).map_err(step("computing metrics"))?;
+    laps.lap("metrics");
+    Ok(metrics)
+}
+
 /// A dataset read once and aggregated per period, ready for any number of
 /// schemes: the monthly metrics do not depend on the scheme, so scoring
 /// another scheme neither reads nor aggregates again (`kpi compare` runs
@@ -250,10 +258,14 @@ pub struct Prepared<'a> {
 impl<'a> Prepared<'a> {
     /// Computes the monthly metrics of `data`.
     pub fn new(data: &'a Dataset) -> Result<Prepared<'a>> {
-        let mut laps = kpi_core::timing::Laps::new();
-        let metrics = compute_metrics(data).map_err(step("computing metrics"))?;
-        laps.lap("metrics");
-        Ok(Prepared { data, metrics })
+        Ok(Prepared::with_metrics(data, monthly_metrics(data)?))
+    }
+
+    /// `data` with the monthly metrics [`monthly_metrics`] made of it (and
+    /// of the daily rows it may have let go since: see
+    /// [`Dataset::release_rows`]).
+    pub fn with_metrics(data: &'a Dataset, metrics: Metrics) -> Prepared<'a> {
+        Prepared { data, metrics }
     }
 
     /// The monthly metrics.

@@ -402,12 +402,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(names) = &tables {
                 kpi::check_tables_made(names, scheme.pay.is_some(), !no_analysis, true)?;
             }
-            let loaded = load(&data, &read)?;
+            let mut loaded = load(&data, &read)?;
             for warning in kpi::scheme_warnings(&scheme, &loaded.dataset) {
                 eprintln!("warning: {warning}");
             }
             let spinner = spinner("scoring");
-            let mut scored = score_dataset(&loaded.dataset, &scheme)?;
+            let metrics = kpi::monthly_metrics(&loaded.dataset)?;
+            // Exports alone, without the analysis, of a scheme scored from the
+            // monthly sums need no daily row after them: a long history is
+            // let go before scoring instead of being held beside the scores.
+            if no_analysis && out.is_none() && !scheme.scores_from_daily_rows() {
+                for table in [Table::EmployeeDaily, Table::StoreDaily] {
+                    loaded.dataset.release_rows(table);
+                }
+            }
+            let mut scored =
+                kpi::Prepared::with_metrics(&loaded.dataset, metrics).score(&scheme)?;
             let mut laps = kpi_core::timing::Laps::new();
             if !no_analysis {
                 spinner.set_message("analysing trends and attribution");

@@ -28,6 +28,15 @@ impl Dataset {
         self.tables.insert(table, frame);
     }
 
+    /// Lets the rows of `table` go and keeps its columns (what a scheme's
+    /// needs are checked against): for a run that reads nothing of the table
+    /// but the monthly metrics already made from it.
+    pub fn release_rows(&mut self, table: Table) {
+        if let Some(frame) = self.tables.get_mut(&table) {
+            *frame = frame.clear();
+        }
+    }
+
     /// A table, if the dataset has it.
     pub fn get(&self, table: Table) -> Option<&DataFrame> {
         self.tables.get(&table)

@@ -894,6 +894,69 @@ fn partitioned_parquet_folders_score_like_one_file_a_month() {
     );
 }
 
+#[test]
+fn exports_without_the_analysis_are_those_of_a_run_that_keeps_the_daily_rows() {
+    // `--no-analysis` with exports alone lets the daily rows go after the
+    // monthly sums, unless the scheme scores from them (weekly ranks, custom
+    // metrics): every table must be what a run keeping them writes.
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        &["gen", "--out", "data", "--stores", "2", "--months", "3"],
+        dir.path(),
+    );
+    let weekly = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/schemes/cs_weekly_rank.toml"
+    );
+    for (scheme, from_daily, tables) in [
+        (
+            SCHEME,
+            false,
+            &[
+                "scores.csv",
+                "score_details.csv",
+                "pay.csv",
+                "metrics_employee.csv",
+                "metrics_store.csv",
+                "data_quality.csv",
+            ][..],
+        ),
+        (weekly, true, &["scores.csv", "score_details.csv"][..]),
+    ] {
+        let parsed = kpi_io::read_scheme(scheme).unwrap();
+        assert_eq!(parsed.scores_from_daily_rows(), from_daily, "{scheme}");
+        ok(
+            &[
+                "run", "--data", "data", "--scheme", scheme, "--export", "kept",
+            ],
+            dir.path(),
+        );
+        ok(
+            &[
+                "run",
+                "--data",
+                "data",
+                "--scheme",
+                scheme,
+                "--no-analysis",
+                "--export",
+                "released",
+            ],
+            dir.path(),
+        );
+        for table in tables {
+            assert_eq!(
+                read(&dir.path().join("kept").join(table)),
+                read(&dir.path().join("released").join(table)),
+                "{scheme}: {table}"
+            );
+        }
+        for out in ["kept", "released"] {
+            std::fs::remove_dir_all(dir.path().join(out)).unwrap();
+        }
+    }
+}
+
 /// Runs the built-in scheme on two data folders of `dir` (exports to
 /// `<data>-out`) and asserts that `tables` are byte-identical.
 fn same_exports(dir: &Path, data: [&str; 2], tables: &[&str]) {

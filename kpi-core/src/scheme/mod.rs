@@ -669,6 +669,13 @@ impl Scheme {
     }
 
     /// Every item, then every bonus item: key path, metric and rule.
+    /// Whether scoring reads the daily rows themselves, not only their
+    /// monthly sums: a custom metric (summed per period from
+    /// `employee_daily`) or a rank rule ranking every week.
+    pub fn scores_from_daily_rows(&self) -> bool {
+        !self.metrics.is_empty() || self.scored_rules().any(|(_, _, rule)| rule.ranks_weekly())
+    }
+
     pub(crate) fn scored_rules(&self) -> impl Iterator<Item = (String, &str, &Rule)> {
         let items = self
             .items

@@ -4,7 +4,7 @@
 //! [`occurrences`]. [`Rule::apply`] picks the function of a rule's kind.
 
 use super::step::{Lang, Occurrence, Place, Step, render_steps};
-use super::{Band, Past, Placing, Rank, RankGroup, Rule, UnitCount};
+use super::{Band, Past, Placing, Rank, RankEvery, RankGroup, Rule, UnitCount};
 use crate::metric::Direction;
 
 /// How a rule turned a value into points, for explanations.
@@ -31,6 +31,17 @@ impl Applied {
 }
 
 impl Rule {
+    /// Whether the rule is a rank taken every week (from the daily rows).
+    pub fn ranks_weekly(&self) -> bool {
+        matches!(
+            self,
+            Rule::Rank {
+                every: RankEvery::Week,
+                ..
+            }
+        )
+    }
+
     /// Scores a present value; a rank rule also needs the employee's
     /// placings (one per period, or one per ranked week).
     pub fn apply_ranked(&self, value: f64, placings: Option<&[Placing]>) -> Applied {

@@ -39,15 +39,9 @@ impl Weekly {
     /// Recomputes the employee metrics per calendar week, when a rank rule
     /// ranks weekly.
     pub(super) fn new(scheme: &Scheme, data: &Dataset) -> Result<Option<Weekly>> {
-        let weekly = scheme.scored_rules().any(|(_, _, rule)| {
-            matches!(
-                rule,
-                Rule::Rank {
-                    every: RankEvery::Week,
-                    ..
-                }
-            )
-        });
+        let weekly = scheme
+            .scored_rules()
+            .any(|(_, _, rule)| rule.ranks_weekly());
         let Some(daily) = data.get(Table::EmployeeDaily).filter(|_| weekly) else {
             return Ok(None);
         };
