@@ -9,15 +9,7 @@ use kpi_io::{GenOptions, WriteOptions, generate, read_dataset, write_dataset};
 use polars::prelude::*;
 
 fn pipeline(c: &mut Criterion) {
-    let options = GenOptions::default()
-        .with_stores(50)
-        .with_employees_per_store(20)
-        .with_months(12)
-        .with_start(kpi_core::Month {
-            year: 2025,
-            month: 1,
-        });
-    let data = generate(&options);
+    let data = a_year(50, 20);
     let rows = data.total_rows() as u64;
     let dir = tempfile::tempdir().expect("temp dir");
     write_dataset(&data, dir.path(), &WriteOptions::default()).expect("write dataset");
@@ -75,20 +67,25 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-/// Reading a year of platform exports (赤兔 and 京东 客服 day files, 千牛,
-/// 生意参谋 and 京东商智 month files, the tidy remainder, a 工资表) against
-/// reading the same data as tidy CSV tables, in the same run.
-fn exports(c: &mut Criterion) {
-    let data = generate(
+/// A generated year (2025) of `stores` × `staff` employees.
+fn a_year(stores: usize, staff: usize) -> kpi_core::Dataset {
+    generate(
         &GenOptions::default()
-            .with_stores(6)
-            .with_employees_per_store(12)
+            .with_stores(stores)
+            .with_employees_per_store(staff)
             .with_months(12)
             .with_start(kpi_core::Month {
                 year: 2025,
                 month: 1,
             }),
-    );
+    )
+}
+
+/// Reading a year of platform exports (赤兔 and 京东 客服 day files, 千牛,
+/// 生意参谋 and 京东商智 month files, the tidy remainder, a 工资表) against
+/// reading the same data as tidy CSV tables, in the same run.
+fn exports(c: &mut Criterion) {
+    let data = a_year(6, 12);
     let rows = data.total_rows() as u64;
     let dir = tempfile::tempdir().expect("temp dir");
     let tidy = dir.path().join("tidy");
@@ -111,16 +108,7 @@ fn exports(c: &mut Criterion) {
 /// opening the same files and reading every cell of every sheet (no
 /// header search, aliases, typing, positions or checks), in the same run.
 fn xlsx(c: &mut Criterion) {
-    let data = generate(
-        &GenOptions::default()
-            .with_stores(10)
-            .with_employees_per_store(20)
-            .with_months(12)
-            .with_start(kpi_core::Month {
-                year: 2025,
-                month: 1,
-            }),
-    );
+    let data = a_year(10, 20);
     let rows = data.total_rows() as u64;
     let dir = tempfile::tempdir().expect("temp dir");
     write_dataset(

@@ -899,11 +899,7 @@ fn exports_without_the_analysis_are_those_of_a_run_that_keeps_the_daily_rows() {
     // `--no-analysis` with exports alone lets the daily rows go after the
     // monthly sums, unless the scheme scores from them (weekly ranks, custom
     // metrics): every table must be what a run keeping them writes.
-    let dir = tempfile::tempdir().unwrap();
-    ok(
-        &["gen", "--out", "data", "--stores", "2", "--months", "3"],
-        dir.path(),
-    );
+    let dir = generated(3);
     let weekly = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/schemes/cs_weekly_rank.toml"
