@@ -207,8 +207,9 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             population.push((p, e, None));
         }
     }
-    // Keys are unique: the frame has one row per key, attendance is grouped.
-    population.sort_unstable_by_key(|&(p, e, _)| (p, e));
+    // One entry a key, should a frame built by hand repeat one: its last row.
+    population.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
+    population.dedup_by_key(|&mut (p, e, _)| (p, e));
 
     // Months outside the roster's employment are neither scored nor paid,
     // whatever activity rows they have (the reader notes those rows).
