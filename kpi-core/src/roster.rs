@@ -148,6 +148,42 @@ pub(crate) struct AttendanceMonth {
     pub(crate) absent_days: Option<f64>,
 }
 
+/// `columns` of the attendance summed by period and employee (a missing
+/// value, or a column the table lacks, counts 0), as `period, employee_id`
+/// and the columns.
+fn sum_attendance(data: &Dataset, frame: &DataFrame, columns: &[&str]) -> Result<DataFrame> {
+    let aggs: Vec<Expr> = columns
+        .iter()
+        .map(|&c| {
+            let sum = if data.has_column(Table::Attendance, c) {
+                col(c).cast(DataType::Float64).fill_null(lit(0.0)).sum()
+            } else {
+                lit(0.0)
+            };
+            sum.alias(c)
+        })
+        .collect();
+    frame
+        .clone()
+        .lazy()
+        .group_by([col("period"), col("employee_id")])
+        .agg(aggs)
+        .collect()
+        .during(|| "summing attendance by period and employee".to_string())
+}
+
+/// The absent days of each period and employee, summed (see
+/// [`read_attendance`]), as a frame scoring borrows its keys from; none
+/// without an `attendance` table with an `absent_days` column.
+pub(crate) fn absent_days(data: &Dataset) -> Result<Option<DataFrame>> {
+    match data.get(Table::Attendance) {
+        Some(frame) if data.has_column(Table::Attendance, "absent_days") => {
+            Ok(Some(sum_attendance(data, frame, &["absent_days"])?))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Attendance by (period, employee) (empty without an `attendance` table);
 /// a column the table lacks counts 0, `absent_days` excepted.
 pub(crate) fn read_attendance(
@@ -163,24 +199,7 @@ pub(crate) fn read_attendance(
         "leave_days",
         "absent_days",
     ];
-    let aggs: Vec<Expr> = columns
-        .iter()
-        .map(|&c| {
-            let sum = if data.has_column(Table::Attendance, c) {
-                col(c).cast(DataType::Float64).fill_null(lit(0.0)).sum()
-            } else {
-                lit(0.0)
-            };
-            sum.alias(c)
-        })
-        .collect();
-    let grouped = frame
-        .clone()
-        .lazy()
-        .group_by([col("period"), col("employee_id")])
-        .agg(aggs)
-        .collect()
-        .during(|| "summing attendance by period and employee".to_string())?;
+    let grouped = sum_attendance(data, frame, &columns)?;
     let periods = str_values(&grouped, "period")?;
     let ids = str_values(&grouped, "employee_id")?;
     let sums: Vec<Vec<f64>> = columns

@@ -24,7 +24,7 @@ use rust_decimal::prelude::*;
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::period_metrics::Metrics;
-use crate::roster::{Employee, read_attendance, read_roster};
+use crate::roster::{Employee, absent_days, read_roster};
 use crate::scheme::{
     Combine, Lang, MissingOutcome, MissingPolicy, Rule, Scheme, Step, render_steps,
 };
@@ -142,9 +142,9 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     crate::needs::check_data(scheme, metrics, data)?;
     laps.lap("score: check data");
     let frame = &metrics.employee;
-    // The attendance, the roster and every item's values, side by side.
-    let ((attendance, roster), columns) = rayon::join(
-        || rayon::join(|| read_attendance(data), || read_roster(data)),
+    // The absent days, the roster and every item's values, side by side.
+    let ((absences, roster), columns) = rayon::join(
+        || rayon::join(|| absent_days(data), || read_roster(data)),
         || {
             ItemColumns::new(
                 scheme,
@@ -156,12 +156,25 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             )
         },
     );
-    let (attendance, roster, columns) = (attendance?, roster?, columns?);
-    // Keys borrowed from the tables, hashed with polars' fast hasher.
-    let absent: PlHashMap<(&str, &str), f64> = attendance
-        .iter()
-        .filter_map(|((p, e), a)| Some(((p.as_str(), e.as_str()), a.absent_days?)))
-        .collect();
+    let (absences, roster, columns) = (absences?, roster?, columns?);
+    let absences = match &absences {
+        Some(sums) => Some((
+            crate::frame::str_column(sums, "period")?,
+            crate::frame::str_column(sums, "employee_id")?,
+            crate::frame::f64_values(sums, "absent_days")?,
+        )),
+        None => None,
+    };
+    // Keys borrowed from the sums, hashed with polars' fast hasher.
+    let mut absent: PlHashMap<(&str, &str), f64> = PlHashMap::new();
+    if let Some((periods, employees, days)) = &absences {
+        absent.reserve(days.len());
+        for ((p, e), d) in periods.iter().zip(employees.iter()).zip(days) {
+            if let (Some(p), Some(e), Some(d)) = (p, e, d) {
+                absent.insert((p, e), *d);
+            }
+        }
+    }
     laps.lap("score: attendance, roster and item values");
     let roles: BTreeSet<&str> = scheme.scheme.roles.iter().map(|r| r.id()).collect();
 
@@ -217,7 +230,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     laps.lap("score: population");
 
     let entries: Vec<Entry<'_>> = population
-        .into_iter()
+        .into_par_iter()
         .map(|(period, employee_id, row)| Entry {
             roster: roster.get(employee_id),
             row,
