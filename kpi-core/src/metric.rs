@@ -429,15 +429,10 @@ fn gcd(a: i64, b: i64) -> i64 {
 /// `columns` are the input columns present in `activity`; additive columns are
 /// summed, stock columns averaged. `_rows` counts the input rows of each group.
 pub fn aggregate_periods(activity: LazyFrame, level: Level, columns: &[String]) -> LazyFrame {
-    let table = level.table();
     let mut aggs = vec![len().cast(DataType::Int64).alias("_rows")];
-    for spec in table.columns() {
-        if !spec.kind.is_additive() || !columns.iter().any(|c| c == spec.name) {
-            continue;
-        }
+    for spec in summed_columns(level, columns) {
         let agg = if spec.stock {
-            // A stock held as cents stays in whole cents: the mean is rounded half-up.
-            (col(spec.name).cast(DataType::Float64).mean() + lit(0.5)).cast(DataType::Int64)
+            whole_cents(col(spec.name).cast(DataType::Float64).mean())
         } else {
             col(spec.name).sum()
         };
@@ -448,42 +443,52 @@ pub fn aggregate_periods(activity: LazyFrame, level: Level, columns: &[String]) 
         .agg(aggs)
 }
 
+/// The columns of `level`'s table among `columns` that months sum (or, for
+/// a stock, average), in table order.
+fn summed_columns(level: Level, columns: &[String]) -> impl Iterator<Item = &'static ColumnSpec> {
+    level
+        .table()
+        .columns()
+        .iter()
+        .filter(move |s| s.kind.is_additive() && columns.iter().any(|c| c == s.name))
+}
+
+/// A stock held as cents stays in whole cents: its mean rounded half-up.
+fn whole_cents(mean: Expr) -> Expr {
+    (mean + lit(0.5)).cast(DataType::Int64)
+}
+
 /// Rows summed in one group-by at most: a longer history is summed a slice
 /// at a time and the slices' sums summed again, so the group-by's tables
 /// follow a slice, not the whole history.
 const SUM_SLICE_ROWS: usize = 1 << 20;
 
-/// [`aggregate_periods`] of a frame, collected; a frame of more than 1 M
-/// rows is summed in slices (every summed column is whole units, so the
-/// sums are the same in any order, and a stock's mean is its slices' sums
-/// over their counts).
-pub fn sum_periods(
-    activity: &DataFrame,
-    level: Level,
-    columns: &[String],
-) -> PolarsResult<DataFrame> {
-    sum_periods_in_slices(activity, level, columns, SUM_SLICE_ROWS)
+/// [`aggregate_periods`] of a frame's columns, collected; a frame of more
+/// than 1 M rows is summed in slices (every summed column is whole units,
+/// so the sums are the same in any order, and a stock's mean is its
+/// slices' sums over their counts).
+pub fn sum_periods(activity: &DataFrame, level: Level) -> PolarsResult<DataFrame> {
+    sum_periods_in_slices(activity, level, SUM_SLICE_ROWS)
 }
 
 fn sum_periods_in_slices(
     activity: &DataFrame,
     level: Level,
-    columns: &[String],
     slice_rows: usize,
 ) -> PolarsResult<DataFrame> {
-    let summed: Vec<&ColumnSpec> = level
-        .table()
-        .columns()
+    let columns: Vec<String> = activity
+        .get_column_names()
         .iter()
-        .filter(|s| s.kind.is_additive() && columns.iter().any(|c| c == s.name))
+        .map(|c| c.to_string())
         .collect();
+    let summed: Vec<&ColumnSpec> = summed_columns(level, &columns).collect();
     let whole_units = summed.iter().all(|s| {
         activity
             .column(s.name)
             .is_ok_and(|c| c.dtype().is_integer())
     });
     if activity.height() <= slice_rows || !whole_units {
-        return aggregate_periods(activity.clone().lazy(), level, columns).collect();
+        return aggregate_periods(activity.clone().lazy(), level, &columns).collect();
     }
     let (sum_of, count_of) = (
         |n: &str| format!("_sum_{n}"),
@@ -498,13 +503,9 @@ fn sum_periods_in_slices(
             in_slice.push(col(spec.name).cast(DataType::Float64).sum().alias(&sum));
             in_slice.push(col(spec.name).count().cast(DataType::Int64).alias(&count));
             across.extend([col(&sum).sum(), col(&count).sum()]);
-            // As `aggregate_periods`: the mean rounded half-up to whole cents.
             means.push(
                 when(col(&count).gt(lit(0)))
-                    .then(
-                        (col(&sum) / col(&count).cast(DataType::Float64) + lit(0.5))
-                            .cast(DataType::Int64),
-                    )
+                    .then(whole_cents(col(&sum) / col(&count).cast(DataType::Float64)))
                     .otherwise(lit(NULL).cast(DataType::Int64))
                     .alias(spec.name),
             );
@@ -606,8 +607,7 @@ mod tests {
                 .unwrap(),
         );
         for slice in [1, 2, 3, 6] {
-            let sliced =
-                sorted(sum_periods_in_slices(&daily, Level::Store, &columns, slice).unwrap());
+            let sliced = sorted(sum_periods_in_slices(&daily, Level::Store, slice).unwrap());
             assert_eq!(sliced, whole, "slices of {slice} rows");
         }
         // S1 2025-01: gmv 100 + 11, 3 rows, inventory (10 + 11 + 11) / 3 → 10.67 → 11;

@@ -148,11 +148,7 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         .map(|c| c.to_string())
         .collect();
     check_sums_fit(&activity, level)?;
-    let mut lf = with_ratio_metrics(
-        sum_periods(&activity, level, &columns)?.lazy(),
-        level,
-        &columns,
-    );
+    let mut lf = with_ratio_metrics(sum_periods(&activity, level)?.lazy(), level, &columns);
     let targets = level_targets(data, level);
     let has_targets = targets.is_some();
     if let Some(targets) = targets {

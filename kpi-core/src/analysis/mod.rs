@@ -164,12 +164,7 @@ fn level_sums(data: &Dataset, level: Level) -> Result<Option<DataFrame>> {
     let Some(activity) = data.get(level.table()) else {
         return Ok(None);
     };
-    let columns: Vec<String> = activity
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    Ok(Some(sum_periods(activity, level, &columns)?))
+    Ok(Some(sum_periods(activity, level)?))
 }
 
 /// Reads a sums frame into entities keyed by `key`, grouped by `group`.

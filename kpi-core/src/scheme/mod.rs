@@ -668,14 +668,19 @@ impl Scheme {
             .is_none_or(|s| s.roles.is_empty() || s.roles.iter().any(|r| r.id() == role))
     }
 
-    /// Every item, then every bonus item: key path, metric and rule.
     /// Whether scoring reads the daily rows themselves, not only their
     /// monthly sums: a custom metric (summed per period from
     /// `employee_daily`) or a rank rule ranking every week.
     pub fn scores_from_daily_rows(&self) -> bool {
-        !self.metrics.is_empty() || self.scored_rules().any(|(_, _, rule)| rule.ranks_weekly())
+        !self.metrics.is_empty() || self.ranks_weekly()
     }
 
+    /// Whether some rank rule ranks every week.
+    pub(crate) fn ranks_weekly(&self) -> bool {
+        self.scored_rules().any(|(_, _, rule)| rule.ranks_weekly())
+    }
+
+    /// Every item, then every bonus item: key path, metric and rule.
     pub(crate) fn scored_rules(&self) -> impl Iterator<Item = (String, &str, &Rule)> {
         let items = self
             .items

@@ -156,8 +156,8 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             )
         },
     );
-    let (absences, roster, columns) = (absences?, roster?, columns?);
-    let absences = match &absences {
+    let (absence_sums, roster, columns) = (absences?, roster?, columns?);
+    let absences = match &absence_sums {
         Some(sums) => Some((
             crate::frame::str_column(sums, "period")?,
             crate::frame::str_column(sums, "employee_id")?,

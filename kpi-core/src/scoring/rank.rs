@@ -39,10 +39,10 @@ impl Weekly {
     /// Recomputes the employee metrics per calendar week, when a rank rule
     /// ranks weekly.
     pub(super) fn new(scheme: &Scheme, data: &Dataset) -> Result<Option<Weekly>> {
-        let weekly = scheme
-            .scored_rules()
-            .any(|(_, _, rule)| rule.ranks_weekly());
-        let Some(daily) = data.get(Table::EmployeeDaily).filter(|_| weekly) else {
+        let Some(daily) = data
+            .get(Table::EmployeeDaily)
+            .filter(|_| scheme.ranks_weekly())
+        else {
             return Ok(None);
         };
         let mut month_of_week: HashMap<String, String> = HashMap::new();
