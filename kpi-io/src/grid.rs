@@ -4,7 +4,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
-use calamine::{Data, Range, Reader};
+use calamine::{Data, DataRef, Range, Reader, Sheets};
 use polars::prelude::*;
 
 use crate::error::{Error, Position, Result};
@@ -480,62 +480,92 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
             }
         },
     };
+    let unreadable = |source: calamine::Error| Error::Workbook {
+        path: path.into(),
+        source: Box::new(source),
+    };
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|source| Error::Workbook {
-                path: path.into(),
-                source: Box::new(source),
-            })?;
-        if let Ok(formulas) = workbook.worksheet_formula(&name) {
-            check_cached_values(path, &name, &range, &formulas)?;
-        }
+        let range = match &mut workbook {
+            // One pass over the sheet's XML gives the values and the formulas.
+            Sheets::Xlsx(xlsx) => xlsx_values(path, &name, xlsx)?,
+            other => {
+                let range = other.worksheet_range(&name).map_err(unreadable)?;
+                if let Ok(formulas) = other.worksheet_formula(&name) {
+                    let Some((top, left)) = formulas.start() else {
+                        grids.push(Grid::Sheet { name, range });
+                        continue;
+                    };
+                    for (r, c, formula) in formulas.used_cells() {
+                        let at = (top + r as u32, left + c as u32);
+                        if !formula.is_empty()
+                            && matches!(range.get_value(at), None | Some(Data::Empty))
+                        {
+                            return Err(uncalculated(path, &name, at, formula));
+                        }
+                    }
+                }
+                range
+            }
+        };
         grids.push(Grid::Sheet { name, range });
     }
     Ok(grids)
 }
 
+/// The values of an xlsx sheet (as calamine's `worksheet_range` gives them),
+/// read with its formulas in one pass.
+fn xlsx_values<RS: std::io::Read + std::io::Seek>(
+    path: &Path,
+    sheet: &str,
+    xlsx: &mut calamine::Xlsx<RS>,
+) -> Result<Range<Data>> {
+    let unreadable = |source: calamine::XlsxError| Error::Workbook {
+        path: path.into(),
+        source: Box::new(source.into()),
+    };
+    let mut reader = match xlsx.worksheet_cells_reader(sheet) {
+        Ok(reader) => reader,
+        // A chart sheet has no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Range::default()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell_with_formula().map_err(unreadable)? {
+        if matches!(cell.value, DataRef::Empty) {
+            if let Some(formula) = cell.formula.filter(|f| !f.is_empty()) {
+                return Err(uncalculated(path, sheet, cell.pos, &formula));
+            }
+            continue;
+        }
+        cells.push(calamine::Cell::new(cell.pos, Data::from(cell.value)));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
 /// A formula cell saved without its value (by a library that writes
 /// formulas but does not calculate them) would read as blank: an error
 /// naming its sheet and cell.
-fn check_cached_values(
-    path: &Path,
-    sheet: &str,
-    values: &Range<Data>,
-    formulas: &Range<String>,
-) -> Result<()> {
-    let Some((top, left)) = formulas.start() else {
-        return Ok(());
-    };
-    for (r, c, formula) in formulas.used_cells() {
-        if formula.is_empty() {
-            continue;
-        }
-        let (row, col) = (top + r as u32, left + c as u32);
-        if matches!(values.get_value((row, col)), None | Some(Data::Empty)) {
-            let mut name = String::new();
-            let mut n = col + 1;
-            while n > 0 {
-                name.insert(0, char::from(b'A' + ((n - 1) % 26) as u8));
-                n = (n - 1) / 26;
-            }
-            return Err(Error::Layout {
-                at: Position {
-                    file: path.into(),
-                    sheet: Some(sheet.to_string()),
-                    row: Some(row as usize + 1),
-                    column: Some(format!("{name}{}", row + 1)),
-                },
-                message: format!(
-                    "the formula {} was saved without its value; open the file in Excel or \
-                     WPS and save it (or paste the values) so that the value is stored",
-                    crate::parse::quoted(&format!("={formula}"))
-                ),
-            });
-        }
+fn uncalculated(path: &Path, sheet: &str, (row, col): (u32, u32), formula: &str) -> Error {
+    let mut name = String::new();
+    let mut n = col + 1;
+    while n > 0 {
+        name.insert(0, char::from(b'A' + ((n - 1) % 26) as u8));
+        n = (n - 1) / 26;
     }
-    Ok(())
+    Error::Layout {
+        at: Position {
+            file: path.into(),
+            sheet: Some(sheet.to_string()),
+            row: Some(row as usize + 1),
+            column: Some(format!("{name}{}", row + 1)),
+        },
+        message: format!(
+            "the formula {} was saved without its value; open the file in Excel or \
+             WPS and save it (or paste the values) so that the value is stored",
+            crate::parse::quoted(&format!("={formula}"))
+        ),
+    }
 }
 
 /// The tables of an HTML file saved as a spreadsheet, one grid each

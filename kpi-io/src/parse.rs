@@ -229,6 +229,15 @@ pub fn decimal_of_f64(n: f64) -> Option<Decimal> {
     if !n.is_finite() {
         return None;
     }
+    // Most cells hold cents or whole units: when a decimal of two places
+    // reads back as `n`, it is the shortest such form (no two decimals of
+    // two places are within one step of a float this small).
+    if n.abs() < 1e12 && !(n == 0.0 && n.is_sign_negative()) {
+        let cents = (n * 100.0).round();
+        if cents / 100.0 == n {
+            return Some(Decimal::new(cents as i64, 2).normalize());
+        }
+    }
     Decimal::from_str(&n.to_string())
         .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))
         .ok()
@@ -337,6 +346,43 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    /// The shortest form a float's text gives, without the two-place path.
+    fn shortest(n: f64) -> Option<Decimal> {
+        Decimal::from_str(&n.to_string())
+            .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))
+            .ok()
+    }
+
+    #[test]
+    fn floats_read_as_their_shortest_form() {
+        for n in [
+            0.0, -0.0, 1.0, -1.0, 0.1, 0.29, 12.3, 12.30, 100.07, 1234.5678, 1e-7, 0.015,
+            2.675, 1e11 + 0.01, 1e12, 1e15, 123456789.99, -0.05,
+        ] {
+            assert_eq!(decimal_of_f64(n), shortest(n), "{n}");
+            assert_eq!(
+                decimal_of_f64(n).map(|d| d.to_string()),
+                shortest(n).map(|d| d.to_string()),
+                "{n}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cents_and_other_floats_read_as_their_shortest_form(
+            cents in -100_000_000_000_000i64..100_000_000_000_000,
+            any in proptest::num::f64::NORMAL,
+        ) {
+            for n in [cents as f64 / 100.0, any] {
+                proptest::prop_assert_eq!(
+                    decimal_of_f64(n).map(|d| d.to_string()),
+                    shortest(n).map(|d| d.to_string())
+                );
+            }
+        }
     }
 
     #[test]
