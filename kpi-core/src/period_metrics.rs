@@ -1,6 +1,9 @@
 //! Monthly metric tables for stores and employees.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::error::Result;
@@ -147,8 +150,11 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         .iter()
         .map(|c| c.to_string())
         .collect();
+    let mut laps = crate::timing::Laps::new();
     check_sums_fit(&activity, level)?;
-    let mut lf = with_ratio_metrics(sum_periods(&activity, level)?.lazy(), level, &columns);
+    let sums = sum_periods(&activity, level)?;
+    laps.lap(&format!("metrics: {} sums", level.key()));
+    let mut lf = with_ratio_metrics(sums.lazy(), level, &columns);
     let targets = level_targets(data, level);
     let has_targets = targets.is_some();
     if let Some(targets) = targets {
@@ -184,7 +190,9 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         .select(select)
         .sort(["period", level.key()], SortMultipleOptions::default())
         .collect()?;
+    laps.lap(&format!("metrics: {} rates, targets and roster", level.key()));
     add_growth_metrics(&mut frame, level, &metrics)?;
+    laps.lap(&format!("metrics: {} growth", level.key()));
     Ok((frame, metrics))
 }
 
@@ -289,6 +297,74 @@ fn join_roster(lf: LazyFrame, data: &Dataset) -> LazyFrame {
     )
 }
 
+/// For each row, the row of the same key `months_back` months earlier.
+/// Rows sorted by month, then key (as the metrics table is) are matched
+/// month against month in one walk; others through a hash table.
+fn rows_months_back(
+    keys: &[&str],
+    periods: &[Option<Month>],
+    months_back: u32,
+) -> Vec<Option<usize>> {
+    // (month, first row, end) of each run of one month.
+    let mut blocks: Vec<(Month, usize, usize)> = Vec::new();
+    let mut sorted = true;
+    for (i, p) in periods.iter().enumerate() {
+        let Some(month) = *p else {
+            sorted = false;
+            break;
+        };
+        match blocks.last_mut() {
+            Some((m, _, end)) if *m == month => {
+                sorted &= keys[i - 1] <= keys[i];
+                *end = i + 1;
+            }
+            Some((m, ..)) if *m > month => sorted = false,
+            _ => blocks.push((month, i, i + 1)),
+        }
+        if !sorted {
+            break;
+        }
+    }
+    let mut earlier = vec![None; keys.len()];
+    if !sorted {
+        let row_of: PlHashMap<(&str, Month), usize> = keys
+            .iter()
+            .zip(periods)
+            .enumerate()
+            .filter_map(|(i, (k, p))| Some(((*k, (*p)?), i)))
+            .collect();
+        earlier.par_iter_mut().enumerate().for_each(|(i, e)| {
+            *e = periods[i].and_then(|p| {
+                row_of
+                    .get(&(keys[i], p.shift(-(months_back as i32))))
+                    .copied()
+            });
+        });
+        return earlier;
+    }
+    let block_of: BTreeMap<Month, (usize, usize)> =
+        blocks.iter().map(|&(m, start, end)| (m, (start, end))).collect();
+    for &(month, start, end) in &blocks {
+        let Some(&(mut j, before_end)) = block_of.get(&month.shift(-(months_back as i32))) else {
+            continue;
+        };
+        for (i, e) in earlier.iter_mut().enumerate().take(end).skip(start) {
+            while j < before_end && keys[j] < keys[i] {
+                j += 1;
+            }
+            // The last of equal keys, as a table keyed by the rows would keep.
+            let mut last = None;
+            let mut k = j;
+            while k < before_end && keys[k] == keys[i] {
+                last = Some(k);
+                k += 1;
+            }
+            *e = last;
+        }
+    }
+    earlier
+}
+
 /// Adds growth metrics (month on month, year on year) from the collected table.
 fn add_growth_metrics(
     frame: &mut DataFrame,
@@ -303,32 +379,86 @@ fn add_growth_metrics(
         .iter()
         .map(|p| p.and_then(Month::parse))
         .collect();
-    for metric in metrics {
-        let Formula::Growth { of, months_back } = metric.formula else {
-            continue;
-        };
+    let growths: Vec<(&Metric, &str, u32)> = metrics
+        .iter()
+        .filter_map(|m| match m.formula {
+            Formula::Growth { of, months_back } => Some((*m, of, months_back)),
+            _ => None,
+        })
+        .collect();
+    if growths.is_empty() {
+        return Ok(());
+    }
+    let mut earlier_rows: BTreeMap<u32, Vec<Option<usize>>> = BTreeMap::new();
+    let mut columns = Vec::with_capacity(growths.len());
+    for (metric, of, months_back) in growths {
+        let earlier = earlier_rows
+            .entry(months_back)
+            .or_insert_with(|| rows_months_back(&keys, &periods, months_back));
         let values = frame.column(of)?.cast(&DataType::Float64)?;
-        let values = values.f64()?;
-        let by_key: PlHashMap<(&str, Month), f64> = keys
+        let values = values.f64()?.rechunk();
+        let growth: Float64Chunked = earlier
             .iter()
-            .zip(&periods)
-            .zip(values.iter())
-            .filter_map(|((k, p), v)| Some(((*k, (*p)?), v?)))
-            .collect();
-        let growth: Float64Chunked = keys
-            .iter()
-            .zip(&periods)
-            .zip(values.iter())
-            .map(|((k, p), v)| {
-                let earlier = by_key.get(&(*k, p.as_ref()?.shift(-(months_back as i32))))?;
-                if *earlier == 0.0 {
+            .enumerate()
+            .map(|(i, e)| {
+                let earlier = values.get((*e)?)?;
+                if earlier == 0.0 {
                     None
                 } else {
-                    Some(v? / earlier - 1.0)
+                    Some(values.get(i)? / earlier - 1.0)
                 }
             })
             .collect();
-        frame.with_column(growth.with_name(metric.id.into()).into_column())?;
+        columns.push(growth.with_name(metric.id.into()).into_column());
+    }
+    for column in columns {
+        frame.with_column(column)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The walk over rows sorted by month and key finds the rows a hash
+        /// table of (key, month) finds, for the rows in any order.
+        #[test]
+        fn earlier_rows_are_found_in_any_order(
+            rows in proptest::collection::btree_set((0u8..6, 0i32..5), 0..40),
+            months_back in 1u32..3,
+            shuffle in any::<u64>(),
+        ) {
+            let key = |k: u8| ["", "a", "ab", "b", "E1", "E10"][k as usize];
+            // Sorted by month, then key, as the metrics table is.
+            let mut sorted: Vec<(&str, Month)> = rows
+                .iter()
+                .map(|&(k, m)| (key(k), Month { year: 2025, month: 1 }.shift(m)))
+                .collect();
+            sorted.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+            let (keys, periods): (Vec<&str>, Vec<Option<Month>>) =
+                sorted.iter().map(|&(k, m)| (k, Some(m))).unzip();
+            let walked = rows_months_back(&keys, &periods, months_back);
+            let expected: Vec<Option<usize>> = sorted
+                .iter()
+                .map(|&(k, m)| {
+                    sorted
+                        .iter()
+                        .position(|&(k2, m2)| k2 == k && m2 == m.shift(-(months_back as i32)))
+                })
+                .collect();
+            prop_assert_eq!(&walked, &expected);
+            // The same rows out of order go through the hash table.
+            let mut order: Vec<usize> = (0..sorted.len()).collect();
+            order.sort_by_key(|&i| (i as u64).wrapping_mul(shuffle | 1).rotate_left(7));
+            let shuffled_keys: Vec<&str> = order.iter().map(|&i| keys[i]).collect();
+            let shuffled_periods: Vec<Option<Month>> = order.iter().map(|&i| periods[i]).collect();
+            let hashed = rows_months_back(&shuffled_keys, &shuffled_periods, months_back);
+            let back: Vec<Option<usize>> = hashed.iter().map(|e| e.map(|j| order[j])).collect();
+            let in_order: Vec<Option<usize>> = order.iter().map(|&i| expected[i]).collect();
+            prop_assert_eq!(back, in_order);
+        }
+    }
 }

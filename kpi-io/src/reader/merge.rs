@@ -241,7 +241,9 @@ fn duplicate_candidates(table: Table, frame: &DataFrame, keys: &[&str]) -> Resul
     if columns.iter().any(|c| c.null_count() > 0) {
         return Ok((0..frame.height()).collect());
     }
-    if keys_rise(&columns) || files_apart(frame, &columns) {
+    // Files of their own days are checked file by file; rows from one file,
+    // or from files of the same days, as a whole.
+    if files_apart(frame, &columns) || keys_rise(&columns) {
         return Ok(Vec::new());
     }
     let duplicated = frame
@@ -280,12 +282,10 @@ fn files_apart(frame: &DataFrame, keys: &[&Column]) -> bool {
     if runs.len() < 2 {
         return false;
     }
+    // The days' ranges first (a minimum and a maximum per file), then
+    // each file's keys.
     let mut ranges: Vec<(i32, i32)> = Vec::with_capacity(runs.len());
     for &(start, len) in &runs {
-        let sliced: Vec<Column> = keys.iter().map(|c| c.slice(start as i64, len)).collect();
-        if !keys_rise(&sliced.iter().collect::<Vec<_>>()) {
-            return false;
-        }
         let days = date.slice(start as i64, len);
         let Some(days) = days.date().ok().map(|d| d.physical().clone()) else {
             return false;
@@ -297,6 +297,10 @@ fn files_apart(frame: &DataFrame, keys: &[&Column]) -> bool {
     }
     ranges.sort_unstable();
     ranges.windows(2).all(|w| w[0].1 < w[1].0)
+        && runs.iter().all(|&(start, len)| {
+            let sliced: Vec<Column> = keys.iter().map(|c| c.slice(start as i64, len)).collect();
+            keys_rise(&sliced.iter().collect::<Vec<_>>())
+        })
 }
 
 /// Whether every row's key is greater than the row's before (so no key
@@ -304,22 +308,20 @@ fn files_apart(frame: &DataFrame, keys: &[&Column]) -> bool {
 fn keys_rise(columns: &[&Column]) -> bool {
     enum Key {
         Text(StringChunked),
+        Day(Int32Chunked),
         Int(Int64Chunked),
     }
     /// One slice of a key column, for comparing neighbours.
     enum Values<'a> {
         Text(Vec<Option<&'a str>>),
+        Day(Vec<Option<i32>>),
         Int(Vec<Option<i64>>),
     }
     let keys: Option<Vec<Key>> = columns
         .iter()
         .map(|c| match c.dtype() {
             DataType::String => Some(Key::Text(c.str().ok()?.clone())),
-            DataType::Date => c
-                .date()
-                .ok()
-                .and_then(|d| d.physical().cast(&DataType::Int64).ok())
-                .and_then(|d| d.i64().ok().map(|d| Key::Int(d.clone()))),
+            DataType::Date => c.date().ok().map(|d| Key::Day(d.physical().clone())),
             d if d.is_integer() => c
                 .cast(&DataType::Int64)
                 .ok()
@@ -331,20 +333,21 @@ fn keys_rise(columns: &[&Column]) -> bool {
         return false;
     };
     let n = columns[0].len();
-    let pieces = rayon::current_num_threads().max(1) * 4;
-    let size = n.div_ceil(pieces).max(1);
+    // Slices small enough that their values stay in cache.
+    const SLICE_ROWS: usize = 1 << 16;
     // Each slice starts one row early, to compare with the row before it.
     (1..n)
-        .step_by(size)
+        .step_by(SLICE_ROWS)
         .collect::<Vec<_>>()
         .into_par_iter()
         .all(|from| {
-            let to = (from + size).min(n);
+            let to = (from + SLICE_ROWS).min(n);
             let (start, len) = (from as i64 - 1, to - from + 1);
             let sliced: Vec<Key> = keys
                 .iter()
                 .map(|k| match k {
                     Key::Text(t) => Key::Text(t.slice(start, len)),
+                    Key::Day(v) => Key::Day(v.slice(start, len)),
                     Key::Int(v) => Key::Int(v.slice(start, len)),
                 })
                 .collect();
@@ -352,6 +355,7 @@ fn keys_rise(columns: &[&Column]) -> bool {
                 .iter()
                 .map(|k| match k {
                     Key::Text(t) => Values::Text(t.iter().collect()),
+                    Key::Day(v) => Values::Day(v.iter().collect()),
                     Key::Int(v) => Values::Int(v.iter().collect()),
                 })
                 .collect();
@@ -359,6 +363,7 @@ fn keys_rise(columns: &[&Column]) -> bool {
                 for v in &values {
                     let o = match v {
                         Values::Text(t) => t[i - 1].cmp(&t[i]),
+                        Values::Day(t) => t[i - 1].cmp(&t[i]),
                         Values::Int(t) => t[i - 1].cmp(&t[i]),
                     };
                     if o != std::cmp::Ordering::Equal {
