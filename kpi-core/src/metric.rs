@@ -6,6 +6,7 @@
 //! by `count × 100` in one correctly rounded division.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::table::{ColumnSpec, Table};
 
@@ -468,14 +469,41 @@ const SUM_SLICE_ROWS: usize = 1 << 20;
 /// so the sums are the same in any order, and a stock's mean is its
 /// slices' sums over their counts).
 pub fn sum_periods(activity: &DataFrame, level: Level) -> PolarsResult<DataFrame> {
-    sum_periods_in_slices(activity, level, SUM_SLICE_ROWS)
+    sum_periods_in_slices(activity, level, Summing::DEFAULT)
+}
+
+/// How a long history is summed.
+#[derive(Debug, Clone, Copy)]
+struct Summing {
+    /// Rows summed in one slice at most.
+    slice_rows: usize,
+    /// Rows per run of one key (entity and period) on average from which a
+    /// slice is summed run by run: a history sorted by entity and day has a
+    /// run a month, a shuffled one a run a row (summed by a group-by).
+    run_rows: usize,
+    /// Slots of the table indexed by entity and period, per row of the
+    /// slices' sums, up to which the sums are summed again through it.
+    slots_per_row: usize,
+}
+
+impl Summing {
+    const DEFAULT: Summing = Summing {
+        slice_rows: SUM_SLICE_ROWS,
+        run_rows: 4,
+        slots_per_row: 4,
+    };
 }
 
 fn sum_periods_in_slices(
     activity: &DataFrame,
     level: Level,
-    slice_rows: usize,
+    how: Summing,
 ) -> PolarsResult<DataFrame> {
+    let Summing {
+        slice_rows,
+        run_rows,
+        slots_per_row,
+    } = how;
     let columns: Vec<String> = activity
         .get_column_names()
         .iter()
@@ -515,24 +543,206 @@ fn sum_periods_in_slices(
         }
     }
     let keys = [col(level.key()), col("period")];
-    let slices: Vec<LazyFrame> = (0..activity.height())
-        .step_by(slice_rows)
+    let starts: Vec<usize> = (0..activity.height()).step_by(slice_rows).collect();
+    let slices: Vec<LazyFrame> = starts
+        .into_par_iter()
         .map(|start| {
-            activity
-                .slice(start as i64, slice_rows)
-                .lazy()
-                .group_by(keys.clone())
-                .agg(in_slice.clone())
+            let slice = activity.slice(start as i64, slice_rows);
+            Ok(match run_sums(&slice, level, &summed, run_rows)? {
+                Some(sums) => sums.lazy(),
+                None => slice.lazy().group_by(keys.clone()).agg(in_slice.clone()),
+            })
         })
-        .collect();
+        .collect::<PolarsResult<_>>()?;
+    // The slices' sums are summed again by one integer per key: hashing the
+    // two texts of every row once is cheaper than grouping by them.
+    // The slices' sums are summed again: by a table indexed by entity and
+    // period when it is dense (a history of every entity in every month),
+    // by a group-by on the two texts otherwise.
+    let partial = concat(slices, UnionArgs::default())?.collect()?;
     let mut select = vec![col(level.key()), col("period"), col("_rows")];
     select.extend(summed.iter().map(|s| col(s.name)));
-    concat(slices, UnionArgs::default())?
-        .group_by(keys)
-        .agg(across)
-        .with_columns(means)
-        .select(select)
-        .collect()
+    let summed_again = match regroup_dense(&partial, level, slots_per_row)? {
+        Some(frame) => frame.lazy(),
+        None => partial.lazy().group_by(keys).agg(across),
+    };
+    summed_again.with_columns(means).select(select).collect()
+}
+
+/// `partial`'s rows summed per (entity, period), every column but the two
+/// keys a sum, through a table of one slot per entity and period; `None`
+/// when that table would have more than `slots_per_row` slots per row (few
+/// periods of each entity) or a column has a missing value.
+fn regroup_dense(
+    partial: &DataFrame,
+    level: Level,
+    slots_per_row: usize,
+) -> PolarsResult<Option<DataFrame>> {
+    let (entities, periods) = (
+        partial.column(level.key())?.str()?,
+        partial.column("period")?.str()?,
+    );
+    let values: Vec<&Column> = partial
+        .columns()
+        .iter()
+        .filter(|c| c.name() != level.key() && c.name() != "period")
+        .collect();
+    if values.iter().any(|c| c.null_count() > 0) {
+        return Ok(None);
+    }
+    let mut entity_codes: PlHashMap<Option<&str>, u32> = PlHashMap::new();
+    let mut period_codes: PlHashMap<Option<&str>, u32> = PlHashMap::new();
+    let codes: Vec<(u32, u32)> = entities
+        .iter()
+        .zip(periods.iter())
+        .map(|(entity, period)| {
+            let next = entity_codes.len() as u32;
+            let entity = *entity_codes.entry(entity).or_insert(next);
+            let next = period_codes.len() as u32;
+            let period = *period_codes.entry(period).or_insert(next);
+            (entity, period)
+        })
+        .collect();
+    let width = period_codes.len();
+    let slots = entity_codes.len().saturating_mul(width);
+    if slots > slots_per_row.saturating_mul(partial.height()) {
+        return Ok(None);
+    }
+    // Groups in the order of their first row.
+    let mut group_of_slot = vec![u32::MAX; slots];
+    let mut first_rows: Vec<IdxSize> = Vec::new();
+    let group_of_row: Vec<u32> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, &(entity, period))| {
+            let slot = &mut group_of_slot[entity as usize * width + period as usize];
+            if *slot == u32::MAX {
+                *slot = first_rows.len() as u32;
+                first_rows.push(i as IdxSize);
+            }
+            *slot
+        })
+        .collect();
+    let groups = first_rows.len();
+    let index = IdxCa::from_vec("".into(), first_rows);
+    let mut columns = vec![
+        entities.take(&index)?.into_column(),
+        periods.take(&index)?.into_column(),
+    ];
+    for column in values {
+        let summed = match column.dtype() {
+            DataType::Int64 => {
+                let mut sums = vec![0i64; groups];
+                for (g, v) in group_of_row.iter().zip(column.i64()?.iter()) {
+                    sums[*g as usize] += v.unwrap_or(0);
+                }
+                Column::new(column.name().clone(), sums)
+            }
+            DataType::Float64 => {
+                let mut sums = vec![0f64; groups];
+                for (g, v) in group_of_row.iter().zip(column.f64()?.iter()) {
+                    sums[*g as usize] += v.unwrap_or(0.0);
+                }
+                Column::new(column.name().clone(), sums)
+            }
+            _ => return Ok(None),
+        };
+        columns.push(summed);
+    }
+    Ok(Some(DataFrame::new(groups, columns)?))
+}
+
+/// The sums of a slice as its group-by by entity and period would give
+/// them (`_rows`, each additive column's sum, a stock's `_sum_` and
+/// `_count_`), made run by run of rows with one key: `None` when the runs
+/// are shorter than `run_rows` on average or a summed column is not Int64.
+fn run_sums(
+    slice: &DataFrame,
+    level: Level,
+    summed: &[&ColumnSpec],
+    run_rows: usize,
+) -> PolarsResult<Option<DataFrame>> {
+    let (entities, periods) = (
+        slice.column(level.key())?.str()?,
+        slice.column("period")?.str()?,
+    );
+    let mut values: Vec<&Int64Chunked> = Vec::with_capacity(summed.len());
+    for spec in summed {
+        match slice.column(spec.name)?.dtype() {
+            DataType::Int64 => values.push(slice.column(spec.name)?.i64()?),
+            _ => return Ok(None),
+        }
+    }
+    // The first row of each run.
+    let mut starts: Vec<IdxSize> = Vec::new();
+    let mut last = None;
+    for (i, key) in entities.iter().zip(periods.iter()).enumerate() {
+        if last != Some(key) {
+            starts.push(i as IdxSize);
+            if starts.len().saturating_mul(run_rows) > slice.height() {
+                return Ok(None);
+            }
+            last = Some(key);
+        }
+    }
+    let runs = starts.len();
+    let run_of = |i: usize, run: &mut usize| {
+        while *run + 1 < runs && starts[*run + 1] as usize <= i {
+            *run += 1;
+        }
+    };
+    let index = IdxCa::from_vec("".into(), starts.clone());
+    let mut columns = vec![
+        entities.take(&index)?.into_column(),
+        periods.take(&index)?.into_column(),
+    ];
+    // Each run's rows: [start, end).
+    let bounds = |r: usize| {
+        let end = starts.get(r + 1).map_or(slice.height(), |&e| e as usize);
+        (starts[r] as usize, end)
+    };
+    let lengths: Vec<i64> = (0..runs)
+        .map(|r| {
+            let (start, end) = bounds(r);
+            (end - start) as i64
+        })
+        .collect();
+    columns.push(Column::new("_rows".into(), lengths.clone()));
+    for (spec, values) in summed.iter().zip(values) {
+        let values = values.rechunk();
+        let (sums, counts) = match values.cont_slice() {
+            // No missing value: each run's values are one slice of memory.
+            Ok(all) => (
+                (0..runs)
+                    .map(|r| {
+                        let (start, end) = bounds(r);
+                        all[start..end].iter().sum()
+                    })
+                    .collect(),
+                lengths.clone(),
+            ),
+            Err(_) => {
+                let (mut sums, mut counts) = (vec![0i64; runs], vec![0i64; runs]);
+                let mut run = 0;
+                for (i, v) in values.iter().enumerate() {
+                    run_of(i, &mut run);
+                    if let Some(v) = v {
+                        sums[run] += v;
+                        counts[run] += 1;
+                    }
+                }
+                (sums, counts)
+            }
+        };
+        if spec.stock {
+            let sums: Vec<f64> = sums.into_iter().map(|s| s as f64).collect();
+            columns.push(Column::new(format!("_sum_{}", spec.name).into(), sums));
+            columns.push(Column::new(format!("_count_{}", spec.name).into(), counts));
+        } else {
+            columns.push(Column::new(spec.name.into(), sums));
+        }
+    }
+    Ok(Some(DataFrame::new(runs, columns)?))
 }
 
 /// Adds every ratio metric whose input columns are present.
@@ -586,7 +796,7 @@ mod tests {
         let daily = df!(
             "store_id" => ["S1", "S2", "S1", "S1", "S2", "S1", "S2"],
             "period" => ["2025-01", "2025-01", "2025-01", "2025-02", "2025-01", "2025-01", "2025-02"],
-            "gmv" => [Some(100i64), Some(7), None, Some(5), Some(-3), Some(11), Some(2)],
+            "gmv" => [Some(100i64), Some(7), None, Some(5), Some(-3), Some(11), None],
             "buyers" => [1i64, 2, 3, 4, 5, 6, 7],
             "inventory_value" => [Some(10i64), None, Some(11), None, Some(4), Some(11), None],
         )
@@ -606,12 +816,31 @@ mod tests {
                 .collect()
                 .unwrap(),
         );
-        for slice in [1, 2, 3, 6] {
-            let sliced = sorted(sum_periods_in_slices(&daily, Level::Store, slice).unwrap());
-            assert_eq!(sliced, whole, "slices of {slice} rows");
+        // The rows as given (no two neighbours share a key) and sorted (runs
+        // of up to 3 rows).
+        let by_key = daily
+            .sort(
+                ["store_id", "period"],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .unwrap();
+        for rows in [&daily, &by_key] {
+            for slice in [1, 2, 3, 6] {
+                // Slices summed by group-by and run by run, their sums summed
+                // by group-by and through the table of entities and periods.
+                for (run_rows, slots_per_row) in [(usize::MAX, 0), (1, 0), (usize::MAX, 100), (1, 100)] {
+                    let how = Summing {
+                        slice_rows: slice,
+                        run_rows,
+                        slots_per_row,
+                    };
+                    let sliced = sorted(sum_periods_in_slices(rows, Level::Store, how).unwrap());
+                    assert_eq!(sliced, whole, "{how:?}");
+                }
+            }
         }
         // S1 2025-01: gmv 100 + 11, 3 rows, inventory (10 + 11 + 11) / 3 → 10.67 → 11;
-        // S2 2025-02: no inventory.
+        // S2 2025-02: no gmv (a sum of 0, as polars gives it) and no inventory.
         let value = |c: &str, i: usize| {
             whole
                 .column(c)
@@ -630,6 +859,7 @@ mod tests {
             (Some(111), Some(3), Some(11))
         );
         assert_eq!(value("inventory_value", 3), None);
+        assert_eq!(value("gmv", 3), Some(0));
     }
 
     #[test]
