@@ -14,6 +14,11 @@ use kpi_core::{Month, Scheme, Table};
 use kpi_io::{DataFormat, GenOptions, HeaderLanguage, WriteOptions};
 use kpi_report::{Fact, Report, write_workbook};
 
+/// polars allocates and frees many large buffers: mimalloc reuses them
+/// without the system allocator's page faults and returns freed memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "kpi",
