@@ -527,6 +527,21 @@ fn combine_items(scheme: &Scheme, out: &mut ScoreRow) -> Option<f64> {
 /// Rounds half away from zero (四舍五入) at `places` decimals, reading the
 /// value at its shortest decimal representation so 84.995 rounds to 85.00.
 pub fn round_half_up(value: f64, places: u32) -> f64 {
+    // A value already of `places` decimals or fewer is its own rounding:
+    // when a decimal of `places` places reads back as `value`, it is the
+    // shortest form (no two such decimals are within one step of a float
+    // this small), so the text would give `value` back.
+    if places <= 6 && value.abs() < 1e9 && !(value == 0.0 && value.is_sign_negative()) {
+        let scale = 10f64.powi(places as i32);
+        if (value * scale).round() / scale == value {
+            return value;
+        }
+    }
+    round_half_up_of_text(value, places)
+}
+
+/// [`round_half_up`] through the shortest decimal text of `value`.
+fn round_half_up_of_text(value: f64, places: u32) -> f64 {
     match Decimal::from_str(&value.to_string()) {
         Ok(d) => d
             .round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
@@ -546,5 +561,26 @@ mod tests {
         assert_eq!(round_half_up(84.994999, 2), 84.99);
         assert_eq!(round_half_up(0.125, 2), 0.13);
         assert_eq!(round_half_up(2.5, 0), 3.0);
+    }
+
+    proptest::proptest! {
+        /// Values of few decimals come back as themselves, others rounded
+        /// from their text, exactly as the text alone gives them.
+        #[test]
+        fn round_half_up_without_text_is_round_half_up_of_text(
+            units in -10_000_000_000i64..10_000_000_000,
+            shown in 0u32..8,
+            places in 0u32..7,
+            any in proptest::num::f64::ANY,
+        ) {
+            let few = units as f64 / 10f64.powi(shown as i32);
+            for v in [few, any, -0.0, 0.0] {
+                let (fast, text) = (round_half_up(v, places), round_half_up_of_text(v, places));
+                proptest::prop_assert!(
+                    fast.to_bits() == text.to_bits() || (fast.is_nan() && text.is_nan()),
+                    "{} at {} places: {} against {}", v, places, fast, text
+                );
+            }
+        }
     }
 }
