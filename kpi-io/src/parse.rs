@@ -229,14 +229,11 @@ pub fn decimal_of_f64(n: f64) -> Option<Decimal> {
     if !n.is_finite() {
         return None;
     }
-    // Most cells hold cents or whole units: when a decimal of two places
-    // reads back as `n`, it is the shortest such form (no two decimals of
-    // two places are within one step of a float this small).
-    if n.abs() < 1e12 && !(n == 0.0 && n.is_sign_negative()) {
-        let cents = (n * 100.0).round();
-        if cents / 100.0 == n {
-            return Some(Decimal::new(cents as i64, 2).normalize());
-        }
+    // Most cells hold cents or whole units.
+    if !(n == 0.0 && n.is_sign_negative())
+        && let Some(cents) = kpi_core::in_units_of(n, 2)
+    {
+        return Some(Decimal::new(cents, 2).normalize());
     }
     Decimal::from_str(&n.to_string())
         .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))

@@ -527,17 +527,27 @@ fn combine_items(scheme: &Scheme, out: &mut ScoreRow) -> Option<f64> {
 /// Rounds half away from zero (四舍五入) at `places` decimals, reading the
 /// value at its shortest decimal representation so 84.995 rounds to 85.00.
 pub fn round_half_up(value: f64, places: u32) -> f64 {
-    // A value already of `places` decimals or fewer is its own rounding:
-    // when a decimal of `places` places reads back as `value`, it is the
-    // shortest form (no two such decimals are within one step of a float
-    // this small), so the text would give `value` back.
-    if places <= 6 && value.abs() < 1e9 && !(value == 0.0 && value.is_sign_negative()) {
-        let scale = 10f64.powi(places as i32);
-        if (value * scale).round() / scale == value {
-            return value;
-        }
+    // A value already of `places` decimals or fewer is its own rounding.
+    if !(value == 0.0 && value.is_sign_negative()) && in_units_of(value, places).is_some() {
+        return value;
     }
     round_half_up_of_text(value, places)
+}
+
+/// `value` as a whole number of 10^-`places` when its shortest decimal
+/// form has at most `places` decimals (`12.3` at 2 places: 1230), without
+/// writing it as text; `None` otherwise or when too large to be sure.
+///
+/// When a decimal of `places` places reads back as `value`, it is the
+/// shortest form: below 2^52 units, two such decimals are further apart
+/// than one step of the float, so no other decimal reads back as it.
+pub fn in_units_of(value: f64, places: u32) -> Option<i64> {
+    if !value.is_finite() || places > 15 {
+        return None;
+    }
+    let scale = 10f64.powi(places as i32);
+    let units = (value * scale).round();
+    (units.abs() < 4.5e15 && units / scale == value).then_some(units as i64)
 }
 
 /// [`round_half_up`] through the shortest decimal text of `value`.
@@ -561,6 +571,18 @@ mod tests {
         assert_eq!(round_half_up(84.994999, 2), 84.99);
         assert_eq!(round_half_up(0.125, 2), 0.13);
         assert_eq!(round_half_up(2.5, 0), 3.0);
+    }
+
+    #[test]
+    fn units_of_a_float_of_few_decimals() {
+        assert_eq!(in_units_of(12.3, 2), Some(1230));
+        assert_eq!(in_units_of(-0.07, 2), Some(-7));
+        assert_eq!(in_units_of(84.995, 2), None);
+        assert_eq!(in_units_of(0.1, 0), None);
+        assert_eq!(in_units_of(4.4e13, 2), Some(4_400_000_000_000_000));
+        assert_eq!(in_units_of(1e14, 2), None);
+        assert_eq!(in_units_of(f64::NAN, 2), None);
+        assert_eq!(in_units_of(f64::INFINITY, 0), None);
     }
 
     proptest::proptest! {

@@ -390,10 +390,9 @@ fn map_floats(
 }
 
 /// Cents of a float with at most two decimals (its shortest form, as a
-/// spreadsheet shows it), within the exact integers of a float.
+/// spreadsheet shows it).
 fn float_cents(x: f64) -> Option<i64> {
-    let cents = (x * 100.0).round();
-    (cents.is_finite() && cents.abs() < EXACT_F64 && cents / 100.0 == x).then_some(cents as i64)
+    kpi_core::in_units_of(x, 2)
 }
 
 /// Cents of a plain decimal: `-12`, `12.3`, `12.34` (no sign but `-`, no
