@@ -828,7 +828,9 @@ mod tests {
             for slice in [1, 2, 3, 6] {
                 // Slices summed by group-by and run by run, their sums summed
                 // by group-by and through the table of entities and periods.
-                for (run_rows, slots_per_row) in [(usize::MAX, 0), (1, 0), (usize::MAX, 100), (1, 100)] {
+                for (run_rows, slots_per_row) in
+                    [(usize::MAX, 0), (1, 0), (usize::MAX, 100), (1, 100)]
+                {
                     let how = Summing {
                         slice_rows: slice,
                         run_rows,

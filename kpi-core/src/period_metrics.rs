@@ -190,7 +190,10 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
         .select(select)
         .sort(["period", level.key()], SortMultipleOptions::default())
         .collect()?;
-    laps.lap(&format!("metrics: {} rates, targets and roster", level.key()));
+    laps.lap(&format!(
+        "metrics: {} rates, targets and roster",
+        level.key()
+    ));
     add_growth_metrics(&mut frame, level, &metrics)?;
     laps.lap(&format!("metrics: {} growth", level.key()));
     Ok((frame, metrics))
@@ -342,8 +345,10 @@ fn rows_months_back(
         });
         return earlier;
     }
-    let block_of: BTreeMap<Month, (usize, usize)> =
-        blocks.iter().map(|&(m, start, end)| (m, (start, end))).collect();
+    let block_of: BTreeMap<Month, (usize, usize)> = blocks
+        .iter()
+        .map(|&(m, start, end)| (m, (start, end)))
+        .collect();
     for &(month, start, end) in &blocks {
         let Some(&(mut j, before_end)) = block_of.get(&month.shift(-(months_back as i32))) else {
             continue;
