@@ -45,12 +45,7 @@ impl Dataset {
     /// The column names of a table (empty when the table is absent).
     pub fn columns(&self, table: Table) -> Vec<String> {
         self.get(table)
-            .map(|df| {
-                df.get_column_names()
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect()
-            })
+            .map(crate::frame::column_names)
             .unwrap_or_default()
     }
 

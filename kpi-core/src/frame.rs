@@ -61,6 +61,15 @@ pub(crate) fn key_columns<'a, R>(rows: &'a [R], key: impl Fn(&'a R) -> Key<'a>) 
     ]
 }
 
+/// The names of a frame's columns, in order.
+pub(crate) fn column_names(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
 /// A number read from a float column (a coefficient, a target) as the
 /// decimal it was written as.
 pub(crate) fn decimal_of(x: f64) -> Option<rust_decimal::Decimal> {

@@ -504,11 +504,7 @@ fn sum_periods_in_slices(
         run_rows,
         slots_per_row,
     } = how;
-    let columns: Vec<String> = activity
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let columns = crate::frame::column_names(activity);
     let summed: Vec<&ColumnSpec> = summed_columns(level, &columns).collect();
     let whole_units = summed.iter().all(|s| {
         activity
@@ -801,11 +797,7 @@ mod tests {
             "inventory_value" => [Some(10i64), None, Some(11), None, Some(4), Some(11), None],
         )
         .unwrap();
-        let columns: Vec<String> = daily
-            .get_column_names()
-            .iter()
-            .map(|c| c.to_string())
-            .collect();
+        let columns = crate::frame::column_names(&daily);
         let sorted = |frame: DataFrame| {
             frame
                 .sort(["store_id", "period"], Default::default())
@@ -897,11 +889,7 @@ mod tests {
             "cs_sales" => [12_000i64, 100_001, 0],
         )
         .unwrap();
-        let columns: Vec<String> = daily
-            .get_column_names()
-            .iter()
-            .map(|c| c.to_string())
-            .collect();
+        let columns = crate::frame::column_names(&daily);
         let out = with_ratio_metrics(
             aggregate_periods(daily.lazy(), Level::Employee, &columns),
             Level::Employee,

@@ -145,11 +145,7 @@ fn check_sums_fit(activity: &DataFrame, level: Level) -> Result<()> {
 
 fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'static Metric>)> {
     let activity = activity_frame(data, level);
-    let columns: Vec<String> = activity
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let columns = crate::frame::column_names(&activity);
     let mut laps = crate::timing::Laps::new();
     check_sums_fit(&activity, level)?;
     let sums = sum_periods(&activity, level)?;

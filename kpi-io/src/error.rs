@@ -164,6 +164,14 @@ impl Error {
         }
     }
 
+    /// A workbook calamine cannot open or read.
+    pub(crate) fn workbook(path: impl Into<PathBuf>, source: impl Into<calamine::Error>) -> Self {
+        Error::Workbook {
+            path: path.into(),
+            source: Box::new(source.into()),
+        }
+    }
+
     pub(crate) fn polars(context: impl Into<String>, source: polars::prelude::PolarsError) -> Self {
         Error::Polars {
             context: context.into(),

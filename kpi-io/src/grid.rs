@@ -472,17 +472,8 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
         // Some platforms (生意参谋 among them) save an HTML table as `.xls`.
         Err(source) => match html_tables(path)? {
             Some(grids) => return Ok(grids),
-            None => {
-                return Err(Error::Workbook {
-                    path: path.into(),
-                    source: Box::new(source),
-                });
-            }
+            None => return Err(Error::workbook(path, source)),
         },
-    };
-    let unreadable = |source: calamine::Error| Error::Workbook {
-        path: path.into(),
-        source: Box::new(source),
     };
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
@@ -490,12 +481,12 @@ pub(crate) fn read_workbook(path: &Path) -> Result<Vec<Grid>> {
             // One pass over the sheet's XML gives the values and the formulas.
             Sheets::Xlsx(xlsx) => xlsx_values(path, &name, xlsx)?,
             other => {
-                let range = other.worksheet_range(&name).map_err(unreadable)?;
-                if let Ok(formulas) = other.worksheet_formula(&name) {
-                    let Some((top, left)) = formulas.start() else {
-                        grids.push(Grid::Sheet { name, range });
-                        continue;
-                    };
+                let range = other
+                    .worksheet_range(&name)
+                    .map_err(|e| Error::workbook(path, e))?;
+                if let Ok(formulas) = other.worksheet_formula(&name)
+                    && let Some((top, left)) = formulas.start()
+                {
                     for (r, c, formula) in formulas.used_cells() {
                         let at = (top + r as u32, left + c as u32);
                         if !formula.is_empty()
@@ -520,10 +511,7 @@ fn xlsx_values<RS: std::io::Read + std::io::Seek>(
     sheet: &str,
     xlsx: &mut calamine::Xlsx<RS>,
 ) -> Result<Range<Data>> {
-    let unreadable = |source: calamine::XlsxError| Error::Workbook {
-        path: path.into(),
-        source: Box::new(source.into()),
-    };
+    let unreadable = |source: calamine::XlsxError| Error::workbook(path, source);
     let mut reader = match xlsx.worksheet_cells_reader(sheet) {
         Ok(reader) => reader,
         // A chart sheet has no cells.

@@ -293,10 +293,7 @@ fn columns_of(row: &[Data], sheet: &str, path: &Path) -> Result<Option<Columns>>
 /// value.
 pub fn read_scheme_book(path: impl AsRef<Path>) -> Result<(toml::Table, Places)> {
     let path = path.as_ref();
-    let mut workbook = open_workbook_auto(path).map_err(|e| Error::Workbook {
-        path: path.into(),
-        source: Box::new(e),
-    })?;
+    let mut workbook = open_workbook_auto(path).map_err(|e| Error::workbook(path, e))?;
     let mut root = toml::Table::new();
     let mut places = Places::default();
     let mut inner: Vec<(String, calamine::Range<Data>, Columns)> = Vec::new();
@@ -307,10 +304,7 @@ pub fn read_scheme_book(path: impl AsRef<Path>) -> Result<(toml::Table, Places)>
         }
         let range = workbook
             .worksheet_range(&sheet)
-            .map_err(|e| Error::Workbook {
-                path: path.into(),
-                source: Box::new(e),
-            })?;
+            .map_err(|e| Error::workbook(path, e))?;
         let rows: Vec<&[Data]> = range.rows().collect();
         let (r0, c0) = range
             .start()
