@@ -1,6 +1,7 @@
 //! Stage timings for long runs: with `KPI_TIMINGS=1` in the environment,
 //! each stage's wall time is printed to stderr (`timing: read 0.41 s`), so
-//! a user with a big history sees where the time goes.
+//! a user with a big history sees where the time goes, and (on Linux) the
+//! process's memory then and at its peak (`, 812 MB now, 951 MB peak`).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -35,10 +36,28 @@ impl Laps {
         let now = Instant::now();
         if enabled() {
             eprintln!(
-                "timing: {name} {:.3} s",
-                now.duration_since(self.last).as_secs_f64()
+                "timing: {name} {:.3} s{}",
+                now.duration_since(self.last).as_secs_f64(),
+                memory().unwrap_or_default()
             );
         }
         self.last = now;
     }
+}
+
+/// `, N MB now, M MB peak`: the resident memory of the process and its
+/// high-water mark, from `/proc/self/status` (`None` where there is none).
+fn memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kilobytes = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    let (now, peak) = (kilobytes("VmRSS:")?, kilobytes("VmHWM:")?);
+    Some(format!(", {} MB now, {} MB peak", now / 1024, peak / 1024))
 }

@@ -32,6 +32,7 @@ pub(super) fn position_of(
 /// Employees and stores named in activity tables must be in the roster.
 pub(super) fn check_references(
     data: &Dataset,
+    runs: &TextRuns<'_>,
     files: &[PathBuf],
     quality: &mut Vec<QualityNote>,
 ) -> Result<()> {
@@ -50,14 +51,15 @@ pub(super) fn check_references(
         ])
         .collect();
     for (table, column, roster_table) in checks {
-        let (Some(frame), Some(known)) = (data.get(table), ids_of(roster_table, column)) else {
-            continue;
-        };
-        let Ok(values) = frame.column(column).and_then(|c| c.str().cloned()) else {
+        let (Some(frame), Some(known), Some(values)) = (
+            data.get(table),
+            ids_of(roster_table, column),
+            runs.of(table, column),
+        ) else {
             continue;
         };
         let mut unknown: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for (i, rows, v) in runs(values.iter()) {
+        for &(i, rows, v) in values {
             if let Some(v) = v
                 && !known.contains(v)
             {
@@ -100,10 +102,15 @@ pub(super) fn set_aside_implausible_dates(
         let Ok(dates) = frame.column("date").and_then(|c| c.date().cloned()) else {
             continue;
         };
-        let mut sorted: Vec<i32> = dates.physical().iter().flatten().collect();
-        if sorted.is_empty() {
+        let (Some(min), Some(max)) = (dates.physical().min(), dates.physical().max()) else {
+            continue;
+        };
+        // The median is between the first and the last date: within two
+        // years of each other, no date is far from it.
+        if min >= Y2000 && max - min <= TWO_YEARS {
             continue;
         }
+        let mut sorted: Vec<i32> = dates.physical().iter().flatten().collect();
         // The median without sorting every date: one selection, O(n).
         let middle = sorted.len() / 2;
         let median = *sorted.select_nth_unstable(middle).1;
@@ -177,6 +184,7 @@ pub(super) fn check_adjustment_signs(
 /// its `leave_date`: kept, but the engines neither score nor pay them.
 pub(super) fn check_employment(
     data: &Dataset,
+    runs: &TextRuns<'_>,
     files: &[PathBuf],
     quality: &mut Vec<QualityNote>,
 ) -> Result<()> {
@@ -207,15 +215,14 @@ pub(super) fn check_employment(
         let Some(frame) = data.get(table) else {
             continue;
         };
-        let (Ok(employees), Ok(periods)) = (
-            frame.column("employee_id").and_then(|c| c.str().cloned()),
-            frame.column("period").and_then(|c| c.str().cloned()),
-        ) else {
+        let (Some(employees), Some(periods)) =
+            (runs.of(table, "employee_id"), runs.of(table, "period"))
+        else {
             continue;
         };
         // (employee, before hire?) → (first row, rows).
         let mut outside: BTreeMap<(&str, bool), (usize, usize)> = BTreeMap::new();
-        for (i, n, (id, period)) in runs(employees.iter().zip(periods.iter())) {
+        for (i, n, (id, period)) in pair_runs(employees, periods) {
             let (Some(id), Some(month)) = (id, period.and_then(Month::parse)) else {
                 continue;
             };
@@ -263,6 +270,7 @@ pub(super) fn check_employment(
 /// folder of its files).
 pub(super) fn check_period_gaps(
     data: &Dataset,
+    runs: &TextRuns<'_>,
     files: &[PathBuf],
     quality: &mut Vec<QualityNote>,
 ) -> Result<()> {
@@ -270,13 +278,14 @@ pub(super) fn check_period_gaps(
         let Some(frame) = data.get(table) else {
             continue;
         };
-        let periods = frame
-            .column("period")
-            .and_then(|c| c.str().cloned())
-            .map_err(|e| Error::polars(format!("{table}.period"), e))?;
-        let periods: BTreeSet<Month> = runs(periods.iter())
-            .into_iter()
-            .filter_map(|(_, _, p)| p.and_then(Month::parse))
+        let periods: BTreeSet<Month> = runs
+            .of(table, "period")
+            .ok_or_else(|| Error::Dataset {
+                path: table_place(frame, files).into(),
+                message: format!("`{table}` has no `period` column of text"),
+            })?
+            .iter()
+            .filter_map(|&(_, _, p)| p.and_then(Month::parse))
             .collect();
         let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
             continue;
@@ -318,8 +327,18 @@ pub(super) fn table_place(frame: &DataFrame, files: &[PathBuf]) -> String {
     let used: BTreeSet<u32> = frame
         .column("_file")
         .ok()
-        .and_then(|c| c.u32().ok().map(|c| c.iter().flatten().collect()))
-        .unwrap_or_default();
+        .and_then(|c| {
+            let files = c.u32().ok()?;
+            Some(runs(
+                files
+                    .downcast_iter()
+                    .flat_map(|a| a.values().iter().copied()),
+            ))
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, _, file)| file)
+        .collect();
     let paths: Vec<&PathBuf> = used.iter().filter_map(|&f| files.get(f as usize)).collect();
     match paths.as_slice() {
         [] => String::new(),
@@ -332,10 +351,13 @@ pub(super) fn table_place(frame: &DataFrame, files: &[PathBuf]) -> String {
     }
 }
 
-/// Runs of equal consecutive values: (first row, rows, value), in order, so
-/// that a sorted table's checks look once per employee or month, not per row.
-fn runs<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<(usize, usize, T)> {
-    let mut out: Vec<(usize, usize, T)> = Vec::new();
+/// A run of equal consecutive values: (first row, rows, value).
+type Run<T> = (usize, usize, T);
+
+/// Runs of equal consecutive values, in order, so that a sorted table's
+/// checks look once per employee or month, not per row.
+fn runs<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<Run<T>> {
+    let mut out: Vec<Run<T>> = Vec::new();
     for (i, v) in values.enumerate() {
         match out.last_mut() {
             Some((_, n, last)) if *last == v => *n += 1,
@@ -343,4 +365,176 @@ fn runs<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<(usize, usi
         }
     }
     out
+}
+
+/// The runs of the text columns the checks read, each column's found once
+/// (all side by side) and shared by the checks.
+pub(super) struct TextRuns<'a> {
+    found: BTreeMap<(Table, &'static str), Vec<Run<Option<&'a str>>>>,
+}
+
+impl<'a> TextRuns<'a> {
+    /// The columns the checks read: `employee_id` and `period` of the
+    /// tables naming employees, `period` of the activity tables and
+    /// `store_id` of `store_daily` and `employees`.
+    pub(super) fn new(data: &'a Dataset) -> TextRuns<'a> {
+        let mut wanted: Vec<(Table, &'static str)> = Vec::new();
+        for table in Table::ALL {
+            if table.refers_to_employees() {
+                wanted.extend([(table, "employee_id"), (table, "period")]);
+            } else if matches!(table, Table::StoreDaily) {
+                wanted.push((table, "period"));
+            }
+            if matches!(table, Table::StoreDaily | Table::Employees) {
+                wanted.push((table, "store_id"));
+            }
+        }
+        let found = wanted
+            .into_par_iter()
+            .filter_map(|(table, column)| {
+                let values = data.get(table)?.column(column).ok()?.str().ok()?;
+                Some(((table, column), text_runs(values)))
+            })
+            .collect();
+        TextRuns { found }
+    }
+
+    /// The runs of `table`'s text column `column`; `None` when it has none.
+    fn of(&self, table: Table, column: &'static str) -> Option<&[Run<Option<&'a str>>]> {
+        self.found.get(&(table, column)).map(Vec::as_slice)
+    }
+}
+
+/// [`runs`] of a text column, found in slices on every core and joined
+/// where a run crosses from one slice into the next.
+fn text_runs(values: &StringChunked) -> Vec<Run<Option<&str>>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (array, chunk) in values.downcast_iter().zip(values.chunks()) {
+        for (from, len) in slices(array.len()) {
+            pieces.push((start + from, array, chunk.validity(), from, len));
+        }
+        start += array.len();
+    }
+    let parts: Vec<Vec<Run<Option<&str>>>> = pieces
+        .into_par_iter()
+        .map(|(start, array, validity, from, len)| {
+            let views = array.views();
+            let valid = |i: usize| validity.is_none_or(|v| v.get_bit(i));
+            // Two values are one when their views are: a short text is
+            // held in its view whole, a long one compared when it must be.
+            let same = |i: usize, j: usize| match (valid(i), valid(j)) {
+                (true, true) => {
+                    let (a, b) = (views[i], views[j]);
+                    a.as_u128() == b.as_u128()
+                        || (!a.is_inline()
+                            && a.length == b.length
+                            && a.prefix == b.prefix
+                            && array.value(i) == array.value(j))
+                }
+                (a, b) => a == b,
+            };
+            let mut part: Vec<Run<Option<&str>>> = Vec::new();
+            for i in from..from + len {
+                match part.last_mut() {
+                    Some((_, n, _)) if same(i - 1, i) => *n += 1,
+                    _ => part.push((start + i - from, 1, array.get(i))),
+                }
+            }
+            part
+        })
+        .collect();
+    let mut out: Vec<Run<Option<&str>>> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for run in parts.into_iter().flatten() {
+        match out.last_mut() {
+            Some((_, n, last)) if *last == run.2 => *n += run.1,
+            _ => out.push(run),
+        }
+    }
+    out
+}
+
+/// The runs of equal consecutive pairs, from the runs of each of two
+/// columns of one table: a pair's run ends where either column's run ends.
+fn pair_runs<A: Copy, B: Copy>(a: &[Run<A>], b: &[Run<B>]) -> Vec<Run<(A, B)>> {
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    let (mut i, mut j, mut at) = (0, 0, 0);
+    while let (Some(&(a_start, a_rows, a_value)), Some(&(b_start, b_rows, b_value))) =
+        (a.get(i), b.get(j))
+    {
+        let (a_end, b_end) = (a_start + a_rows, b_start + b_rows);
+        let end = a_end.min(b_end);
+        out.push((at, end - at, (a_value, b_value)));
+        at = end;
+        i += usize::from(a_end == end);
+        j += usize::from(b_end == end);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Rows from (value, rows) runs: 0 is a null, then two texts short
+    /// enough to be held in a view and two longer ones alike in length and
+    /// first bytes.
+    fn rows(spec: &[(u8, usize)]) -> Vec<Option<&'static str>> {
+        const VALUES: [Option<&str>; 5] = [
+            None,
+            Some("a"),
+            Some("b"),
+            Some("employee-number-0001"),
+            Some("employee-number-0002"),
+        ];
+        spec.iter()
+            .flat_map(|&(v, n)| std::iter::repeat_n(VALUES[v as usize], n))
+            .collect()
+    }
+
+    /// `values` as a text column cut into chunks at `cuts`.
+    fn chunked(values: &[Option<&str>], cuts: &[usize]) -> StringChunked {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (values.len() + 1)).collect();
+        cuts.extend([0, values.len()]);
+        cuts.sort_unstable();
+        let mut out = StringChunked::full_null("v".into(), 0);
+        for pair in cuts.windows(2) {
+            let piece = &values[pair[0]..pair[1]];
+            out.append(&StringChunked::from_iter_options(
+                "v".into(),
+                piece.iter().copied(),
+            ))
+            .unwrap();
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Runs found in slices and chunks on every core, and runs of pairs
+        /// made from each column's runs, are the runs of the rows in order
+        /// (slices are at least 65,536 rows, so the columns are longer).
+        #[test]
+        fn runs_in_slices_and_of_pairs_are_the_runs_of_the_rows(
+            a in prop::collection::vec((0u8..5, 1usize..60_000), 1..8),
+            b in prop::collection::vec((0u8..5, 1usize..60_000), 1..8),
+            a_cuts in prop::collection::vec(0usize..500_000, 0..4),
+            b_cuts in prop::collection::vec(0usize..500_000, 0..4),
+        ) {
+            let (mut a, mut b) = (rows(&a), rows(&b));
+            let n = a.len().min(b.len());
+            a.truncate(n);
+            b.truncate(n);
+            let (a_column, b_column) = (chunked(&a, &a_cuts), chunked(&b, &b_cuts));
+            let (a_runs, b_runs) = (text_runs(&a_column), text_runs(&b_column));
+            prop_assert_eq!(&a_runs, &runs(a.iter().copied()));
+            prop_assert_eq!(&b_runs, &runs(b.iter().copied()));
+            prop_assert_eq!(
+                pair_runs(&a_runs, &b_runs),
+                runs(a.iter().copied().zip(b.iter().copied()))
+            );
+        }
+    }
 }

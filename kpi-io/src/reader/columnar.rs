@@ -203,7 +203,7 @@ fn all_values(values: &StringChunked, test: impl Fn(Option<&str>) -> bool + Sync
 }
 
 /// Offsets and lengths cutting `n` rows into pieces for the cores.
-fn slices(n: usize) -> Vec<(usize, usize)> {
+pub(super) fn slices(n: usize) -> Vec<(usize, usize)> {
     let pieces = (rayon::current_num_threads() * 4).max(1);
     let size = n.div_ceil(pieces).max(65_536);
     (0..n)

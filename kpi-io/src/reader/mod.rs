@@ -325,18 +325,20 @@ pub fn read_dataset_with(
     // kept in this order.
     let (mut references, mut employment, mut signs, mut gaps) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let runs = TextRuns::new(&dataset);
     let ((r, e), g) = rayon::join(
         || {
             rayon::join(
-                || check_references(&dataset, &files, &mut references),
-                || check_employment(&dataset, &files, &mut employment),
+                || check_references(&dataset, &runs, &files, &mut references),
+                || check_employment(&dataset, &runs, &files, &mut employment),
             )
         },
         || {
             check_adjustment_signs(&dataset, &files, &mut signs);
-            check_period_gaps(&dataset, &files, &mut gaps)
+            check_period_gaps(&dataset, &runs, &files, &mut gaps)
         },
     );
+    drop(runs);
     r?;
     e?;
     g?;
