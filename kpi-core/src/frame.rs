@@ -51,14 +51,26 @@ pub(crate) type Key<'a> = (
 
 /// The five text columns that lead every per-employee result table:
 /// `period, employee_id, store_id, team_id, role`.
-pub(crate) fn key_columns<'a, R>(rows: &'a [R], key: impl Fn(&'a R) -> Key<'a>) -> Vec<Column> {
-    vec![
-        column("period", rows, |r| key(r).0.as_str()),
-        column("employee_id", rows, |r| key(r).1.as_str()),
-        column("store_id", rows, |r| key(r).2.as_deref()),
-        column("team_id", rows, |r| key(r).3.as_deref()),
-        column("role", rows, |r| key(r).4.as_str()),
-    ]
+pub(crate) fn key_columns<'a, R: Sync>(
+    rows: &'a [R],
+    key: impl Fn(&'a R) -> Key<'a> + Sync,
+) -> Vec<Column> {
+    in_parallel(vec![
+        Box::new(|| column("period", rows, |r| key(r).0.as_str())),
+        Box::new(|| column("employee_id", rows, |r| key(r).1.as_str())),
+        Box::new(|| column("store_id", rows, |r| key(r).2.as_deref())),
+        Box::new(|| column("team_id", rows, |r| key(r).3.as_deref())),
+        Box::new(|| column("role", rows, |r| key(r).4.as_str())),
+    ])
+}
+
+/// Builds a column.
+pub(crate) type MakeColumn<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
+
+/// The columns `makers` build, on every core, in their order.
+pub(crate) fn in_parallel(makers: Vec<MakeColumn<'_>>) -> Vec<Column> {
+    use rayon::prelude::*;
+    makers.par_iter().map(|make| make()).collect()
 }
 
 /// The names of a frame's columns, in order.

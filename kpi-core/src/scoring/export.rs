@@ -6,22 +6,15 @@ use super::{Flag, ItemScore, ScoreRow, Scores, round_half_up};
 use crate::error::Result;
 use crate::scheme::{Lang, Scheme};
 
-use crate::frame::{column, key_columns};
+use crate::frame::{MakeColumn, column, in_parallel, key_columns};
 
 impl Scores {
     /// The `scores` table of the output contract.
     pub fn to_frame(&self) -> Result<DataFrame> {
         let n = self.rows.len();
-        let text = |f: &dyn Fn(&ScoreRow) -> Option<String>| -> Vec<Option<String>> {
-            self.rows.iter().map(f).collect()
-        };
-        let mut columns = key_columns(&self.rows, |r| {
-            (&r.period, &r.employee_id, &r.store_id, &r.team_id, &r.role)
-        });
-        columns.push(column("eligible", &self.rows, |r| r.eligible));
+        let rows = &self.rows;
         let points_of = |list: fn(&ScoreRow) -> &Vec<ItemScore>, i: usize| -> Vec<Option<f64>> {
-            self.rows
-                .iter()
+            rows.iter()
                 .map(|r| {
                     list(r)
                         .get(i)
@@ -30,58 +23,57 @@ impl Scores {
                 })
                 .collect()
         };
+        let mut makers: Vec<MakeColumn<'_>> =
+            vec![Box::new(|| column("eligible", rows, |r| r.eligible))];
         for (i, id) in self.item_ids.iter().enumerate() {
-            columns.push(Column::new(
-                format!("points.{id}").into(),
-                points_of(|r| &r.items, i),
-            ));
+            makers.push(Box::new(move || {
+                Column::new(format!("points.{id}").into(), points_of(|r| &r.items, i))
+            }));
         }
         for (i, id) in self.bonus_ids.iter().enumerate() {
-            columns.push(Column::new(
-                format!("points.{id}").into(),
-                points_of(|r| &r.bonus_items, i),
-            ));
+            makers.push(Box::new(move || {
+                Column::new(
+                    format!("points.{id}").into(),
+                    points_of(|r| &r.bonus_items, i),
+                )
+            }));
         }
         for (i, id) in self.section_ids.iter().enumerate() {
-            let score: Vec<Option<f64>> = self
-                .rows
-                .iter()
-                .map(|r| {
-                    r.sections
-                        .get(i)
-                        .copied()
-                        .flatten()
-                        .map(|p| round_half_up(p, 4))
-                })
-                .collect();
-            columns.push(Column::new(format!("section.{id}").into(), score));
+            makers.push(Box::new(move || {
+                let score: Vec<Option<f64>> = rows
+                    .iter()
+                    .map(|r| {
+                        r.sections
+                            .get(i)
+                            .copied()
+                            .flatten()
+                            .map(|p| round_half_up(p, 4))
+                    })
+                    .collect();
+                Column::new(format!("section.{id}").into(), score)
+            }));
         }
-        columns.push(column("bonus", &self.rows, |r| r.bonus));
-        columns.push(column("total_score", &self.rows, |r| r.total_score));
-        columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
+        makers.push(Box::new(|| column("bonus", rows, |r| r.bonus)));
+        makers.push(Box::new(|| column("total_score", rows, |r| r.total_score)));
+        makers.push(Box::new(|| column("grade", rows, |r| r.grade.clone())));
         if self.has_payout {
-            let pct: Vec<Option<f64>> = self
-                .rows
-                .iter()
-                .map(|r| r.payout_pct.and_then(|p| p.to_f64()))
-                .collect();
-            columns.push(Column::new("payout_pct".into(), pct));
+            makers.push(Box::new(|| {
+                column("payout_pct", rows, |r| {
+                    r.payout_pct.and_then(|p| p.to_f64())
+                })
+            }));
         }
         if self.has_position_wage {
             // Exact integer cents, like the money sums of the metrics tables.
-            let cents: Vec<Option<i64>> = self
-                .rows
-                .iter()
-                .map(|r| {
+            makers.push(Box::new(|| {
+                column("position_wage", rows, |r| {
                     r.position_wage
                         .and_then(|w| (w * Decimal::ONE_HUNDRED).round().to_i64())
                 })
-                .collect();
-            columns.push(Column::new("position_wage".into(), cents));
+            }));
         }
-        columns.push(Column::new(
-            "flags".into(),
-            text(&|r| {
+        makers.push(Box::new(|| {
+            column("flags", rows, |r| {
                 (!r.flags.is_empty()).then(|| {
                     r.flags
                         .iter()
@@ -89,8 +81,17 @@ impl Scores {
                         .collect::<Vec<_>>()
                         .join("; ")
                 })
-            }),
-        ));
+            })
+        }));
+        let (mut columns, rest) = rayon::join(
+            || {
+                key_columns(rows, |r| {
+                    (&r.period, &r.employee_id, &r.store_id, &r.team_id, &r.role)
+                })
+            },
+            || in_parallel(makers),
+        );
+        columns.extend(rest);
         Ok(DataFrame::new(n, columns)?)
     }
 
