@@ -778,6 +778,65 @@ fn quarters_are_the_mean_of_the_scored_months() {
 }
 
 #[test]
+fn a_month_absent_without_activity_is_listed_as_not_eligible() {
+    let scheme = scoring_scheme();
+    // A works January to March; B, on the roster too, in January only; C's
+    // role is not scored.
+    let mut data = three_months(["2025-01", "2025-02", "2025-03"]);
+    let a = data.get(Table::EmployeeDaily).unwrap().clone();
+    let mut b = a.slice(0, 1);
+    b.with_column(Column::new("employee_id".into(), ["B"]))
+        .unwrap();
+    data.insert(Table::EmployeeDaily, a.vstack(&b).unwrap());
+    data.insert(
+        Table::Employees,
+        df!(
+            "employee_id" => ["A", "B", "C"],
+            "store_id" => ["S01", "S01", "S01"],
+            "role" => ["customer_service", "customer_service", "warehouse"],
+        )
+        .unwrap(),
+    );
+    data.insert(
+        Table::Attendance,
+        df!(
+            "employee_id" => ["A", "A", "B", "B", "C"],
+            "period" => ["2025-02", "2025-03", "2025-02", "2025-07", "2025-02"],
+            "absent_days" => [3.0, 25.0, 25.0, 25.0, 25.0],
+        )
+        .unwrap(),
+    );
+    let scored = kpi::score_dataset(&data, &scheme).unwrap();
+    let listed: Vec<(&str, &str, bool, Vec<String>)> = scored
+        .scores
+        .rows
+        .iter()
+        .map(|r| {
+            let flags = r
+                .flags
+                .iter()
+                .filter(|f| matches!(f, Flag::AbsentTooLong { .. }))
+                .map(Flag::to_string)
+                .collect();
+            (r.period.as_str(), r.employee_id.as_str(), r.eligible, flags)
+        })
+        .collect();
+    let absent = || vec!["not_eligible: absent_days 25 > 20".to_string()];
+    // B's February has no activity but is listed, as absent too long; B's
+    // July is outside the months with activity and C is not scored.
+    assert_eq!(
+        listed,
+        [
+            ("2025-01", "A", true, vec![]),
+            ("2025-01", "B", true, vec![]),
+            ("2025-02", "A", true, vec![]),
+            ("2025-02", "B", false, absent()),
+            ("2025-03", "A", false, absent()),
+        ]
+    );
+}
+
+#[test]
 fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
     // January and April score 100, February 72.
     let data = three_months(["2025-01", "2025-02", "2025-04"]);

@@ -17,7 +17,7 @@ pub use flag::Flag;
 
 use std::collections::{BTreeSet, HashMap};
 
-use polars::prelude::{PlHashMap, PlHashSet, *};
+use polars::prelude::*;
 use rayon::prelude::*;
 use rust_decimal::prelude::*;
 
@@ -157,21 +157,37 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         },
     );
     let (absence_sums, roster, columns) = (absences?, roster?, columns?);
+    // Each month's absent days beside the metrics row of its key, when the
+    // employee has one (a join on both cores, not a hash table of keys).
     let absences = match &absence_sums {
-        Some(sums) => Some((
-            crate::frame::str_column(sums, "period")?,
-            crate::frame::str_column(sums, "employee_id")?,
-            crate::frame::f64_values(sums, "absent_days")?,
-        )),
+        Some(sums) => {
+            let beside = absences_beside_rows(frame, sums)?;
+            let columns = (
+                crate::frame::str_column(&beside, "period")?,
+                crate::frame::str_column(&beside, "employee_id")?,
+                crate::frame::f64_values(&beside, "absent_days")?,
+                beside.column("_row")?.idx()?.clone(),
+            );
+            Some(columns)
+        }
         None => None,
     };
-    // Keys borrowed from the sums, hashed with polars' fast hasher.
-    let mut absent: PlHashMap<(&str, &str), f64> = PlHashMap::new();
-    if let Some((periods, employees, days)) = &absences {
-        absent.reserve(days.len());
-        for ((p, e), d) in periods.iter().zip(employees.iter()).zip(days) {
-            if let (Some(p), Some(e), Some(d)) = (p, e, d) {
-                absent.insert((p, e), *d);
+    let mut absent_by_row: Vec<Option<f64>> = vec![None; frame.height()];
+    // (period, employee, absent days) of months without activity.
+    let mut without_row: Vec<(&str, &str, f64)> = Vec::new();
+    if let Some((periods, employees, days, rows)) = &absences {
+        for (((p, e), d), row) in periods
+            .iter()
+            .zip(employees.iter())
+            .zip(days)
+            .zip(rows.iter())
+        {
+            let (Some(p), Some(e), Some(d)) = (p, e, d) else {
+                continue;
+            };
+            match row {
+                Some(row) => absent_by_row[row as usize] = Some(*d),
+                None => without_row.push((p, e, *d)),
             }
         }
     }
@@ -180,23 +196,19 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
 
     let text = |name: &str| crate::frame::str_column(frame, name);
     let (periods, employees, row_roles) = (text("period")?, text("employee_id")?, text("role")?);
-    // The keys of the frame, for attendance rows without activity.
-    let mut with_row: PlHashSet<(&str, &str)> = PlHashSet::new();
-    // (period, employee, row of the metrics frame)
-    let mut population: Vec<(&str, &str, Option<usize>)> = Vec::with_capacity(frame.height());
+    // (period, employee, row of the metrics frame, absent days)
+    let mut population: Vec<(&str, &str, Option<usize>, Option<f64>)> =
+        Vec::with_capacity(frame.height());
     for (i, ((p, e), role)) in periods
         .iter()
         .zip(employees.iter())
         .zip(row_roles.iter())
         .enumerate()
     {
-        if let (Some(p), Some(e)) = (p, e) {
-            if !absent.is_empty() {
-                with_row.insert((p, e));
-            }
-            if role.is_some_and(|role| roles.contains(role)) {
-                population.push((p, e, Some(i)));
-            }
+        if let (Some(p), Some(e)) = (p, e)
+            && role.is_some_and(|role| roles.contains(role))
+        {
+            population.push((p, e, Some(i), absent_by_row[i]));
         }
     }
     let mut active_periods: BTreeSet<&str> = BTreeSet::new();
@@ -207,34 +219,31 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             last = Some(p);
         }
     }
-    for &(p, e) in absent.keys() {
-        // A month with activity is in the population already, or not covered.
-        if with_row.contains(&(p, e)) {
-            continue;
-        }
+    // A month with activity is in the population already, or not covered.
+    for &(p, e, days) in &without_row {
         let covered = roster
             .get(e)
             .and_then(|r| r.role.as_deref())
             .is_some_and(|role| roles.contains(role));
         if covered && active_periods.contains(p) {
-            population.push((p, e, None));
+            population.push((p, e, None, Some(days)));
         }
     }
     // One entry a key, should a frame built by hand repeat one: its last row.
     population.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
-    population.dedup_by_key(|&mut (p, e, _)| (p, e));
+    population.dedup_by_key(|&mut (p, e, ..)| (p, e));
 
     // Months outside the roster's employment are neither scored nor paid,
     // whatever activity rows they have (the reader notes those rows).
-    population.retain(|(p, e, _)| eligibility::employed_in(p, roster.get(*e)));
+    population.retain(|(p, e, ..)| eligibility::employed_in(p, roster.get(*e)));
     laps.lap("score: population");
 
     let entries: Vec<Entry<'_>> = population
         .into_par_iter()
-        .map(|(period, employee_id, row)| Entry {
+        .map(|(period, employee_id, row, absent_days)| Entry {
             roster: roster.get(employee_id),
             row,
-            absent_days: absent.get(&(period, employee_id)).copied(),
+            absent_days,
             period: period.to_string(),
             employee_id: employee_id.to_string(),
         })
@@ -269,6 +278,21 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         has_payout: scheme.grades.iter().any(|g| g.payout.is_some()),
         has_position_wage: scheme.grades.iter().any(|g| g.position_wage.is_some()),
     })
+}
+
+/// The absence sums (`period`, `employee_id`, `absent_days`) with the row
+/// of `frame` of the same key in `_row` (null for a month without activity;
+/// a key on two rows of a frame built by hand is on two rows).
+fn absences_beside_rows(frame: &DataFrame, sums: &DataFrame) -> Result<DataFrame> {
+    let keys = frame
+        .select(["period", "employee_id"])?
+        .with_row_index("_row".into(), None)?;
+    let on = || [col("period"), col("employee_id")];
+    Ok(sums
+        .clone()
+        .lazy()
+        .join(keys.lazy(), on(), on(), JoinArgs::new(JoinType::Left))
+        .collect()?)
 }
 
 /// One employee-period to score.
