@@ -29,6 +29,23 @@ pub(super) fn position_of(
     }
 }
 
+/// The id columns that must name someone (or a store) of a roster table:
+/// (table, column, roster table).
+fn roster_references() -> Vec<(Table, &'static str, Table)> {
+    Table::ALL
+        .into_iter()
+        .filter(|t| t.refers_to_employees())
+        .map(|t| (t, "employee_id", Table::Employees))
+        .chain([
+            (Table::StoreDaily, "store_id", Table::Stores),
+            (Table::Employees, "store_id", Table::Stores),
+        ])
+        .collect()
+}
+
+/// The activity tables, whose months must not have gaps.
+const ACTIVITY_TABLES: [Table; 2] = [Table::StoreDaily, Table::EmployeeDaily];
+
 /// Employees and stores named in activity tables must be in the roster.
 pub(super) fn check_references(
     data: &Dataset,
@@ -41,16 +58,7 @@ pub(super) fn check_references(
         let c = frame.column(column).ok()?.str().ok()?.clone();
         Some(c.iter().flatten().map(str::to_string).collect())
     };
-    let checks: Vec<(Table, &str, Table)> = Table::ALL
-        .into_iter()
-        .filter(|t| t.refers_to_employees())
-        .map(|t| (t, "employee_id", Table::Employees))
-        .chain([
-            (Table::StoreDaily, "store_id", Table::Stores),
-            (Table::Employees, "store_id", Table::Stores),
-        ])
-        .collect();
-    for (table, column, roster_table) in checks {
+    for (table, column, roster_table) in roster_references() {
         let (Some(frame), Some(known), Some(values)) = (
             data.get(table),
             ids_of(roster_table, column),
@@ -274,7 +282,7 @@ pub(super) fn check_period_gaps(
     files: &[PathBuf],
     quality: &mut Vec<QualityNote>,
 ) -> Result<()> {
-    for table in [Table::StoreDaily, Table::EmployeeDaily] {
+    for table in ACTIVITY_TABLES {
         let Some(frame) = data.get(table) else {
             continue;
         };
@@ -374,21 +382,21 @@ pub(super) struct TextRuns<'a> {
 }
 
 impl<'a> TextRuns<'a> {
-    /// The columns the checks read: `employee_id` and `period` of the
-    /// tables naming employees, `period` of the activity tables and
-    /// `store_id` of `store_daily` and `employees`.
+    /// The columns the checks read: the roster references' ids, the
+    /// employee and month of the tables naming employees (employment) and
+    /// the month of the activity tables (gaps).
     pub(super) fn new(data: &'a Dataset) -> TextRuns<'a> {
-        let mut wanted: Vec<(Table, &'static str)> = Vec::new();
-        for table in Table::ALL {
-            if table.refers_to_employees() {
-                wanted.extend([(table, "employee_id"), (table, "period")]);
-            } else if matches!(table, Table::StoreDaily) {
-                wanted.push((table, "period"));
-            }
-            if matches!(table, Table::StoreDaily | Table::Employees) {
-                wanted.push((table, "store_id"));
-            }
-        }
+        let wanted: BTreeSet<(Table, &'static str)> = roster_references()
+            .into_iter()
+            .map(|(table, column, _)| (table, column))
+            .chain(
+                Table::ALL
+                    .into_iter()
+                    .filter(|t| t.refers_to_employees())
+                    .flat_map(|t| [(t, "employee_id"), (t, "period")]),
+            )
+            .chain(ACTIVITY_TABLES.map(|t| (t, "period")))
+            .collect();
         let found = wanted
             .into_par_iter()
             .filter_map(|(table, column)| {
