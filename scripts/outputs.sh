@@ -38,6 +38,9 @@ for data in data-parquet data-monthly; do
         name=$(basename "$scheme" .toml)
         "$kpi" run --data "$data" --scheme "$scheme" --export "run-$data-$name" \
             > "run-$data-$name.stdout" 2> "run-$data-$name.stderr" || echo "exit $?" >> "run-$data-$name.stdout"
+        # Exports alone without the analysis: each file summed as it is read.
+        "$kpi" run --data "$data" --scheme "$scheme" --no-analysis --export "sums-$data-$name" \
+            > "sums-$data-$name.stdout" 2> "sums-$data-$name.stderr" || echo "exit $?" >> "sums-$data-$name.stdout"
     done
 done
 "$kpi" attribution --data data --from 2025-05 --to 2025-06 --level employee --export attribution > attribution.stdout 2>&1

@@ -421,16 +421,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(names) = &tables {
                 kpi::check_tables_made(names, scheme.pay.is_some(), !no_analysis, true)?;
             }
+            // Exports alone, without the analysis, of a scheme scored from the
+            // monthly sums need no daily row but in those sums: each file is
+            // summed as it is read, and the sums let go before scoring.
+            let sums_suffice = no_analysis && out.is_none() && !scheme.scores_from_daily_rows();
+            let read = kpi_io::ReadOptions {
+                sum_activity: sums_suffice,
+                ..read.clone()
+            };
             let mut loaded = load(&data, &read)?;
             for warning in kpi::scheme_warnings(&scheme, &loaded.dataset) {
                 eprintln!("warning: {warning}");
             }
             let spinner = spinner("scoring");
             let metrics = kpi::monthly_metrics(&loaded.dataset)?;
-            // Exports alone, without the analysis, of a scheme scored from the
-            // monthly sums need no daily row after them: a long history is
-            // let go before scoring instead of being held beside the scores.
-            if no_analysis && out.is_none() && !scheme.scores_from_daily_rows() {
+            if sums_suffice {
                 for table in [Table::EmployeeDaily, Table::StoreDaily] {
                     loaded.dataset.release_rows(table);
                 }

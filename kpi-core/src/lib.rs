@@ -63,8 +63,9 @@ pub use error::{Error, Result};
 pub use format::{cents_text, fmt_num, money2};
 pub use frame::str_values;
 pub use metric::{
-    Direction, Formula, Level, Metric, Unit, aggregate_periods, available_metrics, catalogue,
-    column_scale, find_metric, metric, ratio_expr, sum_periods, with_ratio_metrics,
+    Direction, Formula, Level, Metric, SUMMED_ROWS, Unit, aggregate_periods, available_metrics,
+    catalogue, column_scale, find_metric, metric, partial_sums, ratio_expr, sum_periods,
+    with_ratio_metrics,
 };
 pub use money::{Exact, Rounding, cents_to_decimal};
 pub use needs::{check_data, data_problems};

@@ -494,6 +494,60 @@ impl Summing {
     };
 }
 
+/// The column of [`partial_sums`] counting the rows each of its rows sums.
+pub const SUMMED_ROWS: &str = "_rows";
+
+/// The sums of `rows` (a table's daily or monthly rows) per run of rows of
+/// one entity and period, or, for rows in no order, per entity and period
+/// in the order of their first rows: partial sums that [`sum_periods`]
+/// sums again to the same months, so that a reader can sum each file as it
+/// reads it and let its rows go. Each row has the rows it sums
+/// ([`SUMMED_ROWS`]), every additive column's sum, and the columns `first`
+/// as in the first of its rows (where it came from). `None` when a summed
+/// column is not whole units (Int64) or is a stock (a mean, not a sum).
+pub fn partial_sums(
+    rows: &DataFrame,
+    level: Level,
+    first: &[&str],
+) -> PolarsResult<Option<DataFrame>> {
+    let columns = crate::frame::column_names(rows);
+    let summed: Vec<&ColumnSpec> = summed_columns(level, &columns).collect();
+    if summed.iter().any(|s| {
+        s.stock
+            || rows
+                .column(s.name)
+                .map_or(true, |c| c.dtype() != &DataType::Int64)
+    }) {
+        return Ok(None);
+    }
+    let Summing { run_rows, .. } = Summing::DEFAULT;
+    let mut aggs = vec![len().cast(DataType::Int64).alias(SUMMED_ROWS)];
+    aggs.extend(summed.iter().map(|s| col(s.name).sum()));
+    aggs.extend(first.iter().map(|c| col(*c).first()));
+    // One slice of no rows for no rows.
+    let starts: Vec<usize> = (0..rows.height().max(1)).step_by(SUM_SLICE_ROWS).collect();
+    let slices: Vec<DataFrame> = starts
+        .into_par_iter()
+        .map(|start| {
+            let slice = rows.slice(start as i64, SUM_SLICE_ROWS);
+            match run_sums(&slice, level, &summed, run_rows, first)? {
+                Some(sums) => Ok(sums),
+                None => slice
+                    .lazy()
+                    .group_by_stable([col(level.key()), col("period")])
+                    .agg(aggs.clone())
+                    .collect(),
+            }
+        })
+        .collect::<PolarsResult<_>>()?;
+    let mut slices = slices.into_iter();
+    let mut out = slices.next().expect("one slice at least");
+    for slice in slices {
+        out.vstack_mut_owned(slice)?;
+    }
+    Ok(Some(out))
+}
+
 fn sum_periods_in_slices(
     activity: &DataFrame,
     level: Level,
@@ -511,7 +565,9 @@ fn sum_periods_in_slices(
             .column(s.name)
             .is_ok_and(|c| c.dtype().is_integer())
     });
-    if activity.height() <= slice_rows || !whole_units {
+    // Rows summed already (by file, as a reader read them) are summed again.
+    let partial_given = activity.column(SUMMED_ROWS).is_ok();
+    if !partial_given && (activity.height() <= slice_rows || !whole_units) {
         return aggregate_periods(activity.clone().lazy(), level, &columns).collect();
     }
     let (sum_of, count_of) = (
@@ -539,25 +595,33 @@ fn sum_periods_in_slices(
         }
     }
     let keys = [col(level.key()), col("period")];
-    let starts: Vec<usize> = (0..activity.height()).step_by(slice_rows).collect();
-    let slices: Vec<LazyFrame> = starts
-        .into_par_iter()
-        .map(|start| {
-            let slice = activity.slice(start as i64, slice_rows);
-            Ok(match run_sums(&slice, level, &summed, run_rows)? {
-                Some(sums) => sums.lazy(),
-                None => slice.lazy().group_by(keys.clone()).agg(in_slice.clone()),
+    let names: Vec<&str> = [level.key(), "period", SUMMED_ROWS]
+        .into_iter()
+        .chain(summed.iter().map(|s| s.name))
+        .collect();
+    let select: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
+    let partial = if partial_given {
+        if let Some(stock) = summed.iter().find(|s| s.stock) {
+            polars_bail!(InvalidOperation: "`{}` is a stock: its partial sums cannot give its mean", stock.name);
+        }
+        activity.select(names.iter().copied())?
+    } else {
+        let starts: Vec<usize> = (0..activity.height()).step_by(slice_rows).collect();
+        let slices: Vec<LazyFrame> = starts
+            .into_par_iter()
+            .map(|start| {
+                let slice = activity.slice(start as i64, slice_rows);
+                Ok(match run_sums(&slice, level, &summed, run_rows, &[])? {
+                    Some(sums) => sums.lazy(),
+                    None => slice.lazy().group_by(keys.clone()).agg(in_slice.clone()),
+                })
             })
-        })
-        .collect::<PolarsResult<_>>()?;
-    // The slices' sums are summed again by one integer per key: hashing the
-    // two texts of every row once is cheaper than grouping by them.
+            .collect::<PolarsResult<_>>()?;
+        concat(slices, UnionArgs::default())?.collect()?
+    };
     // The slices' sums are summed again: by a table indexed by entity and
     // period when it is dense (a history of every entity in every month),
     // by a group-by on the two texts otherwise.
-    let partial = concat(slices, UnionArgs::default())?.collect()?;
-    let mut select = vec![col(level.key()), col("period"), col("_rows")];
-    select.extend(summed.iter().map(|s| col(s.name)));
     let summed_again = match regroup_dense(&partial, level, slots_per_row)? {
         Some(frame) => frame.lazy(),
         None => partial.lazy().group_by(keys).agg(across),
@@ -652,11 +716,13 @@ fn regroup_dense(
 /// them (`_rows`, each additive column's sum, a stock's `_sum_` and
 /// `_count_`), made run by run of rows with one key: `None` when the runs
 /// are shorter than `run_rows` on average or a summed column is not Int64.
+/// The columns `first` follow, as in each run's first row.
 fn run_sums(
     slice: &DataFrame,
     level: Level,
     summed: &[&ColumnSpec],
     run_rows: usize,
+    first: &[&str],
 ) -> PolarsResult<Option<DataFrame>> {
     let (entities, periods) = (
         slice.column(level.key())?.str()?,
@@ -737,6 +803,9 @@ fn run_sums(
         } else {
             columns.push(Column::new(spec.name.into(), sums));
         }
+    }
+    for name in first {
+        columns.push(slice.column(name)?.take(&index)?);
     }
     Ok(Some(DataFrame::new(runs, columns)?))
 }

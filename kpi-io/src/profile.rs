@@ -438,6 +438,18 @@ pub struct ReadOptions {
     /// file) → profile id, or `ignore` to leave the files out. The last
     /// matching entry wins.
     pub force: Vec<(String, String)>,
+    /// Sum each activity file (`store_daily`, `employee_daily`) as it is
+    /// read and let its rows go, for a run that needs the monthly sums
+    /// alone (no custom metric, weekly rank or analysis): the tables then
+    /// hold one row per run of an entity and month of a file, with the
+    /// rows it sums in `_rows` (`kpi_core::SUMMED_ROWS`), which
+    /// `kpi_core::sum_periods` sums again to the months the rows give; the
+    /// notes and errors are those of the rows. Ignored (the rows are kept)
+    /// when the dataset has platform exports, and the dataset is read
+    /// again with its rows when the files' rows could meet (a day in two
+    /// files, an implausible date, rows merged from two sources, a column
+    /// that could add up past 64 bits).
+    pub sum_activity: bool,
 }
 
 impl ReadOptions {

@@ -1174,7 +1174,55 @@ fn run_case(case: &Case) -> Result<(), String> {
             }
         }
     }
+    if case.args.is_empty() {
+        same_summed_as_read(dir.path(), &case.expect, &stderr)?;
+    }
     Ok(())
+}
+
+/// A run that writes exports alone without the analysis sums each activity
+/// file as it reads it: run again so, it must refuse with the same message
+/// as the run of `dir` that said `stderr`, or note and score the same.
+fn same_summed_as_read(dir: &Path, expect: &Expect, stderr: &str) -> Result<(), String> {
+    let tables = [
+        "data_quality.csv",
+        "scores.csv",
+        "score_details.csv",
+        "pay.csv",
+    ];
+    let exported = |table: &str| std::fs::read(dir.join("out").join(table)).ok();
+    let with_rows: Vec<Option<Vec<u8>>> = tables.iter().map(|t| exported(t)).collect();
+    let args = [
+        "run",
+        "--data",
+        "data",
+        "--scheme",
+        SCHEME,
+        "--no-analysis",
+        "--export",
+        "out",
+    ];
+    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let summed = String::from_utf8_lossy(&out.stderr);
+    match expect {
+        Refused(_) if out.status.code() != Some(1) || summed != stderr => Err(format!(
+            "summed as read, exit {:?}:\n{summed}",
+            out.status.code()
+        )),
+        Refused(_) => Ok(()),
+        Noted(_) => match tables
+            .iter()
+            .zip(&with_rows)
+            .find(|(table, rows)| exported(table) != **rows)
+        {
+            Some((table, _)) => Err(format!("summed as read, {table} differs:\n{summed}")),
+            None => Ok(()),
+        },
+    }
 }
 
 #[test]

@@ -71,7 +71,7 @@ pub(super) fn check_references(
             if let Some(v) = v
                 && !known.contains(v)
             {
-                unknown.entry(v).or_insert((i, 0)).1 += rows;
+                unknown.entry(v).or_insert((i, 0)).1 += runs.rows(table, i, rows);
             }
         }
         for (id, (first, count)) in unknown {
@@ -92,6 +92,11 @@ pub(super) fn check_references(
     Ok(())
 }
 
+/// The first plausible day, 2000-01-01.
+pub(super) const Y2000: i32 = 10_957;
+/// The farthest a plausible day is from the table's median day.
+pub(super) const TWO_YEARS: i32 = 731;
+
 /// Dated rows whose date cannot be meant: before 2000, or more than two
 /// years from the table's median date (a year typed as 2099, a date cell of
 /// serial 0). They are set aside with a note each, so they cannot stretch
@@ -101,8 +106,6 @@ pub(super) fn set_aside_implausible_dates(
     files: &[PathBuf],
     quality: &mut Vec<QualityNote>,
 ) -> Result<()> {
-    const Y2000: i32 = 10_957; // 2000-01-01
-    const TWO_YEARS: i32 = 731;
     for table in Table::ALL.into_iter().filter(|t| t.is_dated()) {
         let Some(frame) = data.get(table) else {
             continue;
@@ -239,7 +242,7 @@ pub(super) fn check_employment(
             };
             let before = hired.is_some_and(|h| month < h);
             if before || left.is_some_and(|l| month > l) {
-                outside.entry((id, before)).or_insert((i, 0)).1 += n;
+                outside.entry((id, before)).or_insert((i, 0)).1 += runs.rows(table, i, n);
             }
         }
         for ((id, before), (first, rows)) in outside {
@@ -379,6 +382,9 @@ fn runs<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<Run<T>> {
 /// (all side by side) and shared by the checks.
 pub(super) struct TextRuns<'a> {
     found: BTreeMap<(Table, &'static str), Vec<Run<Option<&'a str>>>>,
+    /// Of a table of sums (read with [`ReadOptions::sum_activity`]): the
+    /// rows summed by its rows before each row, and after the last.
+    summed: BTreeMap<Table, Vec<usize>>,
 }
 
 impl<'a> TextRuns<'a> {
@@ -404,7 +410,31 @@ impl<'a> TextRuns<'a> {
                 Some(((table, column), text_runs(values)))
             })
             .collect();
-        TextRuns { found }
+        let summed = ACTIVITY_TABLES
+            .into_iter()
+            .filter_map(|table| {
+                let counts = data.get(table)?.column(kpi_core::SUMMED_ROWS).ok()?;
+                let counts = counts.i64().ok()?;
+                let mut before = Vec::with_capacity(counts.len() + 1);
+                let mut total = 0;
+                before.push(total);
+                for n in counts.iter() {
+                    total += n.unwrap_or(0) as usize;
+                    before.push(total);
+                }
+                Some((table, before))
+            })
+            .collect();
+        TextRuns { found, summed }
+    }
+
+    /// The rows that `n` rows of `table` from row `i` stand for: `n`, or
+    /// the rows they sum in a table of sums.
+    fn rows(&self, table: Table, i: usize, n: usize) -> usize {
+        match self.summed.get(&table) {
+            Some(before) => before[i + n] - before[i],
+            None => n,
+        }
     }
 
     /// The runs of `table`'s text column `column`; `None` when it has none.

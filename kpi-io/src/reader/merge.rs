@@ -46,6 +46,14 @@ pub(super) fn stack(table: Table, frames: Vec<DataFrame>) -> Result<DataFrame> {
             }
         }
     }
+    // A table of sums (read with `ReadOptions::sum_activity`) keeps the
+    // rows each of its rows sums.
+    if frames
+        .iter()
+        .any(|f| f.column(kpi_core::SUMMED_ROWS).is_ok())
+    {
+        order.push(kpi_core::SUMMED_ROWS.to_string());
+    }
     order.extend(["_file".to_string(), "_row".to_string()]);
     let mut out: Option<DataFrame> = None;
     let stacked = frames.len();
@@ -55,7 +63,11 @@ pub(super) fn stack(table: Table, frames: Vec<DataFrame>) -> Result<DataFrame> {
         for name in &order {
             let dtype = canonical_dtype(table, name)
                 .or_else(|| extra_dtype.get(name).cloned())
-                .unwrap_or(DataType::UInt32);
+                .unwrap_or(if name == kpi_core::SUMMED_ROWS {
+                    DataType::Int64
+                } else {
+                    DataType::UInt32
+                });
             let column = match f.column(name) {
                 Ok(c) => c
                     .cast(&dtype)

@@ -26,6 +26,7 @@ mod discover;
 mod exports;
 mod merge;
 mod read;
+mod sum;
 
 use check::*;
 use coerce::*;
@@ -34,6 +35,7 @@ use discover::*;
 use exports::*;
 use merge::*;
 use read::*;
+use sum::*;
 
 /// File extensions read as tables.
 pub const EXTENSIONS: &[&str] = &["csv", "xlsx", "xlsm", "xls", "ods", "parquet"];
@@ -155,25 +157,58 @@ pub fn read_dataset_with(
         !ignored
     });
     let total = inputs.len() + exports.len();
-    let parts: Vec<Result<FilePart>> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(index, input)| {
-            let part = read_file(input, index as u32);
-            progress(&input.path, total);
-            part
-        })
-        .collect();
+    let mut files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    let summing = options.sum_activity && exports.is_empty();
+    let read_one = |index: usize, input: &InputFile| -> Result<ReadPart> {
+        let part = read_file(input, index as u32);
+        progress(&input.path, total);
+        match part {
+            Ok(part) if summing && summed_level(input.table).is_some() => {
+                Ok(sum_file(input.table, part, &files)?.map(|(p, s)| (p, Some(s))))
+            }
+            Ok(part) => Ok(Some((part, None))),
+            Err(e) => Err(e),
+        }
+    };
+    // Files summed as read are read a core's worth at a time: a core
+    // waiting for the others inside one file would start reading another,
+    // and the rows of every file could be held at once.
+    let at_once = if summing {
+        rayon::current_num_threads()
+    } else {
+        inputs.len()
+    };
+    let mut parts: Vec<Result<ReadPart>> = Vec::with_capacity(inputs.len());
+    for (k, batch) in inputs.chunks(at_once.max(1)).enumerate() {
+        let first = k * at_once;
+        let read: Vec<Result<ReadPart>> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(j, input)| read_one(first + j, input))
+            .collect();
+        parts.extend(read);
+    }
     laps.lap("read files");
     let mut by_table: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
     let mut rows_read = 0;
+    // Per table summed as read: its files' sums and their repeated rows.
+    let mut summed: BTreeMap<Table, (Vec<FileSums>, Vec<QualityNote>)> = BTreeMap::new();
     // A spreadsheet in a table's folder without the contract's header may be
     // a platform export put there: it is tried with the profiles, and its own
     // error stands if none fits.
     let mut retry: Vec<(u32, Option<Error>)> = Vec::new();
+    let read_again = || {
+        let rows = ReadOptions {
+            sum_activity: false,
+            ..options.clone()
+        };
+        read_dataset_with(dir, &rows, progress)
+    };
     for (index, (input, part)) in inputs.iter().zip(parts).enumerate() {
-        let part = match part {
-            Ok(part) => part,
+        let (part, sums) = match part {
+            Ok(Some(part)) => part,
+            Ok(None) => return read_again(),
+            Err(Error::Layout { .. }) if summing => return read_again(),
             Err(e @ Error::Layout { .. })
                 if input.path.extension().is_none_or(|x| x != "parquet") =>
             {
@@ -185,8 +220,18 @@ pub fn read_dataset_with(
         rows_read += part.rows_read;
         quality.extend(part.notes.iter().cloned());
         by_table.entry(input.table).or_default().push(part.frame);
+        if let Some(mut sums) = sums {
+            let (all, repeats) = summed.entry(input.table).or_default();
+            repeats.append(&mut sums.repeats);
+            all.push(sums);
+        }
     }
-    let mut files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    if summed
+        .values()
+        .any(|(sums, _)| !sums_stand_for_rows(sums.iter()))
+    {
+        return read_again();
+    }
     let mut approximations = Vec::new();
     if !exports.is_empty() || !retry.is_empty() {
         // Exports are keyed by nickname or store name: the roster comes first.
@@ -307,6 +352,11 @@ pub fn read_dataset_with(
     }
     laps.lap("stack");
     for table in Table::ALL.into_iter().filter(|t| t.has_unique_key()) {
+        // Checked file by file as they were summed.
+        if let Some((_, repeats)) = summed.remove(&table) {
+            quality.extend(repeats);
+            continue;
+        }
         if let Some(frame) = dataset.get(table).cloned() {
             let frame = drop_duplicates(table, frame, &files, &mut quality)?;
             dataset.insert(table, frame);
