@@ -111,7 +111,7 @@ pub fn explain(
         .scores
         .rows
         .iter()
-        .find(|r| r.employee_id == employee && r.period == period)
+        .find(|r| r.employee_id == employee && *r.period == *period)
     else {
         return Err(Error::NoScore(not_found(scored, scheme, employee, period)));
     };
@@ -209,7 +209,7 @@ fn value_line(
     let Some(m) = store_metric.or_else(|| metric(Level::Employee, &score.metric)) else {
         // A manual rating, an attendance sum, a metric of the scheme's own,
         // or the counts of an occurrences rule (shown in the rule).
-        let custom = scheme.metrics.iter().find(|m| m.id == score.metric);
+        let custom = scheme.metrics.iter().find(|m| *m.id == *score.metric);
         let label = label
             .cloned()
             .or_else(|| custom.and_then(|c| c.label.clone()))
@@ -288,7 +288,7 @@ fn render(row: &ScoreRow, scheme: &Scheme, lang: Lang) -> String {
         push_points(&mut out, w, score);
     }
     for (section, score) in scheme.sections.iter().zip(&row.sections) {
-        if !(section.roles.is_empty() || section.roles.iter().any(|r| r.id() == row.role)) {
+        if !(section.roles.is_empty() || section.roles.iter().any(|r| r.id() == &*row.role)) {
             continue;
         }
         let score = score.map_or("-".to_string(), |s| format!("{s:.2}"));
@@ -381,7 +381,7 @@ pub fn explain_approximations(
         let (num, den) = m.ratio_columns();
         for a in approximations {
             let owner = if level == Level::Store {
-                store.as_str()
+                &*store
             } else {
                 employee
             };

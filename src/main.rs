@@ -1218,8 +1218,7 @@ fn print_summary(
         .filter(|r| r.eligible)
         .map(|r| r.employee_id.as_str())
         .collect();
-    let periods: std::collections::BTreeSet<&str> =
-        rows.iter().map(|r| r.period.as_str()).collect();
+    let periods: std::collections::BTreeSet<&str> = rows.iter().map(|r| &*r.period).collect();
     println!(
         "{}: {} employees scored over {} periods ({} rows, {} not eligible)",
         scheme.scheme.name,

@@ -41,13 +41,7 @@ where
 }
 
 /// Where a result row belongs: its period, employee, store, team and role.
-pub(crate) type Key<'a> = (
-    &'a String,
-    &'a String,
-    &'a Option<String>,
-    &'a Option<String>,
-    &'a String,
-);
+pub(crate) type Key<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
 
 /// The five text columns that lead every per-employee result table:
 /// `period, employee_id, store_id, team_id, role`.
@@ -56,11 +50,11 @@ pub(crate) fn key_columns<'a, R: Sync>(
     key: impl Fn(&'a R) -> Key<'a> + Sync,
 ) -> Vec<Column> {
     in_parallel(vec![
-        Box::new(|| column("period", rows, |r| key(r).0.as_str())),
-        Box::new(|| column("employee_id", rows, |r| key(r).1.as_str())),
-        Box::new(|| column("store_id", rows, |r| key(r).2.as_deref())),
-        Box::new(|| column("team_id", rows, |r| key(r).3.as_deref())),
-        Box::new(|| column("role", rows, |r| key(r).4.as_str())),
+        Box::new(|| column("period", rows, |r| key(r).0)),
+        Box::new(|| column("employee_id", rows, |r| key(r).1)),
+        Box::new(|| column("store_id", rows, |r| key(r).2)),
+        Box::new(|| column("team_id", rows, |r| key(r).3)),
+        Box::new(|| column("role", rows, |r| key(r).4)),
     ])
 }
 

@@ -124,7 +124,11 @@ fn roll_one(
         .filter(|r| r.total_score.is_some())
         .collect();
     let mut flags = Vec::new();
-    let names = |rows: &[&ScoreRow]| rows.iter().map(|r| r.period.clone()).collect::<Vec<_>>();
+    let names = |rows: &[&ScoreRow]| {
+        rows.iter()
+            .map(|r| r.period.to_string())
+            .collect::<Vec<_>>()
+    };
     flags.push(Flag::RolledUp {
         months: names(&scored),
     });
@@ -173,7 +177,7 @@ fn roll_one(
         .map(|i| avg(&|r| r.sections.get(i).copied().flatten()))
         .collect();
     let mut row = ScoreRow {
-        period,
+        period: period.into(),
         employee_id,
         store_id: last.store_id.clone(),
         team_id: last.team_id.clone(),

@@ -2,6 +2,7 @@
 //! reader of each, shared by scoring, pay and analysis.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -14,9 +15,9 @@ use crate::table::{ColumnKind, Table};
 /// One employee of the roster.
 #[derive(Debug, Default)]
 pub(crate) struct Employee {
-    pub(crate) store_id: Option<String>,
-    pub(crate) team_id: Option<String>,
-    pub(crate) role: Option<String>,
+    pub(crate) store_id: Option<Arc<str>>,
+    pub(crate) team_id: Option<Arc<str>>,
+    pub(crate) role: Option<Arc<str>>,
     /// Days since 1970-01-01.
     pub(crate) hire_date: Option<i32>,
     /// Days since 1970-01-01.
@@ -88,11 +89,23 @@ fn read(data: &Dataset, with_pay: bool) -> Result<PlHashMap<String, Employee>> {
     };
     let (stores, teams, roles) = (text("store_id")?, text("team_id")?, text("role")?);
     let (hires, leaves) = (date("hire_date")?, date("leave_date")?);
+    // A store, team or role named once for everyone in it, and for every
+    // score row of theirs.
+    let mut named: HashMap<String, Arc<str>> = HashMap::new();
+    let mut share = |text: &Option<String>| -> Option<Arc<str>> {
+        let text = text.as_deref()?;
+        if let Some(shared) = named.get(text) {
+            return Some(shared.clone());
+        }
+        let shared: Arc<str> = Arc::from(text);
+        named.insert(text.to_string(), shared.clone());
+        Some(shared)
+    };
     let mut rows: Vec<Employee> = (0..employees.height())
         .map(|i| Employee {
-            store_id: stores[i].clone(),
-            team_id: teams[i].clone(),
-            role: roles[i].clone(),
+            store_id: share(&stores[i]),
+            team_id: share(&teams[i]),
+            role: share(&roles[i]),
             hire_date: hires[i],
             leave_date: leaves[i],
             ..Employee::default()

@@ -353,7 +353,7 @@ fn write_movers(
     bold: &Format,
     decimal: &Format,
 ) -> Result<u32, XlsxError> {
-    let periods: BTreeSet<&str> = scores.rows.iter().map(|r| r.period.as_str()).collect();
+    let periods: BTreeSet<&str> = scores.rows.iter().map(|r| &*r.period).collect();
     let mut latest = periods.iter().rev();
     let (Some(&now), Some(&before)) = (latest.next(), latest.next()) else {
         return Ok(row);
@@ -361,13 +361,13 @@ fn write_movers(
     let earlier: HashMap<&str, f64> = scores
         .rows
         .iter()
-        .filter(|r| r.period == before)
+        .filter(|r| *r.period == *before)
         .filter_map(|r| Some((r.employee_id.as_str(), r.total_score?)))
         .collect();
     let mut moved: Vec<(&kpi_core::ScoreRow, f64, f64)> = scores
         .rows
         .iter()
-        .filter(|r| r.period == now)
+        .filter(|r| *r.period == *now)
         .filter_map(|r| {
             let then = *earlier.get(r.employee_id.as_str())?;
             Some((r, then, r.total_score?))
@@ -414,7 +414,7 @@ fn write_movers(
             sheet.write_string(row, 1, name)?;
         }
         if let Some(store) = &r.store_id {
-            sheet.write_string(row, 2, store)?;
+            sheet.write_string(row, 2, &**store)?;
         }
         sheet.write_number_with_format(row, 3, *then, decimal)?;
         sheet.write_number_with_format(row, 4, *now, decimal)?;

@@ -553,7 +553,7 @@ fn exports_score_like_the_tidy_data_apart_from_listed_approximations() {
         );
         for (i, j) in x.items.iter().zip(&y.items) {
             match (i.points, j.points) {
-                (Some(p), Some(q)) if approx.contains(&i.metric.as_str()) => {
+                (Some(p), Some(q)) if approx.contains(&&*i.metric) => {
                     assert!(
                         (p - q).abs() <= 0.01 + 1e-9,
                         "{}: {i:?} vs {j:?}",

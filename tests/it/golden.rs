@@ -747,7 +747,7 @@ fn quarters_are_the_mean_of_the_scored_months() {
     let quarter = kpi_core::roll_up(&scored.scores, &scheme, kpi_core::Span::Quarter);
     assert_eq!(quarter.rows.len(), 1);
     let q = &quarter.rows[0];
-    assert_eq!(q.period, "2025-Q1");
+    assert_eq!(&*q.period, "2025-Q1");
     assert_eq!(
         (q.total_score, q.grade.as_deref()),
         (Some(86.0), Some("优秀"))
@@ -772,7 +772,7 @@ fn quarters_are_the_mean_of_the_scored_months() {
     );
     let year = kpi_core::roll_up(&scored.scores, &scheme, kpi_core::Span::Year);
     assert_eq!(
-        (year.rows[0].period.as_str(), year.rows[0].total_score),
+        (&*year.rows[0].period, year.rows[0].total_score),
         ("2025", Some(86.0))
     );
 }
@@ -818,7 +818,7 @@ fn a_month_absent_without_activity_is_listed_as_not_eligible() {
                 .filter(|f| matches!(f, Flag::AbsentTooLong { .. }))
                 .map(Flag::to_string)
                 .collect();
-            (r.period.as_str(), r.employee_id.as_str(), r.eligible, flags)
+            (&*r.period, r.employee_id.as_str(), r.eligible, flags)
         })
         .collect();
     let absent = || vec!["not_eligible: absent_days 25 > 20".to_string()];
@@ -848,7 +848,13 @@ fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
         rolled
             .rows
             .iter()
-            .map(|r| (r.period.clone(), r.total_score, r.grade.clone().unwrap()))
+            .map(|r| {
+                (
+                    r.period.to_string(),
+                    r.total_score,
+                    r.grade.clone().unwrap(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     let t = |p: &str, total: f64, g: &str| (p.to_string(), Some(total), g.to_string());
@@ -1037,7 +1043,7 @@ fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
         scores
             .rows
             .iter()
-            .find(|r| r.employee_id == id && r.period == period)
+            .find(|r| r.employee_id == id && *r.period == *period)
             .unwrap()
     };
     // January: week of 01-20 X 300, Y 200, Z 100 → 3 / 2 / 1; week of 01-27

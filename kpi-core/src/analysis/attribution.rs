@@ -222,7 +222,10 @@ pub fn attribute_changes_in(
         {
             let mut by_team: BTreeMap<String, Vec<(&String, &Series)>> = BTreeMap::new();
             for (id, (_, series)) in &employees.entities {
-                if let Some(team) = roster.get(id).and_then(|r| r.team_id.clone()) {
+                if let Some(team) = roster
+                    .get(id)
+                    .and_then(|r| r.team_id.as_deref().map(str::to_string))
+                {
                     by_team.entry(team).or_default().push((id, series));
                 }
             }

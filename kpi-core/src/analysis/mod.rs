@@ -230,11 +230,12 @@ fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
             entities: series_of(
                 &employees,
                 Level::Employee,
-                |i| entry(i)?.team_id.clone(),
+                |i| entry(i)?.team_id.as_deref().map(str::to_string),
                 |i| {
                     entry(i)
-                        .and_then(|r| r.store_id.clone())
+                        .and_then(|r| r.store_id.as_deref())
                         .unwrap_or_default()
+                        .to_string()
                 },
             )?,
         });
@@ -245,7 +246,12 @@ fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
                 &employees,
                 Level::Employee,
                 |i| ids[i].clone(),
-                |i| entry(i).and_then(|r| r.role.clone()).unwrap_or_default(),
+                |i| {
+                    entry(i)
+                        .and_then(|r| r.role.as_deref())
+                        .unwrap_or_default()
+                        .to_string()
+                },
             )?,
         });
     }

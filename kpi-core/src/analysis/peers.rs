@@ -39,7 +39,7 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
                     .is_none_or(|m| m.direction == Direction::Higher);
                 entries.push(Entry {
                     row: r,
-                    measure: item.item.clone(),
+                    measure: item.item.to_string(),
                     higher,
                     value,
                 });
@@ -92,10 +92,10 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
     let mut cols: [Vec<f64>; 6] = Default::default();
     for e in &entries {
         let r = e.row;
-        let a = &all[&(r.period.as_str(), r.role.as_str(), e.measure.as_str())];
+        let a = &all[&(&*r.period, &*r.role, e.measure.as_str())];
         let s = &store[&(
-            r.period.as_str(),
-            r.role.as_str(),
+            &*r.period,
+            &*r.role,
             e.measure.as_str(),
             r.store_id.as_deref(),
         )];
@@ -119,13 +119,16 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
         entries.iter().map(f).collect()
     };
     let mut columns = vec![
-        Column::new("period".into(), text(&|e| Some(e.row.period.clone()))),
+        Column::new("period".into(), text(&|e| Some(e.row.period.to_string()))),
         Column::new(
             "employee_id".into(),
             text(&|e| Some(e.row.employee_id.clone())),
         ),
-        Column::new("store_id".into(), text(&|e| e.row.store_id.clone())),
-        Column::new("role".into(), text(&|e| Some(e.row.role.clone()))),
+        Column::new(
+            "store_id".into(),
+            text(&|e| e.row.store_id.as_deref().map(str::to_string)),
+        ),
+        Column::new("role".into(), text(&|e| Some(e.row.role.to_string()))),
         Column::new("measure".into(), text(&|e| Some(e.measure.clone()))),
         Column::new(
             "value".into(),

@@ -81,13 +81,13 @@ pub fn target_tracking_in(sums: &MonthlySums, data: &Dataset) -> Result<DataFram
     for (employee, entry) in &roster {
         if let Some(team) = &entry.team_id {
             children
-                .entry(("team", team.clone()))
+                .entry(("team", team.to_string()))
                 .or_default()
                 .push(employee.clone());
             if let Some(store) = &entry.store_id {
-                let teams = children.entry(("store", store.clone())).or_default();
-                if !teams.contains(team) {
-                    teams.push(team.clone());
+                let teams = children.entry(("store", store.to_string())).or_default();
+                if !teams.iter().any(|t| **t == **team) {
+                    teams.push(team.to_string());
                 }
             }
         }

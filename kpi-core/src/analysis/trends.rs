@@ -43,7 +43,7 @@ fn score_rows<'a>(scores: &'a Scores, rows: &mut Vec<TrendRow<'a>>) {
         if let (Some(total), Some(month)) = (r.total_score, Month::parse(&r.period)) {
             by_employee
                 .entry(&r.employee_id)
-                .or_insert_with(|| (r.role.clone(), BTreeMap::new()))
+                .or_insert_with(|| (r.role.to_string(), BTreeMap::new()))
                 .1
                 .insert(month, total);
         }

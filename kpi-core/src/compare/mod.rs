@@ -472,7 +472,7 @@ fn scored<'a>(run: &Run<'a>) -> HashMap<(&'a str, &'a str), (f64, Option<&'a str
         .iter()
         .filter_map(|r| {
             Some((
-                (r.period.as_str(), r.employee_id.as_str()),
+                (&*r.period, r.employee_id.as_str()),
                 (r.total_score?, r.grade.as_deref()),
             ))
         })
@@ -570,9 +570,16 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
     for (s, run) in runs.iter().enumerate() {
         for r in &run.scores.rows {
             let row = rows
-                .entry((r.period.as_str(), r.employee_id.as_str()))
+                .entry((&*r.period, r.employee_id.as_str()))
                 .or_insert_with(|| {
-                    person(&r.period, &r.employee_id, &r.store_id, &r.role, &names, n)
+                    person(
+                        &r.period,
+                        &r.employee_id,
+                        r.store_id.as_deref(),
+                        &r.role,
+                        &names,
+                        n,
+                    )
                 });
             row.schemes[s].total_score = r.total_score;
             row.schemes[s].grade = r.grade.clone();
@@ -581,7 +588,14 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
             let row = rows
                 .entry((r.period.as_str(), r.employee_id.as_str()))
                 .or_insert_with(|| {
-                    person(&r.period, &r.employee_id, &r.store_id, &r.role, &names, n)
+                    person(
+                        &r.period,
+                        &r.employee_id,
+                        r.store_id.as_deref(),
+                        &r.role,
+                        &names,
+                        n,
+                    )
                 });
             row.schemes[s].gross = Some(r.gross);
         }
@@ -592,7 +606,7 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
 fn person(
     period: &str,
     employee: &str,
-    store: &Option<String>,
+    store: Option<&str>,
     role: &str,
     names: &HashMap<String, String>,
     schemes: usize,
@@ -601,7 +615,7 @@ fn person(
         period: period.to_string(),
         employee_id: employee.to_string(),
         name: names.get(employee).cloned(),
-        store_id: store.clone(),
+        store_id: store.map(str::to_string),
         role: role.to_string(),
         schemes: vec![PersonUnder::default(); schemes],
     }

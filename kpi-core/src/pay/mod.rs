@@ -54,7 +54,7 @@ fn round_for(rounding: Rounding, amount: Exact, what: &str, s: &ScoreRow) -> Res
     rounding.round(amount).ok_or_else(|| Error::OutOfRange {
         what: what.to_string(),
         employee_id: s.employee_id.clone(),
-        period: s.period.clone(),
+        period: s.period.to_string(),
     })
 }
 
@@ -141,8 +141,8 @@ struct Person<'a> {
 /// The people of one period: `people` is sorted by period (the order of
 /// `scores`), so they are one contiguous range.
 fn of_period<'p, 'a>(people: &'p [Person<'a>], period: &str) -> &'p [Person<'a>] {
-    let start = people.partition_point(|q| q.score.period.as_str() < period);
-    let end = people.partition_point(|q| q.score.period.as_str() <= period);
+    let start = people.partition_point(|q| &*q.score.period < period);
+    let end = people.partition_point(|q| &*q.score.period <= period);
     &people[start..end]
 }
 
@@ -167,7 +167,7 @@ pub fn compute_pay(
             roster: roster.get(&score.employee_id),
             sums: inputs
                 .employee
-                .get(&(score.period.clone(), score.employee_id.clone())),
+                .get(&(score.period.to_string(), score.employee_id.clone())),
         })
         .collect();
     debug_assert!(
@@ -182,7 +182,7 @@ pub fn compute_pay(
     for (c, component) in pay.components.iter().enumerate() {
         let mut column = vec![None; n];
         let applies = |p: &Person<'_>| {
-            component.roles.is_empty() || component.roles.iter().any(|r| r.id() == p.score.role)
+            component.roles.is_empty() || component.roles.iter().any(|r| r.id() == &*p.score.role)
         };
         match &component.rule {
             PayRule::Pool {
@@ -267,11 +267,11 @@ pub fn compute_pay(
         }
         let s = p.score;
         rows.push(PayRow {
-            period: s.period.clone(),
+            period: s.period.to_string(),
             employee_id: s.employee_id.clone(),
-            store_id: s.store_id.clone(),
-            team_id: s.team_id.clone(),
-            role: s.role.clone(),
+            store_id: s.store_id.as_deref().map(str::to_string),
+            team_id: s.team_id.as_deref().map(str::to_string),
+            role: s.role.to_string(),
             grade: s.grade.clone(),
             amounts: row_amounts,
             details,
@@ -335,7 +335,13 @@ impl Pay {
             self.rows.iter().map(|r| f(r).map(money2)).collect()
         };
         let mut columns = key_columns(&self.rows, |r| {
-            (&r.period, &r.employee_id, &r.store_id, &r.team_id, &r.role)
+            (
+                &r.period,
+                &r.employee_id,
+                r.store_id.as_deref(),
+                r.team_id.as_deref(),
+                &r.role,
+            )
         });
         columns.push(Column::new("grade".into(), text(&|r| r.grade.clone())));
         for (c, id) in self.component_ids.iter().enumerate() {

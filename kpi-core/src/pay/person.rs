@@ -31,7 +31,7 @@ pub(super) fn measure_value(
                 .copied(),
             Measure::Store(m) => inputs
                 .store
-                .get(&(period.clone(), s.store_id.clone()?))
+                .get(&(period.clone(), s.store_id.as_deref()?.to_string()))
                 .and_then(|v| v.get(m))
                 .copied(),
             Measure::Team(m) => {
@@ -99,7 +99,7 @@ pub(super) fn person_amount(
     rounding: Rounding,
 ) -> Option<(Exact, PayDetail)> {
     let s = p.score;
-    let key = (s.period.clone(), s.employee_id.clone());
+    let key = (s.period.to_string(), s.employee_id.clone());
     let out = |amount: Exact, basis: Option<String>, value: Option<Decimal>, step: PayStep| {
         Some((amount, detail(component, amount, basis, value, vec![step])))
     };
@@ -180,7 +180,7 @@ pub(super) fn person_amount(
             if let Some(acc) = accelerator {
                 let (level, id) = parsed.metric();
                 let entity = match level {
-                    Level::Store => s.store_id.clone().unwrap_or_default(),
+                    Level::Store => s.store_id.as_deref().unwrap_or_default().to_string(),
                     Level::Employee => s.employee_id.clone(),
                 };
                 let level_name = match level {
@@ -223,7 +223,7 @@ pub(super) fn person_amount(
             rates,
             above,
         } => {
-            let rate = *rates.get(&s.role)?;
+            let rate = *rates.get(&*s.role)?;
             let months = measure_months(component.every, &s.period);
             if months.is_empty() {
                 return None;

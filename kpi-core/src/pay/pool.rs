@@ -39,7 +39,7 @@ pub(super) fn pool_shares(
         if applies(p) && p.score.eligible {
             groups
                 .entry((
-                    p.score.period.clone(),
+                    p.score.period.to_string(),
                     group_of(p.score, within).map(str::to_string),
                 ))
                 .or_default()
@@ -53,7 +53,7 @@ pub(super) fn pool_shares(
         for p in people.iter().filter(|p| applies(p)) {
             if let Some(&v) = p.sums.and_then(|s| s.get(less)) {
                 let key = (
-                    p.score.period.clone(),
+                    p.score.period.to_string(),
                     group_of(p.score, within).map(str::to_string),
                 );
                 *closed.entry(key).or_default() += v;

@@ -6,31 +6,60 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::error::Result;
+use crate::error::{During, Result};
 use crate::frame::{f64_values, str_values};
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::scheme::{ATTENDANCE_PREFIX, MANUAL_PREFIX, Rule, STORE_PREFIX, Scheme};
 use crate::table::Table;
 
+/// One number per row of the metrics frame: the frame's own column where
+/// an item reads one as it is (shared, not copied), or one made for it.
+pub(super) struct Values(Float64Chunked);
+
+impl Values {
+    /// The number of row `r`.
+    pub(super) fn get(&self, r: usize) -> Option<f64> {
+        self.0.get(r)
+    }
+
+    /// Column `name` of `frame` as numbers.
+    fn of(frame: &DataFrame, name: &str) -> Result<Values> {
+        let column = frame
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Float64))
+            .during(|| format!("reading number column `{name}`"))?;
+        let values = column
+            .f64()
+            .during(|| format!("reading number column `{name}`"))?;
+        Ok(Values(values.rechunk().into_owned()))
+    }
+}
+
+impl From<Vec<Option<f64>>> for Values {
+    fn from(values: Vec<Option<f64>>) -> Values {
+        Values(values.into_iter().collect())
+    }
+}
+
 /// The value, numerator and denominator columns of every item, as f64.
 pub(super) struct ItemColumns {
-    pub(super) value: Vec<Vec<Option<f64>>>,
-    pub(super) numerator: Vec<Option<Vec<Option<f64>>>>,
-    pub(super) denominator: Vec<Option<Vec<Option<f64>>>>,
+    pub(super) value: Vec<Values>,
+    pub(super) numerator: Vec<Option<Values>>,
+    pub(super) denominator: Vec<Option<Values>>,
     /// None for manual ratings and the scheme's own metrics.
     pub(super) metrics: Vec<Option<&'static Metric>>,
     /// The denominator column of the scheme's own ratio metrics.
     pub(super) custom_denominators: Vec<Option<String>>,
     /// The count columns of an `occurrences` rule (empty for other rules).
-    pub(super) counts: Vec<Vec<(String, Vec<Option<f64>>)>>,
+    pub(super) counts: Vec<Vec<(String, Values)>>,
 }
 
 /// The value, numerator and denominator columns of one metric, with its
 /// catalogue entry and the denominator column of a scheme metric.
 pub(super) struct MetricColumns {
-    pub(super) value: Vec<Option<f64>>,
-    pub(super) numerator: Option<Vec<Option<f64>>>,
-    pub(super) denominator: Option<Vec<Option<f64>>>,
+    pub(super) value: Values,
+    pub(super) numerator: Option<Values>,
+    pub(super) denominator: Option<Values>,
     pub(super) metric: Option<&'static Metric>,
     pub(super) custom_denominator: Option<String>,
 }
@@ -58,11 +87,11 @@ impl MetricColumns {
             let numerator = sums.next().expect("one column per name");
             let Some(denominator) = sums.next() else {
                 return Ok(MetricColumns {
-                    numerator: Some(numerator.clone()),
-                    ..plain(numerator)
+                    numerator: Some(numerator.clone().into()),
+                    ..plain(numerator.into())
                 });
             };
-            let value = numerator
+            let value: Vec<Option<f64>> = numerator
                 .iter()
                 .zip(&denominator)
                 .map(|(n, d)| match (n, d) {
@@ -71,28 +100,28 @@ impl MetricColumns {
                 })
                 .collect();
             return Ok(MetricColumns {
-                numerator: Some(numerator),
-                denominator: Some(denominator),
+                numerator: Some(numerator.into()),
+                denominator: Some(denominator.into()),
                 custom_denominator: custom.denominator.clone(),
-                ..plain(value)
+                ..plain(value.into())
             });
         }
         if let Some(store_metric) = metric_id.strip_prefix(STORE_PREFIX) {
             // Weekly ranks do not read store metrics (check_data refuses them).
             let Some(store) = frames.store else {
-                return Ok(plain(vec![None; frame.height()]));
+                return Ok(plain(vec![None; frame.height()].into()));
             };
             let m = metric(Level::Store, store_metric).expect("checked by check_data");
             let (num, den) = m.ratio_columns();
             let has = |c: &str| store.get_column_names().iter().any(|n| n.as_str() == c);
-            let input = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
+            let input = |c: Option<&str>| -> Result<Option<Values>> {
                 match c {
-                    Some(c) if has(c) => Ok(Some(store_values(store, c, frame)?)),
+                    Some(c) if has(c) => Ok(Some(store_values(store, c, frame)?.into())),
                     _ => Ok(None),
                 }
             };
             return Ok(MetricColumns {
-                value: store_values(store, store_metric, frame)?,
+                value: store_values(store, store_metric, frame)?.into(),
                 numerator: input(num)?,
                 denominator: input(den)?,
                 metric: Some(m),
@@ -102,15 +131,15 @@ impl MetricColumns {
         if let Some(column) = metric_id.strip_prefix(ATTENDANCE_PREFIX) {
             let columns = [column.to_string()];
             let mut sums = period_sums(data, Table::Attendance, &columns, frame)?;
-            return Ok(plain(sums.pop().expect("one column")));
+            return Ok(plain(sums.pop().expect("one column").into()));
         }
         if let Some(item) = metric_id.strip_prefix(MANUAL_PREFIX) {
-            return Ok(plain(manual_values(scheme, item, frame, data)?));
+            return Ok(plain(manual_values(scheme, item, frame, data)?.into()));
         }
         let m = metric(Level::Employee, metric_id).expect("checked by check_data");
         let has = |c: &str| frame.get_column_names().iter().any(|n| n.as_str() == c);
         let (num, den) = m.ratio_columns();
-        let column = |c: Option<&str>| -> Result<Option<Vec<Option<f64>>>> {
+        let column = |c: Option<&str>| -> Result<Option<Values>> {
             match c {
                 Some(c) if has(c) => Ok(Some(input_values(frame, c)?)),
                 _ => Ok(None),
@@ -119,7 +148,7 @@ impl MetricColumns {
         // Money sums are held as cents in the metrics frame; values are in yuan.
         let value = match m.formula {
             Formula::Sum(_) => input_values(frame, m.id)?,
-            _ => f64_values(frame, m.id)?,
+            _ => Values::of(frame, m.id)?,
         };
         Ok(MetricColumns {
             value,
@@ -184,19 +213,19 @@ impl ItemColumns {
                         MetricColumns::read(scheme, id, frames, data)?.value,
                     ));
                 }
-                let value = (0..frame.height())
+                let value: Vec<Option<f64>> = (0..frame.height())
                     .map(|r| {
-                        let present = parts.iter().any(|(_, v)| v[r].is_some());
+                        let present = parts.iter().any(|(_, v)| v.get(r).is_some());
                         present.then(|| {
                             parts
                                 .iter()
                                 .zip(counts.values())
-                                .map(|((_, v), per)| per * v[r].unwrap_or(0.0))
+                                .map(|((_, v), per)| per * v.get(r).unwrap_or(0.0))
                                 .sum()
                         })
                     })
                     .collect();
-                out.value.push(value);
+                out.value.push(value.into());
                 out.numerator.push(None);
                 out.denominator.push(None);
                 out.metrics.push(None);
@@ -219,7 +248,7 @@ impl ItemColumns {
     pub(super) fn counts_at(&self, i: usize, r: Option<usize>) -> Vec<(&str, f64)> {
         self.counts[i]
             .iter()
-            .map(|(id, v)| (id.as_str(), r.and_then(|r| v[r]).unwrap_or(0.0)))
+            .map(|(id, v)| (id.as_str(), r.and_then(|r| v.get(r)).unwrap_or(0.0)))
             .collect()
     }
 }
@@ -354,13 +383,13 @@ pub(super) fn manual_values(
 }
 
 /// An input column in its display unit: money cents become yuan.
-pub(super) fn input_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+pub(super) fn input_values(frame: &DataFrame, name: &str) -> Result<Values> {
     let money = Table::EmployeeDaily
         .column(name)
         .is_some_and(|c| c.kind == crate::table::ColumnKind::Money);
-    let values = f64_values(frame, name)?;
+    let values = Values::of(frame, name)?;
     Ok(if money {
-        values.into_iter().map(|v| v.map(|c| c / 100.0)).collect()
+        Values(values.0.apply_values(|c| c / 100.0))
     } else {
         values
     })

@@ -86,7 +86,13 @@ impl Scores {
         let (mut columns, rest) = rayon::join(
             || {
                 key_columns(rows, |r| {
-                    (&r.period, &r.employee_id, &r.store_id, &r.team_id, &r.role)
+                    (
+                        &r.period,
+                        &r.employee_id,
+                        r.store_id.as_deref(),
+                        r.team_id.as_deref(),
+                        &r.role,
+                    )
                 })
             },
             || in_parallel(makers),
@@ -115,10 +121,10 @@ impl Scores {
             .collect();
         let round4 = |x: Option<f64>| x.map(|x| round_half_up(x, 4));
         let columns = vec![
-            column("period", &details, |(r, _)| r.period.clone()),
+            column("period", &details, |(r, _)| r.period.to_string()),
             column("employee_id", &details, |(r, _)| r.employee_id.clone()),
-            column("item", &details, |(_, i)| i.item.clone()),
-            column("metric", &details, |(_, i)| i.metric.clone()),
+            column("item", &details, |(_, i)| i.item.to_string()),
+            column("metric", &details, |(_, i)| i.metric.to_string()),
             column("value", &details, |(_, i)| i.value),
             column("numerator", &details, |(_, i)| i.numerator),
             column("denominator", &details, |(_, i)| i.denominator),

@@ -16,6 +16,7 @@ mod team_average;
 pub use flag::Flag;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -28,7 +29,7 @@ use crate::roster::{Employee, absent_days, read_roster};
 use crate::scheme::{
     Combine, Lang, MissingOutcome, MissingPolicy, Rule, Scheme, Step, render_steps,
 };
-use columns::{Frames, ItemColumns};
+use columns::{Frames, ItemColumns, Values};
 use eligibility::{days_employed, ineligibility};
 use rank::{Ranks, Weekly, rank_places};
 use streaks::flag_streaks;
@@ -37,10 +38,10 @@ use team_average::average_for_managers;
 /// One item of one employee-period, with everything needed to explain it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemScore {
-    /// Item id.
-    pub item: String,
-    /// Metric id.
-    pub metric: String,
+    /// Item id (one text for every row of the item).
+    pub item: Arc<str>,
+    /// Metric id (one text for every row of the item).
+    pub metric: Arc<str>,
     /// Metric value; none when missing.
     pub value: Option<f64>,
     /// Numerator (or the summed value) behind the metric, in the metric's input unit.
@@ -71,16 +72,16 @@ impl ItemScore {
 /// The score of one employee in one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRow {
-    /// `YYYY-MM`.
-    pub period: String,
+    /// `YYYY-MM` (one text for every row of the period).
+    pub period: Arc<str>,
     /// Employee id.
     pub employee_id: String,
-    /// Store id from the roster.
-    pub store_id: Option<String>,
-    /// Team id from the roster.
-    pub team_id: Option<String>,
-    /// Role id.
-    pub role: String,
+    /// Store id from the roster (one text for every row of the store).
+    pub store_id: Option<Arc<str>>,
+    /// Team id from the roster (one text for every row of the team).
+    pub team_id: Option<Arc<str>>,
+    /// Role id (one text for every row of the role).
+    pub role: Arc<str>,
     /// Whether the employee is scored this period.
     pub eligible: bool,
     /// One entry per scheme item, in scheme order (empty when not eligible).
@@ -238,24 +239,43 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     population.retain(|(p, e, ..)| eligibility::employed_in(p, roster.get(*e)));
     laps.lap("score: population");
 
+    // One text of each period for all its rows.
+    let period_texts: HashMap<&str, Arc<str>> = population
+        .iter()
+        .map(|&(period, ..)| period)
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(|period| (period, Arc::from(period)))
+        .collect();
     let entries: Vec<Entry<'_>> = population
         .into_par_iter()
         .map(|(period, employee_id, row, absent_days)| Entry {
             roster: roster.get(employee_id),
             row,
             absent_days,
-            period: period.to_string(),
+            period: period_texts[period].clone(),
             employee_id: employee_id.to_string(),
         })
         .collect();
     laps.lap("score: entries");
+    let names: Vec<(Arc<str>, Arc<str>)> = scheme
+        .items
+        .iter()
+        .map(|item| (item.id.as_str().into(), item.metric_name().into()))
+        .chain(
+            scheme
+                .bonus
+                .iter()
+                .map(|bonus| (bonus.id.as_str().into(), bonus.metric_name().into())),
+        )
+        .collect();
     let weekly = Weekly::new(scheme, data)?;
     let ranks = rank_places(scheme, &columns, weekly.as_ref(), &entries);
     // The scheme in force each period, then every row on every core.
-    let by_period: HashMap<String, std::borrow::Cow<'_, Scheme>> = entries
+    let by_period: HashMap<Arc<str>, std::borrow::Cow<'_, Scheme>> = entries
         .iter()
         .map(|e| e.period.clone())
-        .collect::<BTreeSet<String>>()
+        .collect::<BTreeSet<Arc<str>>>()
         .into_iter()
         .map(|p| {
             let effective = scheme.for_period(&p);
@@ -264,7 +284,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         .collect();
     let mut rows: Vec<ScoreRow> = entries
         .into_par_iter()
-        .map(|entry| score_one(&by_period[&entry.period], &columns, &ranks, entry))
+        .map(|entry| score_one(&by_period[&entry.period], &names, &columns, &ranks, entry))
         .collect();
     laps.lap("score: rows");
     average_for_managers(scheme, &mut rows);
@@ -297,14 +317,24 @@ fn absences_beside_rows(frame: &DataFrame, sums: &DataFrame) -> Result<DataFrame
 
 /// One employee-period to score.
 struct Entry<'a> {
-    period: String,
+    period: Arc<str>,
     employee_id: String,
     roster: Option<&'a Employee>,
     row: Option<usize>,
     absent_days: Option<f64>,
 }
 
-fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry<'_>) -> ScoreRow {
+/// The id and metric of each item, then of each bonus item: one text each
+/// for all the rows.
+type ItemNames = [(Arc<str>, Arc<str>)];
+
+fn score_one(
+    scheme: &Scheme,
+    names: &ItemNames,
+    columns: &ItemColumns,
+    ranks: &Ranks,
+    entry: Entry<'_>,
+) -> ScoreRow {
     let not_eligible = ineligibility(scheme, &entry);
     let on_probation = scheme
         .eligibility
@@ -344,7 +374,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     if let Some((probation, days)) = on_probation {
         out.flags.push(Flag::Probation { days, probation });
     }
-    let at = |v: &Vec<Option<f64>>| row.and_then(|r| v[r]);
+    let at = |v: &Values| row.and_then(|r| v.get(r));
     // Value, numerator and denominator of scored metric `i` (items, then bonus items).
     let inputs = |i: usize| {
         (
@@ -368,8 +398,8 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
     for (i, item) in scheme.items.iter().enumerate() {
         if !scheme.item_applies(i, &out.role) {
             out.items.push(ItemScore {
-                item: item.id.clone(),
-                metric: item.metric_name(),
+                item: names[i].0.clone(),
+                metric: names[i].1.clone(),
                 value: None,
                 numerator: None,
                 denominator: None,
@@ -377,7 +407,7 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
                 weight: item.weight,
                 contribution: None,
                 steps: vec![Step::NotForRole {
-                    role: out.role.clone(),
+                    role: out.role.to_string(),
                 }],
                 missing_reason: None,
                 applies: false,
@@ -411,8 +441,8 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
             }
         };
         out.items.push(ItemScore {
-            item: item.id.clone(),
-            metric: item.metric_name(),
+            item: names[i].0.clone(),
+            metric: names[i].1.clone(),
             value,
             numerator,
             denominator,
@@ -451,8 +481,8 @@ fn score_one(scheme: &Scheme, columns: &ItemColumns, ranks: &Ranks, entry: Entry
         };
         bonus_total += points;
         out.bonus_items.push(ItemScore {
-            item: bonus.id.clone(),
-            metric: bonus.metric_name(),
+            item: names[i].0.clone(),
+            metric: names[i].1.clone(),
             value,
             numerator,
             denominator,

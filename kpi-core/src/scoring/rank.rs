@@ -1,6 +1,7 @@
 //! Ranks: each employee's place in its store, team or role, per period or
 //! per calendar week, for `rank` rules.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -17,7 +18,7 @@ use crate::rank::places;
 /// The placings of every employee-period in every rank rule, keyed by the
 /// rule's index over items then bonus items: one placing for a period rank,
 /// one per ranked week for a weekly rank.
-pub(super) type Ranks = HashMap<(usize, String, String), Vec<Placing>>;
+pub(super) type Ranks = HashMap<(usize, Arc<str>, String), Vec<Placing>>;
 
 /// One ranked value: its week (none for a period rank), entry index and value.
 pub(super) type Member<'a> = (Option<&'a str>, usize, f64);
@@ -106,7 +107,7 @@ pub(super) fn rank_places(
         .iter()
         .enumerate()
         .filter(|(_, e)| is_eligible(scheme, e))
-        .map(|(i, e)| ((e.period.as_str(), e.employee_id.as_str()), i))
+        .map(|(i, e)| ((&*e.period, e.employee_id.as_str()), i))
         .collect();
     for (k, (_, _, rule)) in scheme.scored_rules().enumerate() {
         let Rule::Rank {
@@ -130,7 +131,7 @@ pub(super) fn rank_places(
                     };
                     let (Some(&index), Some(value)) = (
                         eligible.get(&(month.as_str(), employee.as_str())),
-                        w.columns.value[k][r],
+                        w.columns.value[k].get(r),
                     ) else {
                         continue;
                     };
@@ -148,7 +149,7 @@ pub(super) fn rank_places(
                     if k < scheme.items.len() && !scheme.item_applies(k, role) {
                         continue;
                     }
-                    if let Some(value) = e.row.and_then(|r| columns.value[k][r]) {
+                    if let Some(value) = e.row.and_then(|r| columns.value[k].get(r)) {
                         candidates.push((&e.period, None, index, value));
                     }
                 }

@@ -1,9 +1,13 @@
 //! `[team_average]`: a role scored by the mean total of its staff.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Flag, ScoreRow, round_half_up};
 use crate::scheme::{RankGroup, Scheme};
+
+/// A period and a store or team.
+type PeriodGroup = (Arc<str>, Option<Arc<str>>);
 
 /// Gives the team-average role the mean total of the other staff scored in
 /// its store (or team) and period, instead of its own items.
@@ -16,8 +20,8 @@ pub(super) fn average_for_managers(scheme: &Scheme, rows: &mut [ScoreRow]) {
         RankGroup::Team => r.team_id.clone(),
         _ => r.store_id.clone(),
     };
-    let mut totals: HashMap<(String, Option<String>), Vec<f64>> = HashMap::new();
-    for r in rows.iter().filter(|r| r.role != role) {
+    let mut totals: HashMap<PeriodGroup, Vec<f64>> = HashMap::new();
+    for r in rows.iter().filter(|r| *r.role != *role) {
         if let Some(total) = r.total_score {
             totals
                 .entry((r.period.clone(), group(r)))
@@ -25,7 +29,7 @@ pub(super) fn average_for_managers(scheme: &Scheme, rows: &mut [ScoreRow]) {
                 .push(total);
         }
     }
-    for r in rows.iter_mut().filter(|r| r.role == role && r.eligible) {
+    for r in rows.iter_mut().filter(|r| *r.role == *role && r.eligible) {
         let staff = totals.get(&(r.period.clone(), group(r)));
         r.items.clear();
         r.sections.clear();

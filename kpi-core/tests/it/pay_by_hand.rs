@@ -793,7 +793,7 @@ fn pay_and_scores_follow_the_roster_and_public_sales_exclude_every_staff_sale() 
     let keys: Vec<(&str, &str, bool)> = scores
         .rows
         .iter()
-        .map(|r| (r.period.as_str(), r.employee_id.as_str(), r.eligible))
+        .map(|r| (&*r.period, r.employee_id.as_str(), r.eligible))
         .collect();
     // No January row for E2, who was not yet hired.
     assert_eq!(
