@@ -162,7 +162,7 @@ fn roll_one(
                     points,
                     weight: template.weight,
                     contribution: avg(&|r| pick(r).get(i).and_then(|s| s.contribution)),
-                    steps: vec![Step::RolledUp {
+                    steps: smallvec::smallvec![Step::RolledUp {
                         weighted,
                         months: scored.len(),
                     }],

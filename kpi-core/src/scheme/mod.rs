@@ -20,7 +20,7 @@ pub use pay::{
     PayScheme, PerformanceBy, Release, RoundAt, Split, Tier,
 };
 pub use rule::Applied;
-pub use step::{Lang, MissingOutcome, Occurrence, Place, Step, render_steps};
+pub use step::{Lang, MissingOutcome, Occurrence, Place, Step, Steps, render_steps};
 pub use validate::SchemeIssue;
 
 use crate::metric::Direction;

@@ -3,7 +3,7 @@
 //! [`bands`], [`linear`], [`per_unit`], [`scale`], [`rank`] and
 //! [`occurrences`]. [`Rule::apply`] picks the function of a rule's kind.
 
-use super::step::{Lang, Occurrence, Place, Step, render_steps};
+use super::step::{Lang, Occurrence, Place, Step, Steps, render_steps};
 use super::{Band, Past, Placing, Rank, RankEvery, RankGroup, Rule, UnitCount};
 use crate::metric::Direction;
 
@@ -13,7 +13,7 @@ pub struct Applied {
     /// The points.
     pub points: f64,
     /// What the rule did (`band ≥0.5 → 100`, `100 − 2 × (40 − 32) = 84`).
-    pub steps: Vec<Step>,
+    pub steps: Steps,
 }
 
 impl Applied {
@@ -25,7 +25,7 @@ impl Applied {
     fn one(points: f64, step: Step) -> Applied {
         Applied {
             points,
-            steps: vec![step],
+            steps: smallvec::smallvec![step],
         }
     }
 }
@@ -137,7 +137,7 @@ impl Rule {
 /// let applied = rule::bands(Direction::Higher, &table, 0.5);
 /// assert_eq!(applied.points, 100.0);
 /// assert_eq!(rule::bands(Direction::Higher, &table, 0.499).points, 90.0);
-/// assert_eq!(rule::bands(Direction::Higher, &table, 0.1).steps, [Step::NoBand]);
+/// assert_eq!(rule::bands(Direction::Higher, &table, 0.1).steps[..], [Step::NoBand]);
 /// ```
 pub fn bands(direction: Direction, bands: &[Band], value: f64) -> Applied {
     match bands.iter().find(|b| b.contains(value, direction)) {
@@ -325,7 +325,7 @@ fn within_limits(raw: f64, floor: Option<f64>, cap: Option<f64>, step: Step) -> 
     if let Some(cap) = cap {
         points = points.min(cap);
     }
-    let mut steps = vec![step];
+    let mut steps: Steps = smallvec::smallvec![step];
     if points != raw {
         steps.push(Step::KeptWithin { points });
     }

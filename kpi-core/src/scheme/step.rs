@@ -17,6 +17,9 @@ pub enum Lang {
     Zh,
 }
 
+/// The steps of how an item got its points: mostly one, held inline.
+pub type Steps = smallvec::SmallVec<[Step; 1]>;
+
 /// One step of how an item got its points.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {

@@ -27,7 +27,7 @@ use crate::error::Result;
 use crate::period_metrics::Metrics;
 use crate::roster::{Employee, absent_days, read_roster};
 use crate::scheme::{
-    Combine, Lang, MissingOutcome, MissingPolicy, Rule, Scheme, Step, render_steps,
+    Combine, Lang, MissingOutcome, MissingPolicy, Rule, Scheme, Step, Steps, render_steps,
 };
 use columns::{Frames, ItemColumns, Values};
 use eligibility::{days_employed, ineligibility};
@@ -55,7 +55,7 @@ pub struct ItemScore {
     /// Points × weight ÷ total weight considered: what the item adds to the total.
     pub contribution: Option<f64>,
     /// What the rule did (see [`ItemScore::rule`] for it in words).
-    pub steps: Vec<Step>,
+    pub steps: Steps,
     /// Why the value is missing, when it is.
     pub missing_reason: Option<String>,
     /// False when the item's section does not score the employee's role.
@@ -406,7 +406,7 @@ fn score_one(
                 points: None,
                 weight: item.weight,
                 contribution: None,
-                steps: vec![Step::NotForRole {
+                steps: smallvec::smallvec![Step::NotForRole {
                     role: out.role.to_string(),
                 }],
                 missing_reason: None,
@@ -429,12 +429,12 @@ fn score_one(
                 match scheme.missing_policy(item) {
                     MissingPolicy::Zero => (
                         Some(0.0),
-                        vec![Step::Missing(MissingOutcome::Zero)],
+                        smallvec::smallvec![Step::Missing(MissingOutcome::Zero)],
                         Some(reason),
                     ),
                     MissingPolicy::Skip => (
                         None,
-                        vec![Step::Missing(MissingOutcome::Skipped)],
+                        smallvec::smallvec![Step::Missing(MissingOutcome::Skipped)],
                         Some(reason),
                     ),
                 }
@@ -474,7 +474,7 @@ fn score_one(
                 let reason = columns.missing_reason(i, numerator, denominator, row.is_some());
                 (
                     0.0,
-                    vec![Step::Missing(MissingOutcome::NoBonus)],
+                    smallvec::smallvec![Step::Missing(MissingOutcome::NoBonus)],
                     Some(reason),
                 )
             }
