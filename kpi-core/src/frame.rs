@@ -22,6 +22,11 @@ pub(crate) fn str_column(frame: &DataFrame, name: &str) -> Result<StringChunked>
 
 /// The values of a numeric column as f64 (an error naming the column).
 pub(crate) fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    Ok(f64_column(frame, name)?.iter().collect())
+}
+
+/// A numeric column as f64, in one chunk (an error naming the column).
+pub(crate) fn f64_column(frame: &DataFrame, name: &str) -> Result<Float64Chunked> {
     let column = frame
         .column(name)
         .and_then(|c| c.cast(&DataType::Float64))
@@ -29,7 +34,7 @@ pub(crate) fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64
     let values = column
         .f64()
         .during(|| format!("reading number column `{name}`"))?;
-    Ok(values.iter().collect())
+    Ok(values.rechunk().into_owned())
 }
 
 /// A frame column of one value per row.

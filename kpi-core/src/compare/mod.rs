@@ -567,19 +567,15 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
     let names = roster_names(data, Table::Employees, "employee_id")?;
     let mut rows: BTreeMap<(&str, &str), PersonRow> = BTreeMap::new();
     let n = runs.len();
+    let new_row = |period: &str, employee: &str, store: Option<&str>, role: &str| {
+        person(period, employee, store, role, &names, n)
+    };
     for (s, run) in runs.iter().enumerate() {
         for r in &run.scores.rows {
             let row = rows
                 .entry((&*r.period, r.employee_id.as_str()))
                 .or_insert_with(|| {
-                    person(
-                        &r.period,
-                        &r.employee_id,
-                        r.store_id.as_deref(),
-                        &r.role,
-                        &names,
-                        n,
-                    )
+                    new_row(&r.period, &r.employee_id, r.store_id.as_deref(), &r.role)
                 });
             row.schemes[s].total_score = r.total_score;
             row.schemes[s].grade = r.grade.clone();
@@ -588,14 +584,7 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
             let row = rows
                 .entry((r.period.as_str(), r.employee_id.as_str()))
                 .or_insert_with(|| {
-                    person(
-                        &r.period,
-                        &r.employee_id,
-                        r.store_id.as_deref(),
-                        &r.role,
-                        &names,
-                        n,
-                    )
+                    new_row(&r.period, &r.employee_id, r.store_id.as_deref(), &r.role)
                 });
             row.schemes[s].gross = Some(r.gross);
         }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::error::{During, Result};
-use crate::frame::{f64_values, str_values};
+use crate::error::Result;
+use crate::frame::{f64_column, f64_values, str_values};
 use crate::metric::{Formula, Level, Metric, metric};
 use crate::scheme::{ATTENDANCE_PREFIX, MANUAL_PREFIX, Rule, STORE_PREFIX, Scheme};
 use crate::table::Table;
@@ -24,14 +24,7 @@ impl Values {
 
     /// Column `name` of `frame` as numbers.
     fn of(frame: &DataFrame, name: &str) -> Result<Values> {
-        let column = frame
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .during(|| format!("reading number column `{name}`"))?;
-        let values = column
-            .f64()
-            .during(|| format!("reading number column `{name}`"))?;
-        Ok(Values(values.rechunk().into_owned()))
+        Ok(Values(f64_column(frame, name)?))
     }
 }
 
