@@ -197,12 +197,14 @@ pub fn read_dataset_with(
     // a platform export put there: it is tried with the profiles, and its own
     // error stands if none fits.
     let mut retry: Vec<(u32, Option<Error>)> = Vec::new();
+    // Read again with the rows: the files' count doubles for the progress
+    // shown, which goes on from where the first read left it.
     let read_again = || {
         let rows = ReadOptions {
             sum_activity: false,
             ..options.clone()
         };
-        read_dataset_with(dir, &rows, progress)
+        read_dataset_with(dir, &rows, &|path, files| progress(path, 2 * files))
     };
     for (index, (input, part)) in inputs.iter().zip(parts).enumerate() {
         let (part, sums) = match part {

@@ -298,5 +298,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_dataset(dir.path(), &[month(0), month(0)]);
         assert!(!same_either_way(dir.path()), "read again with its rows");
+        // The progress of the second read goes on from the first's: each of
+        // the 3 files is counted again, out of twice as many.
+        let shown = std::sync::Mutex::new(Vec::new());
+        let options = ReadOptions {
+            sum_activity: true,
+            ..ReadOptions::default()
+        };
+        read_dataset_with(dir.path(), &options, &|_, files| {
+            shown.lock().unwrap().push(files)
+        })
+        .unwrap();
+        assert_eq!(shown.into_inner().unwrap(), [3, 3, 3, 6, 6, 6]);
     }
 }
