@@ -73,7 +73,7 @@ pub use pay::{
     Pay, PayDetail, PayRow, PayStep, Shared, compute_pay, render_pay_steps, split_pool, tiered,
 };
 pub use period::{Month, civil_from_days, days_from_civil, period_of_days, weekday};
-pub use period_metrics::{Metrics, compute_metrics};
+pub use period_metrics::{Metrics, compute_metrics, sum_bound};
 pub use rank::places;
 pub use reconcile::{Line, Reconciliation, Status, reconcile};
 pub use rollup::{Span, roll_up};

@@ -520,22 +520,36 @@ pub fn partial_sums(
     }) {
         return Ok(None);
     }
-    let Summing { run_rows, .. } = Summing::DEFAULT;
     let mut aggs = vec![len().cast(DataType::Int64).alias(SUMMED_ROWS)];
     aggs.extend(summed.iter().map(|s| col(s.name).sum()));
     aggs.extend(first.iter().map(|c| col(*c).first()));
+    slice_sums(rows, level, &summed, Summing::DEFAULT, &aggs, first).map(Some)
+}
+
+/// The sums of `rows` a slice of `how.slice_rows` at a time, on every core,
+/// stacked in the slices' order: run by run where the runs are long
+/// ([`run_sums`]), by a group-by of `aggs` in the order of the groups'
+/// first rows otherwise; `first` columns as in each run's first row.
+fn slice_sums(
+    rows: &DataFrame,
+    level: Level,
+    summed: &[&ColumnSpec],
+    how: Summing,
+    aggs: &[Expr],
+    first: &[&str],
+) -> PolarsResult<DataFrame> {
     // One slice of no rows for no rows.
-    let starts: Vec<usize> = (0..rows.height().max(1)).step_by(SUM_SLICE_ROWS).collect();
+    let starts: Vec<usize> = (0..rows.height().max(1)).step_by(how.slice_rows).collect();
     let slices: Vec<DataFrame> = starts
         .into_par_iter()
         .map(|start| {
-            let slice = rows.slice(start as i64, SUM_SLICE_ROWS);
-            match run_sums(&slice, level, &summed, run_rows, first)? {
+            let slice = rows.slice(start as i64, how.slice_rows);
+            match run_sums(&slice, level, summed, how.run_rows, first)? {
                 Some(sums) => Ok(sums),
                 None => slice
                     .lazy()
                     .group_by_stable([col(level.key()), col("period")])
-                    .agg(aggs.clone())
+                    .agg(aggs)
                     .collect(),
             }
         })
@@ -545,7 +559,7 @@ pub fn partial_sums(
     for slice in slices {
         out.vstack_mut_owned(slice)?;
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 fn sum_periods_in_slices(
@@ -555,8 +569,8 @@ fn sum_periods_in_slices(
 ) -> PolarsResult<DataFrame> {
     let Summing {
         slice_rows,
-        run_rows,
         slots_per_row,
+        ..
     } = how;
     let columns = crate::frame::column_names(activity);
     let summed: Vec<&ColumnSpec> = summed_columns(level, &columns).collect();
@@ -606,18 +620,7 @@ fn sum_periods_in_slices(
         }
         activity.select(names.iter().copied())?
     } else {
-        let starts: Vec<usize> = (0..activity.height()).step_by(slice_rows).collect();
-        let slices: Vec<LazyFrame> = starts
-            .into_par_iter()
-            .map(|start| {
-                let slice = activity.slice(start as i64, slice_rows);
-                Ok(match run_sums(&slice, level, &summed, run_rows, &[])? {
-                    Some(sums) => sums.lazy(),
-                    None => slice.lazy().group_by(keys.clone()).agg(in_slice.clone()),
-                })
-            })
-            .collect::<PolarsResult<_>>()?;
-        concat(slices, UnionArgs::default())?.collect()?
+        slice_sums(activity, level, &summed, how, &in_slice, &[])?
     };
     // The slices' sums are summed again: by a table indexed by entity and
     // period when it is dense (a history of every entity in every month),

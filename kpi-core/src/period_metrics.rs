@@ -94,6 +94,16 @@ fn activity_frame(data: &Dataset, level: Level) -> DataFrame {
     })
 }
 
+/// A bound on what `values` add up to, whatever their order: the largest
+/// magnitude times the number of values (no pass over the values).
+pub fn sum_bound(values: &Int64Chunked) -> u128 {
+    let largest = values
+        .min()
+        .map_or(0, i64::unsigned_abs)
+        .max(values.max().map_or(0, i64::unsigned_abs));
+    u128::from(largest) * values.len() as u128
+}
+
 /// Sums are exact in 64-bit integers only while they fit: when a summed
 /// column's absolute values add up past `i64::MAX`, some period's sum could
 /// wrap, so the run stops naming the column.
@@ -111,14 +121,7 @@ fn check_sums_fit(activity: &DataFrame, level: Level) -> Result<()> {
         let Ok(ints) = column.i64() else {
             continue;
         };
-        let largest = ints
-            .min()
-            .map_or(0, i64::unsigned_abs)
-            .max(ints.max().map_or(0, i64::unsigned_abs));
-        if largest
-            .checked_mul(ints.len() as u64)
-            .is_some_and(|bound| bound < i64::MAX as u64)
-        {
+        if sum_bound(ints) < i64::MAX as u128 {
             continue;
         }
         let Ok(floats) = column.cast(&DataType::Float64) else {

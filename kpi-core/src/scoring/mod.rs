@@ -272,15 +272,9 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     let weekly = Weekly::new(scheme, data)?;
     let ranks = rank_places(scheme, &columns, weekly.as_ref(), &entries);
     // The scheme in force each period, then every row on every core.
-    let by_period: HashMap<Arc<str>, std::borrow::Cow<'_, Scheme>> = entries
-        .iter()
-        .map(|e| e.period.clone())
-        .collect::<BTreeSet<Arc<str>>>()
-        .into_iter()
-        .map(|p| {
-            let effective = scheme.for_period(&p);
-            (p, effective)
-        })
+    let by_period: HashMap<Arc<str>, std::borrow::Cow<'_, Scheme>> = period_texts
+        .values()
+        .map(|p| (p.clone(), scheme.for_period(p)))
         .collect();
     let mut rows: Vec<ScoreRow> = entries
         .into_par_iter()

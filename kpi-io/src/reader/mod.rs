@@ -162,12 +162,12 @@ pub fn read_dataset_with(
     let read_one = |index: usize, input: &InputFile| -> Result<ReadPart> {
         let part = read_file(input, index as u32);
         progress(&input.path, total);
-        match part {
-            Ok(part) if summing && summed_level(input.table).is_some() => {
-                Ok(sum_file(input.table, part, &files)?.map(|(p, s)| (p, Some(s))))
+        match (part, summed_level(input.table).filter(|_| summing)) {
+            (Ok(part), Some(level)) => {
+                Ok(sum_file(input.table, level, part, &files)?.map(|(p, s)| (p, Some(s))))
             }
-            Ok(part) => Ok(Some((part, None))),
-            Err(e) => Err(e),
+            (Ok(part), None) => Ok(Some((part, None))),
+            (Err(e), _) => Err(e),
         }
     };
     // Files summed as read are read a core's worth at a time: a core
@@ -228,10 +228,7 @@ pub fn read_dataset_with(
             all.push(sums);
         }
     }
-    if summed
-        .values()
-        .any(|(sums, _)| !sums_stand_for_rows(sums.iter()))
-    {
+    if summed.values().any(|(sums, _)| !sums_stand_for_rows(sums)) {
         return read_again();
     }
     let mut approximations = Vec::new();

@@ -14,11 +14,9 @@ use super::*;
 /// The level whose metrics a table's rows are summed into, for the tables
 /// summed as they are read.
 pub(super) fn summed_level(table: Table) -> Option<kpi_core::Level> {
-    match table {
-        Table::StoreDaily => Some(kpi_core::Level::Store),
-        Table::EmployeeDaily => Some(kpi_core::Level::Employee),
-        _ => None,
-    }
+    [kpi_core::Level::Store, kpi_core::Level::Employee]
+        .into_iter()
+        .find(|level| level.table() == table)
 }
 
 /// A file read, with its sums when it was summed; `None` when its sums
@@ -36,19 +34,18 @@ pub(super) struct FileSums {
     pub(super) repeats: Vec<QualityNote>,
 }
 
-/// `part`'s rows summed, with what is left to check across files; `None`
+/// `part`'s rows, of `table` summed into `level`'s metrics, summed, with
+/// what is left to check across files; `None`
 /// when they cannot be summed apart from the other files' rows: a row
 /// without a date (a monthly row, keyed by its month), rows of one key
 /// merged or in conflict (the whole table's check names them), or a
 /// column that is not summed in whole units.
 pub(super) fn sum_file(
     table: Table,
+    level: kpi_core::Level,
     part: FilePart,
     files: &[PathBuf],
 ) -> Result<Option<(FilePart, FileSums)>> {
-    let Some(level) = summed_level(table) else {
-        return Ok(None);
-    };
     let Ok(dates) = part.frame.column("date").and_then(|c| c.date().cloned()) else {
         return Ok(None);
     };
@@ -72,11 +69,7 @@ pub(super) fn sum_file(
         .filter(|spec| spec.kind.is_additive())
         .filter_map(|spec| {
             let values = rows.column(spec.name).ok()?.i64().ok()?;
-            let largest = values
-                .min()
-                .map_or(0, i64::unsigned_abs)
-                .max(values.max().map_or(0, i64::unsigned_abs));
-            Some((spec.name, u128::from(largest) * rows.height() as u128))
+            Some((spec.name, kpi_core::sum_bound(values)))
         })
         .collect();
     let Some(sums) = kpi_core::partial_sums(&rows, level, &["_file", "_row"])
@@ -104,8 +97,7 @@ pub(super) fn sum_file(
 /// two files (so no key in two), every date plausible (after 2000 and
 /// within two years of every other, so none is set aside) and no column
 /// able to add up past 64 bits (so the summing never wraps).
-pub(super) fn sums_stand_for_rows<'a>(sums: impl IntoIterator<Item = &'a FileSums>) -> bool {
-    let sums: Vec<&FileSums> = sums.into_iter().collect();
+pub(super) fn sums_stand_for_rows(sums: &[FileSums]) -> bool {
     let mut days: Vec<(i32, i32)> = sums.iter().filter_map(|s| s.days).collect();
     days.sort_unstable();
     let apart = days.windows(2).all(|w| w[0].1 < w[1].0);
