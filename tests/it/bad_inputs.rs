@@ -1192,6 +1192,7 @@ fn same_summed_as_read(dir: &Path, expect: &Expect, stderr: &str) -> Result<(), 
     ];
     let exported = |table: &str| std::fs::read(dir.join("out").join(table)).ok();
     let with_rows: Vec<Option<Vec<u8>>> = tables.iter().map(|t| exported(t)).collect();
+    let before = snapshot(dir);
     let args = [
         "run",
         "--data",
@@ -1212,6 +1213,9 @@ fn same_summed_as_read(dir: &Path, expect: &Expect, stderr: &str) -> Result<(), 
         Refused(_) if out.status.code() != Some(1) || summed != stderr => Err(format!(
             "summed as read, exit {:?}:\n{summed}",
             out.status.code()
+        )),
+        Refused(_) if snapshot(dir) != before => Err(format!(
+            "summed as read, a refused run changed the files:\n{summed}"
         )),
         Refused(_) => Ok(()),
         Noted(_) => match tables
