@@ -101,6 +101,15 @@ enum Command {
         /// 京东商智, 工资表) with the rest as tidy CSV, instead of tidy tables.
         #[arg(long, conflicts_with_all = ["format", "monthly_files", "headers"])]
         as_exports: bool,
+        /// Write the daily tables as folders partitioned by month
+        /// (`employee_daily/year=2025/month=01/part-000.parquet`), generated
+        /// and written a part at a time: for histories too large to hold.
+        #[arg(long, conflicts_with_all = ["monthly_files", "as_exports"])]
+        partitioned: bool,
+        /// With --partitioned: staff rows per part file, about (a part is
+        /// a run of whole stores).
+        #[arg(long, requires = "partitioned", default_value_t = kpi_io::ROWS_PER_PART)]
+        part_rows: usize,
     },
     /// Score a dataset with a scheme and write the workbook (and exports).
     Run {
@@ -336,12 +345,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             monthly_files,
             headers,
             as_exports,
+            partitioned,
+            part_rows,
         } => {
             let Some(start) = Month::parse(&start) else {
                 bail!("--start `{start}` is not a month (expected YYYY-MM)");
             };
-            if stores == 0 || employees_per_store == 0 || months == 0 {
-                bail!("--stores, --employees-per-store and --months must be at least 1");
+            for (flag, n) in [
+                ("--stores", stores),
+                ("--employees-per-store", employees_per_store),
+                ("--months", months),
+                ("--part-rows", part_rows),
+            ] {
+                if n == 0 {
+                    bail!("{flag} must be at least 1");
+                }
             }
             check_outputs(None, Some(&out))?;
             let options = GenOptions::default()
@@ -350,18 +368,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_months(months)
                 .with_start(start)
                 .with_seed(seed);
+            let write = WriteOptions::default()
+                .with_format(match format {
+                    GenFormat::Csv => DataFormat::Csv,
+                    GenFormat::Xlsx => DataFormat::Xlsx,
+                    GenFormat::Parquet => DataFormat::Parquet,
+                })
+                .with_monthly_files(monthly_files)
+                .with_headers(match headers {
+                    Headers::En => HeaderLanguage::English,
+                    Headers::Zh => HeaderLanguage::Chinese,
+                });
+            if partitioned {
+                return gen_partitioned(&options, &out, &write, part_rows);
+            }
             let mut data = kpi_io::generate(&options);
-            // The payroll ledger of the built-in scheme's pay, with planted errors.
-            let builtin = builtin_scheme()?;
-            let scored = score_dataset(&data, &builtin)?;
-            let planted = match (&builtin.pay, &scored.pay) {
-                (Some(scheme), Some(pay)) => {
-                    let (ledger, planted) = kpi::ledger::planted_ledger(scheme, pay, &data);
-                    data.insert(Table::PayrollLedger, ledger);
-                    planted.len()
-                }
-                _ => 0,
-            };
+            let planted = plant_ledger(&mut data)?;
             if as_exports {
                 let files = kpi_io::write_exports(&data, data.get(Table::PayrollLedger), &out)?;
                 println!(
@@ -375,17 +397,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            let write = WriteOptions::default()
-                .with_format(match format {
-                    GenFormat::Csv => DataFormat::Csv,
-                    GenFormat::Xlsx => DataFormat::Xlsx,
-                    GenFormat::Parquet => DataFormat::Parquet,
-                })
-                .with_monthly_files(monthly_files)
-                .with_headers(match headers {
-                    Headers::En => HeaderLanguage::English,
-                    Headers::Zh => HeaderLanguage::Chinese,
-                });
             let files = kpi_io::write_dataset(&data, &out, &write)?;
             println!(
                 "wrote {} files ({} rows) to {}",
@@ -1137,6 +1148,70 @@ fn spinner(message: &'static str) -> ProgressBar {
     bar.set_message(message);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// Adds to `data` the payroll ledger of the built-in scheme's pay on it,
+/// with planted errors; returns how many were planted. `data`'s daily
+/// tables may be its rows or their partial sums.
+fn plant_ledger(data: &mut kpi_core::Dataset) -> Result<usize> {
+    let builtin = builtin_scheme()?;
+    let mut laps = kpi_core::timing::Laps::new();
+    let scored = score_dataset(data, &builtin)?;
+    laps.lap("scoring for the ledger");
+    Ok(match (&builtin.pay, &scored.pay) {
+        (Some(scheme), Some(pay)) => {
+            let (ledger, planted) = kpi::ledger::planted_ledger(scheme, pay, data);
+            data.insert(Table::PayrollLedger, ledger);
+            planted.len()
+        }
+        _ => 0,
+    })
+}
+
+/// `kpi gen --partitioned`: the daily tables written a part at a time, the
+/// ledger planted from the monthly sums of what was written, all or nothing.
+fn gen_partitioned(
+    options: &GenOptions,
+    out: &Path,
+    write: &WriteOptions,
+    part_rows: usize,
+) -> Result<ExitCode> {
+    let bar = ProgressBar::new(0);
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("generating {bar:30} {pos}/{len} parts")
+            .expect("valid template"),
+    );
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let (files, rows, planted) = Staging::once(|staging| -> Result<_> {
+        let mut generated =
+            kpi_io::stage_partitioned(staging, options, out, write, part_rows, &progress)?;
+        bar.set_message("planting the payroll ledger");
+        let planted = plant_ledger(&mut generated.sums)?;
+        let mut ledger = kpi_core::Dataset::new();
+        if let Some(frame) = generated.sums.get(Table::PayrollLedger) {
+            ledger.insert(Table::PayrollLedger, frame.clone());
+        }
+        let mut files = generated.files;
+        files.extend(kpi_io::stage_dataset(staging, &ledger, out, write)?);
+        files.sort();
+        Ok((files, generated.rows + ledger.total_rows(), planted))
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "wrote {} files ({rows} rows) to {}, the daily tables partitioned by month",
+        files.len(),
+        out.display()
+    );
+    println!(
+        "payroll_ledger: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load(dir: &Path, read: &kpi_io::ReadOptions) -> Result<kpi_io::Loaded> {

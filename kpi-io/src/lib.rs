@@ -53,5 +53,8 @@ pub use scheme_file::{
     Finding, check_scheme_file, line_of_key, parse_scheme, read_scheme, scheme_error,
 };
 pub use staging::Staging;
-pub use synthetic::{GenOptions, generate};
-pub use writer::{DataFormat, HeaderLanguage, WriteOptions, write_dataset};
+pub use synthetic::{DailyPart, GenOptions, Synthetic, generate};
+pub use writer::{
+    DataFormat, HeaderLanguage, Partitioned, ROWS_PER_PART, WriteOptions, stage_dataset,
+    stage_partitioned, write_dataset,
+};

@@ -6,11 +6,14 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rust_xlsxwriter::{Format, Workbook};
 
+use rayon::prelude::*;
+
 use kpi_core::{ColumnKind, Dataset, Role, Table, cents_text, civil_from_days};
 
 use crate::alias::chinese_header;
 use crate::error::{Error, Result};
 use crate::staging::Staging;
+use crate::synthetic::{GenOptions, Synthetic};
 
 /// File format of written tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,8 +87,99 @@ pub fn write_dataset(
     Staging::once(|staging| stage_dataset(staging, data, dir.as_ref(), options))
 }
 
+/// Rows of `employee_daily` in one part file of a partitioned folder
+/// ([`stage_partitioned`]), about: a part is a run of whole stores.
+pub const ROWS_PER_PART: usize = 1_000_000;
+
+/// What [`stage_partitioned`] staged.
+pub struct Partitioned {
+    /// The files staged, sorted.
+    pub files: Vec<PathBuf>,
+    /// Rows written, over every table.
+    pub rows: usize,
+    /// The dataset to score, without its daily rows held: every table but
+    /// the daily ones, `store_daily`'s rows and `employee_daily` summed per
+    /// employee and month as it was written ([`kpi_core::partial_sums`]).
+    pub sums: Dataset,
+}
+
+/// Stages a generated dataset under `dir` with its daily tables as
+/// folders partitioned by month, `store_daily/year=2025/month=01/part-000.parquet`
+/// and so on, each part a run of stores of about `part_rows` staff rows
+/// ([`ROWS_PER_PART`] by default). The rows are generated and written a part at a time, a core's
+/// worth of parts at once, and let go, so that memory follows a few parts
+/// and the monthly sums, not the history. `progress` is told the parts
+/// done out of all.
+pub fn stage_partitioned(
+    staging: &mut Staging,
+    options: &GenOptions,
+    dir: &Path,
+    write: &WriteOptions,
+    part_rows: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Partitioned> {
+    let mut laps = kpi_core::timing::Laps::new();
+    let synthetic = Synthetic::new(options);
+    let mut sums = synthetic.monthly_tables();
+    laps.lap("monthly tables");
+    let mut files = stage_dataset(staging, &sums, dir, write)?;
+    laps.lap("monthly tables written");
+    let mut rows = sums.total_rows();
+    let parts = synthetic.parts(part_rows);
+    let ext = write.format.extension();
+    let (mut store_rows, mut employee_sums) = (Vec::new(), Vec::new());
+    let mut done = 0;
+    for window in parts.chunks(rayon::current_num_threads().max(1)) {
+        let made: Vec<(DataFrame, DataFrame)> = window
+            .par_iter()
+            .map(|part| synthetic.daily(part.stores.clone(), part.month..part.month + 1))
+            .collect();
+        for (part, (store_daily, employee_daily)) in window.iter().zip(made) {
+            let folder = format!(
+                "year={:04}/month={:02}",
+                part.period.year, part.period.month
+            );
+            for (table, frame) in [
+                (Table::StoreDaily, &store_daily),
+                (Table::EmployeeDaily, &employee_daily),
+            ] {
+                let path = dir
+                    .join(table.name())
+                    .join(&folder)
+                    .join(format!("part-{:03}.{ext}", part.number));
+                write_table(staging, table, frame, &path, write)?;
+                files.push(path);
+                rows += frame.height();
+            }
+            let summed = kpi_core::partial_sums(&employee_daily, kpi_core::Level::Employee, &[])
+                .map_err(|e| Error::polars("employee_daily: summing a part", e))?;
+            employee_sums.push(summed.unwrap_or(employee_daily));
+            store_rows.push(store_daily);
+            done += 1;
+            progress(done, parts.len());
+        }
+    }
+    for (table, frames) in [
+        (Table::StoreDaily, store_rows),
+        (Table::EmployeeDaily, employee_sums),
+    ] {
+        let mut frames = frames.into_iter();
+        if let Some(mut stacked) = frames.next() {
+            for frame in frames {
+                stacked
+                    .vstack_mut_owned(frame)
+                    .map_err(|e| Error::polars(table.name(), e))?;
+            }
+            sums.insert(table, stacked);
+        }
+    }
+    laps.lap("daily parts");
+    files.sort();
+    Ok(Partitioned { files, rows, sums })
+}
+
 /// Stages `data` as files under `dir` (see [`write_dataset`]).
-pub(crate) fn stage_dataset(
+pub fn stage_dataset(
     staging: &mut Staging,
     data: &Dataset,
     dir: &Path,

@@ -1046,6 +1046,22 @@ fn cases() -> Vec<Case> {
             ),
             &["gen", "--out", "more", "--months", "0"],
         ),
+        with_args(
+            case(
+                "partitioned gen with parts of no rows",
+                |_| {},
+                Refused(&["--part-rows must be at least 1"]),
+            ),
+            &["gen", "--out", "more", "--partitioned", "--part-rows", "0"],
+        ),
+        with_args(
+            case(
+                "partitioned gen with monthly files",
+                |_| {},
+                Refused(&["--partitioned", "--monthly-files", "cannot be used with"]),
+            ),
+            &["gen", "--out", "more", "--partitioned", "--monthly-files"],
+        ),
         // ---- comparing schemes, scheme workbooks ----
         with_args(
             case(

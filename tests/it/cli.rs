@@ -318,6 +318,86 @@ fn gen_is_byte_identical_for_the_same_arguments() {
     );
 }
 
+/// The rows `kpi gen` says it wrote.
+fn rows_written(said: &str) -> usize {
+    let (_, rest) = said.split_once(" files (").expect(said);
+    rest.split_once(" rows)")
+        .expect(said)
+        .0
+        .parse()
+        .expect(said)
+}
+
+#[test]
+fn partitioned_gen_writes_the_same_dataset_a_part_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = [
+        "gen",
+        "--stores",
+        "3",
+        "--employees-per-store",
+        "8",
+        "--months",
+        "3",
+        "--start",
+        "2025-11",
+        "--format",
+        "parquet",
+    ];
+    let whole = ok(&[&generate[..], &["--out", "whole"]].concat(), dir.path());
+    // A store's month is 8 × 31 = 248 staff rows at most: a store a part.
+    let parts = ok(
+        &[
+            &generate[..],
+            &["--out", "parts", "--partitioned", "--part-rows", "300"],
+        ]
+        .concat(),
+        dir.path(),
+    );
+    assert_eq!(rows_written(&whole), rows_written(&parts));
+    assert!(parts.contains("wrote 25 files"), "{parts}");
+    for table in ["store_daily", "employee_daily"] {
+        assert!(!dir.path().join(format!("parts/{table}.parquet")).exists());
+        for (year, month) in [(2025, 11), (2025, 12), (2026, 1)] {
+            for part in 0..3 {
+                let path =
+                    format!("parts/{table}/year={year}/month={month:02}/part-{part:03}.parquet");
+                assert!(dir.path().join(&path).exists(), "{path}");
+            }
+        }
+    }
+    // The tables that are not daily, and the ledger planted from the
+    // monthly sums, are the same files.
+    for table in [
+        "employees",
+        "stores",
+        "targets",
+        "attendance",
+        "manual_scores",
+        "adjustments",
+        "payroll_ledger",
+    ] {
+        let file = format!("{table}.parquet");
+        assert_eq!(
+            std::fs::read(dir.path().join("whole").join(&file)).unwrap(),
+            std::fs::read(dir.path().join("parts").join(&file)).unwrap(),
+            "{file}"
+        );
+    }
+    same_exports(
+        dir.path(),
+        ["whole", "parts"],
+        &[
+            "scores.csv",
+            "score_details.csv",
+            "pay.csv",
+            "metrics_employee.csv",
+            "metrics_store.csv",
+            "trends.csv",
+        ],
+    );
+}
+
 #[test]
 fn run_refuses_a_broken_scheme_and_names_the_line() {
     let dir = generated(1);
