@@ -111,7 +111,7 @@ pub fn explain(
         .scores
         .rows
         .iter()
-        .find(|r| r.employee_id == employee && *r.period == *period)
+        .find(|r| *r.employee_id == *employee && *r.period == *period)
     else {
         return Err(Error::NoScore(not_found(scored, scheme, employee, period)));
     };
@@ -187,7 +187,7 @@ fn push_points(out: &mut String, w: &Words, score: &kpi_core::ItemScore) {
         score.rule(w.lang),
         w.points,
         w.weight,
-        fmt_num(score.weight),
+        fmt_num(score.weight()),
         w.contribution,
     ));
 }
@@ -203,18 +203,23 @@ fn value_line(
     score: &kpi_core::ItemScore,
 ) -> String {
     let store_metric = score
-        .metric
+        .metric()
         .strip_prefix(kpi_core::STORE_PREFIX)
         .and_then(|id| metric(Level::Store, id));
-    let Some(m) = store_metric.or_else(|| metric(Level::Employee, &score.metric)) else {
+    let Some(m) = store_metric.or_else(|| metric(Level::Employee, score.metric())) else {
         // A manual rating, an attendance sum, a metric of the scheme's own,
         // or the counts of an occurrences rule (shown in the rule).
-        let custom = scheme.metrics.iter().find(|m| *m.id == *score.metric);
+        let custom = scheme.metrics.iter().find(|m| *m.id == *score.metric());
         let label = label
             .cloned()
             .or_else(|| custom.and_then(|c| c.label.clone()))
             .unwrap_or_else(|| id.to_string());
-        let value = match (score.value, custom, score.numerator, score.denominator) {
+        let value = match (
+            score.value(),
+            custom,
+            score.numerator(),
+            score.denominator(),
+        ) {
             (Some(v), Some(c), Some(n), Some(d)) => format!(
                 "{} = {} / {} ({} / {})",
                 fmt_num(v),
@@ -223,7 +228,7 @@ fn value_line(
                 c.numerator,
                 c.denominator.as_deref().unwrap_or("")
             ),
-            (Some(v), ..) => format!("{} ({})", fmt_num(v), score.metric),
+            (Some(v), ..) => format!("{} ({})", fmt_num(v), score.metric()),
             (None, ..) => missing_text(w, score),
         };
         return format!("  {label} [{id}]: {value}\n");
@@ -236,7 +241,7 @@ fn value_line(
     if store_metric.is_some() {
         inputs = format!("{}: {inputs}", w.store);
     }
-    let value = match (score.value, score.numerator, score.denominator) {
+    let value = match (score.value(), score.numerator(), score.denominator()) {
         (Some(v), Some(n), Some(d)) => format!(
             "{} = {} / {} ({})",
             value_text(m.unit, v),
@@ -366,7 +371,7 @@ pub fn explain_approximations(
         .scores
         .rows
         .iter()
-        .find(|r| r.employee_id == employee)
+        .find(|r| *r.employee_id == *employee)
         .and_then(|r| r.store_id.clone())
         .unwrap_or_default();
     let mut out = String::new();

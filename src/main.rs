@@ -1291,7 +1291,7 @@ fn print_summary(
     let employees: std::collections::BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.eligible)
-        .map(|r| r.employee_id.as_str())
+        .map(|r| &*r.employee_id)
         .collect();
     let periods: std::collections::BTreeSet<&str> = rows.iter().map(|r| &*r.period).collect();
     println!(

@@ -86,7 +86,7 @@ fn span_mean(
 /// bonus are the same weighted means. Months not scored (not eligible) are left out and
 /// named in the flags; a span with no scored month is not eligible.
 pub fn roll_up(scores: &Scores, scheme: &Scheme, span: Span) -> Scores {
-    let mut groups: BTreeMap<(String, String), Vec<&ScoreRow>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, std::sync::Arc<str>), Vec<&ScoreRow>> = BTreeMap::new();
     for row in &scores.rows {
         let Some(month) = Month::parse(&row.period) else {
             continue;
@@ -114,7 +114,7 @@ fn roll_one(
     scheme: &Scheme,
     span: Span,
     period: String,
-    employee_id: String,
+    employee_id: std::sync::Arc<str>,
     months: &[&ScoreRow],
 ) -> ScoreRow {
     let last = months.last().expect("a group has a month");
@@ -153,22 +153,14 @@ fn roll_one(
             .map(|i| {
                 let template = &pick(first)[i];
                 let points = avg(&|r| pick(r).get(i).and_then(|s| s.points));
-                ItemScore {
-                    item: template.item.clone(),
-                    metric: template.metric.clone(),
-                    value: None,
-                    numerator: None,
-                    denominator: None,
+                template.rolled_up(
                     points,
-                    weight: template.weight,
-                    contribution: avg(&|r| pick(r).get(i).and_then(|s| s.contribution)),
-                    steps: smallvec::smallvec![Step::RolledUp {
+                    avg(&|r| pick(r).get(i).and_then(|s| s.contribution)),
+                    smallvec::smallvec![Step::RolledUp {
                         weighted,
                         months: scored.len(),
                     }],
-                    missing_reason: None,
-                    applies: template.applies,
-                }
+                )
             })
             .collect()
     };
@@ -196,7 +188,6 @@ fn roll_one(
         payout_pct: None,
         position_wage: None,
         flags,
-        streaks: Vec::new(),
     };
     if let Some(total) = total {
         row.set_grade(scheme, total);

@@ -89,7 +89,7 @@ fn item_weight(scheme: &Scheme, row: &ScoreRow, i: usize) -> Option<f64> {
         .sections
         .iter()
         .any(|s| Some(s.id.as_str()) == section && s.combine == Combine::Average);
-    Some(if average { 1.0 } else { item.weight })
+    Some(if average { 1.0 } else { item.weight() })
 }
 
 /// The cells of the total-score formula.

@@ -255,7 +255,7 @@ pub fn write_workbook(report: &Report<'_>, path: impl AsRef<Path>) -> Result<()>
         let frame = readable(scores.to_frame()?).map_err(polars("scores"))?;
         let (frame, formulas) =
             formulas::scores_sheet(scheme, scores, frame).map_err(polars("scores"))?;
-        let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
+        let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.to_string()).collect();
         let style = |column: &str| match column {
             "total_score" | "bonus" | "payout_pct" => CellStyle::Decimal,
             "position_wage" => CellStyle::Cents,

@@ -224,7 +224,7 @@ pub(crate) fn write_summary(
             .rows
             .iter()
             .filter(|r| r.total_score.is_some())
-            .map(|r| r.employee_id.as_str())
+            .map(|r| &*r.employee_id)
             .collect();
         sheet.write_string_with_format(row, 0, say(lang, WORDS.staff), &bold)?;
         sheet.write_number(row, 1, scored.len() as f64)?;
@@ -257,7 +257,7 @@ pub(crate) fn write_summary(
     }
     if let (Some(scheme), Some(scores)) = (report.scheme, report.scores) {
         row += 1;
-        let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.clone()).collect();
+        let grades: Vec<String> = scheme.grades.iter().map(|g| g.label.to_string()).collect();
         let top = row;
         sheet.write_string_with_format(row, 0, say(lang, WORDS.grade), &bold)?;
         sheet.write_string_with_format(row, 1, say(lang, WORDS.employee_months), &bold)?;
@@ -362,14 +362,14 @@ fn write_movers(
         .rows
         .iter()
         .filter(|r| *r.period == *before)
-        .filter_map(|r| Some((r.employee_id.as_str(), r.total_score?)))
+        .filter_map(|r| Some((&*r.employee_id, r.total_score?)))
         .collect();
     let mut moved: Vec<(&kpi_core::ScoreRow, f64, f64)> = scores
         .rows
         .iter()
         .filter(|r| *r.period == *now)
         .filter_map(|r| {
-            let then = *earlier.get(r.employee_id.as_str())?;
+            let then = *earlier.get(&*r.employee_id)?;
             Some((r, then, r.total_score?))
         })
         .filter(|(_, a, b)| a != b)
@@ -409,7 +409,7 @@ fn write_movers(
         .set_num_format("0.00")
         .set_font_color(rust_xlsxwriter::Color::RGB(0xC00000));
     for (r, then, now) in rises.into_iter().chain(falls) {
-        sheet.write_string(row, 0, &r.employee_id)?;
+        sheet.write_string(row, 0, &*r.employee_id)?;
         if let Some(name) = names.employee(&r.employee_id) {
             sheet.write_string(row, 1, name)?;
         }
@@ -426,7 +426,7 @@ fn write_movers(
             if change < 0.0 { &red } else { decimal },
         )?;
         if let Some(grade) = &r.grade {
-            sheet.write_string(row, 6, grade)?;
+            sheet.write_string(row, 6, &**grade)?;
         }
         row += 1;
     }

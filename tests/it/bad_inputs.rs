@@ -1054,14 +1054,6 @@ fn cases() -> Vec<Case> {
             ),
             &["gen", "--out", "more", "--partitioned", "--part-rows", "0"],
         ),
-        with_args(
-            case(
-                "partitioned gen with monthly files",
-                |_| {},
-                Refused(&["--partitioned", "--monthly-files", "cannot be used with"]),
-            ),
-            &["gen", "--out", "more", "--partitioned", "--monthly-files"],
-        ),
         // ---- comparing schemes, scheme workbooks ----
         with_args(
             case(

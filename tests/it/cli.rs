@@ -355,6 +355,22 @@ fn partitioned_gen_writes_the_same_dataset_a_part_at_a_time() {
         dir.path(),
     );
     assert_eq!(rows_written(&whole), rows_written(&parts));
+    // Partitions and monthly files are two layouts: asking for both is a
+    // usage error, and nothing is written.
+    let both = kpi(
+        &[
+            &generate[..],
+            &["--out", "both", "--partitioned", "--monthly-files"],
+        ]
+        .concat(),
+        dir.path(),
+    );
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&both.stderr)
+            .contains("'--partitioned' cannot be used with '--monthly-files'")
+    );
+    assert!(!dir.path().join("both").exists());
     assert!(parts.contains("wrote 25 files"), "{parts}");
     for table in ["store_daily", "employee_daily"] {
         assert!(!dir.path().join(format!("parts/{table}.parquet")).exists());

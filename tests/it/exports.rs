@@ -553,7 +553,7 @@ fn exports_score_like_the_tidy_data_apart_from_listed_approximations() {
         );
         for (i, j) in x.items.iter().zip(&y.items) {
             match (i.points, j.points) {
-                (Some(p), Some(q)) if approx.contains(&&*i.metric) => {
+                (Some(p), Some(q)) if approx.contains(&i.metric()) => {
                     assert!(
                         (p - q).abs() <= 0.01 + 1e-9,
                         "{}: {i:?} vs {j:?}",
@@ -561,9 +561,12 @@ fn exports_score_like_the_tidy_data_apart_from_listed_approximations() {
                     )
                 }
                 _ => assert_eq!(
-                    i.points, j.points,
+                    i.points,
+                    j.points,
                     "{} {} {}",
-                    x.employee_id, x.period, i.item
+                    x.employee_id,
+                    x.period,
+                    i.item()
                 ),
             }
         }

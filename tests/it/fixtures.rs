@@ -51,7 +51,7 @@ fn row<'a>(scored: &'a Scored, employee: &str, period: &str) -> &'a ScoreRow {
         .scores
         .rows
         .iter()
-        .find(|r| r.employee_id == employee && *r.period == *period)
+        .find(|r| *r.employee_id == *employee && *r.period == *period)
         .unwrap_or_else(|| panic!("no row for {employee} {period}"))
 }
 
@@ -61,7 +61,7 @@ fn points(r: &ScoreRow, id: &str) -> f64 {
         .items
         .iter()
         .chain(&r.bonus_items)
-        .find(|s| *s.item == *id)
+        .find(|s| *s.item() == *id)
         .unwrap_or_else(|| panic!("no item {id}"));
     kpi_core::round_half_up(score.points.unwrap(), 4)
 }
@@ -70,7 +70,7 @@ fn rule(r: &ScoreRow, id: &str) -> String {
     r.items
         .iter()
         .chain(&r.bonus_items)
-        .find(|s| *s.item == *id)
+        .find(|s| *s.item() == *id)
         .unwrap()
         .rule(kpi_core::Lang::En)
 }
@@ -267,7 +267,7 @@ fn ops_40_30_20_10_by_hand() {
         .scores
         .rows
         .iter()
-        .filter(|r| r.employee_id == "E0004" && r.period.starts_with("2025-"))
+        .filter(|r| &*r.employee_id == "E0004" && r.period.starts_with("2025-"))
         .map(|r| (r.period[5..].parse().unwrap(), r.total_score.unwrap()))
         .collect();
     let quarter = |q: u32| {
@@ -282,7 +282,7 @@ fn ops_40_30_20_10_by_hand() {
     let got = year
         .rows
         .iter()
-        .find(|r| r.employee_id == "E0004" && &*r.period == "2025")
+        .find(|r| &*r.employee_id == "E0004" && &*r.period == "2025")
         .unwrap();
     assert_eq!(got.total_score, Some(kpi_core::round_half_up(expected, 2)));
 }

@@ -175,7 +175,7 @@ fn dataset() -> Dataset {
 
 fn row<'a>(rows: &'a [ScoreRow], id: &str) -> &'a ScoreRow {
     rows.iter()
-        .find(|r| r.employee_id == id)
+        .find(|r| *r.employee_id == *id)
         .unwrap_or_else(|| panic!("no row for {id}"))
 }
 
@@ -191,7 +191,7 @@ fn customer_service_scheme_matches_hand_computed_scores() {
     let scores = score(&scheme, &metrics, &data).unwrap();
     let rows = &scores.rows;
     assert_eq!(rows.len(), 8, "H (operations) has no row");
-    assert!(rows.iter().all(|r| r.employee_id != "H"));
+    assert!(rows.iter().all(|r| &*r.employee_id != "H"));
 
     // (employee, points per item, total, grade)
     let expected: [(&str, [f64; 4], f64, &str); 5] = [
@@ -217,7 +217,7 @@ fn customer_service_scheme_matches_hand_computed_scores() {
     assert_eq!(
         e.items
             .iter()
-            .map(|i| i.missing_reason.clone().unwrap())
+            .map(|i| i.missing_reason.as_deref().unwrap())
             .collect::<Vec<_>>(),
         [
             "inquiries = 0",
@@ -252,16 +252,16 @@ fn explanations_carry_numerator_denominator_and_rule() {
     let scores = score(&scheme, &metrics, &data).unwrap();
     let c = row(&scores.rows, "C");
     let response = &c.items[3];
-    assert_eq!(response.value, Some(40.5));
+    assert_eq!(response.value(), Some(40.5));
     assert_eq!(
-        (response.numerator, response.denominator),
+        (response.numerator(), response.denominator()),
         (Some(405.0), Some(10.0))
     );
     assert_eq!(response.rule(Lang::En), "100 − 2 × 8.5 = 83");
     assert_eq!(response.contribution, Some(83.0 * 20.0 / 100.0));
     let aov = &c.items[2];
     assert_eq!(
-        (aov.value, aov.numerator, aov.denominator),
+        (aov.value(), aov.numerator(), aov.denominator()),
         (Some(50.0), Some(600.0), Some(12.0))
     );
     assert_eq!(aov.rule(Lang::En), "band ≥50 and <80 → 80");
@@ -578,7 +578,7 @@ fn overrides_change_weights_in_named_months_only() {
     let january = score(&with_override(1), &metrics, &data).unwrap();
     assert_eq!(row(&january.rows, "B").total_score, Some(54.0));
     assert_eq!(row(&january.rows, "C").total_score, Some(81.2));
-    assert_eq!(row(&january.rows, "C").items[3].weight, 40.0);
+    assert_eq!(row(&january.rows, "C").items[3].weight(), 40.0);
     // An override for November leaves January as it was.
     let november = score(&with_override(11), &metrics, &data).unwrap();
     assert_eq!(row(&november.rows, "B").total_score, Some(72.0));
@@ -818,7 +818,7 @@ fn a_month_absent_without_activity_is_listed_as_not_eligible() {
                 .filter(|f| matches!(f, Flag::AbsentTooLong { .. }))
                 .map(Flag::to_string)
                 .collect();
-            (&*r.period, r.employee_id.as_str(), r.eligible, flags)
+            (&*r.period, &*r.employee_id, r.eligible, flags)
         })
         .collect();
     let absent = || vec!["not_eligible: absent_days 25 > 20".to_string()];
@@ -852,7 +852,7 @@ fn roll_ups_weigh_months_and_quarters_as_the_scheme_says() {
                 (
                     r.period.to_string(),
                     r.total_score,
-                    r.grade.clone().unwrap(),
+                    r.grade.as_deref().unwrap().to_string(),
                 )
             })
             .collect::<Vec<_>>()
@@ -915,7 +915,7 @@ fn manual_ratings_combine_raters_by_weight_and_map_the_scale_to_points() {
     let rows = &scored.scores.rows;
     // A: 0.2 × 7 + 0.8 × mean(4, 5) = 5.0 → (5 − 1) / 6 × 100 = 66.67.
     let a = row(rows, "A");
-    assert_eq!(a.items[0].value, Some(5.0));
+    assert_eq!(a.items[0].value(), Some(5.0));
     assert_eq!(
         (a.total_score, a.grade.as_deref()),
         (Some(66.67), Some("一般"))
@@ -950,9 +950,9 @@ fn schemes_define_metrics_over_any_column() {
     let scored = kpi::score_dataset(&data, &scheme).unwrap();
     let a = row(&scored.scores.rows, "A");
     // 20 / 100 = 0.2 → 20 points; 20 praises → 20 points.
-    assert_eq!(a.items[0].value, Some(0.2));
+    assert_eq!(a.items[0].value(), Some(0.2));
     assert_eq!(
-        (a.items[0].numerator, a.items[0].denominator),
+        (a.items[0].numerator(), a.items[0].denominator()),
         (Some(20.0), Some(100.0))
     );
     assert_eq!(a.total_score, Some(20.0));
@@ -1043,7 +1043,7 @@ fn weekly_ranks_count_each_week_in_the_month_of_its_thursday() {
         scores
             .rows
             .iter()
-            .find(|r| r.employee_id == id && *r.period == *period)
+            .find(|r| *r.employee_id == *id && *r.period == *period)
             .unwrap()
     };
     // January: week of 01-20 X 300, Y 200, Z 100 → 3 / 2 / 1; week of 01-27

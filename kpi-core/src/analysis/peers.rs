@@ -34,12 +34,12 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
             });
         }
         for item in r.items.iter().filter(|i| i.applies) {
-            if let Some(value) = item.value {
-                let higher = crate::metric::find_metric(&item.metric)
+            if let Some(value) = item.value() {
+                let higher = crate::metric::find_metric(item.metric())
                     .is_none_or(|m| m.direction == Direction::Higher);
                 entries.push(Entry {
                     row: r,
-                    measure: item.item.to_string(),
+                    measure: item.item().to_string(),
                     higher,
                     value,
                 });
@@ -122,7 +122,7 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
         Column::new("period".into(), text(&|e| Some(e.row.period.to_string()))),
         Column::new(
             "employee_id".into(),
-            text(&|e| Some(e.row.employee_id.clone())),
+            text(&|e| Some(e.row.employee_id.to_string())),
         ),
         Column::new(
             "store_id".into(),

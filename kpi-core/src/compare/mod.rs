@@ -259,8 +259,8 @@ pub fn compare(base: &Scenario<'_>, stress: Vec<StressRow>, data: &Dataset) -> R
     let mut grades: Vec<String> = Vec::new();
     for run in &base.runs {
         for g in &run.scheme.grades {
-            if !grades.contains(&g.label) {
-                grades.push(g.label.clone());
+            if !grades.iter().any(|known| **known == *g.label) {
+                grades.push(g.label.to_string());
             }
         }
     }
@@ -387,7 +387,7 @@ fn summary_row(
     let employees: BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.total_score.is_some())
-        .map(|r| r.employee_id.as_str())
+        .map(|r| &*r.employee_id)
         .collect();
     let grade_counts = grades
         .iter()
@@ -395,8 +395,12 @@ fn summary_row(
             run.scheme
                 .grades
                 .iter()
-                .any(|own| &own.label == g)
-                .then(|| rows.iter().filter(|r| r.grade.as_ref() == Some(g)).count())
+                .any(|own| *own.label == **g)
+                .then(|| {
+                    rows.iter()
+                        .filter(|r| r.grade.as_deref() == Some(g.as_str()))
+                        .count()
+                })
         })
         .collect();
     SummaryRow {
@@ -472,7 +476,7 @@ fn scored<'a>(run: &Run<'a>) -> HashMap<(&'a str, &'a str), (f64, Option<&'a str
         .iter()
         .filter_map(|r| {
             Some((
-                (&*r.period, r.employee_id.as_str()),
+                (&*r.period, &*r.employee_id),
                 (r.total_score?, r.grade.as_deref()),
             ))
         })
@@ -573,16 +577,16 @@ fn people(runs: &[Run<'_>], data: &Dataset) -> Result<Vec<PersonRow>> {
     for (s, run) in runs.iter().enumerate() {
         for r in &run.scores.rows {
             let row = rows
-                .entry((&*r.period, r.employee_id.as_str()))
+                .entry((&*r.period, &*r.employee_id))
                 .or_insert_with(|| {
                     new_row(&r.period, &r.employee_id, r.store_id.as_deref(), &r.role)
                 });
             row.schemes[s].total_score = r.total_score;
-            row.schemes[s].grade = r.grade.clone();
+            row.schemes[s].grade = r.grade.as_deref().map(str::to_string);
         }
         for r in run.pay.iter().flat_map(|p| &p.rows) {
             let row = rows
-                .entry((r.period.as_str(), r.employee_id.as_str()))
+                .entry((r.period.as_str(), &*r.employee_id))
                 .or_insert_with(|| {
                     new_row(&r.period, &r.employee_id, r.store_id.as_deref(), &r.role)
                 });

@@ -16,7 +16,7 @@ pub(super) fn defer(pay: &PayScheme, people: &[Person<'_>], rows: &mut [PayRow])
     let mut by_employee: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in people.iter().enumerate() {
         by_employee
-            .entry(p.score.employee_id.as_str())
+            .entry(&*p.score.employee_id)
             .or_default()
             .push(i);
     }

@@ -53,7 +53,7 @@ fn span_note(months: &[String]) -> Vec<PayStep> {
 fn round_for(rounding: Rounding, amount: Exact, what: &str, s: &ScoreRow) -> Result<Decimal> {
     rounding.round(amount).ok_or_else(|| Error::OutOfRange {
         what: what.to_string(),
-        employee_id: s.employee_id.clone(),
+        employee_id: s.employee_id.to_string(),
         period: s.period.to_string(),
     })
 }
@@ -164,10 +164,10 @@ pub fn compute_pay(
         .iter()
         .map(|score| Person {
             score,
-            roster: roster.get(&score.employee_id),
+            roster: roster.get(&*score.employee_id),
             sums: inputs
                 .employee
-                .get(&(score.period.to_string(), score.employee_id.clone())),
+                .get(&(score.period.to_string(), score.employee_id.to_string())),
         })
         .collect();
     debug_assert!(
@@ -268,11 +268,11 @@ pub fn compute_pay(
         let s = p.score;
         rows.push(PayRow {
             period: s.period.to_string(),
-            employee_id: s.employee_id.clone(),
+            employee_id: s.employee_id.to_string(),
             store_id: s.store_id.as_deref().map(str::to_string),
             team_id: s.team_id.as_deref().map(str::to_string),
             role: s.role.to_string(),
-            grade: s.grade.clone(),
+            grade: s.grade.as_deref().map(str::to_string),
             amounts: row_amounts,
             details,
             gross: round_for(pay.rounding, gross, "gross", s)?,

@@ -26,7 +26,7 @@ pub(super) fn measure_value(
         let value = match measure {
             Measure::Employee(m) => inputs
                 .employee
-                .get(&(period.clone(), s.employee_id.clone()))
+                .get(&(period.clone(), s.employee_id.to_string()))
                 .and_then(|v| v.get(m))
                 .copied(),
             Measure::Store(m) => inputs
@@ -99,7 +99,7 @@ pub(super) fn person_amount(
     rounding: Rounding,
 ) -> Option<(Exact, PayDetail)> {
     let s = p.score;
-    let key = (s.period.to_string(), s.employee_id.clone());
+    let key = (s.period.to_string(), s.employee_id.to_string());
     let out = |amount: Exact, basis: Option<String>, value: Option<Decimal>, step: PayStep| {
         Some((amount, detail(component, amount, basis, value, vec![step])))
     };
@@ -130,7 +130,7 @@ pub(super) fn person_amount(
                 None,
                 None,
                 PayStep::PositionWage {
-                    grade: grade.clone(),
+                    grade: grade.to_string(),
                 },
             ),
             _ => out(Exact::ZERO, None, None, PayStep::NoGrade),
@@ -181,7 +181,7 @@ pub(super) fn person_amount(
                 let (level, id) = parsed.metric();
                 let entity = match level {
                     Level::Store => s.store_id.as_deref().unwrap_or_default().to_string(),
-                    Level::Employee => s.employee_id.clone(),
+                    Level::Employee => s.employee_id.to_string(),
                 };
                 let level_name = match level {
                     Level::Store => "store",
@@ -276,7 +276,7 @@ pub(super) fn person_amount(
             }
         }
         PayRule::Streak { flag } => {
-            let raised = s.streaks.iter().any(|f| f == flag);
+            let raised = s.streaks().any(|f| f == flag);
             let amount = scheme
                 .streaks
                 .iter()

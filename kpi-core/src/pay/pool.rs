@@ -94,7 +94,7 @@ pub(super) fn pool_shares(
         // Members are in employee-id order, so ties go to the lower id.
         let shares = split_pool(pool, &weights).ok_or_else(|| Error::OutOfRange {
             what: component.id.clone(),
-            employee_id: first.score.employee_id.clone(),
+            employee_id: first.score.employee_id.to_string(),
             period: period.clone(),
         })?;
         let total_weight: Decimal = weights.iter().copied().sum();

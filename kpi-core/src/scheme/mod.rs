@@ -566,12 +566,30 @@ impl Band {
     }
 }
 
+/// A text shared by many rows, read and written as a plain string.
+mod shared_text {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(text)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(d).map(Arc::from)
+    }
+}
+
 /// One grade of the grade table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grade {
-    /// The label written in `scores.grade` (卓越, A+...).
-    pub label: String,
+    /// The label written in `scores.grade` (卓越, A+...), one text for
+    /// every row of the grade.
+    #[serde(serialize_with = "shared_text::serialize")]
+    #[serde(deserialize_with = "shared_text::deserialize")]
+    pub label: std::sync::Arc<str>,
     /// Lowest total that earns this grade; none for the catch-all last grade.
     #[serde(default)]
     pub min: Option<f64>,
@@ -776,7 +794,7 @@ mod tests {
                 .iter()
                 .find(|g| g.min.is_none_or(|m| total >= m))
                 .unwrap();
-            assert_eq!(g.label, label);
+            assert_eq!(&*g.label, label);
             assert_eq!(g.payout_pct(total).unwrap().to_string(), pct);
         }
     }

@@ -245,8 +245,8 @@ impl Scheme {
                 );
             }
             for grade in &streak.grades {
-                if !self.grades.iter().any(|g| &g.label == grade) {
-                    let known: Vec<&str> = self.grades.iter().map(|g| g.label.as_str()).collect();
+                if !self.grades.iter().any(|g| *g.label == **grade) {
+                    let known: Vec<&str> = self.grades.iter().map(|g| &*g.label).collect();
                     error(
                         format!("streaks[{i}].grades"),
                         format!("unknown grade `{grade}`; grades are {}", known.join(", ")),

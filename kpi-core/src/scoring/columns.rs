@@ -14,6 +14,7 @@ use crate::table::Table;
 
 /// One number per row of the metrics frame: the frame's own column where
 /// an item reads one as it is (shared, not copied), or one made for it.
+#[derive(Clone)]
 pub(super) struct Values(Float64Chunked);
 
 impl Values {

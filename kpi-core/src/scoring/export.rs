@@ -55,7 +55,7 @@ impl Scores {
         }
         makers.push(Box::new(|| column("bonus", rows, |r| r.bonus)));
         makers.push(Box::new(|| column("total_score", rows, |r| r.total_score)));
-        makers.push(Box::new(|| column("grade", rows, |r| r.grade.clone())));
+        makers.push(Box::new(|| column("grade", rows, |r| r.grade.as_deref())));
         if self.has_payout {
             makers.push(Box::new(|| {
                 column("payout_pct", rows, |r| {
@@ -122,18 +122,18 @@ impl Scores {
         let round4 = |x: Option<f64>| x.map(|x| round_half_up(x, 4));
         let columns = vec![
             column("period", &details, |(r, _)| r.period.to_string()),
-            column("employee_id", &details, |(r, _)| r.employee_id.clone()),
-            column("item", &details, |(_, i)| i.item.to_string()),
-            column("metric", &details, |(_, i)| i.metric.to_string()),
-            column("value", &details, |(_, i)| i.value),
-            column("numerator", &details, |(_, i)| i.numerator),
-            column("denominator", &details, |(_, i)| i.denominator),
+            column("employee_id", &details, |(r, _)| r.employee_id.to_string()),
+            column("item", &details, |(_, i)| i.item().to_string()),
+            column("metric", &details, |(_, i)| i.metric().to_string()),
+            column("value", &details, |(_, i)| i.value()),
+            column("numerator", &details, |(_, i)| i.numerator()),
+            column("denominator", &details, |(_, i)| i.denominator()),
             column("rule", &details, |(_, i)| i.rule(lang)),
             column("points", &details, |(_, i)| round4(i.points)),
-            column("weight", &details, |(_, i)| i.weight),
+            column("weight", &details, |(_, i)| i.weight()),
             column("contribution", &details, |(_, i)| round4(i.contribution)),
             column("missing_reason", &details, |(_, i)| {
-                i.missing_reason.clone()
+                i.missing_reason.as_deref().map(str::to_string)
             }),
         ];
         Ok(DataFrame::new(details.len(), columns)?)
@@ -148,9 +148,9 @@ impl Scores {
                 let n = self
                     .rows
                     .iter()
-                    .filter(|r| r.grade.as_deref() == Some(g.label.as_str()))
+                    .filter(|r| r.grade.as_deref() == Some(&*g.label))
                     .count();
-                (g.label.clone(), n)
+                (g.label.to_string(), n)
             })
             .collect()
     }

@@ -3,10 +3,10 @@
 //! export and `kpi explain` render them with `Display`.
 
 use std::fmt;
-
-use rust_decimal::Decimal;
+use std::sync::Arc;
 
 use crate::format::fmt_num;
+use crate::scheme::Streak;
 
 /// One note on a score row.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,17 +48,8 @@ pub enum Flag {
     },
     /// A team-average role with no scored staff to average.
     NoStaffToAverage,
-    /// A streak completed this period.
-    Streak {
-        /// The streak's flag (`award`).
-        flag: String,
-        /// Its length in months.
-        months: u32,
-        /// The grades that count.
-        grades: Vec<String>,
-        /// The amount it pays, if any.
-        amount: Option<Decimal>,
-    },
+    /// A streak of the scheme completed this period (one for all its rows).
+    Streak(Arc<Streak>),
     /// A quarter or year rolled up from these months.
     RolledUp {
         /// The months scored.
@@ -95,12 +86,13 @@ impl fmt::Display for Flag {
             Flag::NoItemScored => f.write_str("no item could be scored"),
             Flag::TeamAverage { staff } => write!(f, "team_average: mean of {staff} staff totals"),
             Flag::NoStaffToAverage => f.write_str("team_average: no scored staff to average"),
-            Flag::Streak {
-                flag,
-                months,
-                grades,
-                amount,
-            } => {
+            Flag::Streak(streak) => {
+                let Streak {
+                    flag,
+                    months,
+                    grades,
+                    amount,
+                } = &**streak;
                 write!(f, "streak: {flag} ({months} months in {}", grades.join("/"))?;
                 if let Some(a) = amount {
                     write!(f, ", {a}")?;
@@ -124,12 +116,12 @@ mod tests {
 
     #[test]
     fn flags_render_as_the_export_writes_them() {
-        let streak = Flag::Streak {
+        let streak = Flag::Streak(Arc::new(Streak {
             flag: "award".into(),
             months: 3,
             grades: vec!["卓越".into(), "优秀".into()],
-            amount: Some(Decimal::new(200, 0)),
-        };
+            amount: Some(rust_decimal::Decimal::new(200, 0)),
+        }));
         assert_eq!(
             streak.to_string(),
             "streak: award (3 months in 卓越/优秀, 200)"

@@ -35,29 +35,53 @@ use rank::{Ranks, Weekly, rank_places};
 use streaks::flag_streaks;
 use team_average::average_for_managers;
 
-/// One item of one employee-period, with everything needed to explain it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemScore {
-    /// Item id (one text for every row of the item).
-    pub item: Arc<str>,
-    /// Metric id (one text for every row of the item).
-    pub metric: Arc<str>,
-    /// Metric value; none when missing.
-    pub value: Option<f64>,
-    /// Numerator (or the summed value) behind the metric, in the metric's input unit.
-    pub numerator: Option<f64>,
-    /// Denominator behind a ratio metric.
-    pub denominator: Option<f64>,
-    /// Points; none when the item is skipped.
-    pub points: Option<f64>,
+/// What every row's score of one item shares: the item's id, metric and
+/// weight in the period's scheme, and the columns its value, numerator and
+/// denominator are read from (one for all the rows).
+#[derive(Debug)]
+pub struct ItemKey {
+    /// Item id.
+    pub item: Box<str>,
+    /// Metric id.
+    pub metric: Box<str>,
     /// The item's weight.
     pub weight: f64,
+    /// None for an item rolled up over months, which has no value.
+    inputs: Option<Inputs>,
+}
+
+/// The value, numerator and denominator columns of an item, one row per
+/// row of the metrics frame.
+struct Inputs {
+    value: Values,
+    numerator: Option<Values>,
+    denominator: Option<Values>,
+}
+
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Inputs")
+    }
+}
+
+/// One item of one employee-period, with everything needed to explain it.
+/// Its id, metric, weight and input columns are its item's ([`ItemKey`]);
+/// its value, numerator and denominator are read from them at its row.
+#[derive(Debug, Clone)]
+pub struct ItemScore {
+    /// The item's id, metric, weight and input columns.
+    pub key: Arc<ItemKey>,
+    /// The row of the metrics frame the value is read from; none when the
+    /// item has no value (no activity, not the role's, rolled up).
+    row: Option<u32>,
+    /// Points; none when the item is skipped.
+    pub points: Option<f64>,
     /// Points × weight ÷ total weight considered: what the item adds to the total.
     pub contribution: Option<f64>,
     /// What the rule did (see [`ItemScore::rule`] for it in words).
     pub steps: Steps,
     /// Why the value is missing, when it is.
-    pub missing_reason: Option<String>,
+    pub missing_reason: Option<Box<str>>,
     /// False when the item's section does not score the employee's role.
     pub applies: bool,
 }
@@ -67,6 +91,77 @@ impl ItemScore {
     pub fn rule(&self, lang: Lang) -> String {
         render_steps(&self.steps, lang)
     }
+
+    /// Item id.
+    pub fn item(&self) -> &str {
+        &self.key.item
+    }
+
+    /// Metric id.
+    pub fn metric(&self) -> &str {
+        &self.key.metric
+    }
+
+    /// The item's weight.
+    pub fn weight(&self) -> f64 {
+        self.key.weight
+    }
+
+    fn read(&self, column: impl Fn(&Inputs) -> Option<&Values>) -> Option<f64> {
+        let inputs = self.key.inputs.as_ref()?;
+        column(inputs)?.get(self.row? as usize)
+    }
+
+    /// Metric value; none when missing.
+    pub fn value(&self) -> Option<f64> {
+        self.read(|i| Some(&i.value))
+    }
+
+    /// Numerator (or the summed value) behind the metric, in the metric's input unit.
+    pub fn numerator(&self) -> Option<f64> {
+        self.read(|i| i.numerator.as_ref())
+    }
+
+    /// Denominator behind a ratio metric.
+    pub fn denominator(&self) -> Option<f64> {
+        self.read(|i| i.denominator.as_ref())
+    }
+
+    /// The same item rolled up: no value, these points and contribution,
+    /// these steps.
+    pub(crate) fn rolled_up(
+        &self,
+        points: Option<f64>,
+        contribution: Option<f64>,
+        steps: Steps,
+    ) -> ItemScore {
+        ItemScore {
+            key: self.key.clone(),
+            row: None,
+            points,
+            contribution,
+            steps,
+            missing_reason: None,
+            applies: self.applies,
+        }
+    }
+}
+
+impl PartialEq for ItemScore {
+    /// Equal when everything read of them is.
+    fn eq(&self, other: &ItemScore) -> bool {
+        self.item() == other.item()
+            && self.metric() == other.metric()
+            && self.weight() == other.weight()
+            && self.value() == other.value()
+            && self.numerator() == other.numerator()
+            && self.denominator() == other.denominator()
+            && self.points == other.points
+            && self.contribution == other.contribution
+            && self.steps == other.steps
+            && self.missing_reason == other.missing_reason
+            && self.applies == other.applies
+    }
 }
 
 /// The score of one employee in one period.
@@ -74,8 +169,8 @@ impl ItemScore {
 pub struct ScoreRow {
     /// `YYYY-MM` (one text for every row of the period).
     pub period: Arc<str>,
-    /// Employee id.
-    pub employee_id: String,
+    /// Employee id (one text for every row of the employee).
+    pub employee_id: Arc<str>,
     /// Store id from the roster (one text for every row of the store).
     pub store_id: Option<Arc<str>>,
     /// Team id from the roster (one text for every row of the team).
@@ -94,19 +189,25 @@ pub struct ScoreRow {
     pub bonus: Option<f64>,
     /// Weighted total, rounded half-up to 2 decimals; none when not eligible.
     pub total_score: Option<f64>,
-    /// Grade label; none when not eligible.
-    pub grade: Option<String>,
+    /// Grade label; none when not eligible (one text for every row of the grade).
+    pub grade: Option<Arc<str>>,
     /// Payout percentage of the grade (none when the grade table names none).
     pub payout_pct: Option<Decimal>,
     /// Position wage of the grade, yuan (none when the grade table names none).
     pub position_wage: Option<Decimal>,
-    /// Notes: why not eligible, which items were missing.
+    /// Notes: why not eligible, which items were missing, streaks raised.
     pub flags: Vec<Flag>,
-    /// The streak flags raised this period (`award`), for pay.
-    pub streaks: Vec<String>,
 }
 
 impl ScoreRow {
+    /// The streak flags raised this period (`award`), for pay.
+    pub fn streaks(&self) -> impl Iterator<Item = &str> {
+        self.flags.iter().filter_map(|f| match f {
+            Flag::Streak(streak) => Some(streak.flag.as_str()),
+            _ => None,
+        })
+    }
+
     /// Sets the grade of `total` with its payout and position wage.
     pub(crate) fn set_grade(&mut self, scheme: &Scheme, total: f64) {
         let grade = scheme.grade_for(total);
@@ -247,6 +348,13 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         .into_iter()
         .map(|period| (period, Arc::from(period)))
         .collect();
+    // And of each employee for all theirs.
+    let mut employee_texts: HashMap<&str, Arc<str>> = HashMap::new();
+    for &(_, employee_id, ..) in &population {
+        employee_texts
+            .entry(employee_id)
+            .or_insert_with(|| Arc::from(employee_id));
+    }
     let entries: Vec<Entry<'_>> = population
         .into_par_iter()
         .map(|(period, employee_id, row, absent_days)| Entry {
@@ -254,31 +362,29 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
             row,
             absent_days,
             period: period_texts[period].clone(),
-            employee_id: employee_id.to_string(),
+            employee_id: employee_texts[employee_id].clone(),
         })
         .collect();
     laps.lap("score: entries");
-    let names: Vec<(Arc<str>, Arc<str>)> = scheme
-        .items
-        .iter()
-        .map(|item| (item.id.as_str().into(), item.metric_name().into()))
-        .chain(
-            scheme
-                .bonus
-                .iter()
-                .map(|bonus| (bonus.id.as_str().into(), bonus.metric_name().into())),
-        )
-        .collect();
     let weekly = Weekly::new(scheme, data)?;
     let ranks = rank_places(scheme, &columns, weekly.as_ref(), &entries);
-    // The scheme in force each period, then every row on every core.
-    let by_period: HashMap<Arc<str>, std::borrow::Cow<'_, Scheme>> = period_texts
+    // The scheme in force each period with its items' keys, then every row
+    // on every core.
+    type InForce<'s> = (std::borrow::Cow<'s, Scheme>, Vec<Arc<ItemKey>>);
+    let by_period: HashMap<Arc<str>, InForce<'_>> = period_texts
         .values()
-        .map(|p| (p.clone(), scheme.for_period(p)))
+        .map(|p| {
+            let in_force = scheme.for_period(p);
+            let keys = item_keys(&in_force, &columns);
+            (p.clone(), (in_force, keys))
+        })
         .collect();
     let mut rows: Vec<ScoreRow> = entries
         .into_par_iter()
-        .map(|entry| score_one(&by_period[&entry.period], &names, &columns, &ranks, entry))
+        .map(|entry| {
+            let (in_force, keys) = &by_period[&entry.period];
+            score_one(in_force, keys, &columns, &ranks, entry)
+        })
         .collect();
     laps.lap("score: rows");
     average_for_managers(scheme, &mut rows);
@@ -312,19 +418,44 @@ fn absences_beside_rows(frame: &DataFrame, sums: &DataFrame) -> Result<DataFrame
 /// One employee-period to score.
 struct Entry<'a> {
     period: Arc<str>,
-    employee_id: String,
+    employee_id: Arc<str>,
     roster: Option<&'a Employee>,
     row: Option<usize>,
     absent_days: Option<f64>,
 }
 
-/// The id and metric of each item, then of each bonus item: one text each
-/// for all the rows.
-type ItemNames = [(Arc<str>, Arc<str>)];
+/// The key of each item of `scheme`, then of each bonus item (weight 0),
+/// with its input columns.
+fn item_keys(scheme: &Scheme, columns: &ItemColumns) -> Vec<Arc<ItemKey>> {
+    let items = scheme
+        .items
+        .iter()
+        .map(|item| (item.id.as_str(), item.metric_name(), item.weight));
+    let bonus = scheme
+        .bonus
+        .iter()
+        .map(|bonus| (bonus.id.as_str(), bonus.metric_name(), 0.0));
+    items
+        .chain(bonus)
+        .enumerate()
+        .map(|(i, (item, metric, weight))| {
+            Arc::new(ItemKey {
+                item: item.into(),
+                metric: metric.into(),
+                weight,
+                inputs: Some(Inputs {
+                    value: columns.value[i].clone(),
+                    numerator: columns.numerator[i].clone(),
+                    denominator: columns.denominator[i].clone(),
+                }),
+            })
+        })
+        .collect()
+}
 
 fn score_one(
     scheme: &Scheme,
-    names: &ItemNames,
+    keys: &[Arc<ItemKey>],
     columns: &ItemColumns,
     ranks: &Ranks,
     entry: Entry<'_>,
@@ -358,7 +489,6 @@ fn score_one(
         payout_pct: None,
         position_wage: None,
         flags: Vec::new(),
-        streaks: Vec::new(),
     };
     if let Some(reason) = not_eligible {
         out.eligible = false;
@@ -369,6 +499,7 @@ fn score_one(
         out.flags.push(Flag::Probation { days, probation });
     }
     let at = |v: &Values| row.and_then(|r| v.get(r));
+    let row32 = row.map(|r| u32::try_from(r).expect("a metrics frame of fewer than 2³² rows"));
     // Value, numerator and denominator of scored metric `i` (items, then bonus items).
     let inputs = |i: usize| {
         (
@@ -392,13 +523,9 @@ fn score_one(
     for (i, item) in scheme.items.iter().enumerate() {
         if !scheme.item_applies(i, &out.role) {
             out.items.push(ItemScore {
-                item: names[i].0.clone(),
-                metric: names[i].1.clone(),
-                value: None,
-                numerator: None,
-                denominator: None,
+                key: keys[i].clone(),
+                row: None,
                 points: None,
-                weight: item.weight,
                 contribution: None,
                 steps: smallvec::smallvec![Step::NotForRole {
                     role: out.role.to_string(),
@@ -424,24 +551,20 @@ fn score_one(
                     MissingPolicy::Zero => (
                         Some(0.0),
                         smallvec::smallvec![Step::Missing(MissingOutcome::Zero)],
-                        Some(reason),
+                        Some(reason.clone().into_boxed_str()),
                     ),
                     MissingPolicy::Skip => (
                         None,
                         smallvec::smallvec![Step::Missing(MissingOutcome::Skipped)],
-                        Some(reason),
+                        Some(reason.clone().into_boxed_str()),
                     ),
                 }
             }
         };
         out.items.push(ItemScore {
-            item: names[i].0.clone(),
-            metric: names[i].1.clone(),
-            value,
-            numerator,
-            denominator,
+            key: keys[i].clone(),
+            row: row32,
             points,
-            weight: item.weight,
             contribution: None,
             steps,
             missing_reason,
@@ -469,19 +592,15 @@ fn score_one(
                 (
                     0.0,
                     smallvec::smallvec![Step::Missing(MissingOutcome::NoBonus)],
-                    Some(reason),
+                    Some(reason.into_boxed_str()),
                 )
             }
         };
         bonus_total += points;
         out.bonus_items.push(ItemScore {
-            item: names[i].0.clone(),
-            metric: names[i].1.clone(),
-            value,
-            numerator,
-            denominator,
+            key: keys[i].clone(),
+            row: row32,
             points: Some(points),
-            weight: 0.0,
             contribution: Some(points),
             steps,
             missing_reason,
@@ -612,6 +731,16 @@ fn round_half_up_of_text(value: f64, places: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A year of 200,000 staff is 2.4 M rows of four items each: what an
+    /// item and a row hold inline is what a long history's scores cost.
+    #[test]
+    fn score_rows_stay_small() {
+        let (item, row) = (size_of::<ItemScore>(), size_of::<ScoreRow>());
+        eprintln!("ItemScore {item} bytes, ScoreRow {row} bytes");
+        assert!(item <= 136, "{item}");
+        assert!(row <= 272, "{row}");
+    }
 
     #[test]
     fn round_half_up_reads_the_shortest_decimal() {

@@ -18,7 +18,7 @@ use crate::rank::places;
 /// The placings of every employee-period in every rank rule, keyed by the
 /// rule's index over items then bonus items: one placing for a period rank,
 /// one per ranked week for a weekly rank.
-pub(super) type Ranks = HashMap<(usize, Arc<str>, String), Vec<Placing>>;
+pub(super) type Ranks = HashMap<(usize, Arc<str>, Arc<str>), Vec<Placing>>;
 
 /// One ranked value: its week (none for a period rank), entry index and value.
 pub(super) type Member<'a> = (Option<&'a str>, usize, f64);
@@ -107,7 +107,7 @@ pub(super) fn rank_places(
         .iter()
         .enumerate()
         .filter(|(_, e)| is_eligible(scheme, e))
-        .map(|(i, e)| ((&*e.period, e.employee_id.as_str()), i))
+        .map(|(i, e)| ((&*e.period, &*e.employee_id), i))
         .collect();
     for (k, (_, _, rule)) in scheme.scored_rules().enumerate() {
         let Rule::Rank {

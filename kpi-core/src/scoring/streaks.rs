@@ -1,8 +1,10 @@
 //! `[[streaks]]`: flags raised by runs of consecutive months in some grades.
 
+use std::sync::Arc;
+
 use super::{Flag, ScoreRow};
 use crate::period::Month;
-use crate::scheme::Scheme;
+use crate::scheme::{Scheme, Streak};
 
 /// Adds a flag to the month in which an employee's run of consecutive
 /// months in a streak's grades reaches its length; the count then starts
@@ -24,8 +26,10 @@ pub(super) fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
             start = k;
         }
     }
+    let streaks: Vec<Arc<Streak>> = scheme.streaks.iter().cloned().map(Arc::new).collect();
     for indices in employees {
-        for streak in &scheme.streaks {
+        for shared in &streaks {
+            let streak = &**shared;
             let mut run = 0;
             let mut previous: Option<Month> = None;
             for &i in indices {
@@ -35,20 +39,14 @@ pub(super) fn flag_streaks(scheme: &Scheme, rows: &mut [ScoreRow]) {
                 let in_grades = rows[i]
                     .grade
                     .as_ref()
-                    .is_some_and(|g| streak.grades.contains(g));
+                    .is_some_and(|g| streak.grades.iter().any(|s| **s == **g));
                 run = match (in_grades, adjacent) {
                     (false, _) => 0,
                     (true, true) => run + 1,
                     (true, false) => 1,
                 };
                 if run == streak.months {
-                    rows[i].flags.push(Flag::Streak {
-                        flag: streak.flag.clone(),
-                        months: streak.months,
-                        grades: streak.grades.clone(),
-                        amount: streak.amount,
-                    });
-                    rows[i].streaks.push(streak.flag.clone());
+                    rows[i].flags.push(Flag::Streak(shared.clone()));
                     run = 0;
                 }
             }

@@ -793,7 +793,7 @@ fn pay_and_scores_follow_the_roster_and_public_sales_exclude_every_staff_sale() 
     let keys: Vec<(&str, &str, bool)> = scores
         .rows
         .iter()
-        .map(|r| (&*r.period, r.employee_id.as_str(), r.eligible))
+        .map(|r| (&*r.period, &*r.employee_id, r.eligible))
         .collect();
     // No January row for E2, who was not yet hired.
     assert_eq!(
@@ -806,7 +806,11 @@ fn pay_and_scores_follow_the_roster_and_public_sales_exclude_every_staff_sale() 
             ("2025-02", "E3", true),
         ]
     );
-    let e2 = scores.rows.iter().find(|r| r.employee_id == "E2").unwrap();
+    let e2 = scores
+        .rows
+        .iter()
+        .find(|r| &*r.employee_id == "E2")
+        .unwrap();
     assert_eq!(e2.grade.as_deref(), Some("C"));
     assert!(
         !e2.flags
