@@ -248,23 +248,32 @@ pub fn compute_pay(
         }
         amounts.push(column);
     }
-    let mut rows = Vec::with_capacity(n);
-    for (i, p) in people.iter().enumerate() {
-        let mut details = Vec::new();
-        let mut row_amounts = Vec::with_capacity(pay.components.len());
-        let mut gross = Exact::ZERO;
-        for column in &amounts {
-            match &column[i] {
-                Some((amount, d)) => {
-                    gross = gross + *amount;
-                    let mut d = d.clone();
-                    d.amount = round_for(pay.rounding, *amount, &d.component, p.score)?;
-                    row_amounts.push(Some(d.amount));
-                    details.push(d);
+    // Each person's details moved out of the columns, a column at a time,
+    // each let go once its details are in the rows (not copied beside them).
+    let mut details: Vec<Vec<PayDetail>> = (0..n)
+        .map(|i| Vec::with_capacity(amounts.iter().filter(|c| c[i].is_some()).count()))
+        .collect();
+    let mut row_amounts: Vec<Vec<Option<Decimal>>> = (0..n)
+        .map(|_| Vec::with_capacity(pay.components.len()))
+        .collect();
+    let mut gross = vec![Exact::ZERO; n];
+    for column in amounts {
+        for (i, entry) in column.into_iter().enumerate() {
+            match entry {
+                Some((amount, mut d)) => {
+                    gross[i] = gross[i] + amount;
+                    d.amount = round_for(pay.rounding, amount, &d.component, people[i].score)?;
+                    row_amounts[i].push(Some(d.amount));
+                    details[i].push(d);
                 }
-                None => row_amounts.push(None),
+                None => row_amounts[i].push(None),
             }
         }
+    }
+    let mut rows = Vec::with_capacity(n);
+    for (((p, row_amounts), details), gross) in
+        people.iter().zip(row_amounts).zip(details).zip(gross)
+    {
         let s = p.score;
         rows.push(PayRow {
             period: s.period.to_string(),
