@@ -1140,11 +1140,23 @@ fn check_outputs(out: Option<&Path>, export: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn spinner(message: &'static str) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
+/// `bar`, drawn on stderr only when it is a terminal.
+fn on_terminal(bar: ProgressBar) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
+    bar
+}
+
+/// A bar of `template` whose length is set as the work is counted.
+fn counting(template: &'static str) -> ProgressBar {
+    let bar = on_terminal(ProgressBar::new(0));
+    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+    bar
+}
+
+fn spinner(message: &'static str) -> ProgressBar {
+    let bar = on_terminal(ProgressBar::new_spinner());
     bar.set_message(message);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
@@ -1176,14 +1188,7 @@ fn gen_partitioned(
     write: &WriteOptions,
     part_rows: usize,
 ) -> Result<ExitCode> {
-    let bar = ProgressBar::new(0);
-    if !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template("generating {bar:30} {pos}/{len} parts")
-            .expect("valid template"),
-    );
+    let bar = counting("generating {bar:30} {pos}/{len} parts");
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -1215,14 +1220,7 @@ fn gen_partitioned(
 }
 
 fn load(dir: &Path, read: &kpi_io::ReadOptions) -> Result<kpi_io::Loaded> {
-    let bar = ProgressBar::new(0);
-    if !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template("reading {bar:30} {pos}/{len} files {wide_msg}")
-            .expect("valid template"),
-    );
+    let bar = counting("reading {bar:30} {pos}/{len} files {wide_msg}");
     let progress = |path: &Path, total: usize| {
         bar.set_length(total as u64);
         bar.set_message(
