@@ -640,11 +640,9 @@ impl Synthetic {
                     row[0] = V::S(e.id.clone());
                     row[1] = V::D(day);
                     row[2] = V::S(kpi_core::period_of_days(day));
-                    for (&at, value) in self
-                        .measure_at(e.role)
-                        .iter()
-                        .zip(self.measures(e, day, &store))
-                    {
+                    let (at, values) = (self.measure_at(e.role), self.measures(e, day, &store));
+                    assert_eq!(at.len(), values.len(), "{} measures", e.role.id());
+                    for (&at, value) in at.iter().zip(values) {
                         row[at] = value;
                     }
                     employee_daily.row(row);
@@ -994,6 +992,30 @@ mod tests {
         let staff = stacked(staff, ["employee_id", "date"]);
         assert!(staff.height() > 700, "{}", staff.height());
         assert!(staff.equals_missing(&sorted(Table::EmployeeDaily, ["employee_id", "date"])));
+        // Each role's measures are in their own columns: the funnel narrows,
+        // tasks done are within tasks, packages hold the shipped orders.
+        let column = |name: &str| staff.column(name).unwrap().i64().unwrap().clone();
+        let below = |small: &str, large: &str| {
+            let (smaller, larger) = (column(small), column(large));
+            let pairs = smaller
+                .iter()
+                .zip(larger.iter())
+                .filter_map(|(s, l)| s.zip(l));
+            let (mut n, mut within) = (0, true);
+            for (s, l) in pairs {
+                n += 1;
+                within &= s <= l;
+            }
+            assert!(n > 0 && within, "{small} ≤ {large} on {n} rows");
+        };
+        below("order_buyers", "inquiries");
+        below("inquiries", "receptions");
+        below("paid_buyers", "order_buyers");
+        below("responses", "buyer_messages");
+        below("replies", "buyer_messages");
+        below("tasks_on_time", "tasks");
+        below("tasks_done", "tasks_planned");
+        below("shipped_orders", "packages");
         // The tables that are not daily are the whole dataset's.
         for (table, frame) in synthetic.monthly_tables().tables() {
             assert!(frame.equals_missing(whole.get(table).unwrap()), "{table}");

@@ -104,12 +104,13 @@ pub struct Partitioned {
 }
 
 /// Stages a generated dataset under `dir` with its daily tables as
-/// folders partitioned by month, `store_daily/year=2025/month=01/part-000.parquet`
-/// and so on, each part a run of stores of about `part_rows` staff rows
-/// ([`ROWS_PER_PART`] by default). The rows are generated and written a part at a time, a core's
-/// worth of parts at once, and let go, so that memory follows a few parts
-/// and the monthly sums, not the history. `progress` is told the parts
-/// done out of all.
+/// folders partitioned by month,
+/// `store_daily/year=2025/month=01/part-000.parquet` and so on, each part
+/// a run of stores of about `part_rows` staff rows ([`ROWS_PER_PART`] by
+/// default). The rows are generated and written a part at a time, a
+/// core's worth of parts at once, and let go, so that memory follows a few
+/// parts and the monthly sums, not the history. `progress` is told the
+/// parts done out of all.
 pub fn stage_partitioned(
     staging: &mut Staging,
     options: &GenOptions,
@@ -152,8 +153,9 @@ pub fn stage_partitioned(
                 rows += frame.height();
             }
             let summed = kpi_core::partial_sums(&employee_daily, kpi_core::Level::Employee, &[])
-                .map_err(|e| Error::polars("employee_daily: summing a part", e))?;
-            employee_sums.push(summed.unwrap_or(employee_daily));
+                .map_err(|e| Error::polars("employee_daily: summing a part", e))?
+                .expect("generated staff measures are whole units, none a stock");
+            employee_sums.push(summed);
             store_rows.push(store_daily);
             done += 1;
             progress(done, parts.len());
