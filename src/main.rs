@@ -392,9 +392,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     data.total_rows(),
                     out.display()
                 );
-                println!(
-                    "工资表.xlsx: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
-                );
+                say_planted("工资表.xlsx", planted);
                 return Ok(ExitCode::SUCCESS);
             }
             let files = kpi_io::write_dataset(&data, &out, &write)?;
@@ -404,9 +402,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 data.total_rows(),
                 out.display()
             );
-            println!(
-                "payroll_ledger: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
-            );
+            say_planted("payroll_ledger", planted);
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -1188,7 +1184,7 @@ fn gen_partitioned(
     write: &WriteOptions,
     part_rows: usize,
 ) -> Result<ExitCode> {
-    let bar = counting("generating {bar:30} {pos}/{len} parts");
+    let bar = counting("generating {bar:30} {pos}/{len} parts {wide_msg}");
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -1213,10 +1209,15 @@ fn gen_partitioned(
         files.len(),
         out.display()
     );
-    println!(
-        "payroll_ledger: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
-    );
+    say_planted("payroll_ledger", planted);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `kpi gen` says of the payroll ledger it wrote as `file`.
+fn say_planted(file: &str, planted: usize) {
+    println!(
+        "{file}: the built-in scheme's pay with {planted} planted errors (see README, `kpi reconcile`)"
+    );
 }
 
 fn load(dir: &Path, read: &kpi_io::ReadOptions) -> Result<kpi_io::Loaded> {

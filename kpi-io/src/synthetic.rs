@@ -240,8 +240,6 @@ struct StoreBase {
 /// part at a time.
 pub struct Synthetic {
     options: GenOptions,
-    first_day: i32,
-    end_day: i32,
     months: Vec<Month>,
     /// Store by store, `employees_per_store` each.
     staff: Vec<Staff>,
@@ -393,8 +391,6 @@ impl Synthetic {
             .collect();
         Synthetic {
             options: options.clone(),
-            first_day,
-            end_day,
             months: (0..options.months)
                 .map(|k| options.start.shift(k as i32))
                 .collect(),
@@ -697,7 +693,7 @@ impl Synthetic {
             let su = |field: u64| draw(seed, &[tag::STORE, s as u64, field]);
             let base = self.store_base(s);
             let mut month_gmv = vec![0.0; self.months.len()];
-            for day in self.first_day..self.end_day {
+            for day in self.first_of(0)..self.first_of(self.months.len()) {
                 month_gmv[self.month_of(day)] += self.store_day(s, base, day).gmv_yuan;
             }
             for (k, m) in self.months.iter().enumerate() {

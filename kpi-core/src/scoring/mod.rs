@@ -46,8 +46,7 @@ pub struct ItemKey {
     pub metric: Box<str>,
     /// The item's weight.
     pub weight: f64,
-    /// None for an item rolled up over months, which has no value.
-    inputs: Option<Inputs>,
+    inputs: Inputs,
 }
 
 /// The value, numerator and denominator columns of an item, one row per
@@ -108,8 +107,7 @@ impl ItemScore {
     }
 
     fn read(&self, column: impl Fn(&Inputs) -> Option<&Values>) -> Option<f64> {
-        let inputs = self.key.inputs.as_ref()?;
-        column(inputs)?.get(self.row? as usize)
+        column(&self.key.inputs)?.get(self.row? as usize)
     }
 
     /// Metric value; none when missing.
@@ -443,11 +441,11 @@ fn item_keys(scheme: &Scheme, columns: &ItemColumns) -> Vec<Arc<ItemKey>> {
                 item: item.into(),
                 metric: metric.into(),
                 weight,
-                inputs: Some(Inputs {
+                inputs: Inputs {
                     value: columns.value[i].clone(),
                     numerator: columns.numerator[i].clone(),
                     denominator: columns.denominator[i].clone(),
-                }),
+                },
             })
         })
         .collect()
