@@ -27,10 +27,20 @@ impl Month {
 
     /// The month `n` months later (earlier when negative).
     pub fn shift(self, n: i32) -> Month {
-        let index = self.year * 12 + self.month as i32 - 1 + n;
+        Month::of_number(self.number() + n)
+    }
+
+    /// The months since January of year 0 (`year × 12 + month − 1`): one
+    /// apart for months one apart, for columns of months.
+    pub fn number(self) -> i32 {
+        self.year * 12 + self.month as i32 - 1
+    }
+
+    /// The month of a [`Month::number`].
+    pub fn of_number(number: i32) -> Month {
         Month {
-            year: index.div_euclid(12),
-            month: index.rem_euclid(12) as u32 + 1,
+            year: number.div_euclid(12),
+            month: number.rem_euclid(12) as u32 + 1,
         }
     }
 

@@ -58,12 +58,37 @@ impl MonthlySums {
     }
 }
 
-/// Entities of one level: id → (peer group, monthly sums).
+/// The monthly sums of one level's entities, as a frame ([`ID`], [`GROUP`],
+/// [`MONTH`], then the level's additive input columns as Int64, null where
+/// none of the month's rows had a value; one row per entity and month with
+/// rows), and as maps for the analyses that look entities up one by one.
 struct LevelSums {
     level: &'static str,
     metric_level: Level,
+    frame: DataFrame,
+    /// id → (peer group, monthly sums).
     entities: BTreeMap<String, (String, Series)>,
 }
+
+impl LevelSums {
+    fn new(level: &'static str, metric_level: Level, frame: DataFrame) -> Result<LevelSums> {
+        let entities = entities_of(&frame, metric_level)?;
+        Ok(LevelSums {
+            level,
+            metric_level,
+            frame,
+            entities,
+        })
+    }
+}
+
+/// The entity id column of a [`LevelSums`] frame.
+const ID: &str = "_id";
+/// The peer group column of a [`LevelSums`] frame: `all` for the company
+/// and stores, a team's store, an employee's role.
+const GROUP: &str = "_group";
+/// The month column of a [`LevelSums`] frame, as a [`Month::number`].
+const MONTH: &str = "_month";
 
 /// One input column of a metric: name, scale to its unit, stock (averaged).
 #[derive(Clone, Copy)]
@@ -146,20 +171,6 @@ fn value_over(
     }
 }
 
-/// The value of a metric over a trend window: missing unless every month
-/// of the window has the entity's data (before the data starts, or a gap).
-fn window_value(
-    metric: &Compiled,
-    series: &Series,
-    window: impl Iterator<Item = Month> + Clone,
-) -> Option<f64> {
-    if window.clone().all(|m| series.contains_key(&m)) {
-        value_over(metric, series, window)
-    } else {
-        None
-    }
-}
-
 fn level_sums(data: &Dataset, level: Level) -> Result<Option<DataFrame>> {
     let Some(activity) = data.get(level.table()) else {
         return Ok(None);
@@ -167,99 +178,190 @@ fn level_sums(data: &Dataset, level: Level) -> Result<Option<DataFrame>> {
     Ok(Some(sum_periods(activity, level)?))
 }
 
-/// Reads a sums frame into entities keyed by `key`, grouped by `group`.
-fn series_of(
-    frame: &DataFrame,
-    level: Level,
-    key: impl Fn(usize) -> Option<String>,
-    group: impl Fn(usize) -> String,
-) -> Result<BTreeMap<String, (String, Series)>> {
-    let periods = str_values(frame, "period")?;
+/// The additive input columns of a level's sums frame, in table order.
+fn summed(frame: &DataFrame, level: Level) -> Vec<&'static str> {
+    level
+        .table()
+        .columns()
+        .iter()
+        .filter(|spec| spec.kind.is_additive() && frame.column(spec.name).is_ok())
+        .map(|spec| spec.name)
+        .collect()
+}
+
+/// `frame` (with a `period` column) with the number of each period's month
+/// in [`MONTH`]; rows whose period is no month are left out.
+fn with_month_numbers(frame: &DataFrame) -> Result<LazyFrame> {
+    let periods = frame.column("period")?.unique()?;
+    let (texts, numbers): (Vec<&str>, Vec<i32>) = periods
+        .str()?
+        .iter()
+        .filter_map(|p| Some((p?, Month::parse(p?)?.number())))
+        .unzip();
+    let months = DataFrame::new(
+        texts.len(),
+        vec![
+            Column::new("period".into(), texts),
+            Column::new(MONTH.into(), numbers),
+        ],
+    )?;
+    Ok(frame.clone().lazy().join(
+        months.lazy(),
+        [col("period")],
+        [col("period")],
+        in_left_order(JoinType::Inner),
+    ))
+}
+
+/// A join that keeps the left frame's row order.
+fn in_left_order(how: JoinType) -> JoinArgs {
+    JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(how)
+    }
+}
+
+/// Sums of `columns` per group, null where every value is null.
+fn sums_of(columns: &[&str]) -> Vec<Expr> {
+    columns
+        .iter()
+        .map(|c| {
+            when(col(*c).count().gt(lit(0)))
+                .then(col(*c).sum())
+                .otherwise(lit(NULL).cast(DataType::Int64))
+                .alias(*c)
+        })
+        .collect()
+}
+
+/// A [`LevelSums`] frame: [`ID`], [`GROUP`], [`MONTH`] and `columns`.
+fn level_frame(frame: LazyFrame, id: Expr, group: Expr, columns: &[&str]) -> Result<DataFrame> {
+    let mut select = vec![id.alias(ID), group.alias(GROUP), col(MONTH)];
+    select.extend(columns.iter().map(|c| col(*c)));
+    Ok(frame
+        .select(select)
+        .filter(col(ID).is_not_null())
+        .collect()?)
+}
+
+/// The entities of a [`LevelSums`] frame by id: peer group and monthly sums.
+fn entities_of(frame: &DataFrame, level: Level) -> Result<BTreeMap<String, (String, Series)>> {
+    let ids = frame.column(ID)?.str()?;
+    let groups = frame.column(GROUP)?.str()?;
+    let months = frame.column(MONTH)?.i32()?;
     let width = level.table().columns().len();
     let mut columns: Vec<(usize, Vec<Option<f64>>)> = Vec::new();
     for (k, spec) in level.table().columns().iter().enumerate() {
-        if spec.kind.is_additive() && frame.column(spec.name).is_ok() {
-            let values = frame.column(spec.name)?.cast(&DataType::Float64)?;
+        if let Ok(values) = frame.column(spec.name) {
+            let values = values.cast(&DataType::Float64)?;
             columns.push((k, values.f64()?.iter().collect()));
         }
     }
     let mut out: BTreeMap<String, (String, Series)> = BTreeMap::new();
-    for (i, period) in periods.iter().enumerate() {
-        let (Some(id), Some(month)) = (key(i), period.as_deref().and_then(Month::parse)) else {
+    for (i, ((id, group), month)) in ids.iter().zip(groups.iter()).zip(months.iter()).enumerate() {
+        let (Some(id), Some(month)) = (id, month) else {
             continue;
         };
-        let entry = out.entry(id).or_insert_with(|| (group(i), Series::new()));
-        let sums = entry.1.entry(month).or_insert_with(|| vec![None; width]);
+        let entry = out
+            .entry(id.to_string())
+            .or_insert_with(|| (group.unwrap_or_default().to_string(), Series::new()));
+        let sums = entry
+            .1
+            .entry(Month::of_number(month))
+            .or_insert_with(|| vec![None; width]);
         for (k, values) in &columns {
-            if let Some(v) = values[i] {
-                *sums[*k].get_or_insert(0.0) += v;
-            }
+            sums[*k] = values[i];
         }
     }
     Ok(out)
 }
 
+/// The roster as a frame: `employee_id`, `_team`, `_store`, `_role`.
+fn roster_frame(data: &Dataset) -> Result<DataFrame> {
+    let roster = read_roster(data)?;
+    let mut rows: Vec<(&str, &crate::roster::Employee)> =
+        roster.iter().map(|(id, e)| (id.as_str(), e)).collect();
+    rows.sort_by_key(|(id, _)| *id);
+    let text = |f: fn(&crate::roster::Employee) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(|(_, e)| f(e)).collect()
+    };
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "employee_id".into(),
+                rows.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            ),
+            Column::new("_team".into(), text(|e| e.team_id.as_deref())),
+            Column::new("_store".into(), text(|e| e.store_id.as_deref())),
+            Column::new("_role".into(), text(|e| e.role.as_deref())),
+        ],
+    )?)
+}
+
 /// Company, store, team and employee sums.
 fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
     let mut levels = Vec::new();
-    let roster = read_roster(data)?;
     if let Some(stores) = level_sums(data, Level::Store)? {
-        let ids = str_values(&stores, "store_id")?;
-        levels.push(LevelSums {
-            level: "company",
-            metric_level: Level::Store,
-            entities: series_of(
-                &stores,
-                Level::Store,
-                |_| Some("all".into()),
-                |_| "all".into(),
-            )?,
-        });
-        levels.push(LevelSums {
-            level: "store",
-            metric_level: Level::Store,
-            entities: series_of(&stores, Level::Store, |i| ids[i].clone(), |_| "all".into())?,
-        });
+        let columns = summed(&stores, Level::Store);
+        let months = with_month_numbers(&stores)?;
+        let company = months
+            .clone()
+            .group_by([col(MONTH)])
+            .agg(sums_of(&columns))
+            .sort([MONTH], SortMultipleOptions::default());
+        levels.push(LevelSums::new(
+            "company",
+            Level::Store,
+            level_frame(company, lit("all"), lit("all"), &columns)?,
+        )?);
+        levels.push(LevelSums::new(
+            "store",
+            Level::Store,
+            level_frame(months, col("store_id"), lit("all"), &columns)?,
+        )?);
     }
     if let Some(employees) = level_sums(data, Level::Employee)? {
-        let ids = str_values(&employees, "employee_id")?;
-        let entry = |i: usize| ids[i].as_ref().and_then(|id| roster.get(id));
-        levels.push(LevelSums {
-            level: "team",
-            metric_level: Level::Employee,
-            entities: series_of(
-                &employees,
-                Level::Employee,
-                |i| entry(i)?.team_id.as_deref().map(str::to_string),
-                |i| {
-                    entry(i)
-                        .and_then(|r| r.store_id.as_deref())
-                        .unwrap_or_default()
-                        .to_string()
-                },
+        let columns = summed(&employees, Level::Employee);
+        let months = with_month_numbers(&employees)?.join(
+            roster_frame(data)?.lazy(),
+            [col("employee_id")],
+            [col("employee_id")],
+            in_left_order(JoinType::Left),
+        );
+        // A team's peers are the teams of its store: the store of its
+        // first row.
+        let team_rows = months.clone().filter(col("_team").is_not_null());
+        let team_stores = team_rows
+            .clone()
+            .group_by([col("_team")])
+            .agg([col("_store").first().fill_null(lit("")).alias(GROUP)]);
+        let teams = team_rows
+            .group_by([col("_team"), col(MONTH)])
+            .agg(sums_of(&columns))
+            .join(
+                team_stores,
+                [col("_team")],
+                [col("_team")],
+                JoinArgs::new(JoinType::Left),
+            );
+        levels.push(LevelSums::new(
+            "team",
+            Level::Employee,
+            level_frame(teams, col("_team"), col(GROUP), &columns)?,
+        )?);
+        levels.push(LevelSums::new(
+            "employee",
+            Level::Employee,
+            level_frame(
+                months,
+                col("employee_id"),
+                col("_role").fill_null(lit("")),
+                &columns,
             )?,
-        });
-        levels.push(LevelSums {
-            level: "employee",
-            metric_level: Level::Employee,
-            entities: series_of(
-                &employees,
-                Level::Employee,
-                |i| ids[i].clone(),
-                |i| {
-                    entry(i)
-                        .and_then(|r| r.role.as_deref())
-                        .unwrap_or_default()
-                        .to_string()
-                },
-            )?,
-        });
+        )?);
     }
     Ok(levels)
-}
-
-fn change(now: f64, before: Option<f64>) -> Option<f64> {
-    before.filter(|b| *b != 0.0).map(|b| now / b - 1.0)
 }
 
 /// Each month with data paired with the month before it (month-on-month).
