@@ -55,13 +55,13 @@ fn pipeline(c: &mut Criterion) {
     // The analysis `kpi run` adds by default: trends, month-on-month
     // attribution and peers.
     group.bench_function("analysis", |b| {
-        b.iter(|| kpi::analyse(&loaded.dataset, &scheme, &scores).expect("analysis"))
+        b.iter(|| kpi::analyse(&loaded.dataset, &scheme, &metrics, &scores).expect("analysis"))
     });
     group.bench_function("read_metrics_scores_analysis", |b| {
         b.iter(|| {
             let data = read().dataset;
             let scored = kpi::score_dataset(&data, &scheme).expect("score");
-            kpi::analyse(&data, &scheme, &scored.scores).expect("analysis")
+            kpi::analyse(&data, &scheme, &scored.metrics, &scored.scores).expect("analysis")
         })
     });
     group.finish();

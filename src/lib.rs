@@ -205,10 +205,15 @@ impl Analysis {
 /// Trends of every metric, the month-on-month attribution of GMV,
 /// customer-service sales and the scheme's own identities (company, stores,
 /// teams), the peer benchmark and target tracking.
-pub fn analyse(data: &Dataset, scheme: &Scheme, scores: &Scores) -> Result<Analysis> {
+pub fn analyse(
+    data: &Dataset,
+    scheme: &Scheme,
+    metrics: &Metrics,
+    scores: &Scores,
+) -> Result<Analysis> {
     let mut laps = kpi_core::timing::Laps::new();
     let pairs = kpi_core::consecutive_months(data).map_err(step("analysis"))?;
-    let sums = kpi_core::MonthlySums::of(data).map_err(step("analysis"))?;
+    let sums = kpi_core::MonthlySums::of_metrics(metrics, data).map_err(step("analysis"))?;
     laps.lap("analysis: monthly sums");
     let trends = kpi_core::trends_in(&sums, Some(scores)).map_err(step("trends"))?;
     laps.lap("analysis: trends");

@@ -452,7 +452,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut laps = kpi_core::timing::Laps::new();
             if !no_analysis {
                 spinner.set_message("analysing trends and attribution");
-                scored.analysis = Some(kpi::analyse(&loaded.dataset, &scheme, &scored.scores)?);
+                scored.analysis = Some(kpi::analyse(
+                    &loaded.dataset,
+                    &scheme,
+                    &scored.metrics,
+                    &scored.scores,
+                )?);
                 laps.lap("analysis");
             }
             let span = match period {
@@ -1085,7 +1090,12 @@ fn demo(out: &Path, export: Option<&Path>, lang: Option<kpi::Lang>) -> Result<Ex
     let scheme = builtin_scheme()?;
     let mut scored = score_dataset(&data, &scheme)?;
     spinner.set_message("analysing trends and attribution");
-    scored.analysis = Some(kpi::analyse(&data, &scheme, &scored.scores)?);
+    scored.analysis = Some(kpi::analyse(
+        &data,
+        &scheme,
+        &scored.metrics,
+        &scored.scores,
+    )?);
     spinner.set_message("writing the workbook");
     let names = kpi_report::Names::of(&data)?;
     let lang = lang.unwrap_or_else(|| kpi::scheme_lang(&scheme));

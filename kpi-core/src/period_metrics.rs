@@ -29,6 +29,9 @@ pub struct Metrics {
     pub store_metrics: Vec<&'static Metric>,
     /// The metrics in `employee`, in column order.
     pub employee_metrics: Vec<&'static Metric>,
+    /// The monthly sums of each level's activity table the metrics were
+    /// computed from (none without the table), for the analysis.
+    sums: [Option<DataFrame>; 2],
 }
 
 impl Metrics {
@@ -38,6 +41,12 @@ impl Metrics {
             Level::Store => &self.store_metrics,
             Level::Employee => &self.employee_metrics,
         }
+    }
+
+    /// The monthly sums of a level's activity table ([`sum_periods`]), when
+    /// the dataset has the table.
+    pub fn sums(&self, level: Level) -> Option<&DataFrame> {
+        self.sums[sums_index(level)].as_ref()
     }
 
     /// The frame of a level.
@@ -64,15 +73,22 @@ impl Metrics {
 
 /// Aggregates activity to months and computes every metric the data allows.
 pub fn compute_metrics(data: &Dataset) -> Result<Metrics> {
-    let (store, store_metrics) =
+    let (store, store_metrics, store_sums) =
         level_metrics(data, Level::Store).map_err(|e| e.within("computing the store metrics"))?;
-    let (employee, employee_metrics) = level_metrics(data, Level::Employee)
+    let (employee, employee_metrics, employee_sums) = level_metrics(data, Level::Employee)
         .map_err(|e| e.within("computing the employee metrics"))?;
+    let mut sums = [None, None];
+    for (level, frame) in [(Level::Store, store_sums), (Level::Employee, employee_sums)] {
+        if data.get(level.table()).is_some() {
+            sums[sums_index(level)] = Some(frame);
+        }
+    }
     Ok(Metrics {
         store,
         employee,
         store_metrics,
         employee_metrics,
+        sums,
     })
 }
 
@@ -146,14 +162,26 @@ fn check_sums_fit(activity: &DataFrame, level: Level) -> Result<()> {
     Ok(())
 }
 
-fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'static Metric>)> {
+/// The place of a level's sums in [`Metrics`].
+fn sums_index(level: Level) -> usize {
+    match level {
+        Level::Store => 0,
+        Level::Employee => 1,
+    }
+}
+
+/// A level's metrics frame, its metrics and the monthly sums they come from.
+fn level_metrics(
+    data: &Dataset,
+    level: Level,
+) -> Result<(DataFrame, Vec<&'static Metric>, DataFrame)> {
     let activity = activity_frame(data, level);
     let columns = crate::frame::column_names(&activity);
     let mut laps = crate::timing::Laps::new();
     check_sums_fit(&activity, level)?;
     let sums = sum_periods(&activity, level)?;
     laps.lap(&format!("metrics: {} sums", level.key()));
-    let mut lf = with_ratio_metrics(sums.lazy(), level, &columns);
+    let mut lf = with_ratio_metrics(sums.clone().lazy(), level, &columns);
     let targets = level_targets(data, level);
     let has_targets = targets.is_some();
     if let Some(targets) = targets {
@@ -195,7 +223,7 @@ fn level_metrics(data: &Dataset, level: Level) -> Result<(DataFrame, Vec<&'stati
     ));
     add_growth_metrics(&mut frame, level, &metrics)?;
     laps.lap(&format!("metrics: {} growth", level.key()));
-    Ok((frame, metrics))
+    Ok((frame, metrics, sums))
 }
 
 /// The targets of one level (`employee`: `cs_sales`; `store`: `gmv`), as

@@ -503,3 +503,29 @@ fn monthly_targets_are_tracked_week_by_week() {
     assert!(close(actual[1].unwrap(), 60.0) && close(actual[2].unwrap(), 60.0));
     assert_eq!(actual[3], None);
 }
+
+#[test]
+fn the_analysis_of_the_metrics_sums_is_that_of_the_daily_rows() {
+    // The demo's year: stores, teams, employees and targets.
+    let data = kpi_io::generate(&kpi_io::GenOptions::default());
+    let scheme = kpi::builtin_scheme().unwrap();
+    let scored = kpi::score_dataset(&data, &scheme).unwrap();
+    let of_rows = kpi_core::MonthlySums::of(&data).unwrap();
+    let of_metrics = kpi_core::MonthlySums::of_metrics(&scored.metrics, &data).unwrap();
+    let trends = |sums| kpi_core::trends_in(sums, Some(&scored.scores)).unwrap();
+    let (a, b) = (trends(&of_rows), trends(&of_metrics));
+    assert!(a.height() > 10_000, "{} trend rows", a.height());
+    assert!(a.equals_missing(&b));
+    let targets = |sums| kpi_core::target_tracking_in(sums, &data).unwrap();
+    let (a, b) = (targets(&of_rows), targets(&of_metrics));
+    assert!(a.height() > 0);
+    assert!(a.equals_missing(&b));
+    let pairs = kpi_core::consecutive_months(&data).unwrap();
+    let attribution = |sums| {
+        kpi_core::attribute_changes_in(sums, &data, &pairs, AttributionLevel::Employee, &[])
+            .unwrap()
+    };
+    let (a, b) = (attribution(&of_rows), attribution(&of_metrics));
+    assert!(a.height() > 0);
+    assert!(a.equals_missing(&b));
+}

@@ -20,9 +20,9 @@ use polars::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::frame::str_values;
 use crate::metric::{Formula, Level, Metric, sum_periods};
 use crate::period::Month;
+use crate::period_metrics::Metrics;
 use crate::roster::read_roster;
 use crate::table::Table;
 
@@ -53,7 +53,15 @@ impl MonthlySums {
     /// Sums `data`'s activity per entity and month.
     pub fn of(data: &Dataset) -> Result<MonthlySums> {
         Ok(MonthlySums {
-            levels: all_levels(data)?,
+            levels: all_levels(data, |level| level_sums(data, level))?,
+        })
+    }
+
+    /// The same from the monthly sums `metrics` were computed from (of
+    /// `data`), without summing the daily rows again.
+    pub fn of_metrics(metrics: &Metrics, data: &Dataset) -> Result<MonthlySums> {
+        Ok(MonthlySums {
+            levels: all_levels(data, |level| Ok(metrics.sums(level).cloned()))?,
         })
     }
 }
@@ -300,9 +308,12 @@ fn roster_frame(data: &Dataset) -> Result<DataFrame> {
 }
 
 /// Company, store, team and employee sums.
-fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
+fn all_levels(
+    data: &Dataset,
+    sums: impl Fn(Level) -> Result<Option<DataFrame>>,
+) -> Result<Vec<LevelSums>> {
     let mut levels = Vec::new();
-    if let Some(stores) = level_sums(data, Level::Store)? {
+    if let Some(stores) = sums(Level::Store)? {
         let columns = summed(&stores, Level::Store);
         let months = with_month_numbers(&stores)?;
         let company = months
@@ -321,7 +332,7 @@ fn all_levels(data: &Dataset) -> Result<Vec<LevelSums>> {
             level_frame(months, col("store_id"), lit("all"), &columns)?,
         )?);
     }
-    if let Some(employees) = level_sums(data, Level::Employee)? {
+    if let Some(employees) = sums(Level::Employee)? {
         let columns = summed(&employees, Level::Employee);
         let months = with_month_numbers(&employees)?.join(
             roster_frame(data)?.lazy(),
@@ -369,11 +380,8 @@ pub fn consecutive_months(data: &Dataset) -> Result<Vec<(Month, Month)>> {
     let mut months = std::collections::BTreeSet::new();
     for table in [Table::StoreDaily, Table::EmployeeDaily] {
         if let Some(frame) = data.get(table) {
-            for p in str_values(frame, "period")?.into_iter().flatten() {
-                if let Some(m) = Month::parse(&p) {
-                    months.insert(m);
-                }
-            }
+            let periods = frame.column("period")?.unique()?;
+            months.extend(periods.str()?.iter().flatten().filter_map(Month::parse));
         }
     }
     Ok(months

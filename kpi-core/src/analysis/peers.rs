@@ -1,6 +1,6 @@
 //! Peer benchmarks: each scored employee against the others of their role.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 
 use polars::prelude::*;
 
@@ -19,27 +19,31 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
     // (measure, direction of better, value) per row.
     struct Entry<'a> {
         row: &'a crate::scoring::ScoreRow,
-        measure: String,
+        measure: &'a str,
         higher: bool,
         value: f64,
     }
+    // Whether more of a metric is better, looked up once a metric.
+    let mut higher_of: HashMap<&str, bool> = HashMap::new();
     let mut entries: Vec<Entry<'_>> = Vec::new();
     for r in scores.rows.iter().filter(|r| r.eligible) {
         if let Some(total) = r.total_score {
             entries.push(Entry {
                 row: r,
-                measure: "total_score".into(),
+                measure: "total_score",
                 higher: true,
                 value: total,
             });
         }
         for item in r.items.iter().filter(|i| i.applies) {
             if let Some(value) = item.value() {
-                let higher = crate::metric::find_metric(item.metric())
-                    .is_none_or(|m| m.direction == Direction::Higher);
+                let higher = *higher_of.entry(item.metric()).or_insert_with(|| {
+                    crate::metric::find_metric(item.metric())
+                        .is_none_or(|m| m.direction == Direction::Higher)
+                });
                 entries.push(Entry {
                     row: r,
-                    measure: item.item().to_string(),
+                    measure: item.item(),
                     higher,
                     value,
                 });
@@ -50,11 +54,11 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
     let mut store: HashMap<(&str, &str, &str, Option<&str>), Vec<f64>> = HashMap::new();
     for e in &entries {
         let r = e.row;
-        all.entry((&r.period, &r.role, &e.measure))
+        all.entry((&r.period, &r.role, e.measure))
             .or_default()
             .push(e.value);
         store
-            .entry((&r.period, &r.role, &e.measure, r.store_id.as_deref()))
+            .entry((&r.period, &r.role, e.measure, r.store_id.as_deref()))
             .or_default()
             .push(e.value);
     }
@@ -92,13 +96,8 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
     let mut cols: [Vec<f64>; 6] = Default::default();
     for e in &entries {
         let r = e.row;
-        let a = &all[&(&*r.period, &*r.role, e.measure.as_str())];
-        let s = &store[&(
-            &*r.period,
-            &*r.role,
-            e.measure.as_str(),
-            r.store_id.as_deref(),
-        )];
+        let a = &all[&(&*r.period, &*r.role, e.measure)];
+        let s = &store[&(&*r.period, &*r.role, e.measure, r.store_id.as_deref())];
         let as_good = at_least_as_good(&a.sorted, e.value, e.higher);
         let top = best_of(a, e.higher);
         for (k, v) in [
@@ -115,21 +114,24 @@ pub fn peers(scores: &Scores) -> Result<DataFrame> {
             cols[k].push(v);
         }
     }
-    let text = |f: &dyn Fn(&Entry<'_>) -> Option<String>| -> Vec<Option<String>> {
+    fn text<'a>(
+        entries: &'a [Entry<'a>],
+        f: impl Fn(&'a Entry<'a>) -> Option<&'a str>,
+    ) -> Vec<Option<&'a str>> {
         entries.iter().map(f).collect()
-    };
+    }
     let mut columns = vec![
-        Column::new("period".into(), text(&|e| Some(e.row.period.to_string()))),
+        Column::new("period".into(), text(&entries, |e| Some(&e.row.period))),
         Column::new(
             "employee_id".into(),
-            text(&|e| Some(e.row.employee_id.to_string())),
+            text(&entries, |e| Some(&e.row.employee_id)),
         ),
         Column::new(
             "store_id".into(),
-            text(&|e| e.row.store_id.as_deref().map(str::to_string)),
+            text(&entries, |e| e.row.store_id.as_deref()),
         ),
-        Column::new("role".into(), text(&|e| Some(e.row.role.to_string()))),
-        Column::new("measure".into(), text(&|e| Some(e.measure.clone()))),
+        Column::new("role".into(), text(&entries, |e| Some(&e.row.role))),
+        Column::new("measure".into(), text(&entries, |e| Some(e.measure))),
         Column::new(
             "value".into(),
             entries.iter().map(|e| e.value).collect::<Vec<_>>(),

@@ -263,16 +263,19 @@ fn daily_sums(data: &Dataset, targets: &[TargetRow]) -> Result<Daily> {
         let Some(frame) = data.get(table).filter(|_| data.has_column(table, "date")) else {
             continue;
         };
+        let summed = |spec: &&crate::table::ColumnSpec| {
+            spec.kind.is_additive()
+                && !spec.stock
+                && data.has_column(table, spec.name)
+                && wanted(table, spec.name)
+        };
+        // Without a target of the table's sums, its rows are not read.
+        if !table.columns().iter().any(|spec| summed(&spec)) {
+            continue;
+        }
         let ids = str_values(frame, key)?;
         let days: Vec<Option<i32>> = frame.column("date")?.date()?.physical().iter().collect();
-        for spec in table.columns() {
-            if !spec.kind.is_additive()
-                || spec.stock
-                || !data.has_column(table, spec.name)
-                || !wanted(table, spec.name)
-            {
-                continue;
-            }
+        for spec in table.columns().iter().filter(summed) {
             let values = frame.column(spec.name)?.cast(&DataType::Float64)?;
             for ((id, day), v) in ids.iter().zip(&days).zip(values.f64()?.iter()) {
                 if let (Some(id), Some(day), Some(v)) = (id, day, v) {

@@ -39,19 +39,20 @@ pub fn trends(data: &Dataset, scores: Option<&Scores>) -> Result<DataFrame> {
 
 /// [`trends`] from monthly sums made once for every analysis.
 pub fn trends_in(sums: &MonthlySums, scores: Option<&Scores>) -> Result<DataFrame> {
-    let mut parts = Vec::new();
-    // Levels in order (company, store, team, employee), scores last; each
-    // part in entity id, metric (catalogue order) and month order.
-    for level in &sums.levels {
-        if let Some(part) = level_trends(level)? {
-            parts.push(part);
-        }
-    }
-    if let Some(scores) = scores
-        && let Some(part) = score_trends(scores)?
-    {
-        parts.push(part);
-    }
+    use rayon::prelude::*;
+    // Levels in order (company, store, team, employee), scores last, made
+    // side by side; each part in entity id, metric (catalogue order) and
+    // month order.
+    let (levels, scored) = rayon::join(
+        || {
+            sums.levels
+                .par_iter()
+                .map(level_trends)
+                .collect::<Result<Vec<_>>>()
+        },
+        || scores.map(score_trends).transpose(),
+    );
+    let parts: Vec<DataFrame> = levels?.into_iter().chain(scored?).flatten().collect();
     let Some(first) = parts.first() else {
         return Ok(empty()?);
     };
