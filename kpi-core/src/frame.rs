@@ -37,6 +37,15 @@ pub(crate) fn f64_column(frame: &DataFrame, name: &str) -> Result<Float64Chunked
     Ok(values.rechunk().into_owned())
 }
 
+/// `values / by`, each quotient correctly rounded: polars divides a column
+/// by a number as a product with the number's reciprocal (`73561400 / 1000`
+/// comes out `73561.40000000001`), so here it divides by a column of `by`.
+pub(crate) fn quotient(values: &Column, by: f64) -> PolarsResult<Column> {
+    let values = values.cast(&DataType::Float64)?;
+    let by = Series::new(values.name().clone(), vec![by; values.len()]);
+    Ok((values.as_materialized_series() / &by)?.into())
+}
+
 /// A frame column of one value per row.
 pub(crate) fn column<'a, R, T>(name: &str, rows: &'a [R], f: impl Fn(&'a R) -> T) -> Column
 where

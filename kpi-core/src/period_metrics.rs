@@ -199,24 +199,25 @@ fn level_metrics(
         metrics
             .iter()
             .filter(|m| !matches!(m.formula, Formula::Growth { .. }))
-            .map(|m| match m.formula {
-                // Durations are summed as exact thousandths and shown in their unit;
-                // money stays in exact cents.
-                Formula::Sum(c)
-                    if matches!(
-                        column_kind(level, c),
-                        Some(ColumnKind::Seconds | ColumnKind::Hours)
-                    ) =>
-                {
-                    (col(m.id).cast(DataType::Float64) / lit(1000.0)).alias(m.id)
-                }
-                _ => col(m.id),
-            }),
+            .map(|m| col(m.id)),
     );
     let mut frame = lf
         .select(select)
         .sort(["period", level.key()], SortMultipleOptions::default())
         .collect()?;
+    // Durations are summed as exact thousandths and shown in their unit;
+    // money stays in exact cents.
+    for m in &metrics {
+        if let Formula::Sum(c) = m.formula
+            && matches!(
+                column_kind(level, c),
+                Some(ColumnKind::Seconds | ColumnKind::Hours)
+            )
+        {
+            let seconds = crate::frame::quotient(frame.column(m.id)?, 1000.0)?;
+            frame.with_column(seconds)?;
+        }
+    }
     laps.lap(&format!(
         "metrics: {} rates, targets and roster",
         level.key()
@@ -453,6 +454,33 @@ fn add_growth_metrics(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn durations_are_shown_in_their_unit_correctly_rounded() {
+        // Hours held as thousandths: 73,561,400 is 73561.4 hours, which a
+        // product with 0.001 gives as 73561.40000000001.
+        let thousandths = [73_561_400i64, 62_870_700, 38_455_200, 1_234];
+        let mut data = Dataset::new();
+        data.insert(
+            Table::EmployeeDaily,
+            df!(
+                "employee_id" => ["E1", "E2", "E3", "E4"],
+                "period" => ["2025-01"; 4],
+                "ship_hours" => thousandths,
+            )
+            .unwrap(),
+        );
+        let metrics = compute_metrics(&data).unwrap();
+        let hours: Vec<f64> = metrics
+            .employee
+            .column("ship_hours")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(hours, [73561.4, 62870.7, 38455.2, 1.234]);
+    }
 
     proptest! {
         /// The walk over rows sorted by month and key finds the rows a hash

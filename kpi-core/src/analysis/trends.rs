@@ -307,9 +307,8 @@ fn input_total(name: &str, input: Input, w: usize) -> Expr {
         .otherwise(lit(NULL).cast(DataType::Float64))
 }
 
-/// `x / by`, correctly rounded: polars divides a column by a number as a
-/// product with its reciprocal (`1234 / 100` would be `12.340000000000002`),
-/// so the number is a column of the grid ([`Grid::divisor`]).
+/// `x / by`, correctly rounded (see `frame::quotient`): the number is a
+/// column of the grid ([`Grid::divisor`]).
 fn divided(x: Expr, by: f64) -> Expr {
     if by == 1.0 {
         x

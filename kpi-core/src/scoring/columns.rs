@@ -276,19 +276,26 @@ pub(super) fn period_sums(
     frame: &DataFrame,
 ) -> Result<Vec<Vec<Option<f64>>>> {
     let source = data.get(table).expect("checked by check_data");
+    let scale = |c: &str| table.column(c).map_or(1, |spec| spec.kind.scale());
     let aggs: Vec<Expr> = columns
         .iter()
         .map(|c| {
-            let scale = table.column(c).map_or(1, |spec| spec.kind.scale());
-            (col(c.as_str()).cast(DataType::Float64).sum() / lit(scale as f64)).alias(c.as_str())
+            col(c.as_str())
+                .cast(DataType::Float64)
+                .sum()
+                .alias(c.as_str())
         })
         .collect();
-    let sums = source
+    let mut sums = source
         .clone()
         .lazy()
         .group_by([col("period"), col("employee_id")])
         .agg(aggs)
         .collect()?;
+    for c in columns.iter().filter(|c| scale(c) != 1) {
+        let unit = crate::frame::quotient(sums.column(c)?, scale(c) as f64)?;
+        sums.with_column(unit)?;
+    }
     let keys = |f: &DataFrame| -> Result<Vec<Option<(String, String)>>> {
         Ok(str_values(f, "period")?
             .into_iter()
