@@ -529,3 +529,26 @@ fn the_analysis_of_the_metrics_sums_is_that_of_the_daily_rows() {
     assert!(a.height() > 0);
     assert!(a.equals_missing(&b));
 }
+
+#[test]
+fn a_level_without_a_metric_column_has_no_trend_rows() {
+    // Stores with months but no column a metric reads; employees with one.
+    let mut data = Dataset::new();
+    data.insert(
+        Table::StoreDaily,
+        df!("store_id" => ["S01", "S02"], "period" => ["2025-01", "2025-02"]).unwrap(),
+    );
+    data.insert(
+        Table::EmployeeDaily,
+        df!(
+            "employee_id" => ["E1", "E1"],
+            "period" => ["2025-01", "2025-02"],
+            "inquiries" => [10i64, 20],
+        )
+        .unwrap(),
+    );
+    let t = trends(&data, None).unwrap();
+    let levels: Vec<Option<&str>> = t.column("level").unwrap().str().unwrap().iter().collect();
+    assert!(!levels.is_empty());
+    assert!(levels.iter().all(|l| *l == Some("employee")), "{levels:?}");
+}

@@ -88,7 +88,8 @@ fn empty() -> PolarsResult<DataFrame> {
     )
 }
 
-/// The rows of one level's metrics (`None` when it has no month).
+/// The rows of one level's metrics (`None` when it has no month or no
+/// column a metric reads).
 fn level_trends(level: &LevelSums) -> Result<Option<DataFrame>> {
     let Some(grid) = Grid::new(&level.frame)? else {
         return Ok(None);
@@ -100,6 +101,9 @@ fn level_trends(level: &LevelSums) -> Result<Option<DataFrame>> {
         .filter_map(|m| Some((m, compile(m)?)))
         .filter(|(m, _)| m.inputs().iter().all(|c| level.frame.column(c).is_ok()))
         .collect();
+    if metrics.is_empty() {
+        return Ok(None);
+    }
     // Each input's totals over the windows once, for all its metrics.
     let mut inputs: Vec<(&'static str, Input)> = Vec::new();
     for (_, compiled) in &metrics {
