@@ -3,10 +3,12 @@
 //!
 //! Each level is one polars plan over a dense grid of its entities × its
 //! months (a month without rows is a row of nulls), so a month's neighbours
-//! are rows a fixed distance away: the rolling window and the changes are
-//! shifts, the quarter and the year to date cumulative sums over each
-//! entity's quarter and year, the ranks a rank expression over each
-//! metric's month and peer group.
+//! are rows a fixed distance away: the changes are shifts; a window's sum
+//! (the 3 months, the quarter or the year to date) is the sum of the grid's
+//! rows before its last row less that before its first, in whole numbers;
+//! the ranks are rank expressions over each metric's month and peer group
+//! ([`places_among_peers`]). A score's windows add its months in month
+//! order, as floats add.
 
 use std::collections::HashMap;
 
