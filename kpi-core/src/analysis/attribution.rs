@@ -131,7 +131,7 @@ pub fn attribute_changes_in(
                 .iter()
                 .find(|m| m.id == metric_id && m.level == metric_level);
             for level in names.iter().filter_map(|n| get(n)) {
-                for (id, (_, series)) in &level.entities {
+                for (id, (_, series)) in level.entities()? {
                     let x = |m: Month| -> Vec<Option<f64>> {
                         metrics
                             .iter()
@@ -202,12 +202,16 @@ pub fn attribute_changes_in(
             }
         };
         if let Some(stores) = get("store") {
-            let children = stores.entities.iter().map(|(id, (_, s))| (id, s)).collect();
+            let children = stores
+                .entities()?
+                .iter()
+                .map(|(id, (_, s))| (id, s))
+                .collect();
             tier("company", "all", "gmv", Level::Store, children);
         }
         if let Some(teams) = get("team") {
             let mut by_store: BTreeMap<&str, Vec<(&String, &Series)>> = BTreeMap::new();
-            for (id, (store, series)) in &teams.entities {
+            for (id, (store, series)) in teams.entities()? {
                 by_store
                     .entry(store.as_str())
                     .or_default()
@@ -221,7 +225,7 @@ pub fn attribute_changes_in(
             (depth, get("employee"), get("team"))
         {
             let mut by_team: BTreeMap<String, Vec<(&String, &Series)>> = BTreeMap::new();
-            for (id, (_, series)) in &employees.entities {
+            for (id, (_, series)) in employees.entities()? {
                 if let Some(team) = roster
                     .get(id)
                     .and_then(|r| r.team_id.as_deref().map(str::to_string))
@@ -245,7 +249,7 @@ pub fn attribute_changes_in(
                 (v("uv"), v("buyers"))
             };
             let members: Vec<self::RateMember> = stores
-                .entities
+                .entities()?
                 .iter()
                 .map(|(id, (_, s))| (id.clone(), pair(s, base), pair(s, period)))
                 .collect();

@@ -37,6 +37,9 @@ pub use trends::{trends, trends_in};
 /// The monthly sums of one entity: month → input column → sum (in stored units).
 type Series = BTreeMap<Month, Vec<Option<f64>>>;
 
+/// The entities of a level by id: peer group and monthly sums.
+type Entities = BTreeMap<String, (String, Series)>;
+
 /// The position of a column of a level's table in a [`Series`] row.
 fn column_index(level: Level, name: &str) -> Option<usize> {
     level.table().columns().iter().position(|c| c.name == name)
@@ -69,24 +72,34 @@ impl MonthlySums {
 /// The monthly sums of one level's entities, as a frame ([`ID`], [`GROUP`],
 /// [`MONTH`], then the level's additive input columns as Int64, null where
 /// none of the month's rows had a value; one row per entity and month with
-/// rows), and as maps for the analyses that look entities up one by one.
+/// rows), and as maps for the analyses that look entities up one by one
+/// (made the first time one does: target tracking without targets and the
+/// store-level attribution never read the employees').
 struct LevelSums {
     level: &'static str,
     metric_level: Level,
     frame: DataFrame,
     /// id → (peer group, monthly sums).
-    entities: BTreeMap<String, (String, Series)>,
+    entities: std::sync::OnceLock<Entities>,
 }
 
 impl LevelSums {
     fn new(level: &'static str, metric_level: Level, frame: DataFrame) -> Result<LevelSums> {
-        let entities = entities_of(&frame, metric_level)?;
         Ok(LevelSums {
             level,
             metric_level,
             frame,
-            entities,
+            entities: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The entities by id: peer group and monthly sums.
+    fn entities(&self) -> Result<&Entities> {
+        if let Some(entities) = self.entities.get() {
+            return Ok(entities);
+        }
+        let entities = entities_of(&self.frame, self.metric_level)?;
+        Ok(self.entities.get_or_init(|| entities))
     }
 }
 
@@ -253,7 +266,7 @@ fn level_frame(frame: LazyFrame, id: Expr, group: Expr, columns: &[&str]) -> Res
 }
 
 /// The entities of a [`LevelSums`] frame by id: peer group and monthly sums.
-fn entities_of(frame: &DataFrame, level: Level) -> Result<BTreeMap<String, (String, Series)>> {
+fn entities_of(frame: &DataFrame, level: Level) -> Result<Entities> {
     let ids = frame.column(ID)?.str()?;
     let groups = frame.column(GROUP)?.str()?;
     let months = frame.column(MONTH)?.i32()?;
@@ -265,7 +278,7 @@ fn entities_of(frame: &DataFrame, level: Level) -> Result<BTreeMap<String, (Stri
             columns.push((k, values.f64()?.iter().collect()));
         }
     }
-    let mut out: BTreeMap<String, (String, Series)> = BTreeMap::new();
+    let mut out = Entities::new();
     for (i, ((id, group), month)) in ids.iter().zip(groups.iter()).zip(months.iter()).enumerate() {
         let (Some(id), Some(month)) = (id, month) else {
             continue;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
-use super::{MonthlySums, Series, compile, value_over};
+use super::{Entities, MonthlySums, Series, compile, value_over};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::frame::column;
@@ -70,11 +70,19 @@ pub fn target_tracking(data: &Dataset) -> Result<DataFrame> {
 /// [`target_tracking`] from monthly sums made once for every analysis.
 pub fn target_tracking_in(sums: &MonthlySums, data: &Dataset) -> Result<DataFrame> {
     let mut targets = read_targets(data)?;
-    let levels = &sums.levels;
+    // The entities of each level, looked up only for targets.
+    let levels: Vec<(&str, Level, &Entities)> = if targets.is_empty() {
+        Vec::new()
+    } else {
+        sums.levels
+            .iter()
+            .map(|l| Ok((l.level, l.metric_level, l.entities()?)))
+            .collect::<Result<_>>()?
+    };
     let roster = read_roster(data)?;
     let entity = |level: &str, id: &str| -> Option<(&Series, Level)> {
-        let sums = levels.iter().find(|l| l.level == level)?;
-        Some((&sums.entities.get(id)?.1, sums.metric_level))
+        let (_, metric_level, entities) = levels.iter().find(|l| l.0 == level)?;
+        Some((&entities.get(id)?.1, *metric_level))
     };
     // Children of a parent: a store's teams, a team's employees (from the roster).
     let mut children: HashMap<(&str, String), Vec<String>> = HashMap::new();
