@@ -90,13 +90,6 @@ pub(crate) fn column_names(frame: &DataFrame) -> Vec<String> {
         .collect()
 }
 
-/// A number read from a float column (a coefficient, a target) as the
-/// decimal it was written as.
-pub(crate) fn decimal_of(x: f64) -> Option<rust_decimal::Decimal> {
-    use std::str::FromStr;
-    rust_decimal::Decimal::from_str(&format!("{x}")).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

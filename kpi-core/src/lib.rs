@@ -88,5 +88,7 @@ pub use scheme::{
     SchemeIssue, ScoreWord, Section, Split, Step, Streak, TeamAverage, Tier, UnitCount,
     render_steps,
 };
-pub use scoring::{Flag, ItemScore, ScoreRow, Scores, in_units_of, round_half_up, score};
+pub use scoring::{
+    Flag, ItemScore, ScoreRow, Scores, decimal_of_f64, in_units_of, round_half_up, score,
+};
 pub use table::{ColumnKind, ColumnSpec, Role, Table, Vocabulary};

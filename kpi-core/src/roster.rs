@@ -8,8 +8,9 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::dataset::Dataset;
+use crate::decimal_of_f64;
 use crate::error::{During, Result};
-use crate::frame::{decimal_of, f64_values, str_values};
+use crate::frame::{f64_values, str_values};
 use crate::table::{ColumnKind, Table};
 
 /// One employee of the roster.
@@ -145,7 +146,7 @@ fn add_pay_columns(data: &Dataset, employees: &DataFrame, rows: &mut [Employee])
     if has("coefficient") {
         let values = f64_values(employees, "coefficient")?;
         for (r, v) in rows.iter_mut().zip(values) {
-            r.coefficient = v.and_then(decimal_of);
+            r.coefficient = v.and_then(decimal_of_f64);
         }
     }
     Ok(())

@@ -224,21 +224,7 @@ pub fn parse_decimal(cell: Cell<'_>) -> Result<Option<Decimal>, String> {
     }
 }
 
-/// The decimal a spreadsheet shows for a float: its shortest round-trip form.
-pub fn decimal_of_f64(n: f64) -> Option<Decimal> {
-    if !n.is_finite() {
-        return None;
-    }
-    // Most cells hold cents or whole units.
-    if !(n == 0.0 && n.is_sign_negative())
-        && let Some(cents) = kpi_core::in_units_of(n, 2)
-    {
-        return Some(Decimal::new(cents, 2).normalize());
-    }
-    Decimal::from_str(&n.to_string())
-        .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))
-        .ok()
-}
+pub use kpi_core::decimal_of_f64;
 
 fn parse_decimal_text(text: &str) -> Option<Decimal> {
     let mut s: String = text

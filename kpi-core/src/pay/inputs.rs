@@ -8,8 +8,9 @@ use polars::prelude::*;
 use rust_decimal::prelude::*;
 
 use crate::dataset::Dataset;
+use crate::decimal_of_f64;
 use crate::error::Result;
-use crate::frame::{decimal_of, str_values};
+use crate::frame::str_values;
 use crate::metric::{Formula, Level, Unit};
 use crate::period_metrics::Metrics;
 use crate::roster::read_attendance;
@@ -54,7 +55,7 @@ pub(super) fn read_inputs(metrics: &Metrics, data: &Dataset) -> Result<Inputs> {
         }
         Ok(out)
     };
-    let d = |v: f64| decimal_of(v).unwrap_or(Decimal::ZERO);
+    let d = |v: f64| decimal_of_f64(v).unwrap_or(Decimal::ZERO);
     let attendance = read_attendance(data)?
         .into_iter()
         .map(|(key, a)| {
@@ -98,7 +99,7 @@ pub(super) fn read_inputs(metrics: &Metrics, data: &Dataset) -> Result<Inputs> {
                 &ids[i],
                 &periods[i],
                 &metric_ids[i],
-                v.and_then(decimal_of),
+                v.and_then(decimal_of_f64),
             ) {
                 targets.insert((l.clone(), id.clone(), p.clone(), m.clone()), v);
             }

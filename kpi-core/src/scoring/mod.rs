@@ -715,6 +715,24 @@ pub fn in_units_of(value: f64, places: u32) -> Option<i64> {
     (units.abs() < 4.5e15 && units / scale == value).then_some(units as i64)
 }
 
+/// The decimal a float was written as (a spreadsheet cell, a coefficient,
+/// a target): its shortest round-trip form; `None` when not finite or out
+/// of `Decimal`'s range.
+pub fn decimal_of_f64(n: f64) -> Option<Decimal> {
+    if !n.is_finite() {
+        return None;
+    }
+    // Most values are cents or whole units.
+    if !(n == 0.0 && n.is_sign_negative())
+        && let Some(cents) = in_units_of(n, 2)
+    {
+        return Some(Decimal::new(cents, 2).normalize());
+    }
+    Decimal::from_str(&n.to_string())
+        .or_else(|_| Decimal::from_scientific(&format!("{n:e}")))
+        .ok()
+}
+
 /// [`round_half_up`] through the shortest decimal text of `value`.
 fn round_half_up_of_text(value: f64, places: u32) -> f64 {
     match Decimal::from_str(&value.to_string()) {
@@ -758,6 +776,22 @@ mod tests {
         assert_eq!(in_units_of(1e14, 2), None);
         assert_eq!(in_units_of(f64::NAN, 2), None);
         assert_eq!(in_units_of(f64::INFINITY, 0), None);
+    }
+
+    /// A coefficient or target read from a float column is the decimal it
+    /// was written as, as the reader gives a spreadsheet cell; beyond a
+    /// decimal's range or not finite, none.
+    #[test]
+    fn a_float_as_the_decimal_it_was_written_as() {
+        let text = |n: f64| decimal_of_f64(n).map(|d| d.to_string());
+        assert_eq!(text(1.15).as_deref(), Some("1.15"));
+        assert_eq!(text(12.30).as_deref(), Some("12.3"));
+        assert_eq!(text(0.1 + 0.2).as_deref(), Some("0.30000000000000004"));
+        assert_eq!(text(1e-20).as_deref(), Some("0.00000000000000000001"));
+        assert_eq!(text(2e28).as_deref(), Some("20000000000000000000000000000"));
+        assert_eq!(text(1e29), None);
+        assert_eq!(text(f64::NAN), None);
+        assert_eq!(text(f64::NEG_INFINITY), None);
     }
 
     proptest::proptest! {
