@@ -698,6 +698,44 @@ pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
         .map_err(|e| Error::polars(format!("{}: cannot read Parquet", path.display()), e))
 }
 
+/// A Parquet file's metadata and its row groups taken in batches of whole
+/// groups of at most `rows` rows (a larger group is a batch of its own):
+/// each batch's first row and rows.
+pub(crate) fn parquet_batches(
+    path: &Path,
+    rows: usize,
+) -> Result<(FileMetadataRef, Vec<(usize, usize)>)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let metadata = ParquetReader::new(file)
+        .get_metadata()
+        .map_err(|e| Error::polars(format!("{}: cannot read Parquet", path.display()), e))?
+        .clone();
+    let mut batches: Vec<(usize, usize)> = Vec::new();
+    let mut first = 0;
+    for group in metadata.row_groups.iter().map(|g| g.num_rows()) {
+        match batches.last_mut() {
+            Some((_, len)) if *len + group <= rows => *len += group,
+            _ => batches.push((first, group)),
+        }
+        first += group;
+    }
+    Ok((metadata, batches))
+}
+
+/// The rows `first..first + len` of a Parquet file whose metadata was read.
+pub(crate) fn read_parquet_rows(
+    path: &Path,
+    metadata: &FileMetadataRef,
+    (first, len): (usize, usize),
+) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ParquetReader::new(file).with_slice(Some((first, len)));
+    reader.set_metadata(metadata.clone());
+    reader
+        .finish()
+        .map_err(|e| Error::polars(format!("{}: cannot read Parquet", path.display()), e))
+}
+
 /// A frame read from Parquet as a CSV-like grid of text cells, for the
 /// careful typing path that serves every format.
 pub(crate) fn text_grid(path: &Path, frame: DataFrame) -> Result<Grid> {

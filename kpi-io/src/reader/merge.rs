@@ -317,7 +317,7 @@ fn files_apart(frame: &DataFrame, keys: &[&Column]) -> bool {
 
 /// Whether every row's key is greater than the row's before (so no key
 /// repeats), for text, date and integer keys; `false` when unsure.
-fn keys_rise(columns: &[&Column]) -> bool {
+pub(super) fn keys_rise(columns: &[&Column]) -> bool {
     enum Key {
         Text(StringChunked),
         Day(Int32Chunked),

@@ -160,9 +160,22 @@ pub fn read_dataset_with(
     let mut files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let summing = options.sum_activity && exports.is_empty();
     let read_one = |index: usize, input: &InputFile| -> Result<ReadPart> {
+        let level = summed_level(input.table).filter(|_| summing);
+        // A large Parquet file a batch of row groups at a time; any doubt,
+        // and it is read whole below (which says what is wrong with it).
+        let parquet = input
+            .path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("parquet"));
+        if let Some(level) = level.filter(|_| parquet)
+            && let Ok(Some((part, sums))) = sum_parquet_batches(input, index as u32, level)
+        {
+            progress(&input.path, total);
+            return Ok(Some((part, Some(sums))));
+        }
         let part = read_file(input, index as u32);
         progress(&input.path, total);
-        match (part, summed_level(input.table).filter(|_| summing)) {
+        match (part, level) {
             (Ok(part), Some(level)) => {
                 Ok(sum_file(input.table, level, part, &files)?.map(|(p, s)| (p, Some(s))))
             }

@@ -46,15 +46,11 @@ pub(super) fn sum_file(
     part: FilePart,
     files: &[PathBuf],
 ) -> Result<Option<(FilePart, FileSums)>> {
-    let Ok(dates) = part.frame.column("date").and_then(|c| c.date().cloned()) else {
+    let Some(days) = days_of(&part.frame) else {
         return Ok(None);
     };
-    if dates.null_count() > 0 {
-        return Ok(None);
-    }
-    let days = dates.physical().min().zip(dates.physical().max());
     let mut repeats = Vec::new();
-    let Ok(rows) = drop_duplicates(table, part.frame, files, &mut repeats) else {
+    let Ok(frame) = drop_duplicates(table, part.frame, files, &mut repeats) else {
         return Ok(None);
     };
     if repeats
@@ -63,25 +59,46 @@ pub(super) fn sum_file(
     {
         return Ok(None);
     }
+    let rows = FilePart { frame, ..part };
+    sum_rows(table, level, rows, days, repeats)
+}
+
+/// The first and last day of dated rows (`None` for rows of no day, or
+/// some without one).
+fn days_of(frame: &DataFrame) -> Option<Option<(i32, i32)>> {
+    let dates = frame.column("date").ok()?.date().ok()?;
+    if dates.null_count() > 0 {
+        return None;
+    }
+    Some(dates.physical().min().zip(dates.physical().max()))
+}
+
+/// Rows of no repeated key summed (see [`sum_file`]).
+fn sum_rows(
+    table: Table,
+    level: kpi_core::Level,
+    rows: FilePart,
+    days: Option<(i32, i32)>,
+    repeats: Vec<QualityNote>,
+) -> Result<Option<(FilePart, FileSums)>> {
     let bounds = table
         .columns()
         .iter()
         .filter(|spec| spec.kind.is_additive())
         .filter_map(|spec| {
-            let values = rows.column(spec.name).ok()?.i64().ok()?;
+            let values = rows.frame.column(spec.name).ok()?.i64().ok()?;
             Some((spec.name, kpi_core::sum_bound(values)))
         })
         .collect();
-    let Some(sums) = kpi_core::partial_sums(&rows, level, &["_file", "_row"])
+    let Some(sums) = kpi_core::partial_sums(&rows.frame, level, &["_file", "_row"])
         .map_err(|e| Error::polars(format!("{table}: summing the rows of a file"), e))?
     else {
         return Ok(None);
     };
-    drop(rows);
     let part = FilePart {
         frame: sums,
-        notes: part.notes,
-        rows_read: part.rows_read,
+        notes: rows.notes,
+        rows_read: rows.rows_read,
     };
     Ok(Some((
         part,
@@ -91,6 +108,177 @@ pub(super) fn sum_file(
             repeats,
         },
     )))
+}
+
+/// Rows per batch of a Parquet file summed a batch at a time (small in
+/// the unit tests, so that their files have several).
+const BATCH_ROWS: usize = if cfg!(test) { 4 } else { 1 << 20 };
+
+/// A Parquet file of more than one batch of row groups summed a batch at a
+/// time, a core's worth of batches at once, so that its rows are never all
+/// held: each batch is typed and summed as a file of its own would be, its
+/// `_row` numbers those of the file. `None` when the batches cannot stand
+/// for the file, which is then read whole: a single batch, a batch that
+/// needs the careful path or gives a note, a key that does not rise row by
+/// row through all the batches in one order (employee, then day; or day,
+/// then employee), so could repeat in two of them.
+pub(super) fn sum_parquet_batches(
+    input: &InputFile,
+    file_index: u32,
+    level: kpi_core::Level,
+) -> Result<Option<(FilePart, FileSums)>> {
+    let table = input.table;
+    let (metadata, batches) = grid::parquet_batches(&input.path, BATCH_ROWS)?;
+    if batches.len() < 2 {
+        return Ok(None);
+    }
+    let orders = [[level.key(), "date"], ["date", level.key()]];
+    let sum_batch = |batch: (usize, usize)| -> Result<Option<BatchSums>> {
+        let frame = grid::read_parquet_rows(&input.path, &metadata, batch)?;
+        let headers: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        if !is_header_row(table, &headers) {
+            return Ok(None);
+        }
+        let raw = RawColumns {
+            headers: &headers,
+            columns: frame.into_columns(),
+            first_row: 1 + batch.0,
+            csv: None,
+        };
+        let Some(part) = type_columns(table, &input.path, &raw, file_index)? else {
+            return Ok(None);
+        };
+        drop(raw);
+        let Some(days) = days_of(&part.frame).filter(|_| part.notes.is_empty()) else {
+            return Ok(None);
+        };
+        let Some((order, edges)) = orders
+            .iter()
+            .find_map(|&o| rising(&part.frame, o).map(|edges| (o, edges)))
+        else {
+            return Ok(None);
+        };
+        Ok(
+            sum_rows(table, level, part, days, Vec::new())?.map(|(part, sums)| BatchSums {
+                part,
+                sums,
+                order,
+                edges,
+            }),
+        )
+    };
+    let mut summed: Vec<BatchSums> = Vec::with_capacity(batches.len());
+    for at_once in batches.chunks(rayon::current_num_threads().max(1)) {
+        let read: Vec<Result<Option<BatchSums>>> =
+            at_once.par_iter().map(|&batch| sum_batch(batch)).collect();
+        for batch in read {
+            let Some(batch) = batch? else {
+                return Ok(None);
+            };
+            // In one order through every batch: each batch's first key
+            // above the last key of the batch before.
+            if let Some(before) = summed.last() {
+                let (last, first) = (&before.edges.1, &batch.edges.0);
+                let rises = before.order == batch.order
+                    && last
+                        .iter()
+                        .zip(first)
+                        .map(|(a, b)| {
+                            let mut pair = a.clone();
+                            pair.append(b).ok()?;
+                            Some(pair)
+                        })
+                        .collect::<Option<Vec<Column>>>()
+                        .is_some_and(|pair| keys_rise(&pair.iter().collect::<Vec<_>>()));
+                if !rises {
+                    return Ok(None);
+                }
+            }
+            summed.push(batch);
+        }
+    }
+    let mut batches = summed.into_iter();
+    let Some(BatchSums {
+        part: mut all,
+        sums: mut all_sums,
+        ..
+    }) = batches.next()
+    else {
+        return Ok(None);
+    };
+    for batch in batches {
+        all.frame
+            .vstack_mut_owned(batch.part.frame)
+            .map_err(|e| Error::polars(format!("{table}: stacking the sums of a file"), e))?;
+        all.rows_read += batch.part.rows_read;
+        all_sums.add(batch.sums);
+    }
+    Ok(Some((all, all_sums)))
+}
+
+/// One batch of a Parquet file summed: its sums, the order its keys rise
+/// in and its first and last keys.
+struct BatchSums {
+    part: FilePart,
+    sums: FileSums,
+    order: [&'static str; 2],
+    edges: (Vec<Column>, Vec<Column>),
+}
+
+/// The first and last row's key columns (`keys`, in that order) of
+/// `frame`, copied out (no buffer of the frame held), when its keys rise
+/// row by row; `None` when they do not, or a key has gaps.
+fn rising(frame: &DataFrame, keys: [&str; 2]) -> Option<(Vec<Column>, Vec<Column>)> {
+    let columns: Vec<&Column> = keys
+        .iter()
+        .map(|k| frame.column(k).ok().filter(|c| c.null_count() == 0))
+        .collect::<Option<_>>()?;
+    if !keys_rise(&columns) {
+        return None;
+    }
+    let row = |i: usize| -> Option<Vec<Column>> {
+        columns
+            .iter()
+            .map(|c| match c.dtype() {
+                DataType::String => {
+                    let text = c.str().ok()?.get(i)?;
+                    Some(Column::new(c.name().clone(), [text]))
+                }
+                DataType::Date => {
+                    let day = c.date().ok()?.physical().get(i)?;
+                    Some(
+                        Int32Chunked::from_slice(c.name().clone(), &[day])
+                            .into_date()
+                            .into_column(),
+                    )
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let last = frame.height().checked_sub(1)?;
+    Some((row(0)?, row(last)?))
+}
+
+impl FileSums {
+    /// The sums of two parts of one file taken together.
+    fn add(&mut self, other: FileSums) {
+        self.days = match (self.days, other.days) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+        for (column, bound) in other.bounds {
+            match self.bounds.iter_mut().find(|(c, _)| *c == column) {
+                Some((_, total)) => *total += bound,
+                None => self.bounds.push((column, bound)),
+            }
+        }
+        self.repeats.extend(other.repeats);
+    }
 }
 
 /// Whether the files' sums stand for their rows taken together: no day in
@@ -125,6 +313,75 @@ mod tests {
     /// January) and one `employee_daily` file per entry, each of its rows
     /// in the month the entry names (0 = January) or, with day 0, in 2031.
     fn write_dataset(dir: &Path, files: &[(u8, Vec<Row>)]) {
+        write_roster(dir);
+        let daily = dir.join("employee_daily");
+        std::fs::create_dir_all(&daily).unwrap();
+        for (k, (month, rows)) in files.iter().enumerate() {
+            let mut text = String::from("employee_id,date,inquiries,cs_sales\n");
+            for &(employee, day, inquiries, cents) in rows {
+                let (employee, date) = row_key(*month, employee, day);
+                text.push_str(&format!(
+                    "{employee},{date},{inquiries},{}.{:02}\n",
+                    cents / 100,
+                    cents % 100
+                ));
+            }
+            std::fs::write(daily.join(format!("part-{k}.csv")), text).unwrap();
+        }
+    }
+
+    /// A row's employee and date: day 0 is a day in 2031.
+    fn row_key(month: u8, employee: u8, day: u8) -> (String, String) {
+        let date = match day {
+            0 => "2031-07-01".to_string(),
+            d => format!("2025-{:02}-{:02}", month + 1, d),
+        };
+        (format!("E{}", [1, 2, 3, 9][employee as usize % 4]), date)
+    }
+
+    /// Writes `employee_daily.parquet` of `rows` (in January, inquiries
+    /// as Int64, sales as a float of yuan) in row groups of `group_rows`.
+    fn write_parquet(dir: &Path, rows: &[(u8, u8, i64, u32)], group_rows: usize) {
+        write_roster(dir);
+        let keys: Vec<(String, String)> = rows.iter().map(|r| row_key(0, r.0, r.1)).collect();
+        let dates: Vec<i32> = keys
+            .iter()
+            .map(|(_, d)| match crate::parse::parse_date(Cell::Text(d)) {
+                Ok(Some(days)) => days,
+                other => panic!("{d}: {other:?}"),
+            })
+            .collect();
+        let mut frame = DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new(
+                    "employee_id".into(),
+                    keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+                ),
+                Int32Chunked::from_vec("date".into(), dates)
+                    .into_date()
+                    .into_column(),
+                Column::new(
+                    "inquiries".into(),
+                    rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "cs_sales".into(),
+                    rows.iter()
+                        .map(|r| f64::from(r.3) / 100.0)
+                        .collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .unwrap();
+        let file = std::fs::File::create(dir.join("employee_daily.parquet")).unwrap();
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(group_rows))
+            .finish(&mut frame)
+            .unwrap();
+    }
+
+    fn write_roster(dir: &Path) {
         std::fs::write(
             dir.join("employees.csv"),
             "employee_id,store_id,role,hire_date,leave_date\n\
@@ -133,24 +390,6 @@ mod tests {
              E3,S1,customer_service,2024-06-01,2025-01-31\n",
         )
         .unwrap();
-        let daily = dir.join("employee_daily");
-        std::fs::create_dir_all(&daily).unwrap();
-        for (k, (month, rows)) in files.iter().enumerate() {
-            let mut text = String::from("employee_id,date,inquiries,cs_sales\n");
-            for &(employee, day, inquiries, cents) in rows {
-                let date = match day {
-                    0 => "2031-07-01".to_string(),
-                    d => format!("2025-{:02}-{:02}", month + 1, d),
-                };
-                let employee = [1, 2, 3, 9][employee as usize % 4];
-                text.push_str(&format!(
-                    "E{employee},{date},{inquiries},{}.{:02}\n",
-                    cents / 100,
-                    cents % 100
-                ));
-            }
-            std::fs::write(daily.join(format!("part-{k}.csv")), text).unwrap();
-        }
     }
 
     fn read(dir: &Path, sum_activity: bool) -> Result<Loaded> {
@@ -302,5 +541,84 @@ mod tests {
         })
         .unwrap();
         assert_eq!(shown.into_inner().unwrap(), [3, 3, 3, 6, 6, 6]);
+    }
+
+    /// The sums' rows counts and first rows, for a read of `dir` summed.
+    fn sums_rows(dir: &Path) -> Vec<(Option<i64>, Option<u32>)> {
+        let sums = read(dir, true).unwrap();
+        let frame = sums.dataset.get(Table::EmployeeDaily).unwrap();
+        let counts = frame.column(kpi_core::SUMMED_ROWS).unwrap().i64().unwrap();
+        let first = frame.column("_row").unwrap().u32().unwrap();
+        counts.iter().zip(first.iter()).collect()
+    }
+
+    #[test]
+    fn a_parquet_file_is_summed_a_batch_of_row_groups_at_a_time() {
+        // E1's twelve days of January in row groups of three: each group a
+        // batch of its own (batches hold at most four rows in these tests).
+        let rows: Vec<(u8, u8, i64, u32)> = (1..=12).map(|d| (0, d, 10, 1_234)).collect();
+        let dir = tempfile::tempdir().unwrap();
+        write_parquet(dir.path(), &rows, 3);
+        assert!(same_either_way(dir.path()));
+        let batches = [1, 4, 7, 10].map(|row| (Some(3), Some(row)));
+        assert_eq!(sums_rows(dir.path()), batches);
+        // The days in order, each day's employees in order: summed by batch.
+        let rows: Vec<(u8, u8, i64, u32)> = (1..=6)
+            .flat_map(|d| [(0, d, 1, 100), (1, d, 2, 200)])
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        write_parquet(dir.path(), &rows, 4);
+        assert!(same_either_way(dir.path()));
+        assert_eq!(sums_rows(dir.path()).len(), 6, "two runs a batch");
+        // The first key of the second batch the last of the first (a
+        // repeated row): the file is read whole, the repeat dropped with a
+        // note, and one run summed.
+        let mut rows: Vec<(u8, u8, i64, u32)> = (1..=4).map(|d| (0, d, 1, 100)).collect();
+        rows.extend((4..=7).map(|d| (0, d, 1, 100)));
+        let dir = tempfile::tempdir().unwrap();
+        write_parquet(dir.path(), &rows, 4);
+        assert!(same_either_way(dir.path()));
+        assert_eq!(sums_rows(dir.path()), [(Some(7), Some(1))]);
+        let notes = read(dir.path(), true).unwrap().quality;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.action == Action::DroppedIdentical && n.row == Some(5))
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn parquet_files_summed_by_batch_give_the_notes_errors_and_months_of_their_rows(
+            rows in prop::collection::vec((0u8..4, 1u8..8, 0i64..50, 0u32..100_000), 0..24),
+            order in 0u8..3,
+            group_rows in 1usize..6,
+            (repeat, negative) in (0usize..8, 0usize..60),
+        ) {
+            // Sorted by employee and day, by day and employee, or as drawn;
+            // a repeated row and a negative count in some of them.
+            let mut rows = rows;
+            match order {
+                0 => rows.sort_by_key(|r| (r.0, r.1)),
+                1 => rows.sort_by_key(|r| (r.1, r.0)),
+                _ => {}
+            }
+            let mut first: BTreeMap<(u8, u8), (i64, u32)> = BTreeMap::new();
+            for (e, d, n, c) in &mut rows {
+                (*n, *c) = *first.entry((*e, *d)).or_insert((*n, *c));
+            }
+            // The repeat, when there is one, first in its row group.
+            let at = repeat * group_rows;
+            if let Some(&row) = at.checked_sub(1).and_then(|i| rows.get(i)) {
+                rows.insert(at, row);
+            }
+            if let Some(row) = rows.get_mut(negative) {
+                row.2 = -1;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            write_parquet(dir.path(), &rows, group_rows);
+            same_either_way(dir.path());
+        }
     }
 }
