@@ -4,6 +4,27 @@ use polars::prelude::*;
 
 use crate::error::{During, Result};
 
+/// Whether two rows of chunk `k` of a text column hold one value (both
+/// missing included), compared by their 16-byte Arrow views: a text of 12
+/// bytes or less is held in its view whole, a longer one is compared only
+/// when its length and first bytes match.
+pub fn same_text(values: &StringChunked, k: usize) -> impl Fn(usize, usize) -> bool + '_ {
+    let array = values.downcast_get(k).expect("a chunk of the column");
+    let validity = values.chunks()[k].validity();
+    let valid = move |i: usize| validity.is_none_or(|v| v.get_bit(i));
+    move |i, j| match (valid(i), valid(j)) {
+        (true, true) => {
+            let (a, b) = (array.views()[i], array.views()[j]);
+            a.as_u128() == b.as_u128()
+                || (!a.is_inline()
+                    && a.length == b.length
+                    && a.prefix == b.prefix
+                    && array.value(i) == array.value(j))
+        }
+        (a, b) => a == b,
+    }
+}
+
 /// The values of a text column, owned (an error naming the column when it
 /// is absent or not text).
 pub fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {

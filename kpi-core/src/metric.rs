@@ -728,8 +728,8 @@ fn run_sums(
     first: &[&str],
 ) -> PolarsResult<Option<DataFrame>> {
     let (entities, periods) = (
-        slice.column(level.key())?.str()?,
-        slice.column("period")?.str()?,
+        slice.column(level.key())?.str()?.rechunk(),
+        slice.column("period")?.str()?.rechunk(),
     );
     let mut values: Vec<&Int64Chunked> = Vec::with_capacity(summed.len());
     for spec in summed {
@@ -738,16 +738,18 @@ fn run_sums(
             _ => return Ok(None),
         }
     }
-    // The first row of each run.
+    // The first row of each run: where the entity or the period changes.
     let mut starts: Vec<IdxSize> = Vec::new();
-    let mut last = None;
-    for (i, key) in entities.iter().zip(periods.iter()).enumerate() {
-        if last != Some(key) {
-            starts.push(i as IdxSize);
-            if starts.len().saturating_mul(run_rows) > slice.height() {
-                return Ok(None);
+    if slice.height() > 0 {
+        let same_entity = crate::frame::same_text(&entities, 0);
+        let same_period = crate::frame::same_text(&periods, 0);
+        for i in 0..slice.height() {
+            if i == 0 || !(same_entity(i - 1, i) && same_period(i - 1, i)) {
+                starts.push(i as IdxSize);
+                if starts.len().saturating_mul(run_rows) > slice.height() {
+                    return Ok(None);
+                }
             }
-            last = Some(key);
         }
     }
     let runs = starts.len();

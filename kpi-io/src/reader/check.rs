@@ -448,30 +448,16 @@ impl<'a> TextRuns<'a> {
 fn text_runs(values: &StringChunked) -> Vec<Run<Option<&str>>> {
     let mut pieces = Vec::new();
     let mut start = 0;
-    for (array, chunk) in values.downcast_iter().zip(values.chunks()) {
+    for (k, array) in values.downcast_iter().enumerate() {
         for (from, len) in slices(array.len()) {
-            pieces.push((start + from, array, chunk.validity(), from, len));
+            pieces.push((start + from, k, array, from, len));
         }
         start += array.len();
     }
     let parts: Vec<Vec<Run<Option<&str>>>> = pieces
         .into_par_iter()
-        .map(|(start, array, validity, from, len)| {
-            let views = array.views();
-            let valid = |i: usize| validity.is_none_or(|v| v.get_bit(i));
-            // Two values are one when their views are: a short text is
-            // held in its view whole, a long one compared when it must be.
-            let same = |i: usize, j: usize| match (valid(i), valid(j)) {
-                (true, true) => {
-                    let (a, b) = (views[i], views[j]);
-                    a.as_u128() == b.as_u128()
-                        || (!a.is_inline()
-                            && a.length == b.length
-                            && a.prefix == b.prefix
-                            && array.value(i) == array.value(j))
-                }
-                (a, b) => a == b,
-            };
+        .map(|(start, k, array, from, len)| {
+            let same = kpi_core::same_text(values, k);
             let mut part: Vec<Run<Option<&str>>> = Vec::new();
             for i in from..from + len {
                 match part.last_mut() {

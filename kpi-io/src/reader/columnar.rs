@@ -435,7 +435,7 @@ fn is_plain_month(text: &str) -> bool {
 }
 
 /// The `period` (`2025-01`) of each date: per slice of rows, a table from
-/// each day of the slice's range to its month's text.
+/// each day of the slice's range to its month, whose text each row takes.
 pub(super) fn periods_of(dates: &DateChunked) -> StringChunked {
     let days = dates.physical();
     let parts: Vec<StringChunked> = slices(days.len())
@@ -457,12 +457,13 @@ pub(super) fn periods_of(dates: &DateChunked) -> StringChunked {
                 }
                 month_of_day.push(texts.len() as u32 - 1);
             }
-            StringChunked::from_iter_options(
-                "period".into(),
-                slice.iter().map(|d| {
-                    d.map(|d| texts[month_of_day[(d - first) as usize] as usize].as_str())
-                }),
-            )
+            // Each row's month gathered from the months' texts.
+            let months = StringChunked::from_iter_values("period".into(), texts.iter());
+            let index: IdxCa = slice
+                .iter()
+                .map(|d| d.map(|d| month_of_day[(d - first) as usize] as IdxSize))
+                .collect();
+            months.take(&index).expect("months of the slice's days")
         })
         .collect();
     let mut out = StringChunked::full_null("period".into(), 0);
