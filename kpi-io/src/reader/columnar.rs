@@ -189,16 +189,21 @@ fn careful<T>(
 
 /// Whether `test` holds for every value, in slices on every core.
 fn all_values(values: &StringChunked, test: impl Fn(Option<&str>) -> bool + Sync) -> bool {
-    // A value like the one before it (a sorted table's ids) is not tested again.
-    slices(values.len()).into_par_iter().all(|(offset, len)| {
-        let mut last: Option<Option<&str>> = None;
-        values.slice(offset as i64, len).iter().all(|v| {
-            if last == Some(v) {
-                return true;
-            }
-            last = Some(v);
-            test(v)
+    let pieces: Vec<(usize, usize, usize)> = values
+        .downcast_iter()
+        .enumerate()
+        .flat_map(|(k, array)| {
+            slices(array.len())
+                .into_iter()
+                .map(move |(from, len)| (k, from, len))
         })
+        .collect();
+    pieces.into_par_iter().all(|(k, from, len)| {
+        let array = values.downcast_get(k).expect("a chunk of the column");
+        // A value like the one before it (a sorted table's ids) is not
+        // tested again.
+        let same = kpi_core::same_text(values, k);
+        (from..from + len).all(|i| (i > from && same(i - 1, i)) || test(array.get(i)))
     })
 }
 
