@@ -25,6 +25,35 @@ pub fn same_text(values: &StringChunked, k: usize) -> impl Fn(usize, usize) -> b
     }
 }
 
+/// Whether the pairs of two text columns' values rise strictly row by row
+/// (so no pair repeats); `false` when a value is missing.
+pub(crate) fn pairs_rise(first: &StringChunked, second: &StringChunked) -> bool {
+    if first.null_count() > 0 || second.null_count() > 0 {
+        return false;
+    }
+    let mut pairs = first.iter().flatten().zip(second.iter().flatten());
+    let Some(mut last) = pairs.next() else {
+        return true;
+    };
+    pairs.all(|pair| {
+        let rises = last < pair;
+        last = pair;
+        rises
+    })
+}
+
+/// Whether two frames hold the same values in the text columns `keys`,
+/// row by row.
+pub(crate) fn same_keys(a: &DataFrame, b: &DataFrame, keys: &[&str]) -> bool {
+    a.height() == b.height()
+        && keys
+            .iter()
+            .all(|k| match (str_column(a, k), str_column(b, k)) {
+                (Ok(a), Ok(b)) => a.iter().zip(b.iter()).all(|(x, y)| x == y),
+                _ => false,
+            })
+}
+
 /// The values of a text column, owned (an error naming the column when it
 /// is absent or not text).
 pub fn str_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {

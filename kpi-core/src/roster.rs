@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::dataset::Dataset;
 use crate::decimal_of_f64;
 use crate::error::{During, Result};
-use crate::frame::{f64_values, str_values};
+use crate::frame::{f64_values, pairs_rise, str_column, str_values};
 use crate::table::{ColumnKind, Table};
 
 /// One employee of the roster.
@@ -166,17 +166,32 @@ pub(crate) struct AttendanceMonth {
 /// value, or a column the table lacks, counts 0), as `period, employee_id`
 /// and the columns.
 fn sum_attendance(data: &Dataset, frame: &DataFrame, columns: &[&str]) -> Result<DataFrame> {
-    let aggs: Vec<Expr> = columns
-        .iter()
-        .map(|&c| {
-            let sum = if data.has_column(Table::Attendance, c) {
-                col(c).cast(DataType::Float64).fill_null(lit(0.0)).sum()
-            } else {
-                lit(0.0)
-            };
-            sum.alias(c)
-        })
-        .collect();
+    let value = |c: &str| {
+        if data.has_column(Table::Attendance, c) {
+            col(c).cast(DataType::Float64).fill_null(lit(0.0))
+        } else {
+            lit(0.0)
+        }
+    };
+    // A month a row, in order (an export by employee and month): each
+    // row is its key's sum.
+    let keys = (
+        str_column(frame, "employee_id"),
+        str_column(frame, "period"),
+    );
+    if let (Ok(employees), Ok(periods)) = keys
+        && pairs_rise(&employees, &periods)
+    {
+        let mut values = vec![col("period"), col("employee_id")];
+        values.extend(columns.iter().map(|&c| value(c).alias(c)));
+        return frame
+            .clone()
+            .lazy()
+            .select(values)
+            .collect()
+            .during(|| "reading attendance by period and employee".to_string());
+    }
+    let aggs: Vec<Expr> = columns.iter().map(|&c| value(c).sum().alias(c)).collect();
     frame
         .clone()
         .lazy()
@@ -238,4 +253,74 @@ pub(crate) fn read_attendance(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Attendance summed by period and employee: rows a month each in
+    /// order are their own sums, rows in another order or of one month
+    /// twice are summed; both give the same sums.
+    #[test]
+    fn attendance_in_order_is_its_own_sum() {
+        let data = |employees: &[&str], periods: &[&str], days: &[Option<f64>]| {
+            let mut data = Dataset::new();
+            let frame = df!(
+                "employee_id" => employees,
+                "period" => periods,
+                "absent_days" => days,
+            )
+            .unwrap();
+            data.insert(Table::Attendance, frame);
+            data
+        };
+        let sums = |data: &Dataset| {
+            let frame = absent_days(data).unwrap().unwrap();
+            let frame = frame
+                .sort(["employee_id", "period"], SortMultipleOptions::default())
+                .unwrap();
+            let days: Vec<String> = frame
+                .column("absent_days")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .map(|d| format!("{d:?}"))
+                .collect();
+            (
+                str_values(&frame, "employee_id").unwrap(),
+                str_values(&frame, "period").unwrap(),
+                days,
+            )
+        };
+        let in_order = data(
+            &["E1", "E1", "E2"],
+            &["2025-01", "2025-02", "2025-01"],
+            &[Some(2.0), None, Some(-0.0)],
+        );
+        let (employees, periods) = (
+            str_column(in_order.get(Table::Attendance).unwrap(), "employee_id").unwrap(),
+            str_column(in_order.get(Table::Attendance).unwrap(), "period").unwrap(),
+        );
+        assert!(pairs_rise(&employees, &periods));
+        let expected = sums(&in_order);
+        assert_eq!(
+            expected.2,
+            ["Some(2.0)", "Some(0.0)", "Some(-0.0)"],
+            "a missing value counts 0; a zero keeps its sign, as in a sum"
+        );
+        let shuffled = data(
+            &["E2", "E1", "E1"],
+            &["2025-01", "2025-02", "2025-01"],
+            &[Some(-0.0), None, Some(2.0)],
+        );
+        assert_eq!(sums(&shuffled), expected);
+        let split = data(
+            &["E1", "E1", "E1", "E2"],
+            &["2025-01", "2025-01", "2025-02", "2025-01"],
+            &[Some(1.5), Some(0.5), None, Some(-0.0)],
+        );
+        assert_eq!(sums(&split), expected);
+    }
 }

@@ -330,7 +330,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         }
     }
     // One entry a key, should a frame built by hand repeat one: its last row.
-    population.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
+    population.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(&a.2)));
     population.dedup_by_key(|&mut (p, e, ..)| (p, e));
 
     // Months outside the roster's employment are neither scored nor paid,
@@ -339,7 +339,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
     laps.lap("score: population");
 
     // One text of each period for all its rows.
-    let period_texts: HashMap<&str, Arc<str>> = population
+    let period_texts: PlHashMap<&str, Arc<str>> = population
         .iter()
         .map(|&(period, ..)| period)
         .collect::<BTreeSet<&str>>()
@@ -347,7 +347,7 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
         .map(|period| (period, Arc::from(period)))
         .collect();
     // And of each employee for all theirs.
-    let mut employee_texts: HashMap<&str, Arc<str>> = HashMap::new();
+    let mut employee_texts: PlHashMap<&str, Arc<str>> = PlHashMap::new();
     for &(_, employee_id, ..) in &population {
         employee_texts
             .entry(employee_id)
@@ -402,6 +402,19 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
 /// of `frame` of the same key in `_row` (null for a month without activity;
 /// a key on two rows of a frame built by hand is on two rows).
 fn absences_beside_rows(frame: &DataFrame, sums: &DataFrame) -> Result<DataFrame> {
+    // Each month's sum in the row of the metrics row of its key already
+    // (the metrics and the attendance both by employee and month).
+    if crate::frame::same_keys(frame, sums, &["period", "employee_id"]) {
+        let mut beside = sums.clone();
+        let rows = IdxCa::from_vec("_row".into(), (0..sums.height() as IdxSize).collect());
+        beside.with_column(rows.into_column())?;
+        return Ok(beside);
+    }
+    absences_joined(frame, sums)
+}
+
+/// [`absences_beside_rows`] by a join on the keys.
+fn absences_joined(frame: &DataFrame, sums: &DataFrame) -> Result<DataFrame> {
     let keys = frame
         .select(["period", "employee_id"])?
         .with_row_index("_row".into(), None)?;
@@ -756,6 +769,57 @@ mod tests {
         eprintln!("ItemScore {item} bytes, ScoreRow {row} bytes");
         assert!(item <= 136, "{item}");
         assert!(row <= 272, "{row}");
+    }
+
+    /// Absent days beside the metrics rows of their keys, the same whether
+    /// the months are in the metrics' order or not.
+    #[test]
+    fn absences_beside_rows_in_order_are_those_of_the_join() {
+        let metrics = df!(
+            "period" => ["2025-01", "2025-01", "2025-02"],
+            "employee_id" => ["E1", "E2", "E1"],
+        )
+        .unwrap();
+        let in_order = df!(
+            "period" => ["2025-01", "2025-01", "2025-02"],
+            "employee_id" => ["E1", "E2", "E1"],
+            "absent_days" => [1.0, 0.0, 3.0],
+        )
+        .unwrap();
+        let sorted = |frame: DataFrame| {
+            frame
+                .sort(["period", "employee_id"], SortMultipleOptions::default())
+                .unwrap()
+        };
+        let beside = absences_beside_rows(&metrics, &in_order).unwrap();
+        let rows: Vec<Option<IdxSize>> = beside
+            .column("_row")
+            .unwrap()
+            .idx()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(rows, [Some(0), Some(1), Some(2)]);
+        assert_eq!(
+            beside,
+            sorted(absences_joined(&metrics, &in_order).unwrap())
+        );
+        // Another order, and a month without a metrics row: the join.
+        let other = df!(
+            "period" => ["2025-02", "2025-03", "2025-01"],
+            "employee_id" => ["E1", "E2", "E1"],
+            "absent_days" => [3.0, 2.0, 1.0],
+        )
+        .unwrap();
+        let beside = sorted(absences_beside_rows(&metrics, &other).unwrap());
+        let rows: Vec<Option<IdxSize>> = beside
+            .column("_row")
+            .unwrap()
+            .idx()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(rows, [Some(0), Some(2), None]);
     }
 
     #[test]
