@@ -335,7 +335,12 @@ pub fn score(scheme: &Scheme, metrics: &Metrics, data: &Dataset) -> Result<Score
 
     // Months outside the roster's employment are neither scored nor paid,
     // whatever activity rows they have (the reader notes those rows).
-    population.retain(|(p, e, ..)| eligibility::employed_in(p, roster.get(*e)));
+    let employed: Vec<bool> = population
+        .par_iter()
+        .map(|(p, e, ..)| eligibility::employed_in(p, roster.get(*e)))
+        .collect();
+    let mut employed = employed.into_iter();
+    population.retain(|_| employed.next().unwrap_or(false));
     laps.lap("score: population");
 
     // One text of each period for all its rows.
