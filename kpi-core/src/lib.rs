@@ -61,7 +61,7 @@ pub use compare::{
 pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use format::{cents_text, fmt_num, money2};
-pub use frame::{same_text, str_values};
+pub use frame::{keys_rise, same_text, str_values};
 pub use metric::{
     Direction, Formula, Level, Metric, SUMMED_ROWS, Unit, aggregate_periods, available_metrics,
     catalogue, column_scale, find_metric, metric, partial_sums, ratio_expr, sum_periods,

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::dataset::Dataset;
 use crate::decimal_of_f64;
 use crate::error::{During, Result};
-use crate::frame::{f64_values, pairs_rise, str_column, str_values};
+use crate::frame::{f64_values, keys_rise, str_values};
 use crate::table::{ColumnKind, Table};
 
 /// One employee of the roster.
@@ -175,12 +175,9 @@ fn sum_attendance(data: &Dataset, frame: &DataFrame, columns: &[&str]) -> Result
     };
     // A month a row, in order (an export by employee and month): each
     // row is its key's sum.
-    let keys = (
-        str_column(frame, "employee_id"),
-        str_column(frame, "period"),
-    );
+    let keys = (frame.column("employee_id"), frame.column("period"));
     if let (Ok(employees), Ok(periods)) = keys
-        && pairs_rise(&employees, &periods)
+        && keys_rise(&[employees, periods])
     {
         let mut values = vec![col("period"), col("employee_id")];
         values.extend(columns.iter().map(|&c| value(c).alias(c)));
@@ -299,11 +296,9 @@ mod tests {
             &["2025-01", "2025-02", "2025-01"],
             &[Some(2.0), None, Some(-0.0)],
         );
-        let (employees, periods) = (
-            str_column(in_order.get(Table::Attendance).unwrap(), "employee_id").unwrap(),
-            str_column(in_order.get(Table::Attendance).unwrap(), "period").unwrap(),
-        );
-        assert!(pairs_rise(&employees, &periods));
+        let attendance = in_order.get(Table::Attendance).unwrap();
+        let keys = ["employee_id", "period"].map(|k| attendance.column(k).unwrap());
+        assert!(keys_rise(&keys));
         let expected = sums(&in_order);
         assert_eq!(
             expected.2,

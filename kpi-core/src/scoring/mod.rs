@@ -796,15 +796,17 @@ mod tests {
                 .sort(["period", "employee_id"], SortMultipleOptions::default())
                 .unwrap()
         };
+        let rows = |beside: &DataFrame| -> Vec<Option<IdxSize>> {
+            beside
+                .column("_row")
+                .unwrap()
+                .idx()
+                .unwrap()
+                .iter()
+                .collect()
+        };
         let beside = absences_beside_rows(&metrics, &in_order).unwrap();
-        let rows: Vec<Option<IdxSize>> = beside
-            .column("_row")
-            .unwrap()
-            .idx()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(rows, [Some(0), Some(1), Some(2)]);
+        assert_eq!(rows(&beside), [Some(0), Some(1), Some(2)]);
         assert_eq!(
             beside,
             sorted(absences_joined(&metrics, &in_order).unwrap())
@@ -817,14 +819,7 @@ mod tests {
         )
         .unwrap();
         let beside = sorted(absences_beside_rows(&metrics, &other).unwrap());
-        let rows: Vec<Option<IdxSize>> = beside
-            .column("_row")
-            .unwrap()
-            .idx()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(rows, [Some(0), Some(2), None]);
+        assert_eq!(rows(&beside), [Some(0), Some(2), None]);
     }
 
     #[test]

@@ -315,78 +315,6 @@ fn files_apart(frame: &DataFrame, keys: &[&Column]) -> bool {
         })
 }
 
-/// Whether every row's key is greater than the row's before (so no key
-/// repeats), for text, date and integer keys; `false` when unsure.
-pub(super) fn keys_rise(columns: &[&Column]) -> bool {
-    enum Key {
-        Text(StringChunked),
-        Day(Int32Chunked),
-        Int(Int64Chunked),
-    }
-    /// One slice of a key column, for comparing neighbours.
-    enum Values<'a> {
-        Text(Vec<Option<&'a str>>),
-        Day(Vec<Option<i32>>),
-        Int(Vec<Option<i64>>),
-    }
-    let keys: Option<Vec<Key>> = columns
-        .iter()
-        .map(|c| match c.dtype() {
-            DataType::String => Some(Key::Text(c.str().ok()?.clone())),
-            DataType::Date => c.date().ok().map(|d| Key::Day(d.physical().clone())),
-            d if d.is_integer() => c
-                .cast(&DataType::Int64)
-                .ok()
-                .and_then(|d| d.i64().ok().map(|d| Key::Int(d.clone()))),
-            _ => None,
-        })
-        .collect();
-    let Some(keys) = keys else {
-        return false;
-    };
-    let n = columns[0].len();
-    // Slices small enough that their values stay in cache.
-    const SLICE_ROWS: usize = 1 << 16;
-    // Each slice starts one row early, to compare with the row before it.
-    (1..n)
-        .step_by(SLICE_ROWS)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .all(|from| {
-            let to = (from + SLICE_ROWS).min(n);
-            let (start, len) = (from as i64 - 1, to - from + 1);
-            let sliced: Vec<Key> = keys
-                .iter()
-                .map(|k| match k {
-                    Key::Text(t) => Key::Text(t.slice(start, len)),
-                    Key::Day(v) => Key::Day(v.slice(start, len)),
-                    Key::Int(v) => Key::Int(v.slice(start, len)),
-                })
-                .collect();
-            let values: Vec<Values<'_>> = sliced
-                .iter()
-                .map(|k| match k {
-                    Key::Text(t) => Values::Text(t.iter().collect()),
-                    Key::Day(v) => Values::Day(v.iter().collect()),
-                    Key::Int(v) => Values::Int(v.iter().collect()),
-                })
-                .collect();
-            (1..=to - from).all(|i| {
-                for v in &values {
-                    let o = match v {
-                        Values::Text(t) => t[i - 1].cmp(&t[i]),
-                        Values::Day(t) => t[i - 1].cmp(&t[i]),
-                        Values::Int(t) => t[i - 1].cmp(&t[i]),
-                    };
-                    if o != std::cmp::Ordering::Equal {
-                        return o.is_lt();
-                    }
-                }
-                false
-            })
-        })
-}
-
 /// Which rows of `frame` stay (`false`: dropped or merged into an earlier
 /// row) and which rows each kept row takes values from; `None` when every
 /// row stays as it is. Notes are added for each.
@@ -502,29 +430,6 @@ fn find_duplicates(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_rise_only_when_every_key_is_above_the_one_before() {
-        let check = |ids: &[&str], days: &[i32]| {
-            let ids = Column::new("employee_id".into(), ids);
-            let days = Int32Chunked::from_slice("date".into(), days)
-                .into_date()
-                .into_column();
-            keys_rise(&[&ids, &days])
-        };
-        assert!(check(&["E1", "E1", "E2"], &[1, 2, 1]));
-        assert!(!check(&["E1", "E1", "E2"], &[1, 1, 1]), "a repeated key");
-        assert!(!check(&["E2", "E1"], &[1, 2]), "not sorted: unsure");
-        let many: Vec<String> = (0..200_000).map(|i| format!("E{i:06}")).collect();
-        let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        let mut days = vec![1; 200_000];
-        assert!(check(&many, &days));
-        let mut repeated = many.clone();
-        repeated[125_001] = repeated[125_000];
-        assert!(!check(&repeated, &days), "a repeat across a slice");
-        days[7] = 0;
-        assert!(check(&many, &days));
-    }
 
     #[test]
     fn files_of_their_own_days_hold_no_repeated_key() {

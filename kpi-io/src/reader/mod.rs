@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::*;
 
-use kpi_core::{ColumnKind, Dataset, Month, Role, Table};
+use kpi_core::{ColumnKind, Dataset, Month, Role, Table, keys_rise};
 
 use crate::alias::canonical_column;
 use crate::error::{Error, Position, Result};
