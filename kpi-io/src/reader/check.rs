@@ -446,27 +446,27 @@ impl<'a> TextRuns<'a> {
 /// [`runs`] of a text column, found in slices on every core and joined
 /// where a run crosses from one slice into the next.
 fn text_runs(values: &StringChunked) -> Vec<Run<Option<&str>>> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for (k, array) in values.downcast_iter().enumerate() {
-        for (from, len) in slices(array.len()) {
-            pieces.push((start + from, k, array, from, len));
-        }
-        start += array.len();
-    }
-    let parts: Vec<Vec<Run<Option<&str>>>> = pieces
+    let parts: Vec<Vec<Run<Option<&str>>>> = chunk_slices(values)
         .into_par_iter()
-        .map(|(start, k, array, from, len)| {
-            let same = kpi_core::same_text(values, k);
-            let mut part: Vec<Run<Option<&str>>> = Vec::new();
-            for i in from..from + len {
-                match part.last_mut() {
-                    Some((_, n, _)) if same(i - 1, i) => *n += 1,
-                    _ => part.push((start + i - from, 1, array.get(i))),
+        .map(
+            |TextSlice {
+                 start,
+                 chunk,
+                 from,
+                 len,
+             }| {
+                let array = values.downcast_get(chunk).expect("a chunk of the column");
+                let same = kpi_core::same_text(values, chunk);
+                let mut part: Vec<Run<Option<&str>>> = Vec::new();
+                for i in from..from + len {
+                    match part.last_mut() {
+                        Some((_, n, _)) if same(i - 1, i) => *n += 1,
+                        _ => part.push((start + i - from, 1, array.get(i))),
+                    }
                 }
-            }
-            part
-        })
+                part
+            },
+        )
         .collect();
     let mut out: Vec<Run<Option<&str>>> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for run in parts.into_iter().flatten() {

@@ -189,22 +189,44 @@ fn careful<T>(
 
 /// Whether `test` holds for every value, in slices on every core.
 fn all_values(values: &StringChunked, test: impl Fn(Option<&str>) -> bool + Sync) -> bool {
-    let pieces: Vec<(usize, usize, usize)> = values
-        .downcast_iter()
-        .enumerate()
-        .flat_map(|(k, array)| {
-            slices(array.len())
-                .into_iter()
-                .map(move |(from, len)| (k, from, len))
-        })
-        .collect();
-    pieces.into_par_iter().all(|(k, from, len)| {
-        let array = values.downcast_get(k).expect("a chunk of the column");
-        // A value like the one before it (a sorted table's ids) is not
-        // tested again.
-        let same = kpi_core::same_text(values, k);
-        (from..from + len).all(|i| (i > from && same(i - 1, i)) || test(array.get(i)))
-    })
+    chunk_slices(values).into_par_iter().all(
+        |TextSlice {
+             chunk, from, len, ..
+         }| {
+            let array = values.downcast_get(chunk).expect("a chunk of the column");
+            // A value like the one before it (a sorted table's ids) is not
+            // tested again.
+            let same = kpi_core::same_text(values, chunk);
+            (from..from + len).all(|i| (i > from && same(i - 1, i)) || test(array.get(i)))
+        },
+    )
+}
+
+/// A piece of a text column for one core: rows `from..from + len` of
+/// chunk `chunk`, whose first row is row `start` of the column.
+pub(super) struct TextSlice {
+    pub(super) start: usize,
+    pub(super) chunk: usize,
+    pub(super) from: usize,
+    pub(super) len: usize,
+}
+
+/// A text column cut into [`slices`] chunk by chunk.
+pub(super) fn chunk_slices(values: &StringChunked) -> Vec<TextSlice> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (chunk, array) in values.downcast_iter().enumerate() {
+        for (from, len) in slices(array.len()) {
+            pieces.push(TextSlice {
+                start: start + from,
+                chunk,
+                from,
+                len,
+            });
+        }
+        start += array.len();
+    }
+    pieces
 }
 
 /// Offsets and lengths cutting `n` rows into pieces for the cores.
